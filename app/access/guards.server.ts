@@ -1,0 +1,13 @@
+import type { Role } from "~/data/schema";
+import { AccessDeniedError } from "~/utils/errors.server";
+import { requireUser, type AuthUser } from "./session.server";
+import { hasRole } from "./users.server";
+
+/** Requires a signed-in user with one of the roles (admins pass every role check). */
+export async function requireRole(request: Request, ...roles: Role[]): Promise<AuthUser> {
+  const user = await requireUser(request);
+  if (!roles.some((r) => hasRole(user, r))) {
+    throw new AccessDeniedError(`This page is for ${roles.join(" or ")} accounts`);
+  }
+  return user;
+}

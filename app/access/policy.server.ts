@@ -1,0 +1,76 @@
+/**
+ * Who may read what. The one check used by every channel (pages, API, search,
+ * notifications, guides, feeds):
+ *  - internal: every signed-in user;
+ *  - department: members of the owning and audience departments, and admins;
+ *  - restricted: admins, approvers of the owning department, and holders of an
+ *    active grant (approved access request or emergency access within its window).
+ */
+import { collection } from "~/data/db.server";
+import type { User } from "~/data/schema";
+import type { DocumentMeta } from "~/documents/front-matter";
+import { now as clockNow } from "~/utils/clock.server";
+
+export interface Grant {
+  id: string;
+  userId: string;
+  number: string;
+  /** "document" = whole document; otherwise a list of section ids. */
+  sections: "all" | string[];
+  /** Whether history (old versions, diffs) is included. */
+  history: boolean;
+  kind: "request" | "emergency";
+  requestId?: string;
+  grantedBy?: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+  /** Emergency access: when it was ratified by an approver. */
+  ratifiedAt?: string;
+}
+
+export type ReadDecision =
+  | { allowed: true; via: "open" | "department" | "role" | "grant"; grant?: Grant }
+  | { allowed: false; reason: "department" | "restricted" | "history" };
+
+/** Active grant of a user for a document, if any (checked at every request). */
+export function activeGrant(userId: string, number: string, now: Date = clockNow()): Grant | undefined {
+  const iso = now.toISOString();
+  return collection<Grant>("grants").find(
+    (g) => g.userId === userId && g.number === number && !g.revokedAt && g.expiresAt > iso,
+  );
+}
+
+/** Decides whether `user` may read the document (and, with `history`, its older versions). */
+export function decideRead(
+  user: Pick<User, "id" | "roles" | "departmentId">,
+  meta: Pick<DocumentMeta, "number" | "confidentiality" | "ownerDepartment" | "audienceDepartments">,
+  options: { history?: boolean; now?: Date } = {},
+): ReadDecision {
+  if (user.roles.includes("admin")) return { allowed: true, via: "role" };
+  if (meta.confidentiality === "internal") return { allowed: true, via: "open" };
+  if (meta.confidentiality === "department") {
+    if (user.departmentId === meta.ownerDepartment || meta.audienceDepartments.includes(user.departmentId)) {
+      return { allowed: true, via: "department" };
+    }
+    const grant = activeGrant(user.id, meta.number, options.now);
+    if (grant && (!options.history || grant.history)) return { allowed: true, via: "grant", grant };
+    return { allowed: false, reason: "department" };
+  }
+  if (user.roles.includes("approver") && user.departmentId === meta.ownerDepartment) return { allowed: true, via: "role" };
+  const grant = activeGrant(user.id, meta.number, options.now);
+  if (grant) {
+    if (options.history && !grant.history) return { allowed: false, reason: "history" };
+    return { allowed: true, via: "grant", grant };
+  }
+  return { allowed: false, reason: "restricted" };
+}
+
+/** Shorthand: may the user read the current body? */
+export function canRead(
+  user: Pick<User, "id" | "roles" | "departmentId">,
+  meta: Pick<DocumentMeta, "number" | "confidentiality" | "ownerDepartment" | "audienceDepartments">,
+  options: { history?: boolean; now?: Date } = {},
+): boolean {
+  return decideRead(user, meta, options).allowed;
+}

@@ -1,0 +1,236 @@
+/**
+ * Sign-in sessions: a signed cookie holds a session id, a user id and a CSRF
+ * token; the session id must exist in the database (so sign-out, password
+ * changes and deactivation end sessions at once). API clients use personal
+ * tokens (Authorization: Bearer …) instead.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createCookieSessionStorage, redirect, type Session } from "@remix-run/node";
+import { readDb, updateDb } from "~/data/db.server";
+import type { User } from "~/data/schema";
+import { getEnv } from "~/utils/env.server";
+import { DomainError, NotFoundError } from "~/utils/errors.server";
+import { appendAudit } from "~/audit/audit.server";
+import { dummyVerify, verifyPassword } from "./password.server";
+import { getUserById, getUserByUsername } from "./users.server";
+import { checkLoginRate, recordLoginFailure, clearLoginFailures } from "./rate-limit.server";
+
+const SESSION_HOURS = 12;
+
+type SessionData = { sid: string; uid: string; csrf: string };
+
+let storage: ReturnType<typeof createCookieSessionStorage<SessionData>> | null = null;
+
+function sessionStorage() {
+  if (storage) return storage;
+  const env = getEnv();
+  storage = createCookieSessionStorage<SessionData>({
+    cookie: {
+      name: "__regula",
+      httpOnly: true,
+      sameSite: "lax",
+      path: "/",
+      secrets: [env.sessionSecret],
+      secure: env.PUBLIC_URL?.startsWith("https:") ?? false,
+      maxAge: SESSION_HOURS * 3600,
+    },
+  });
+  return storage;
+}
+
+export async function getSession(request: Request): Promise<Session<SessionData>> {
+  return sessionStorage().getSession(request.headers.get("Cookie"));
+}
+
+export async function commitSession(session: Session<SessionData>): Promise<string> {
+  return sessionStorage().commitSession(session);
+}
+
+/** Returns the session's CSRF token, creating one (and a Set-Cookie header) if needed. */
+export async function ensureCsrf(request: Request): Promise<{ csrf: string; setCookie?: string }> {
+  const session = await getSession(request);
+  let csrf = session.get("csrf");
+  if (csrf) return { csrf };
+  csrf = randomBytes(24).toString("base64url");
+  session.set("csrf", csrf);
+  return { csrf, setCookie: await commitSession(session) };
+}
+
+export type AuthUser = User & { sessionId?: string; via: "cookie" | "token" };
+
+/** The signed-in user (cookie session or API token), or null. */
+export async function getUser(request: Request): Promise<AuthUser | null> {
+  const auth = request.headers.get("Authorization");
+  if (auth?.startsWith("Bearer ")) return userFromToken(auth.slice(7).trim());
+  const session = await getSession(request);
+  const sid = session.get("sid");
+  const uid = session.get("uid");
+  if (!sid || !uid) return null;
+  const record = readDb().sessions.find((s) => s.id === sid && s.userId === uid);
+  if (!record || record.expiresAt < new Date().toISOString()) return null;
+  const user = getUserById(uid);
+  if (!user || !user.active) return null;
+  return { ...user, sessionId: sid, via: "cookie" };
+}
+
+/** Requires a signed-in user; redirects pages to /login and answers API calls with 401. */
+export async function requireUser(request: Request): Promise<AuthUser> {
+  const user = await getUser(request);
+  if (user) return user;
+  const url = new URL(request.url);
+  if (url.pathname.startsWith("/api/")) {
+    throw new DomainError("unauthorized", "Sign in or send a valid API token");
+  }
+  const redirectTo = url.pathname + url.search;
+  throw redirect(`/login?redirectTo=${encodeURIComponent(redirectTo)}`);
+}
+
+/** Checks a username and password; on success creates a session and returns its cookie. */
+export async function signIn(
+  request: Request,
+  username: string,
+  password: string,
+  clientKey: string,
+): Promise<{ user: User; setCookie: string }> {
+  const rateKey = `${clientKey}|${username.trim().toLowerCase()}`;
+  const wait = checkLoginRate(rateKey);
+  if (wait > 0) {
+    await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "denied", details: { reason: "rate-limited" } });
+    throw new DomainError("rate_limited", `Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, {
+      retryAfter: wait,
+    });
+  }
+  const user = getUserByUsername(username);
+  let ok = false;
+  if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
+  else await dummyVerify(password);
+  if (!ok || !user) {
+    recordLoginFailure(rateKey);
+    await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "failed" });
+    throw new DomainError("unauthorized", "Wrong username or password");
+  }
+  clearLoginFailures(rateKey);
+  const sid = randomUUID();
+  const now = new Date();
+  await updateDb((data) => {
+    const nowIso = now.toISOString();
+    data.sessions = data.sessions.filter((s) => s.expiresAt > nowIso);
+    data.sessions.push({
+      id: sid,
+      userId: user.id,
+      createdAt: nowIso,
+      expiresAt: new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(),
+    });
+  });
+  const session = await getSession(request);
+  session.set("sid", sid);
+  session.set("uid", user.id);
+  session.set("csrf", randomBytes(24).toString("base64url"));
+  await appendAudit({ actor: user.username, action: "auth.login", object: `user:${user.username}` });
+  return { user, setCookie: await commitSession(session) };
+}
+
+/** Ends the session (server side and cookie). */
+export async function signOut(request: Request): Promise<string> {
+  const session = await getSession(request);
+  const sid = session.get("sid");
+  const uid = session.get("uid");
+  if (sid) {
+    await updateDb((data) => {
+      data.sessions = data.sessions.filter((s) => s.id !== sid);
+    });
+    const user = uid ? getUserById(uid) : undefined;
+    await appendAudit({ actor: user?.username ?? "anonymous", action: "auth.logout", object: user ? `user:${user.username}` : "" });
+  }
+  return sessionStorage().destroySession(session);
+}
+
+// ---- CSRF -----------------------------------------------------------------
+
+function sameToken(a: string, b: string) {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Refuses cross-site state changes: the Origin (or Referer) must be this site,
+ * and cookie-authenticated forms must carry the session's CSRF token.
+ */
+export async function assertSameOrigin(request: Request, form?: FormData): Promise<void> {
+  const url = new URL(request.url);
+  const host = request.headers.get("X-Forwarded-Host") ?? request.headers.get("Host") ?? url.host;
+  const origin = request.headers.get("Origin") ?? request.headers.get("Referer");
+  if (origin && origin !== "null") {
+    let originHost = "";
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      /* malformed */
+    }
+    if (originHost !== host) throw new DomainError("forbidden", "Cross-site request refused");
+  } else if (origin === "null") {
+    throw new DomainError("forbidden", "Cross-site request refused");
+  }
+  if (request.headers.get("Authorization")?.startsWith("Bearer ")) return;
+  const session = await getSession(request);
+  const expected = session.get("csrf");
+  let given: string | null = null;
+  if (form) given = (form.get("_csrf") as string | null) ?? null;
+  given ??= request.headers.get("X-CSRF-Token");
+  if (!expected || !given || !sameToken(expected, String(given))) {
+    throw new DomainError("forbidden", "This form has expired or did not come from Regula. Reload the page and try again.");
+  }
+}
+
+// ---- API tokens -----------------------------------------------------------
+
+function sha256(s: string) {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+/** Creates a personal API token; the secret is returned once and only its hash is stored. */
+export async function createApiToken(userId: string, label: string): Promise<{ id: string; token: string }> {
+  const id = randomBytes(6).toString("hex");
+  const secret = randomBytes(24).toString("base64url");
+  const token = `rg_${id}_${secret}`;
+  await updateDb((data) => {
+    data.apiTokens.push({
+      id,
+      userId,
+      label: label.trim().slice(0, 60) || "API token",
+      hash: sha256(token),
+      prefix: `rg_${id}`,
+      createdAt: new Date().toISOString(),
+    });
+  });
+  return { id, token };
+}
+
+export async function revokeApiToken(userId: string, id: string): Promise<void> {
+  await updateDb((data) => {
+    const before = data.apiTokens.length;
+    data.apiTokens = data.apiTokens.filter((t) => !(t.id === id && t.userId === userId));
+    if (before === data.apiTokens.length) throw new NotFoundError("No such token");
+  });
+}
+
+export function listApiTokens(userId: string) {
+  return readDb()
+    .apiTokens.filter((t) => t.userId === userId)
+    .map(({ hash: _hash, ...t }) => t);
+}
+
+function userFromToken(token: string): AuthUser | null {
+  const m = /^rg_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}$/.exec(token);
+  if (!m) return null;
+  const record = readDb().apiTokens.find((t) => t.id === m[1]);
+  if (!record || !sameToken(record.hash, sha256(token))) return null;
+  const user = getUserById(record.userId);
+  if (!user || !user.active) return null;
+  return { ...user, via: "token" };
+}
+
+export function resetSessionForTests() {
+  storage = null;
+}

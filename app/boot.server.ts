@@ -1,0 +1,81 @@
+/**
+ * Start-up: validate settings, open the database, open (or create and seed)
+ * the repository, bring derived indexes level with git, then start each
+ * domain's background work. Runs once per process, before the first request.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { getEnv } from "~/utils/env.server";
+import { loadDb, readDb } from "~/data/db.server";
+import { seedDocuments, seedPeople } from "~/data/seed.server";
+import { ensureRepo, resolveRef } from "~/documents/repo.server";
+import { loadVersionIndex } from "~/documents/version-index.server";
+import { getConfig } from "~/documents/config.server";
+import { runAllJobs, startScheduler } from "~/utils/scheduler.server";
+
+/** Domain start-up steps run after the store is ready (search index, notifications, …). */
+const steps: { name: string; run: () => Promise<void> }[] = [];
+
+/** Registers a start-up step (domains call this from their own boot modules). */
+export function onBoot(name: string, run: () => Promise<void>) {
+  if (!steps.some((s) => s.name === name)) steps.push({ name, run });
+}
+
+let booted: Promise<void> | null = null;
+
+function assertWritable(dir: string) {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, "ok");
+    fs.rmSync(probe);
+  } catch (error) {
+    throw new Error(
+      `DATA_DIR ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
+        `Point DATA_DIR at a writable folder with free space.`,
+    );
+  }
+}
+
+async function doBoot() {
+  const started = Date.now();
+  const env = getEnv();
+  getConfig();
+  assertWritable(env.dataDir);
+  await loadDb();
+  await ensureRepo();
+  const people = await seedPeople();
+  const index = await loadVersionIndex();
+  let seeded = 0;
+  if (!(await resolveRef())) seeded = await seedDocuments();
+  await registerDomains();
+  for (const step of steps) await step.run();
+  if (process.env.REGULA_NO_SCHEDULER !== "1") {
+    startScheduler();
+    void runAllJobs();
+  }
+  const parts = [
+    `data ${env.dataDir}`,
+    index.rebuilt ? "version index rebuilt" : index.caughtUp ? `version index caught up ${index.caughtUp} commit(s)` : "",
+    seeded ? `seeded ${seeded} sample versions` : "",
+    people.users ? `created ${people.users} demo accounts (password demo1234)` : "",
+    `ready in ${Date.now() - started} ms`,
+  ].filter(Boolean);
+  console.log(`[regula] ${parts.join("; ")}`);
+  if (!readDb().users.some((u) => u.roles.includes("admin"))) {
+    console.log("[regula] No admin account yet. Create one with: npm run create-admin -- <username> <password> <department-id>");
+  }
+}
+
+/** Domain modules that hook into boot register here (one import each). */
+async function registerDomains() {
+  await Promise.all([
+    // domain boot modules are imported here, e.g. import("~/search/boot.server")
+  ]);
+}
+
+/** Boots once; later calls await the same promise. */
+export function boot(): Promise<void> {
+  booted ??= doBoot();
+  return booted;
+}

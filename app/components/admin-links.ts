@@ -1,0 +1,5 @@
+/** Cards on the admin home page. Domains add theirs (audit log, backups, webhooks, imports…). */
+export const ADMIN_LINKS: { to: string; label: string }[] = [
+  { to: "/admin/users", label: "admin.users" },
+  { to: "/admin/departments", label: "admin.departments" },
+];

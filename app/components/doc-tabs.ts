@@ -1,0 +1,12 @@
+/**
+ * Extra tabs on a document page (print, suggestions, propose change, …), with
+ * the roles that see them. Domains add entries.
+ */
+export interface DocTab {
+  path: string; // appended to /docs/<number>
+  label: string; // i18n key
+  roles?: ("staff" | "editor" | "approver" | "admin")[];
+  needsRead?: boolean;
+}
+
+export const DOC_TABS: DocTab[] = [];

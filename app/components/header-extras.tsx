@@ -1,0 +1,7 @@
+/**
+ * Items shown in the header next to the language switch for signed-in users
+ * (the notification bell lives here).
+ */
+export function HeaderExtras() {
+  return null;
+}

@@ -1,0 +1,397 @@
+/**
+ * The document store's verbs: list, read (with the access check applied),
+ * history, diff and publish. Routes call these; nothing here knows about HTTP.
+ */
+import { getConfig } from "./config.server";
+import { diffTexts, type DocumentDiff } from "./diff.server";
+import { type DocumentMeta, parseDocument, serializeDocument, FrontMatterError } from "./front-matter";
+import { parseNumber } from "./numbering.server";
+import { documentPath } from "./paths.server";
+import { renderMarkdown, type RenderedDocument } from "./render.server";
+import { commitFiles, formatMessage, readBlobText } from "./repo.server";
+import {
+  allLatest,
+  latestVersion,
+  recentVersions,
+  recordCommit,
+  versionsOf,
+  type ChangeKind,
+  type VersionRecord,
+} from "./version-index.server";
+import { decideRead, type ReadDecision } from "~/access/policy.server";
+import { getDepartment } from "~/access/users.server";
+import { appendAudit } from "~/audit/audit.server";
+import type { User } from "~/data/schema";
+import { emit } from "~/utils/events.server";
+import { getEnv } from "~/utils/env.server";
+import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { withLock } from "~/utils/lock.server";
+
+export type Reader = Pick<User, "id" | "username" | "roles" | "departmentId" | "name">;
+
+/** What anyone signed in may see of a document: number, title, owner and state. */
+export interface DocumentSummary {
+  number: string;
+  title: string;
+  category: string;
+  type: string;
+  ownerDepartment: string;
+  confidentiality: DocumentMeta["confidentiality"];
+  audienceDepartments: string[];
+  version: number;
+  effectiveDate?: string;
+  nextReviewDate?: string;
+  publishedAt: string;
+  retired: boolean;
+}
+
+export function summarize(record: VersionRecord): DocumentSummary {
+  return {
+    number: record.number,
+    title: record.meta.title,
+    category: record.meta.category,
+    type: record.meta.type,
+    ownerDepartment: record.meta.ownerDepartment,
+    confidentiality: record.meta.confidentiality,
+    audienceDepartments: record.meta.audienceDepartments,
+    version: record.version,
+    effectiveDate: record.meta.effectiveDate,
+    nextReviewDate: record.meta.nextReviewDate,
+    publishedAt: record.date,
+    retired: record.meta.retired,
+  };
+}
+
+// ---- caches (derived from immutable blobs, so never stale) ------------------
+
+class Lru<V> {
+  private map = new Map<string, V>();
+  constructor(private max: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: V) {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+}
+
+const contentCache = new Lru<{ meta: DocumentMeta; body: string; raw: string }>(500);
+const renderCache = new Lru<RenderedDocument>(500);
+
+/** Reads and parses a version's file (cached by blob id). */
+export async function readVersionContent(record: VersionRecord): Promise<{ meta: DocumentMeta; body: string; raw: string }> {
+  const hit = contentCache.get(record.blob);
+  if (hit) return hit;
+  const raw = await readBlobText(record.blob);
+  const { meta, body } = parseDocument(raw);
+  const value = { meta, body, raw };
+  contentCache.set(record.blob, value);
+  return value;
+}
+
+/** Renders a version's markdown (cached by blob id). */
+export async function renderVersion(record: VersionRecord): Promise<RenderedDocument> {
+  const hit = renderCache.get(record.blob);
+  if (hit) return hit;
+  const { body } = await readVersionContent(record);
+  const rendered = renderMarkdown(body);
+  renderCache.set(record.blob, rendered);
+  return rendered;
+}
+
+// ---- listing ----------------------------------------------------------------
+
+/** Current documents (optionally of one category), sorted by number. */
+export function listDocuments(options: { category?: string; includeRetired?: boolean; type?: string; department?: string } = {}): DocumentSummary[] {
+  return allLatest()
+    .filter((r) => !options.category || r.meta.category === options.category)
+    .filter((r) => options.includeRetired || !r.meta.retired)
+    .filter((r) => !options.type || r.meta.type === options.type)
+    .filter((r) => !options.department || r.meta.ownerDepartment === options.department)
+    .map(summarize)
+    .sort((a, b) => a.number.localeCompare(b.number, "en", { numeric: true }));
+}
+
+/** Per-category counts of current (not retired) documents, in configured order. */
+export function categoryCounts(): { code: string; current: number; retired: number }[] {
+  const counts = new Map<string, { current: number; retired: number }>();
+  for (const r of allLatest()) {
+    const c = counts.get(r.meta.category) ?? { current: 0, retired: 0 };
+    if (r.meta.retired) c.retired++;
+    else c.current++;
+    counts.set(r.meta.category, c);
+  }
+  return getConfig().categories.map((cat) => ({ code: cat.code, ...(counts.get(cat.code) ?? { current: 0, retired: 0 }) }));
+}
+
+export interface RecentChange {
+  summary: DocumentSummary;
+  version: number;
+  date: string;
+  change: ChangeKind;
+  /** Change summary, only when the reader may read the document. */
+  changeSummary?: string;
+  readable: boolean;
+}
+
+/** Recently published versions, newest first; change summaries hidden where the reader has no access. */
+export function recentChanges(reader: Reader, limit = 10): RecentChange[] {
+  return recentVersions(limit).map((r) => {
+    const latest = latestVersion(r.number)!;
+    const readable = decideRead(reader, latest.meta).allowed;
+    return {
+      summary: summarize(latest),
+      version: r.version,
+      date: r.date,
+      change: r.change,
+      changeSummary: readable ? r.summary : undefined,
+      readable,
+    };
+  });
+}
+
+// ---- reading ------------------------------------------------------------------
+
+/** The current record of a document; NotFoundError for malformed or unknown numbers. */
+export function requireDocument(number: string): VersionRecord {
+  if (!parseNumber(number)) throw new NotFoundError(`"${String(number).slice(0, 40)}" is not a document number`);
+  const record = latestVersion(number);
+  if (!record) throw new NotFoundError(`There is no document ${number}`);
+  return record;
+}
+
+async function logView(reader: Reader, record: VersionRecord, decision: ReadDecision, what: string) {
+  if (record.meta.confidentiality !== "restricted" && record.meta.confidentiality !== "department") return;
+  if (record.meta.confidentiality === "department" && decision.allowed) return;
+  await appendAudit({
+    actor: reader.username,
+    action: decision.allowed ? "document.view" : "document.view-denied",
+    object: record.number,
+    outcome: decision.allowed ? "ok" : "denied",
+    details: {
+      what,
+      version: record.version,
+      ...(decision.allowed && decision.grant ? { grant: decision.grant.id, grantKind: decision.grant.kind } : {}),
+      ...(decision.allowed ? { via: decision.via } : { reason: decision.reason }),
+    },
+  });
+}
+
+export type ReaderView =
+  | { access: "full"; summary: DocumentSummary; record: VersionRecord; meta: DocumentMeta; body: string; rendered: RenderedDocument; decision: ReadDecision }
+  | { access: "denied"; summary: DocumentSummary; reason: "department" | "restricted" | "history" };
+
+/**
+ * Opens the current version for a reader. Without access, only the summary
+ * (number, title, owner) comes back. Restricted views are logged.
+ */
+export async function openCurrent(reader: Reader, number: string, what = "page"): Promise<ReaderView> {
+  const record = requireDocument(number);
+  const decision = decideRead(reader, record.meta);
+  await logView(reader, record, decision, what);
+  if (!decision.allowed) return { access: "denied", summary: summarize(record), reason: decision.reason };
+  const { meta, body } = await readVersionContent(record);
+  return { access: "full", summary: summarize(record), record, meta, body, rendered: await renderVersion(record), decision };
+}
+
+/** Version N of a document for a reader (history access required for old versions). */
+export async function openVersion(reader: Reader, number: string, version: number, what = "version"): Promise<ReaderView & { current: VersionRecord }> {
+  const current = requireDocument(number);
+  const record = versionsOf(number).find((v) => v.version === version);
+  if (!record) throw new NotFoundError(`${number} has no version ${version}`);
+  const isOld = record.version !== current.version;
+  const decision = decideRead(reader, current.meta, { history: isOld });
+  await logView(reader, current, decision, `${what} v${version}`);
+  if (!decision.allowed) return { access: "denied", summary: summarize(current), reason: decision.reason, current };
+  const { meta, body } = await readVersionContent(record);
+  return { access: "full", summary: summarize(current), record, meta, body, rendered: await renderVersion(record), decision, current };
+}
+
+/** Throws AccessDeniedError unless the reader may see the document's history. */
+export async function requireHistoryAccess(reader: Reader, number: string, what: string): Promise<VersionRecord> {
+  const current = requireDocument(number);
+  const decision = decideRead(reader, current.meta, { history: true });
+  await logView(reader, current, decision, what);
+  if (!decision.allowed) throw new AccessDeniedError(`You need access to ${number} to see its history`, { number });
+  return current;
+}
+
+/** Every version of a document (history access required). */
+export async function historyOf(reader: Reader, number: string): Promise<{ current: VersionRecord; versions: VersionRecord[] }> {
+  const current = await requireHistoryAccess(reader, number, "history");
+  return { current, versions: [...versionsOf(number)].reverse() };
+}
+
+export interface VersionDiff {
+  number: string;
+  from: VersionRecord;
+  to: VersionRecord;
+  diff: DocumentDiff;
+  metaChanges: { field: string; from: string; to: string }[];
+}
+
+function metaFieldChanges(a: DocumentMeta, b: DocumentMeta) {
+  const fields: (keyof DocumentMeta)[] = [
+    "title", "type", "ownerDepartment", "confidentiality", "audienceDepartments", "effectiveDate", "nextReviewDate", "retired",
+  ];
+  const show = (v: unknown) => (Array.isArray(v) ? v.join(", ") : v === undefined ? "" : String(v));
+  return fields
+    .filter((f) => show(a[f]) !== show(b[f]))
+    .map((f) => ({ field: f, from: show(a[f]), to: show(b[f]) }));
+}
+
+/** Compares two versions of a document (history access required). */
+export async function diffVersions(reader: Reader, number: string, fromVersion: number, toVersion: number): Promise<VersionDiff> {
+  await requireHistoryAccess(reader, number, `diff v${fromVersion}..v${toVersion}`);
+  const versions = versionsOf(number);
+  const from = versions.find((v) => v.version === fromVersion);
+  const to = versions.find((v) => v.version === toVersion);
+  if (!from || !to) throw new NotFoundError(`${number} has no version ${!from ? fromVersion : toVersion}`);
+  const [a, b] = await Promise.all([readVersionContent(from), readVersionContent(to)]);
+  return { number, from, to, diff: diffTexts(a.body, b.body), metaChanges: metaFieldChanges(a.meta, b.meta) };
+}
+
+/** Compares arbitrary texts (proposal against current) with the same engine. */
+export function diffBodies(oldBody: string, newBody: string): DocumentDiff {
+  return diffTexts(oldBody, newBody);
+}
+
+// ---- publishing -----------------------------------------------------------------
+
+export interface PublishInput {
+  number: string;
+  meta: DocumentMeta;
+  body: string;
+  author: { username: string; name: string; email: string };
+  change: ChangeKind;
+  summary: string;
+  proposal?: string;
+  approvedBy?: string[];
+  /** Seconds since the epoch (seeding pins history dates). */
+  timestamp?: number;
+  /** Refuse (409) unless the current version is this one (0 = document must be new). */
+  expectedVersion?: number;
+}
+
+function addMonths(date: string, months: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Checks metadata against configuration; throws ValidationError with field messages. */
+export function validateMeta(meta: DocumentMeta, options: { checkDepartments?: boolean } = {}): void {
+  const errors: Record<string, string> = {};
+  const parsed = parseNumber(meta.number);
+  const config = getConfig();
+  if (!parsed) errors.number = "malformed document number";
+  else if (parsed.category !== meta.category) errors.category = `a ${parsed.category} number must stay in category ${parsed.category}`;
+  if (!config.categories.some((c) => c.code === meta.category)) errors.category ??= "unknown category";
+  if (!config.types.some((t) => t.code === meta.type)) errors.type = "unknown document type";
+  if (!meta.title?.trim()) errors.title = "title is required";
+  else if (meta.title.length > 200) errors.title = "title is at most 200 characters";
+  if (options.checkDepartments !== false) {
+    if (!getDepartment(meta.ownerDepartment)) errors.ownerDepartment = "unknown department";
+    const unknown = meta.audienceDepartments.filter((d) => !getDepartment(d));
+    if (unknown.length) errors.audienceDepartments = `unknown department(s): ${unknown.join(", ")}`;
+  }
+  if (Object.keys(errors).length) {
+    throw new ValidationError("The document's details are not valid: " + Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join("; "), errors);
+  }
+}
+
+/** Checks a body's size and shape. */
+export function validateBody(body: string): void {
+  const max = getEnv().MAX_DOCUMENT_BYTES;
+  const bytes = Buffer.byteLength(body, "utf8");
+  if (bytes > max) {
+    throw new DomainError("too_large", `The document is ${Math.round(bytes / 1024)} KB; the limit is ${Math.round(max / 1024)} KB.`, {
+      fieldErrors: { body: "too large" },
+    });
+  }
+  if (/\u0000/.test(body)) throw new ValidationError("The document contains binary data", { body: "binary data" });
+  if (!body.trim()) throw new ValidationError("The document body is empty", { body: "required" });
+}
+
+/**
+ * Publishes a version on the main line: one commit with trailers, the version
+ * index updated, and `document.published` emitted (search, notifications).
+ * The caller has already done approval; this is the single writer of main.
+ */
+export async function publishVersion(input: PublishInput): Promise<VersionRecord> {
+  validateMeta(input.meta, { checkDepartments: true });
+  validateBody(input.body);
+  if (input.meta.number !== input.number) throw new ValidationError("Number in the front matter does not match", { number: "mismatch" });
+  return withLock("publish", async () => {
+    const previous = latestVersion(input.number);
+    const currentVersion = previous?.version ?? 0;
+    if (input.expectedVersion !== undefined && input.expectedVersion !== currentVersion) {
+      throw new ConflictError(
+        `${input.number} is at version ${currentVersion}, not ${input.expectedVersion}: it changed in the meantime`,
+        { currentVersion, expectedVersion: input.expectedVersion },
+      );
+    }
+    if (!previous && input.change !== "new") throw new NotFoundError(`There is no document ${input.number}`);
+    if (previous && input.change === "new") throw new ConflictError(`Document ${input.number} already exists`);
+    if (previous?.meta.retired && input.change !== "restore") {
+      throw new ConflictError(`${input.number} is retired; propose restoring it first`);
+    }
+    const version = currentVersion + 1;
+    const when = input.timestamp ? new Date(input.timestamp * 1000) : new Date();
+    const today = when.toISOString().slice(0, 10);
+    const meta: DocumentMeta = {
+      ...input.meta,
+      retired: input.change === "retire" ? true : input.change === "restore" ? false : input.meta.retired,
+      effectiveDate: input.meta.effectiveDate ?? today,
+      nextReviewDate: input.meta.nextReviewDate ?? addMonths(input.meta.effectiveDate ?? today, getConfig().reviewIntervalMonths),
+    };
+    let text: string;
+    try {
+      text = serializeDocument(meta, input.body);
+      parseDocument(text);
+    } catch (error) {
+      if (error instanceof FrontMatterError) throw new ValidationError(error.message, error.fieldErrors);
+      throw error;
+    }
+    const summary = input.summary.trim() || (input.change === "new" ? "First publication" : "Revision");
+    const trailers: [string, string][] = [
+      ["Document", input.number],
+      ["Version", String(version)],
+      ["Change", input.change],
+    ];
+    if (input.proposal) trailers.push(["Proposal", input.proposal]);
+    for (const a of input.approvedBy ?? []) trailers.push(["Approved-by", a]);
+    const lines = summary.split("\n");
+    const message = formatMessage(`${input.number} v${version}: ${lines[0]}`, lines.slice(1).join("\n"), trailers);
+    const path = documentPath(input.number);
+    const { commit, blobs } = await commitFiles({
+      files: [{ path, content: text }],
+      message,
+      author: { name: input.author.name, email: input.author.email, timestamp: Math.floor(when.getTime() / 1000) },
+    });
+    const record: VersionRecord = {
+      number: input.number,
+      version,
+      commit,
+      blob: blobs[path],
+      date: new Date(Math.floor(when.getTime() / 1000) * 1000).toISOString(),
+      authorName: input.author.name,
+      authorEmail: input.author.email,
+      summary: lines[0].slice(0, 200),
+      change: input.change,
+      proposal: input.proposal,
+      approvedBy: input.approvedBy ?? [],
+      meta,
+    };
+    await recordCommit(record);
+    await emit("document.published", { record, previous, actor: input.author.username });
+    return record;
+  });
+}

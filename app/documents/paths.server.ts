@@ -1,0 +1,12 @@
+import { parseNumber } from "./numbering.server";
+import { NotFoundError } from "~/utils/errors.server";
+
+/**
+ * Where a document lives in the repository: documents/<CATEGORY>/<NUMBER>.md.
+ * Only well-formed numbers produce a path, which closes off path tricks.
+ */
+export function documentPath(number: string): string {
+  const parsed = parseNumber(number);
+  if (!parsed) throw new NotFoundError(`No document numbered "${String(number).slice(0, 40)}"`);
+  return `documents/${parsed.category}/${number}.md`;
+}

@@ -1,0 +1,106 @@
+/**
+ * Markdown → safe HTML. marked renders, sanitize-html removes anything that
+ * could run (scripts, event handlers, javascript: URLs, SVG, iframes); the
+ * result is the only HTML ever passed to dangerouslySetInnerHTML.
+ */
+import { Marked, type Tokens } from "marked";
+import sanitizeHtml from "sanitize-html";
+
+export interface TocEntry {
+  id: string;
+  text: string;
+  depth: number;
+}
+
+export interface RenderedDocument {
+  html: string;
+  toc: TocEntry[];
+}
+
+const SANITIZE: sanitizeHtml.IOptions = {
+  allowedTags: [
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "pre", "code",
+    "ul", "ol", "li", "strong", "em", "del", "ins", "sup", "sub", "mark", "kbd",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "a", "img", "span", "div",
+    "dl", "dt", "dd", "input",
+  ],
+  allowedAttributes: {
+    a: ["href", "title", "id", "class", "rel"],
+    img: ["src", "alt", "title", "width", "height"],
+    h1: ["id"], h2: ["id"], h3: ["id"], h4: ["id"], h5: ["id"], h6: ["id"],
+    th: ["align", "colspan", "rowspan"],
+    td: ["align", "colspan", "rowspan"],
+    code: ["class"],
+    span: ["class"],
+    div: ["class"],
+    ol: ["start"],
+    input: ["type", "checked", "disabled"],
+  },
+  allowedSchemes: ["http", "https", "mailto"],
+  allowedSchemesByTag: { img: ["http", "https"] },
+  allowProtocolRelative: false,
+  allowedClasses: { code: [/^language-[\w-]+$/], span: ["doc-ref"], div: ["note"], a: ["doc-link"] },
+  transformTags: {
+    a: (tagName, attribs) => {
+      const href = attribs.href ?? "";
+      const external = /^https?:/i.test(href);
+      return { tagName, attribs: external ? { ...attribs, rel: "noopener noreferrer nofollow" } : attribs };
+    },
+    input: (tagName, attribs) =>
+      attribs.type === "checkbox"
+        ? { tagName, attribs: { type: "checkbox", disabled: "", ...(attribs.checked !== undefined ? { checked: "" } : {}) } }
+        : { tagName: "span", attribs: {} },
+  },
+};
+
+/** Turns heading text into a stable anchor id that keeps Chinese characters. */
+export function slugify(text: string): string {
+  const slug = text
+    .toLowerCase()
+    .normalize("NFKC")
+    .replace(/<[^>]*>/g, "")
+    .replace(/[^\p{L}\p{N}\s-]/gu, "")
+    .trim()
+    .replace(/\s+/g, "-")
+    .slice(0, 80);
+  return slug || "section";
+}
+
+function plainText(tokens: Tokens.Generic[] | undefined, fallback: string): string {
+  if (!tokens) return fallback;
+  return tokens.map((t) => ("tokens" in t && t.tokens ? plainText(t.tokens as Tokens.Generic[], t.text ?? "") : (t.text ?? t.raw ?? ""))).join("");
+}
+
+/** Links written as [[EXE-003]] always point at the document's current version. */
+const DOC_REF = /\[\[([A-Z][A-Z0-9]{1,7}-\d{1,6})\]\]/g;
+
+/** Renders markdown to sanitised HTML and collects a table of contents. */
+export function renderMarkdown(markdown: string, options: { baseHref?: string } = {}): RenderedDocument {
+  const toc: TocEntry[] = [];
+  const used = new Map<string, number>();
+  const marked = new Marked({ gfm: true, breaks: false, async: false });
+  marked.use({
+    renderer: {
+      heading(this: { parser: { parseInline(t: unknown): string } }, token: Tokens.Heading) {
+        const inner = this.parser.parseInline(token.tokens);
+        const text = plainText(token.tokens as Tokens.Generic[], token.text);
+        let id = slugify(text);
+        const n = used.get(id) ?? 0;
+        used.set(id, n + 1);
+        if (n > 0) id = `${id}-${n}`;
+        if (token.depth <= 3) toc.push({ id, text, depth: token.depth });
+        return `<h${token.depth} id="${id.replace(/"/g, "")}">${inner}</h${token.depth}>\n`;
+      },
+    },
+  });
+  const base = options.baseHref ?? "/docs/";
+  const withRefs = markdown.replace(DOC_REF, (_m, number: string) => `[${number}](${base}${number})`);
+  const raw = marked.parse(withRefs) as string;
+  const html = sanitizeHtml(raw, SANITIZE);
+  return { html, toc };
+}
+
+/** Sanitises arbitrary HTML with the same rules (for imported content previews). */
+export function sanitize(html: string): string {
+  return sanitizeHtml(html, SANITIZE);
+}

@@ -1,0 +1,353 @@
+/**
+ * The only module that touches isomorphic-git. The document repository is a
+ * bare git repository at $DATA_DIR/repo; commits are built from blobs and
+ * trees directly (no index file, no work tree) so publishing stays fast with
+ * thousands of documents, and refs are replaced atomically so a crash never
+ * leaves a half-written branch behind.
+ */
+import nodeFs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import git from "isomorphic-git";
+import { getEnv } from "~/utils/env.server";
+import { withLock } from "~/utils/lock.server";
+
+export const MAIN_REF = "refs/heads/main";
+
+/** fs for isomorphic-git whose writeFile is atomic (temp file + rename). */
+const atomicFs = {
+  promises: {
+    ...fsp,
+    async writeFile(file: string, data: string | Uint8Array, options?: unknown) {
+      const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+      await fsp.writeFile(tmp, data, options as never);
+      await fsp.rename(tmp, file);
+    },
+  },
+};
+const fs = atomicFs as unknown as typeof nodeFs;
+
+function gitdir() {
+  return getEnv().repoDir;
+}
+
+export interface GitAuthor {
+  name: string;
+  email: string;
+  /** Seconds since the epoch; defaults to now. */
+  timestamp?: number;
+  timezoneOffset?: number;
+}
+
+export interface CommitInfo {
+  oid: string;
+  message: string;
+  parents: string[];
+  tree: string;
+  author: { name: string; email: string; timestamp: number };
+}
+
+/** Creates the bare repository if it does not exist yet. */
+export async function ensureRepo(): Promise<void> {
+  const dir = gitdir();
+  if (nodeFs.existsSync(path.join(dir, "HEAD"))) return;
+  await fsp.mkdir(dir, { recursive: true });
+  await git.init({ fs, dir, gitdir: dir, bare: true, defaultBranch: "main" });
+}
+
+/** The commit a ref points at, or null when the ref does not exist. */
+export async function resolveRef(ref: string = MAIN_REF): Promise<string | null> {
+  try {
+    return await git.resolveRef({ fs, gitdir: gitdir(), ref });
+  } catch {
+    return null;
+  }
+}
+
+/** Lists refs under a prefix such as "refs/heads/proposals/". Returns full ref names. */
+export async function listRefs(prefix: string): Promise<string[]> {
+  const dir = path.join(gitdir(), prefix);
+  const out: string[] = [];
+  async function walkDir(d: string, rel: string) {
+    let entries: nodeFs.Dirent[];
+    try {
+      entries = await fsp.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.endsWith(".tmp") || e.name.endsWith(".lock")) continue;
+      if (e.isDirectory()) await walkDir(path.join(d, e.name), `${rel}${e.name}/`);
+      else out.push(`${prefix}${rel}${e.name}`);
+    }
+  }
+  await walkDir(dir, "");
+  return out.sort();
+}
+
+/** Replaces a ref atomically. `expected` guards against lost updates (compare-and-swap). */
+async function setRef(ref: string, oid: string, expected: string | null) {
+  const current = await resolveRef(ref);
+  if (current !== expected) {
+    throw new RefMovedError(ref, expected, current);
+  }
+  const file = path.join(gitdir(), ref);
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await atomicFs.promises.writeFile(file, `${oid}\n`);
+}
+
+/** Deletes a ref (used when a proposal branch is finished). */
+export async function deleteRef(ref: string): Promise<void> {
+  if (!ref.startsWith("refs/heads/") || ref === MAIN_REF) throw new Error(`Refusing to delete ${ref}`);
+  await withLock("repo", async () => {
+    await fsp.rm(path.join(gitdir(), ref), { force: true });
+  });
+}
+
+export class RefMovedError extends Error {
+  code = "conflict" as const;
+  constructor(
+    public ref: string,
+    public expected: string | null,
+    public actual: string | null,
+  ) {
+    super(`${ref} moved: expected ${expected ?? "nothing"}, found ${actual ?? "nothing"}`);
+  }
+}
+
+export interface FileChange {
+  /** Path inside the repository, e.g. documents/EXE/EXE-003.md. */
+  path: string;
+  /** New content, or null to delete the file. */
+  content: string | null;
+}
+
+export interface CommitRequest {
+  ref?: string;
+  files: FileChange[];
+  message: string;
+  author: GitAuthor;
+  /** Parent commit expected at the ref; defaults to whatever the ref holds now. */
+  expectedParent?: string | null;
+  /** Start a new ref from this commit when the ref does not exist yet. */
+  startFrom?: string | null;
+}
+
+export interface CommitResult {
+  commit: string;
+  parent: string | null;
+  blobs: Record<string, string>;
+}
+
+type TreeEntry = { mode: string; path: string; oid: string; type: "blob" | "tree" | "commit" };
+
+async function readTreeEntries(oid: string | null): Promise<TreeEntry[]> {
+  if (!oid) return [];
+  const { tree } = await git.readTree({ fs, gitdir: gitdir(), oid });
+  return tree as TreeEntry[];
+}
+
+/** Writes `changes` into the tree `base` (recursively), returning the new tree oid or null if empty. */
+async function writeNestedTree(
+  base: string | null,
+  changes: { parts: string[]; blob: string | null }[],
+): Promise<string | null> {
+  const entries = new Map((await readTreeEntries(base)).map((e) => [e.path, e]));
+  const byDir = new Map<string, { parts: string[]; blob: string | null }[]>();
+  for (const change of changes) {
+    const [head, ...rest] = change.parts;
+    if (rest.length === 0) {
+      if (change.blob === null) entries.delete(head);
+      else entries.set(head, { mode: "100644", path: head, oid: change.blob, type: "blob" });
+    } else {
+      const list = byDir.get(head) ?? [];
+      list.push({ parts: rest, blob: change.blob });
+      byDir.set(head, list);
+    }
+  }
+  for (const [dir, list] of byDir) {
+    const existing = entries.get(dir);
+    const sub = await writeNestedTree(existing?.type === "tree" ? existing.oid : null, list);
+    if (sub) entries.set(dir, { mode: "040000", path: dir, oid: sub, type: "tree" });
+    else entries.delete(dir);
+  }
+  if (entries.size === 0) return null;
+  return git.writeTree({ fs, gitdir: gitdir(), tree: [...entries.values()] });
+}
+
+function assertSafePath(p: string) {
+  if (!/^[A-Za-z0-9._\-/]+$/.test(p) || p.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git")) {
+    throw new Error(`Unsafe repository path: ${p}`);
+  }
+}
+
+const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/**
+ * Writes one commit with the given file changes on top of `ref`, serialised
+ * with every other repository write. Objects are written before the ref moves,
+ * so a crash leaves at most unreachable objects, never a broken branch.
+ */
+export async function commitFiles(req: CommitRequest): Promise<CommitResult> {
+  const ref = req.ref ?? MAIN_REF;
+  for (const f of req.files) assertSafePath(f.path);
+  return withLock("repo", async () => {
+    let parent = await resolveRef(ref);
+    if (req.expectedParent !== undefined && parent !== req.expectedParent) {
+      throw new RefMovedError(ref, req.expectedParent, parent);
+    }
+    const expectedAtRef = parent;
+    if (!parent && req.startFrom) parent = req.startFrom;
+    const baseTree = parent ? (await readCommitInfo(parent)).tree : null;
+    const blobs: Record<string, string> = {};
+    const changes: { parts: string[]; blob: string | null }[] = [];
+    for (const f of req.files) {
+      let blob: string | null = null;
+      if (f.content !== null) {
+        blob = await git.writeBlob({ fs, gitdir: gitdir(), blob: Buffer.from(f.content, "utf8") });
+        blobs[f.path] = blob;
+      }
+      changes.push({ parts: f.path.split("/"), blob });
+    }
+    let tree = await writeNestedTree(baseTree, changes);
+    if (!tree) tree = await git.writeTree({ fs, gitdir: gitdir(), tree: [] });
+    const timestamp = req.author.timestamp ?? Math.floor(Date.now() / 1000);
+    const person = {
+      name: req.author.name,
+      email: req.author.email,
+      timestamp,
+      timezoneOffset: req.author.timezoneOffset ?? 0,
+    };
+    const commit = await git.writeCommit({
+      fs,
+      gitdir: gitdir(),
+      commit: {
+        message: req.message.endsWith("\n") ? req.message : `${req.message}\n`,
+        tree: tree ?? EMPTY_TREE,
+        parent: parent ? [parent] : [],
+        author: person,
+        committer: person,
+      },
+    });
+    await setRef(ref, commit, expectedAtRef);
+    return { commit, parent, blobs };
+  });
+}
+
+/** Reads a commit's metadata. */
+export async function readCommitInfo(oid: string): Promise<CommitInfo> {
+  const { commit } = await git.readCommit({ fs, gitdir: gitdir(), oid });
+  return {
+    oid,
+    message: commit.message,
+    parents: commit.parent,
+    tree: commit.tree,
+    author: { name: commit.author.name, email: commit.author.email, timestamp: commit.author.timestamp },
+  };
+}
+
+/** Reads a blob as UTF-8 text. */
+export async function readBlobText(oid: string): Promise<string> {
+  const { blob } = await git.readBlob({ fs, gitdir: gitdir(), oid });
+  return Buffer.from(blob).toString("utf8");
+}
+
+/** The blob id of a file at a commit, or null if the file is not there. */
+export async function blobAt(commit: string, filepath: string): Promise<string | null> {
+  assertSafePath(filepath);
+  try {
+    const { oid } = await git.readBlob({ fs, gitdir: gitdir(), oid: commit, filepath });
+    return oid;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a file's text at a commit, or null when absent. */
+export async function readFileAt(commit: string, filepath: string): Promise<string | null> {
+  assertSafePath(filepath);
+  try {
+    const { blob } = await git.readBlob({ fs, gitdir: gitdir(), oid: commit, filepath });
+    return Buffer.from(blob).toString("utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Lists every file path (recursively) under a directory at a commit. */
+export async function listFilesAt(commit: string, dir = ""): Promise<{ path: string; oid: string }[]> {
+  const out: { path: string; oid: string }[] = [];
+  async function visit(treeOid: string, prefix: string) {
+    for (const e of await readTreeEntries(treeOid)) {
+      const p = prefix ? `${prefix}/${e.path}` : e.path;
+      if (e.type === "tree") await visit(e.oid, p);
+      else if (e.type === "blob") out.push({ path: p, oid: e.oid });
+    }
+  }
+  const info = await readCommitInfo(commit);
+  let treeOid = info.tree;
+  if (dir) {
+    try {
+      const { oid } = await git.readTree({ fs, gitdir: gitdir(), oid: commit, filepath: dir });
+      treeOid = oid;
+    } catch {
+      return [];
+    }
+  }
+  await visit(treeOid, dir);
+  return out;
+}
+
+/**
+ * Walks first-parent history from `from` (newest first) until `stop` returns
+ * true for a commit or the root is reached. Used to rebuild derived indexes.
+ */
+export async function walkFirstParent(
+  from: string,
+  stop: (oid: string) => boolean = () => false,
+): Promise<CommitInfo[]> {
+  const out: CommitInfo[] = [];
+  let oid: string | undefined = from;
+  while (oid && !stop(oid)) {
+    const info = await readCommitInfo(oid);
+    out.push(info);
+    oid = info.parents[0];
+  }
+  return out;
+}
+
+/** Finds the merge base of two commits (for stale proposals). */
+export async function mergeBase(a: string, b: string): Promise<string | null> {
+  const bases = await git.findMergeBase({ fs, gitdir: gitdir(), oids: [a, b] });
+  return bases[0] ?? null;
+}
+
+/** True when `ancestor` is reachable from `descendant`. */
+export async function isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+  if (ancestor === descendant) return true;
+  return git.isDescendent({ fs, gitdir: gitdir(), oid: descendant, ancestor, depth: -1 });
+}
+
+/** Parses `Key: value` trailers from the last paragraph of a commit message. */
+export function parseTrailers(message: string): Record<string, string[]> {
+  const paragraphs = message.trim().split(/\n\s*\n/);
+  const last = paragraphs[paragraphs.length - 1] ?? "";
+  const out: Record<string, string[]> = {};
+  for (const line of last.split("\n")) {
+    const m = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line.trim());
+    if (!m) continue;
+    (out[m[1]] ??= []).push(m[2]);
+  }
+  return out;
+}
+
+/** Formats a commit message with a subject, optional body and trailers. */
+export function formatMessage(subject: string, body: string, trailers: [string, string][]): string {
+  const clean = (s: string) => s.replace(/\r/g, "").trim();
+  const subj = clean(subject).split("\n")[0].slice(0, 200);
+  const parts = [subj];
+  if (clean(body)) parts.push(clean(body));
+  parts.push(trailers.map(([k, v]) => `${k}: ${v.replace(/\s*\n\s*/g, " ").trim()}`).join("\n"));
+  return parts.join("\n\n") + "\n";
+}

@@ -1,0 +1,70 @@
+/**
+ * Interface strings in zh-CN and en. Each domain keeps its strings in
+ * app/i18n/messages/<domain>.ts; this module merges them and formats.
+ */
+import { catalogs } from "./messages";
+
+export const LOCALES = ["zh-CN", "en"] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = "zh-CN";
+
+export type Vars = Record<string, string | number>;
+export type Translate = (key: string, vars?: Vars) => string;
+
+const merged: Record<Locale, Record<string, string>> = { "zh-CN": {}, en: {} };
+for (const catalog of catalogs) {
+  Object.assign(merged.en, catalog.en);
+  Object.assign(merged["zh-CN"], catalog["zh-CN"]);
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return value === "zh-CN" || value === "en";
+}
+
+/** Formats a message: `{name}` placeholders are replaced by vars. Unknown keys fall back to English, then to the key. */
+export function translate(locale: Locale, key: string, vars?: Vars): string {
+  const template = merged[locale][key] ?? merged.en[key] ?? key;
+  if (!vars) return template;
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+}
+
+export function translator(locale: Locale): Translate {
+  return (key, vars) => translate(locale, key, vars);
+}
+
+/** Picks zh-CN or en from an Accept-Language header. */
+export function localeFromAcceptLanguage(header: string | null): Locale {
+  if (!header) return DEFAULT_LOCALE;
+  const prefs = header
+    .split(",")
+    .map((part) => {
+      const [tag, q] = part.trim().split(";q=");
+      return { tag: tag.toLowerCase(), q: q ? Number(q) : 1 };
+    })
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of prefs) {
+    if (tag.startsWith("zh")) return "zh-CN";
+    if (tag.startsWith("en")) return "en";
+  }
+  return DEFAULT_LOCALE;
+}
+
+/** A localized name object ({"zh-CN": …, en: …}) in the given locale. */
+export function localName(name: { "zh-CN": string; en: string } | undefined, locale: Locale): string {
+  if (!name) return "";
+  return name[locale] || name.en || name["zh-CN"];
+}
+
+/** Formats an ISO date/time for display. */
+export function formatDate(iso: string | undefined | null, locale: Locale, withTime = false): string {
+  if (!iso) return "—";
+  const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    ...(withTime ? { hour: "2-digit", minute: "2-digit", hour12: false } : {}),
+    timeZone: iso.length === 10 ? "UTC" : undefined,
+  }).format(d);
+}

@@ -1,0 +1,9 @@
+// Each domain registers its catalog here (one import line each).
+import core from "./core";
+
+export interface Catalog {
+  en: Record<string, string>;
+  "zh-CN": Record<string, string>;
+}
+
+export const catalogs: Catalog[] = [core];

@@ -1,0 +1,138 @@
+import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import {
+  Form,
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLocation,
+  useNavigation,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import { ErrorView } from "~/components/error-view";
+import { NAV_ITEMS } from "~/components/nav";
+import { useNonce } from "~/components/nonce";
+import { CsrfField } from "~/components/csrf-field";
+import { HeaderExtras } from "~/components/header-extras";
+import { getShellData, type ShellData } from "~/shell.server";
+import { translator } from "~/i18n/i18n";
+import appCss from "~/styles/app.css?url";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: appCss },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { shell, setCookie } = await getShellData(request);
+  return data(shell, { headers: setCookie ? { "Set-Cookie": setCookie } : undefined });
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const shell = useRouteLoaderData("root") as ShellData | undefined;
+  const nonce = useNonce();
+  const locale = shell?.locale ?? "zh-CN";
+  return (
+    <html lang={locale === "en" ? "en" : "zh-CN"}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <Shell shell={shell}>{children}</Shell>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+function Shell({ shell, children }: { shell: ShellData | undefined; children: React.ReactNode }) {
+  const t = translator(shell?.locale ?? "zh-CN");
+  const location = useLocation();
+  const navigation = useNavigation();
+  const user = shell?.user;
+  const back = location.pathname + location.search;
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t("nav.skip")}
+      </a>
+      <header className="site-header">
+        <div className="header-inner">
+          <Link to="/" className="brand" aria-label="Regula">
+            <span className="brand-mark" aria-hidden="true">
+              R
+            </span>
+            <span className="brand-name">Regula</span>
+            <span className="brand-sub">{t("app.tagline")}</span>
+          </Link>
+          {user ? (
+            <nav className="main-nav" aria-label={t("nav.main")}>
+              {NAV_ITEMS.filter((item) => !item.roles || item.roles.some((r) => user.roles.includes(r) || user.roles.includes("admin"))).map(
+                (item) => (
+                  <NavLink key={item.to} to={item.to} end={item.to === "/"} prefetch="intent">
+                    {t(item.label)}
+                  </NavLink>
+                ),
+              )}
+            </nav>
+          ) : null}
+          {user ? (
+            <Form method="get" action="/search" className="header-search" role="search">
+              <label htmlFor="header-q" className="visually-hidden">
+                {t("search.label")}
+              </label>
+              <input id="header-q" type="search" name="q" placeholder={t("search.placeholder")} autoComplete="off" />
+              <button type="submit">{t("search.go")}</button>
+            </Form>
+          ) : null}
+          <div className="header-tools">
+            {user ? <HeaderExtras /> : null}
+            <Form method="post" action="/lang" className="lang-switch">
+              <CsrfField />
+              <input type="hidden" name="back" value={back} />
+              <button type="submit" name="locale" value={shell?.locale === "en" ? "zh-CN" : "en"} lang={shell?.locale === "en" ? "zh-CN" : "en"}>
+                {shell?.locale === "en" ? "中文" : "English"}
+              </button>
+            </Form>
+            {user ? (
+              <div className="user-menu">
+                <Link to="/profile" className="user-name">
+                  {user.name}
+                </Link>
+                <Form method="post" action="/logout">
+                  <CsrfField />
+                  <button type="submit" className="link-button">
+                    {t("nav.logout")}
+                  </button>
+                </Form>
+              </div>
+            ) : null}
+          </div>
+        </div>
+        {navigation.state !== "idle" ? <div className="progress-bar" aria-hidden="true" /> : null}
+      </header>
+      <main id="main" className="site-main">
+        {children}
+      </main>
+      <footer className="site-footer">
+        <p>{t("app.footer")}</p>
+      </footer>
+    </>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  return <ErrorView />;
+}

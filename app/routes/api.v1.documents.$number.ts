@@ -1,0 +1,19 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { openCurrent } from "~/documents/documents.server";
+import { apiDocument } from "~/documents/api.server";
+import { AccessDeniedError } from "~/utils/errors.server";
+import { api } from "~/utils/http.server";
+
+/** GET /api/v1/documents/:number — the current version with body (markdown) and html. */
+export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: import("~/access/session.server").AuthUser }) => {
+  const view = await openCurrent(user, String(params.number), "api");
+  if (view.access === "denied") {
+    throw new AccessDeniedError(`You need access to ${view.summary.number}`, {
+      number: view.summary.number,
+      title: view.summary.title,
+      ownerDepartment: view.summary.ownerDepartment,
+      requestAccess: `/access/request?number=${view.summary.number}`,
+    });
+  }
+  return { ...apiDocument(view.summary), commit: view.record.commit, body: view.body, html: view.rendered.html, toc: view.rendered.toc };
+});

@@ -1,0 +1,50 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { requireUser } from "~/access/session.server";
+import { openCurrent } from "~/documents/documents.server";
+import { noticesFor } from "~/documents/notices.server";
+import { AccessDenied } from "~/components/access-denied";
+import { MarkdownView } from "~/components/markdown-view";
+import { Notices } from "~/components/notices";
+import { formatDate } from "~/i18n/i18n";
+import { useLocale, useT } from "~/i18n/use-t";
+import { page } from "~/utils/http.server";
+
+export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
+  const user = await requireUser(request);
+  const view = await openCurrent(user, String(params.number));
+  const headers = { "Cache-Control": "private, no-store" };
+  if (view.access === "denied") return data({ denied: true as const, number: view.summary.number, reason: view.reason }, { headers });
+  return data(
+    {
+      denied: false as const,
+      number: view.summary.number,
+      version: view.record.version,
+      retired: view.meta.retired,
+      retiredAt: view.record.date,
+      lang: view.meta.lang,
+      html: view.rendered.html,
+      toc: view.rendered.toc,
+      publishedAt: view.record.date,
+      author: view.record.authorName,
+      notices: await noticesFor(user, view.record),
+    },
+    { headers },
+  );
+});
+
+export default function ReadDocument() {
+  const d = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  if (d.denied) return <AccessDenied number={d.number} reason={d.reason} />;
+  return (
+    <div>
+      {d.retired ? <div className="banner banner-danger">{t("doc.retiredNote", { date: formatDate(d.retiredAt, locale) })}</div> : null}
+      <Notices notices={d.notices} />
+      <p className="muted small">{t("doc.publishedBy", { date: formatDate(d.publishedAt, locale, true), author: d.author })}</p>
+      <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { requireUser } from "~/access/session.server";
+import { openVersion } from "~/documents/documents.server";
+import { AccessDenied } from "~/components/access-denied";
+import { MarkdownView } from "~/components/markdown-view";
+import { formatDate } from "~/i18n/i18n";
+import { useLocale, useT } from "~/i18n/use-t";
+import { NotFoundError } from "~/utils/errors.server";
+import { page } from "~/utils/http.server";
+
+export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
+  const user = await requireUser(request);
+  const version = Number(params.version);
+  if (!/^\d{1,6}$/.test(String(params.version)) || version < 1) throw new NotFoundError(`"${String(params.version).slice(0, 20)}" is not a version number`);
+  const view = await openVersion(user, String(params.number), version);
+  const headers = { "Cache-Control": "private, no-store" };
+  if (view.access === "denied") return data({ denied: true as const, number: view.summary.number, reason: view.reason }, { headers });
+  if (view.record.version === view.current.version && new URL(request.url).searchParams.get("stay") !== "1") {
+    throw redirect(`/docs/${view.summary.number}`);
+  }
+  return data(
+    {
+      denied: false as const,
+      number: view.summary.number,
+      version: view.record.version,
+      current: view.current.version,
+      date: view.record.date,
+      author: view.record.authorName,
+      summary: view.record.summary,
+      title: view.meta.title,
+      lang: view.meta.lang,
+      html: view.rendered.html,
+      toc: view.rendered.toc,
+    },
+    { headers },
+  );
+});
+
+export default function OldVersion() {
+  const d = useLoaderData<typeof loader>();
+  const t = useT();
+  const locale = useLocale();
+  if (d.denied) return <AccessDenied number={d.number} reason={d.reason} />;
+  const superseded = d.version !== d.current;
+  return (
+    <div>
+      {superseded ? (
+        <div className="banner banner-warn superseded-banner" role="note">
+          <strong>{t("doc.superseded", { current: d.current })}</strong> —{" "}
+          <Link to={`/docs/${d.number}`}>{t("doc.supersededLink")}</Link> ·{" "}
+          <Link to={`/docs/${d.number}/diff?from=${d.version}&to=${d.current}`}>{t("diff.choose")} v{d.version} → v{d.current}</Link>
+        </div>
+      ) : null}
+      <h2>
+        v{d.version} · {d.title}
+      </h2>
+      <p className="muted small">
+        {t("doc.publishedBy", { date: formatDate(d.date, locale, true), author: d.author })} — {d.summary}
+      </p>
+      <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { assertSameOrigin, getUser } from "~/access/session.server";
+import { setLocale } from "~/access/users.server";
+import { isLocale } from "~/i18n/i18n";
+import { rethrowForPage } from "~/utils/http.server";
+
+export async function loader() {
+  return redirect("/");
+}
+
+/** Switches the interface language (cookie, and the user's setting when signed in). */
+export async function action({ request }: ActionFunctionArgs) {
+  try {
+    const form = await request.formData();
+    await assertSameOrigin(request, form);
+    const locale = String(form.get("locale") ?? "");
+    if (!isLocale(locale)) throw new Response("Unknown language", { status: 400 });
+    const user = await getUser(request);
+    if (user) await setLocale(user.id, locale);
+    const back = String(form.get("back") ?? "/");
+    const to = back.startsWith("/") && !back.startsWith("//") ? back : "/";
+    return redirect(to, {
+      headers: { "Set-Cookie": `regula_lang=${encodeURIComponent(locale)}; Path=/; Max-Age=31536000; SameSite=Lax` },
+    });
+  } catch (error) {
+    rethrowForPage(error);
+  }
+}

@@ -1,0 +1,68 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { getUser, signIn } from "~/access/session.server";
+import { CsrfField } from "~/components/csrf-field";
+import { Field, FormError } from "~/components/field";
+import { useT } from "~/i18n/use-t";
+import { actionError, readForm } from "~/utils/http.server";
+import { getEnv } from "~/utils/env.server";
+
+export const meta: MetaFunction = () => [{ title: "Sign in · Regula" }];
+
+const LoginSchema = z.object({
+  username: z.string().trim().min(1, "required").max(64),
+  password: z.string().min(1, "required").max(200),
+  redirectTo: z.string().optional(),
+});
+
+function safeRedirect(to: string | undefined | null): string {
+  if (!to || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return "/";
+  return to;
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await getUser(request);
+  if (user) throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
+  return { demo: getEnv().DEMO === "1" };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  try {
+    const form = await readForm(request, LoginSchema);
+    if (!form.ok) return data({ formError: form.formError, fieldErrors: form.fieldErrors }, { status: 400 });
+    const clientKey = getEnv().TRUST_PROXY === "1" ? (request.headers.get("X-Forwarded-For") ?? "").split(",")[0].trim() : "direct";
+    const { setCookie } = await signIn(request, form.value.username, form.value.password, clientKey);
+    return redirect(safeRedirect(form.value.redirectTo), { headers: { "Set-Cookie": setCookie } });
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+export default function Login() {
+  const t = useT();
+  const result = useActionData<typeof action>() as { formError?: string; fieldErrors?: Record<string, string> } | undefined;
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  return (
+    <div className="login-box panel">
+      <h1>{t("login.title")}</h1>
+      <Form method="post" className="form">
+        <CsrfField />
+        <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/"} />
+        <FormError message={result?.formError} />
+        <Field label={t("login.username")} name="username" error={result?.fieldErrors?.username}>
+          <input id="username" name="username" type="text" autoComplete="username" required autoFocus />
+        </Field>
+        <Field label={t("login.password")} name="password" error={result?.fieldErrors?.password}>
+          <input id="password" name="password" type="password" autoComplete="current-password" required />
+        </Field>
+        <button type="submit" disabled={navigation.state === "submitting"}>
+          {t("login.submit")}
+        </button>
+      </Form>
+      <p className="muted small">{t("login.demo")}</p>
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * The server's clock. Everything that compares against "now" (grant expiry,
+ * effective dates, service levels, reminders) asks here, so tests can move
+ * time forward through the test hooks instead of waiting days.
+ */
+let offsetMs = 0;
+
+export function now(): Date {
+  return new Date(Date.now() + offsetMs);
+}
+
+export function nowIso(): string {
+  return now().toISOString();
+}
+
+/** Today's date (YYYY-MM-DD, UTC). */
+export function today(): string {
+  return nowIso().slice(0, 10);
+}
+
+/** Moves the clock (test hooks only). */
+export function setClockOffset(ms: number) {
+  offsetMs = ms;
+}
+
+export function clockOffset() {
+  return offsetMs;
+}
+
+/** Adds whole working days (Mon–Fri) to a date. */
+export function addWorkingDays(from: Date, days: number): Date {
+  const d = new Date(from);
+  let left = days;
+  while (left > 0) {
+    d.setUTCDate(d.getUTCDate() + 1);
+    const dow = d.getUTCDay();
+    if (dow !== 0 && dow !== 6) left--;
+  }
+  return d;
+}

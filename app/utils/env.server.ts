@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/** Every setting the portal reads, with a working default for a single machine. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default("./data"),
+  CONTENT_DIR: z.string().min(1).default("./content"),
+  SESSION_SECRET: z.string().min(16, "SESSION_SECRET must be at least 16 characters").optional(),
+  DEMO: z.enum(["0", "1"]).default("1"),
+  PUBLIC_URL: z.string().url().optional(),
+  MEILI_HOST: z.string().url().optional(),
+  MEILI_API_KEY: z.string().optional(),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default("Regula <regula@localhost>"),
+  BACKUP_INTERVAL_HOURS: z.coerce.number().min(0).default(24),
+  BACKUP_RETENTION: z.coerce.number().int().min(1).default(14),
+  BACKUP_DIR: z.string().optional(),
+  TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+  SCHEDULER_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
+  MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+});
+
+export type Env = z.infer<typeof EnvSchema> & {
+  dataDir: string;
+  contentDir: string;
+  repoDir: string;
+  sessionSecret: string;
+  backupDir: string;
+};
+
+let cached: Env | null = null;
+
+export class ConfigError extends Error {
+  code = "config" as const;
+}
+
+/** Reads and validates the environment once; throws ConfigError with every problem listed. */
+export function getEnv(): Env {
+  if (cached) return cached;
+  const parsed = EnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const raw = parsed.data;
+  const dataDir = path.resolve(raw.DATA_DIR);
+  const contentDir = path.resolve(raw.CONTENT_DIR);
+  cached = {
+    ...raw,
+    dataDir,
+    contentDir,
+    repoDir: path.join(dataDir, "repo"),
+    backupDir: path.resolve(raw.BACKUP_DIR ?? path.join(dataDir, "backups")),
+    sessionSecret: raw.SESSION_SECRET ?? loadOrCreateSecret(dataDir),
+  };
+  return cached;
+}
+
+/** Forget the cached environment (tests point DATA_DIR elsewhere between files). */
+export function resetEnvForTests() {
+  cached = null;
+}
+
+function loadOrCreateSecret(dataDir: string): string {
+  const file = path.join(dataDir, "session-secret");
+  try {
+    const existing = fs.readFileSync(file, "utf8").trim();
+    if (existing.length >= 16) return existing;
+  } catch {
+    /* first start: create it below */
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("hex");
+  fs.writeFileSync(file, secret + "\n", { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// npm test: runs every vitest suite and ends with "tests: N passed, M failed".
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const report = path.join(root, "test-results", "vitest.json");
+fs.mkdirSync(path.dirname(report), { recursive: true });
+fs.rmSync(report, { force: true });
+const args = [
+  path.join(root, "node_modules/vitest/vitest.mjs"),
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
+const result = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit", env: process.env });
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const data = JSON.parse(fs.readFileSync(report, "utf8"));
+  passed = data.numPassedTests ?? 0;
+  failed = data.numFailedTests ?? 0;
+  skipped = (data.numPendingTests ?? 0) + (data.numTodoTests ?? 0);
+  if (result.status !== 0 && failed === 0) failed = Math.max(1, data.numFailedTestSuites ?? 1);
+} catch {
+  failed = result.status === 0 ? 0 : 1;
+}
+console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(result.status ?? 1);

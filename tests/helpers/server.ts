@@ -1,0 +1,87 @@
+/** Starts the built portal as a real process on a free port, for HTTP and browser tests. */
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { ROOT } from "./paths";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  process: ChildProcess;
+  output: () => string;
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(options: {
+  dataDir: string;
+  buildDir?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<RunningServer> {
+  const buildDir = options.buildDir ?? process.env.REGULA_TEST_BUILD;
+  if (!buildDir) throw new Error("No test build: run through vitest (global setup builds the app)");
+  const port = await freePort();
+  let out = "";
+  const child = spawn(process.execPath, [path.join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), path.join(buildDir, "server", "index.js")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: options.dataDir,
+      CONTENT_DIR: path.join(ROOT, "content"),
+      REGULA_TEST_HOOKS: "1",
+      DEMO: "1",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (out += d.toString()));
+  child.stderr!.on("data", (d) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`Server exited during start:\n${out}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200 || res.status === 503) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`Server did not start in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    dataDir: options.dataDir,
+    process: child,
+    output: () => out,
+    stop: (signal: NodeJS.Signals = "SIGTERM") =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once("exit", () => resolve());
+        child.kill(signal);
+        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}

@@ -5,7 +5,8 @@ export default defineConfig({
   plugins: [tsconfigPaths()],
   test: {
     include: ["tests/**/*.test.ts"],
-    globalSetup: ["tests/helpers/global-setup.ts"],
+    // REGULA_SKIP_BUILD=1 runs pure unit tests without building the app first.
+    globalSetup: process.env.REGULA_SKIP_BUILD === "1" ? [] : ["tests/helpers/global-setup.ts"],
     setupFiles: ["tests/helpers/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,

@@ -12,6 +12,7 @@ import { ensureRepo, resolveRef } from "~/documents/repo.server";
 import { loadVersionIndex } from "~/documents/version-index.server";
 import { getConfig } from "~/documents/config.server";
 import { runAllJobs, startScheduler } from "~/utils/scheduler.server";
+import { acquireDataDirLock } from "~/utils/process-lock.server";
 
 /** Domain start-up steps run after the store is ready (search index, notifications, …). */
 const steps: { name: string; run: () => Promise<void> }[] = [];
@@ -42,6 +43,7 @@ async function doBoot() {
   const env = getEnv();
   getConfig();
   assertWritable(env.dataDir);
+  acquireDataDirLock(process.env.REGULA_PROCESS_NAME ?? "the Regula server");
   await loadDb();
   await ensureRepo();
   const people = await seedPeople();

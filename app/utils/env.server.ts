@@ -73,8 +73,15 @@ function loadOrCreateSecret(dataDir: string): string {
   } catch {
     /* first start: create it below */
   }
-  fs.mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString("hex");
-  fs.writeFileSync(file, secret + "\n", { mode: 0o600 });
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, secret + "\n", { mode: 0o600 });
+  } catch (error) {
+    throw new ConfigError(
+      `DATA_DIR ${dataDir} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
+        `Point DATA_DIR at a writable folder with free space.`,
+    );
+  }
   return secret;
 }

@@ -7,8 +7,43 @@
 import type { VersionRecord } from "~/documents/version-index.server";
 
 export interface DomainEvents {
+  /** A version became current on the main line (new, revision, retirement, restore). */
   "document.published": { record: VersionRecord; previous?: VersionRecord; actor: string };
-  "document.scheduled": { number: string; version: number; effectiveDate: string; actor: string; proposalId?: string };
+  /** An approved revision waits for its future effective date. */
+  "document.scheduled": { number: string; title: string; effectiveDate: string; change: string; proposalId: string; actor: string };
+  /** Something waits for these approvers (a proposal stage or an access request). */
+  "approval.waiting": {
+    kind: "proposal" | "access-request" | "emergency-access";
+    id: string;
+    number?: string;
+    title: string;
+    approverIds: string[];
+    dueAt: string;
+    link: string;
+  };
+  /** A proposal decision (approve at a stage, reject, request changes, publish). */
+  "proposal.decided": {
+    proposalId: string;
+    number?: string;
+    title: string;
+    authorId: string;
+    decision: "approved" | "rejected" | "changes-requested" | "published" | "scheduled";
+    stage: string;
+    byUserId: string;
+    reason?: string;
+    link: string;
+  };
+  "access.decided": {
+    requestId: string;
+    number: string;
+    requesterId: string;
+    decision: "approved" | "rejected" | "revoked" | "ratified" | "expired";
+    byUserId?: string;
+    reason?: string;
+    expiresAt?: string;
+  };
+  "suggestion.created": { suggestionId: string; number: string; byUserId: string; ownerDepartment: string; link: string };
+  "suggestion.decided": { suggestionId: string; number: string; suggesterId: string; outcome: "accepted" | "declined"; reason?: string; link: string };
   "index.rebuilt": { head: string | null };
 }
 

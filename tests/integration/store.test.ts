@@ -1,0 +1,116 @@
+/**
+ * The git-backed store: publishing writes real commits native git can read,
+ * the version index tracks them and is rebuilt from git when lost or behind,
+ * and numbers are validated and never reused.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWorld, useWorldInProcess, type World } from "../helpers/world";
+
+let world: World;
+beforeAll(async () => {
+  world = await createWorld();
+  await useWorldInProcess(world);
+});
+afterAll(async () => world?.cleanup());
+
+const editor = { username: "editor", name: "王编辑", email: "editor@regula.example" };
+
+describe("document store", () => {
+  it("seeded repository passes native git fsck and shows every publication in git log", async () => {
+    const repo = path.join(world.dataDir, "repo");
+    execFileSync("git", ["-C", repo, "fsck", "--full", "--strict"], { stdio: "pipe" });
+    const log = execFileSync("git", ["-C", repo, "log", "--format=%H%n%B%n--end--"], { encoding: "utf8" });
+    const { allLatest, versionsOf } = await import("~/documents/version-index.server");
+    const total = allLatest().reduce((n, r) => n + versionsOf(r.number).length, 0);
+    expect(total).toBeGreaterThanOrEqual(20);
+    expect(log.split("--end--").filter((s) => s.trim()).length).toBe(total);
+    expect(log).toMatch(/\nDocument: [A-Z]+-\d{3}\nVersion: \d+\nChange: (new|minor|major|retire)/);
+  });
+
+  it("publishes a new version as one commit with trailers and bumps the version by one", async () => {
+    const { publishVersion, readVersionContent } = await import("~/documents/documents.server");
+    const { latestVersion } = await import("~/documents/version-index.server");
+    const before = latestVersion("EXE-001")!;
+    const { meta, body } = await readVersionContent(before);
+    const record = await publishVersion({
+      number: "EXE-001",
+      meta,
+      body: body + "\n\n## 附錄\n\n新增的附錄段落。\n",
+      author: editor,
+      change: "minor",
+      summary: "新增附錄",
+      approvedBy: ["approver"],
+      expectedVersion: before.version,
+    });
+    expect(record.version).toBe(before.version + 1);
+    const message = execFileSync("git", ["-C", path.join(world.dataDir, "repo"), "log", "-1", "--format=%B"], { encoding: "utf8" });
+    expect(message).toContain(`Document: EXE-001\nVersion: ${record.version}\nChange: minor`);
+    expect(message).toContain("Approved-by: approver");
+    const show = execFileSync("git", ["-C", path.join(world.dataDir, "repo"), "show", `HEAD:documents/EXE/EXE-001.md`], { encoding: "utf8" });
+    expect(show).toContain("新增的附錄段落");
+    execFileSync("git", ["-C", path.join(world.dataDir, "repo"), "fsck", "--full", "--strict"], { stdio: "pipe" });
+  });
+
+  it("refuses a stale publication with a conflict instead of overwriting", async () => {
+    const { publishVersion, readVersionContent } = await import("~/documents/documents.server");
+    const { latestVersion } = await import("~/documents/version-index.server");
+    const current = latestVersion("EXE-001")!;
+    const { meta, body } = await readVersionContent(current);
+    await expect(
+      publishVersion({ number: "EXE-001", meta, body: body + "x", author: editor, change: "minor", summary: "stale", expectedVersion: current.version - 1 }),
+    ).rejects.toMatchObject({ code: "conflict" });
+    expect(latestVersion("EXE-001")!.version).toBe(current.version);
+  });
+
+  it("rejects oversized, empty and mismatched documents with clear errors", async () => {
+    const { publishVersion, readVersionContent } = await import("~/documents/documents.server");
+    const { latestVersion } = await import("~/documents/version-index.server");
+    const current = latestVersion("EXE-001")!;
+    const { meta } = await readVersionContent(current);
+    const base = { number: "EXE-001", author: editor, change: "minor" as const, summary: "x" };
+    await expect(publishVersion({ ...base, meta, body: "字".repeat(1_000_000) })).rejects.toMatchObject({ code: "too_large" });
+    await expect(publishVersion({ ...base, meta, body: "   " })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(publishVersion({ ...base, meta: { ...meta, category: "APR" }, body: "ok" })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(publishVersion({ ...base, meta: { ...meta, type: "nonsense" }, body: "ok" })).rejects.toMatchObject({ code: "bad_request" });
+  });
+
+  it("validates numbers and never reuses one", async () => {
+    const { parseNumber, allocateNumber, claimNumber, normaliseNumberQuery } = await import("~/documents/numbering.server");
+    const { allNumbers } = await import("~/documents/version-index.server");
+    expect(parseNumber("EXE-003")).toEqual({ category: "EXE", seq: 3 });
+    for (const bad of ["exe-003", "EXE-03", "XYZ-001", "../EXE-001", "EXE-001/../../x", "EXE-001.md", ""]) expect(parseNumber(bad)).toBeNull();
+    expect(normaliseNumberQuery("exe 3")).toBe("EXE-003");
+    expect(normaliseNumberQuery("EXE3")).toBe("EXE-003");
+    const taken = new Set(allNumbers());
+    const highest = Math.max(...[...taken].filter((n) => n.startsWith("MON-")).map((n) => Number(n.slice(4))));
+    const a = await allocateNumber("MON", taken, "editor", "test");
+    const b = await allocateNumber("MON", taken, "editor", "test");
+    expect(a).toBe(`MON-${String(highest + 1).padStart(3, "0")}`);
+    expect(b).toBe(`MON-${String(highest + 2).padStart(3, "0")}`);
+    await expect(claimNumber(a, taken, "editor", "dup")).rejects.toMatchObject({ code: "bad_request" });
+    await expect(claimNumber("EXE-001", taken, "editor", "dup")).rejects.toThrow(/never be reused/);
+    await expect(claimNumber("EXE-1x", taken, "editor", "bad")).rejects.toThrow(/not a valid document number/);
+  });
+
+  it("rebuilds the version index from git when it is deleted, truncated or behind", async () => {
+    const idx = await import("~/documents/version-index.server");
+    const snapshot = idx.allLatest().map((r) => `${r.number}@${r.version}:${r.commit}`).sort();
+    const file = path.join(world.dataDir, "cache", "versions.jsonl");
+
+    fs.rmSync(file);
+    idx.resetVersionIndexForTests();
+    expect((await idx.loadVersionIndex()).rebuilt).toBe(true);
+    expect(idx.allLatest().map((r) => `${r.number}@${r.version}:${r.commit}`).sort()).toEqual(snapshot);
+
+    const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n");
+    fs.writeFileSync(file, lines.slice(0, -3).join("\n") + "\n" + lines[lines.length - 3].slice(0, 20));
+    idx.resetVersionIndexForTests();
+    const result = await idx.loadVersionIndex();
+    expect(result.caughtUp).toBeGreaterThanOrEqual(3);
+    expect(idx.allLatest().map((r) => `${r.number}@${r.version}:${r.commit}`).sort()).toEqual(snapshot);
+    for (const line of fs.readFileSync(file, "utf8").trimEnd().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
+  });
+});

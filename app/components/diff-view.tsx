@@ -57,6 +57,12 @@ export function DiffView({ diff, mode, labels }: { diff: DocumentDiff; mode: "sp
           <caption className="visually-hidden">
             {labels.old} → {labels.new}
           </caption>
+          <colgroup>
+            <col className="diff-col-no" />
+            <col className="diff-col-no" />
+            <col className="diff-col-sign" />
+            <col />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">{labels.old}</th>
@@ -122,6 +128,12 @@ export function DiffView({ diff, mode, labels }: { diff: DocumentDiff; mode: "sp
         <caption className="visually-hidden">
           {labels.old} → {labels.new}
         </caption>
+        <colgroup>
+          <col className="diff-col-no" />
+          <col />
+          <col className="diff-col-no" />
+          <col />
+        </colgroup>
         <thead>
           <tr>
             <th scope="col" colSpan={2}>

@@ -55,6 +55,9 @@ export function localName(name: { "zh-CN": string; en: string } | undefined, loc
   return name[locale] || name.en || name["zh-CN"];
 }
 
+/** The company's time zone for displaying times (the portal serves one company). */
+export const DISPLAY_TIME_ZONE = "Asia/Shanghai";
+
 /** Formats an ISO date/time for display. */
 export function formatDate(iso: string | undefined | null, locale: Locale, withTime = false): string {
   if (!iso) return "—";
@@ -65,6 +68,7 @@ export function formatDate(iso: string | undefined | null, locale: Locale, withT
     month: "2-digit",
     day: "2-digit",
     ...(withTime ? { hour: "2-digit", minute: "2-digit", hour12: false } : {}),
-    timeZone: iso.length === 10 ? "UTC" : undefined,
+    // One display zone on server and browser, so hydration matches and everyone sees the same time.
+    timeZone: iso.length === 10 ? "UTC" : DISPLAY_TIME_ZONE,
   }).format(d);
 }

@@ -10,6 +10,17 @@ import { ValidationError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
 import diffCss from "~/styles/diff.css?url";
 
+const META_LABELS: Record<string, string> = {
+  title: "doc.title",
+  type: "doc.type",
+  ownerDepartment: "doc.owner",
+  confidentiality: "doc.confidentiality",
+  audienceDepartments: "doc.audience",
+  effectiveDate: "doc.effective",
+  nextReviewDate: "doc.review",
+  retired: "doc.retired",
+};
+
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: diffCss }];
 
 function versionParam(value: string | null, fallback: number): number {
@@ -91,7 +102,7 @@ export default function Compare() {
           <ul>
             {d.metaChanges.map((m) => (
               <li key={m.field}>
-                {m.field}: <del>{m.from || "—"}</del> → <ins>{m.to || "—"}</ins>
+                {t(META_LABELS[m.field] ?? m.field)}: <del>{m.from || "—"}</del> → <ins>{m.to || "—"}</ins>
               </li>
             ))}
           </ul>

@@ -13,9 +13,11 @@ export function nowIso(): string {
   return now().toISOString();
 }
 
-/** Today's date (YYYY-MM-DD, UTC). */
+const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
+
+/** Today's date (YYYY-MM-DD) in the company's time zone, for effective and review dates. */
 export function today(): string {
-  return nowIso().slice(0, 10);
+  return dayFormat.format(now());
 }
 
 /** Moves the clock (test hooks only). */

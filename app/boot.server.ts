@@ -73,6 +73,7 @@ async function doBoot() {
 async function registerDomains() {
   await Promise.all([
     // domain boot modules are imported here, e.g. import("~/search/boot.server")
+    import("~/search/boot.server"),
   ]);
 }
 

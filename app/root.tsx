@@ -18,6 +18,7 @@ import { NAV_ITEMS } from "~/components/nav";
 import { useNonce } from "~/components/nonce";
 import { CsrfField } from "~/components/csrf-field";
 import { HeaderExtras } from "~/components/header-extras";
+import { SearchSuggest } from "~/components/search-suggest";
 import { getShellData, type ShellData } from "~/shell.server";
 import { translator } from "~/i18n/i18n";
 import appCss from "~/styles/app.css?url";
@@ -91,6 +92,7 @@ function Shell({ shell, children }: { shell: ShellData | undefined; children: Re
               </label>
               <input id="header-q" type="search" name="q" placeholder={t("search.placeholder")} autoComplete="off" />
               <button type="submit">{t("search.go")}</button>
+              <SearchSuggest inputId="header-q" />
             </Form>
           ) : null}
           <div className="header-tools">

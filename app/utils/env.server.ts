@@ -14,6 +14,7 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   MEILI_HOST: z.string().url().optional(),
   MEILI_API_KEY: z.string().optional(),
+  MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "MEILI_INDEX: letters, digits, - and _ only").default("regula_documents"),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Regula <regula@localhost>"),
   BACKUP_INTERVAL_HOURS: z.coerce.number().min(0).default(24),

@@ -1,9 +1,10 @@
 // Each domain registers its catalog here (one import line each).
 import core from "./core";
+import search from "./search";
 
 export interface Catalog {
   en: Record<string, string>;
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core];
+export const catalogs: Catalog[] = [core, search];

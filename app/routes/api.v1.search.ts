@@ -1,0 +1,25 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { parseSearchParams, searchDocuments } from "~/search/search.server";
+import { ValidationError } from "~/utils/errors.server";
+import { api } from "~/utils/http.server";
+
+/**
+ * GET /api/v1/search?q=&category=&type=&department=&confidentiality=&retired=1&page=&pageSize=
+ * Current documents matching the query, best first. Documents the caller may
+ * not read appear only when their number or title matches, with no snippet.
+ */
+export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user: Parameters<typeof searchDocuments>[0] }) => {
+  const params = parseSearchParams(new URL(request.url));
+  if (!params.q.trim()) throw new ValidationError("Give a query in q", { q: "required" });
+  const { result, numberMatch, tookMs } = await searchDocuments(user, params);
+  return {
+    query: params.q,
+    total: result.total,
+    page: result.page,
+    pageSize: result.pageSize,
+    tookMs,
+    numberMatch: numberMatch ? { number: numberMatch.number, title: numberMatch.title, url: `/docs/${numberMatch.number}` } : null,
+    hits: result.hits.map((h) => ({ ...h, url: `/docs/${h.number}` })),
+    facets: result.facets,
+  };
+});

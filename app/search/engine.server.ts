@@ -1,0 +1,200 @@
+/**
+ * The search engine interface, the result shape both engines return, and the
+ * choice between them: Meilisearch when MEILI_HOST is set and reachable,
+ * otherwise the embedded engine.
+ *
+ * Only current versions are indexed. Permission filtering happens inside the
+ * engine: body text is searched only among documents the reader may read;
+ * for the rest only the number and title can match, and no snippet is made.
+ */
+import path from "node:path";
+import type { User } from "~/data/schema";
+import type { Confidentiality } from "~/documents/front-matter";
+import { getEnv } from "~/utils/env.server";
+
+/** What the index holds for one document (its current version). */
+export interface SearchDoc {
+  number: string;
+  title: string;
+  category: string;
+  type: string;
+  ownerDepartment: string;
+  audienceDepartments: string[];
+  confidentiality: Confidentiality;
+  version: number;
+  effectiveDate: string | null;
+  retired: boolean;
+  /** The body as plain text (markdown removed). */
+  text: string;
+  /** Blob id of the indexed version (to find documents that changed). */
+  blob: string;
+}
+
+export type SearchReader = Pick<User, "id" | "roles" | "departmentId">;
+
+export interface SearchFilters {
+  category?: string;
+  type?: string;
+  department?: string;
+  confidentiality?: Confidentiality;
+  /** Retired documents are left out unless asked for. */
+  includeRetired?: boolean;
+}
+
+export interface SearchOptions {
+  reader: SearchReader;
+  filters?: SearchFilters;
+  /** 1-based. */
+  page?: number;
+  pageSize?: number;
+}
+
+export interface SearchHit {
+  number: string;
+  title: string;
+  /** The title escaped, with matches in <mark>. */
+  titleHtml: string;
+  category: string;
+  type: string;
+  ownerDepartment: string;
+  version: number;
+  effectiveDate: string | null;
+  confidentiality: Confidentiality;
+  retired: boolean;
+  /** Escaped excerpt with matches in <mark>; null when the reader may not read the document. */
+  snippetHtml: string | null;
+  /** Whether the reader may read the document (otherwise only number and title are shown). */
+  readable: boolean;
+  score: number;
+}
+
+export type FacetName = "category" | "type" | "department" | "confidentiality";
+
+export interface SearchResult {
+  total: number;
+  page: number;
+  pageSize: number;
+  hits: SearchHit[];
+  /** Counts of all matches per value, before the facet filters are applied. */
+  facets: Record<FacetName, Record<string, number>>;
+}
+
+export interface EngineHealth {
+  ok: boolean;
+  engine: "embedded" | "meilisearch";
+  documents?: number;
+  head?: string | null;
+  [detail: string]: unknown;
+}
+
+export interface SearchEngine {
+  readonly name: "embedded" | "meilisearch";
+  /** Loads saved state; null when there is none or it cannot be used (then rebuild). */
+  open(): Promise<{ head: string | null } | null>;
+  /** Adds a document or replaces its previous version. */
+  indexDocument(doc: SearchDoc): Promise<void>;
+  removeDocument(number: string): Promise<void>;
+  search(query: string, options: SearchOptions): Promise<SearchResult>;
+  /** Replaces the whole index with these documents. */
+  rebuild(docs: SearchDoc[], onProgress?: (done: number, total: number) => void): Promise<void>;
+  /** number → blob id of every indexed document. */
+  indexedBlobs(): Promise<Map<string, string>>;
+  /** Records (and saves) which repository head the index reflects. */
+  setHead(head: string | null): Promise<void>;
+  indexedHead(): string | null;
+  health(): Promise<EngineHealth>;
+  /** Writes anything pending (the embedded engine saves its file). */
+  flush(): Promise<void>;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 50;
+export const MAX_PAGE = 50;
+
+export function emptyFacets(): SearchResult["facets"] {
+  return { category: {}, type: {}, department: {}, confidentiality: {} };
+}
+
+export function searchDir(): string {
+  return path.join(getEnv().dataDir, "search");
+}
+
+/** Sort order for merged hits: score, then number. */
+export function byScore(a: { score: number; number: string }, b: { score: number; number: string }): number {
+  return b.score - a.score || a.number.localeCompare(b.number, "en", { numeric: true });
+}
+
+export function pageBounds(options: SearchOptions): { page: number; pageSize: number; from: number; to: number } {
+  const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE)));
+  const page = Math.min(MAX_PAGE, Math.max(1, Math.floor(options.page ?? 1)));
+  return { page, pageSize, from: (page - 1) * pageSize, to: page * pageSize };
+}
+
+/** Whether a document passes the facet filters (retired handled separately). */
+export function passesFacetFilters(doc: Pick<SearchDoc, "category" | "type" | "ownerDepartment" | "confidentiality">, filters: SearchFilters = {}): boolean {
+  return (
+    (!filters.category || doc.category === filters.category) &&
+    (!filters.type || doc.type === filters.type) &&
+    (!filters.department || doc.ownerDepartment === filters.department) &&
+    (!filters.confidentiality || doc.confidentiality === filters.confidentiality)
+  );
+}
+
+export function countFacets(docs: Iterable<Pick<SearchDoc, "category" | "type" | "ownerDepartment" | "confidentiality">>): SearchResult["facets"] {
+  const facets = emptyFacets();
+  const bump = (map: Record<string, number>, key: string) => (map[key] = (map[key] ?? 0) + 1);
+  for (const d of docs) {
+    bump(facets.category, d.category);
+    bump(facets.type, d.type);
+    bump(facets.department, d.ownerDepartment);
+    bump(facets.confidentiality, d.confidentiality);
+  }
+  return facets;
+}
+
+let chosen: SearchEngine | null = null;
+let fallbackReason: string | null = null;
+
+/**
+ * Picks the engine once per process: Meilisearch when MEILI_HOST is set and
+ * answers its health check, otherwise the embedded engine (with a clear
+ * message when Meilisearch was configured but unreachable).
+ */
+export async function chooseEngine(options: { log?: (line: string) => void } = {}): Promise<SearchEngine> {
+  if (chosen) return chosen;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const env = getEnv();
+  if (env.MEILI_HOST) {
+    const { MeiliEngine } = await import("./meili.server");
+    const meili = new MeiliEngine({ host: env.MEILI_HOST, apiKey: env.MEILI_API_KEY });
+    const health = await meili.health();
+    if (health.ok) {
+      chosen = meili;
+      fallbackReason = null;
+      return meili;
+    }
+    fallbackReason = `Meilisearch is not reachable (${String(health.error ?? "no answer")}); the embedded engine is in use`;
+    log(
+      `[search] Meilisearch at ${env.MEILI_HOST} is not reachable (${String(health.error ?? "no answer")}); ` +
+        `using the embedded engine instead. Restart the portal once Meilisearch is up.`,
+    );
+  }
+  const { EmbeddedEngine } = await import("./embedded.server");
+  chosen = new EmbeddedEngine({ file: path.join(searchDir(), "embedded.json") });
+  return chosen;
+}
+
+/** The engine chosen at start (throws before boot). */
+export function currentEngine(): SearchEngine {
+  if (!chosen) throw new Error("Search is not started: the search boot step has not run");
+  return chosen;
+}
+
+export function engineFallbackReason(): string | null {
+  return fallbackReason;
+}
+
+export function resetEngineForTests() {
+  chosen = null;
+  fallbackReason = null;
+}

@@ -1,0 +1,129 @@
+/**
+ * What the search routes call: validated parameters in, the engine's result
+ * out, plus the document-number shortcut (EXE-003, "exe 3").
+ */
+import { z } from "zod";
+import { decideRead } from "~/access/policy.server";
+import { CONFIDENTIALITY } from "~/documents/front-matter";
+import { normaliseNumberQuery } from "~/documents/numbering.server";
+import { latestVersion } from "~/documents/version-index.server";
+import { ValidationError } from "~/utils/errors.server";
+import { escapeHtml } from "./snippet";
+import { currentEngine, DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type SearchReader, type SearchResult } from "./engine.server";
+
+const optionalCode = z
+  .string()
+  .trim()
+  .max(40)
+  .regex(/^[A-Za-z0-9_-]*$/, "letters, digits, - and _ only")
+  .optional()
+  .transform((v) => v || undefined);
+
+/** One schema for the search form, the API and suggestions (GET parameters). */
+export const SearchParamsSchema = z.object({
+  q: z.string().max(200, "at most 200 characters").optional().default(""),
+  category: optionalCode,
+  type: optionalCode,
+  department: optionalCode,
+  confidentiality: z
+    .enum(["", ...CONFIDENTIALITY])
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+  retired: z
+    .enum(["", "0", "1", "on", "true"])
+    .optional()
+    .transform((v) => v === "1" || v === "on" || v === "true"),
+  page: z.coerce.number().int().min(1).max(MAX_PAGE).optional().default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional().default(DEFAULT_PAGE_SIZE),
+});
+
+export type SearchParams = z.infer<typeof SearchParamsSchema>;
+
+/** Reads search parameters from a URL; a bad value is a 400 with field messages. */
+export function parseSearchParams(url: URL): SearchParams {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(SearchParamsSchema.shape)) {
+    const v = url.searchParams.get(key);
+    if (v !== null) raw[key] = v;
+  }
+  const parsed = SearchParamsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "q"] ??= issue.message;
+    throw new ValidationError("The search parameters are not valid", fieldErrors);
+  }
+  return parsed.data;
+}
+
+/** The document a query names by number ("EXE-003", "exe 3", "EXE3"), if it exists. */
+export function documentNumberIn(query: string): { number: string; title: string } | null {
+  const number = normaliseNumberQuery(query);
+  if (!number) return null;
+  const record = latestVersion(number);
+  return record ? { number, title: record.meta.title } : null;
+}
+
+export function hasFilters(params: SearchParams): boolean {
+  return !!(params.category || params.type || params.department || params.confidentiality || params.retired);
+}
+
+export interface SearchOutcome {
+  params: SearchParams;
+  engine: string;
+  result: SearchResult;
+  /** Set when the query is a document number that exists. */
+  numberMatch: { number: string; title: string } | null;
+  tookMs: number;
+}
+
+/** Searches current documents for a reader (restricted bodies never match for those without access). */
+export async function searchDocuments(reader: SearchReader, params: SearchParams): Promise<SearchOutcome> {
+  const started = performance.now();
+  const engine = currentEngine();
+  const result = await engine.search(params.q, {
+    reader,
+    filters: {
+      category: params.category,
+      type: params.type,
+      department: params.department,
+      confidentiality: params.confidentiality,
+      includeRetired: params.retired,
+    },
+    page: params.page,
+    pageSize: params.pageSize,
+  });
+  return {
+    params,
+    engine: engine.name,
+    result,
+    numberMatch: documentNumberIn(params.q),
+    tookMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+export interface Suggestion {
+  number: string;
+  title: string;
+  titleHtml: string;
+  readable: boolean;
+  url: string;
+}
+
+/** Up to `limit` documents for search-as-you-type: a number match first, then the best hits. */
+export async function suggestDocuments(reader: SearchReader, query: string, limit = 8): Promise<Suggestion[]> {
+  const q = query.trim().slice(0, 200);
+  if (!q) return [];
+  const out: Suggestion[] = [];
+  const byNumber = documentNumberIn(q);
+  const record = byNumber ? latestVersion(byNumber.number) : undefined;
+  if (byNumber && record && !record.meta.retired) {
+    const readable = decideRead(reader, record.meta).allowed;
+    out.push({ number: byNumber.number, title: byNumber.title, titleHtml: escapeHtml(byNumber.title), readable, url: `/docs/${byNumber.number}` });
+  }
+  const { hits } = await currentEngine().search(q, { reader, page: 1, pageSize: limit });
+  for (const h of hits) {
+    if (out.some((s) => s.number === h.number)) continue;
+    out.push({ number: h.number, title: h.title, titleHtml: h.titleHtml, readable: h.readable, url: `/docs/${h.number}` });
+  }
+  return out.slice(0, limit);
+}

@@ -67,8 +67,7 @@ function FacetSelect({
         <option value="">{t("search.filter.any")}</option>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
-            {o.label}
-            {counts ? ` (${counts[o.value] ?? 0})` : ""}
+            {counts ? `${o.label} (${counts[o.value] ?? 0})` : o.label}
           </option>
         ))}
       </select>
@@ -155,12 +154,10 @@ export default function SearchPage() {
                   <DocBadges retired={hit.retired} confidentiality={hit.confidentiality} />
                 </div>
                 <p className="hit-meta">
-                  <span>
-                    {hit.category} {nameOf(labels.categories, hit.category, locale)}
-                  </span>
+                  <span>{`${hit.category} ${nameOf(labels.categories, hit.category, locale)}`}</span>
                   <span>{nameOf(labels.types, hit.type, locale)}</span>
                   <span>{t("search.owner", { department: nameOf(labels.departments, hit.ownerDepartment, locale) })}</span>
-                  <span>v{hit.version}</span>
+                  <span>{`v${hit.version}`}</span>
                   {hit.effectiveDate ? <span>{t("search.effective", { date: formatDate(hit.effectiveDate, locale) })}</span> : null}
                 </p>
                 {hit.readable && hit.snippetHtml !== null ? (

@@ -146,7 +146,7 @@ export function SearchSuggest({ inputId }: { inputId: string }) {
                   }}
                 >
                   <span className="doc-number">{s.number}</span> <span dangerouslySetInnerHTML={{ __html: s.titleHtml }} />
-                  {s.readable ? null : <span className="suggest-lock" aria-hidden="true"> 🔒</span>}
+                  {s.readable ? null : <span className="suggest-locked">{t("search.suggest.locked")}</span>}
                 </a>
               </li>
             ))

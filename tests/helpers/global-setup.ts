@@ -20,6 +20,19 @@ function hashTree(hash: ReturnType<typeof createHash>, p: string) {
   }
 }
 
+/**
+ * The server build records where its client assets are (a path relative to
+ * the root); builds are made in a temporary folder and then renamed, so the
+ * recorded path is turned into the final one, or static files answer 404.
+ */
+function pointAssetsAtFinalBuild(buildDir: string, key: string) {
+  const serverFile = path.join(buildDir, "server", "index.js");
+  const text = fs.readFileSync(serverFile, "utf8");
+  const final = path.relative(ROOT, buildDir);
+  const fixed = text.replace(new RegExp(`\\.test-build/${key}\\.tmp-\\d+/build`, "g"), final);
+  if (fixed !== text) fs.writeFileSync(serverFile, fixed);
+}
+
 export default async function setup() {
   const hash = createHash("sha256");
   for (const p of ["app", "public", "content", "vite.config.ts", "package.json", "tsconfig.json"]) {
@@ -49,6 +62,7 @@ export default async function setup() {
     }
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  pointAssetsAtFinalBuild(buildDir, key);
   if (!fs.existsSync(path.join(fixture, "db.json"))) {
     const tmpData = path.join(TEST_BUILD_ROOT, `${key}.data-${process.pid}`);
     fs.rmSync(tmpData, { recursive: true, force: true });

@@ -35,6 +35,7 @@ const en: Record<string, string> = {
   "search.suggest.label": "Suggestions",
   "search.suggest.all": "All results for “{q}”",
   "search.suggest.none": "No suggestions",
+  "search.suggest.locked": "access needed",
   "search.suggest.count": "{count} suggestions available; use the up and down arrows to choose",
 };
 
@@ -74,6 +75,7 @@ const zh: Record<string, string> = {
   "search.suggest.label": "搜索建议",
   "search.suggest.all": "查看“{q}”的全部结果",
   "search.suggest.none": "没有建议",
+  "search.suggest.locked": "需申请查阅",
   "search.suggest.count": "有 {count} 条建议，可用上下方向键选择",
 };
 

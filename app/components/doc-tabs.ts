@@ -9,4 +9,6 @@ export interface DocTab {
   needsRead?: boolean;
 }
 
-export const DOC_TABS: DocTab[] = [];
+export const DOC_TABS: DocTab[] = [
+  { path: "/print", label: "print.tab", needsRead: true },
+];

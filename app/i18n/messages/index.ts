@@ -1,10 +1,11 @@
 // Each domain registers its catalog here (one import line each).
 import core from "./core";
 import search from "./search";
+import print from "./print";
 
 export interface Catalog {
   en: Record<string, string>;
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search];
+export const catalogs: Catalog[] = [core, search, print];

@@ -1,0 +1,26 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { requireUser } from "~/access/session.server";
+import { loadPrintCopy } from "~/print/print.server";
+import { PrintView } from "~/print/print-view";
+import { page } from "~/utils/http.server";
+import printCss from "~/styles/print.css?url";
+
+/** Controlled print copy of the current version, or of `?version=N` (old versions print SUPERSEDED). */
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: printCss }];
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data && !data.denied ? `${data.copy.number} v${data.copy.version} ${data.copy.title}` : "Regula" },
+  { name: "robots", content: "noindex" },
+];
+
+export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
+  const user = await requireUser(request);
+  const result = await loadPrintCopy(user, String(params.number), new URL(request.url).searchParams.get("version"));
+  return data(result, { status: result.denied ? 403 : 200, headers: { "Cache-Control": "private, no-store" } });
+});
+
+export default function PrintDocument() {
+  return <PrintView data={useLoaderData<typeof loader>()} />;
+}

@@ -14,8 +14,9 @@ import path from "node:path";
 import MiniSearch, { type Options, type SearchResult as MiniResult } from "minisearch";
 import { decideRead } from "~/access/policy.server";
 import {
-  byScore,
+  bumpFacets,
   countFacets,
+  emptyFacets,
   pageBounds,
   passesFacetFilters,
   type EngineHealth,
@@ -61,6 +62,10 @@ function toIndexed(doc: SearchDoc): IndexedFields {
   return { id: doc.number, number: numberField(doc.number), title: doc.title, body: doc.text };
 }
 
+function foldDoc(doc: SearchDoc) {
+  return { title: fold(`${doc.number} ${doc.title}`), text: fold(doc.text) };
+}
+
 interface SavedFile {
   format: number;
   tokenizer: number;
@@ -74,6 +79,7 @@ export class EmbeddedEngine implements SearchEngine {
   readonly name = "embedded" as const;
   private mini = new MiniSearch<IndexedFields>(miniOptions());
   private docs = new Map<string, SearchDoc>();
+  /** Folded title and text per document, for phrase checks (filled when indexed, or on first use after loading). */
   private foldedCache = new Map<string, { title: string; text: string }>();
   private head: string | null = null;
   private nonInternal = 0;
@@ -122,7 +128,7 @@ export class EmbeddedEngine implements SearchEngine {
     } else this.mini.add(toIndexed(doc));
     if (doc.confidentiality !== "internal") this.nonInternal++;
     this.docs.set(doc.number, doc);
-    this.foldedCache.delete(doc.number);
+    this.foldedCache.set(doc.number, foldDoc(doc));
   }
 
   async removeDocument(number: string): Promise<void> {
@@ -137,6 +143,7 @@ export class EmbeddedEngine implements SearchEngine {
   async rebuild(docs: SearchDoc[], onProgress?: (done: number, total: number) => void): Promise<void> {
     const mini = new MiniSearch<IndexedFields>(miniOptions());
     const map = new Map<string, SearchDoc>();
+    const folded = new Map<string, { title: string; text: string }>();
     const total = docs.length;
     const step = Math.max(1, Math.floor(total / 100));
     for (let i = 0; i < total; i++) {
@@ -144,6 +151,7 @@ export class EmbeddedEngine implements SearchEngine {
       if (map.has(doc.number)) mini.replace(toIndexed(doc));
       else mini.add(toIndexed(doc));
       map.set(doc.number, doc);
+      folded.set(doc.number, foldDoc(doc));
       if (onProgress && ((i + 1) % step === 0 || i + 1 === total)) onProgress(i + 1, total);
       // Let the event loop breathe on large rebuilds.
       if ((i + 1) % 500 === 0) await new Promise((r) => setImmediate(r));
@@ -151,7 +159,7 @@ export class EmbeddedEngine implements SearchEngine {
     if (total === 0) onProgress?.(0, 0);
     this.mini = mini;
     this.docs = map;
-    this.foldedCache.clear();
+    this.foldedCache = folded;
     this.nonInternal = [...map.values()].filter((d) => d.confidentiality !== "internal").length;
   }
 
@@ -247,8 +255,7 @@ export class EmbeddedEngine implements SearchEngine {
   private folded(doc: SearchDoc) {
     let hit = this.foldedCache.get(doc.number);
     if (!hit) {
-      hit = { title: fold(`${doc.number} ${doc.title}`), text: fold(doc.text) };
-      if (this.foldedCache.size > 200) this.foldedCache.clear();
+      hit = foldDoc(doc);
       this.foldedCache.set(doc.number, hit);
     }
     return hit;
@@ -290,20 +297,21 @@ export class EmbeddedEngine implements SearchEngine {
       this.nonInternal > 0 && !reader.roles.includes("admin")
         ? this.mini.search(spec, { fields: ["number", "title"], boost: BOOST, filter: (r) => inScope(r.id, false) })
         : [];
-    const matches: { doc: SearchDoc; result: MiniResult; readable: boolean }[] = [];
-    for (const result of full) {
+    // Both lists come sorted by score: merge them, counting facets on the way.
+    const facets = emptyFacets();
+    const selected: { doc: SearchDoc; result: MiniResult; readable: boolean }[] = [];
+    const take = (result: MiniResult, isReadable: boolean) => {
       const doc = this.docs.get(result.id)!;
-      if (this.phrasesMatch(doc, parsed.phrases, true)) matches.push({ doc, result, readable: true });
+      if (!this.phrasesMatch(doc, parsed.phrases, isReadable)) return;
+      bumpFacets(facets, doc);
+      if (passesFacetFilters(doc, filters)) selected.push({ doc, result, readable: isReadable });
+    };
+    let i = 0;
+    let j = 0;
+    while (i < full.length || j < limited.length) {
+      if (j >= limited.length || (i < full.length && full[i].score >= limited[j].score)) take(full[i++], true);
+      else take(limited[j++], false);
     }
-    for (const result of limited) {
-      const doc = this.docs.get(result.id)!;
-      if (this.phrasesMatch(doc, parsed.phrases, false)) matches.push({ doc, result, readable: false });
-    }
-    const facets = countFacets(matches.map((m) => m.doc));
-    const selected = matches
-      .filter((m) => passesFacetFilters(m.doc, filters))
-      .map((m) => ({ ...m, number: m.doc.number, score: m.result.score }))
-      .sort(byScore);
     const hits = selected.slice(from, to).map((m) => this.toHit(m.doc, m.result, m.readable, parsed));
     return { total: selected.length, page, pageSize, hits, facets };
   }

@@ -119,9 +119,11 @@ export function searchDir(): string {
   return path.join(getEnv().dataDir, "search");
 }
 
+const numberOrder = new Intl.Collator("en", { numeric: true });
+
 /** Sort order for merged hits: score, then number. */
 export function byScore(a: { score: number; number: string }, b: { score: number; number: string }): number {
-  return b.score - a.score || a.number.localeCompare(b.number, "en", { numeric: true });
+  return b.score - a.score || numberOrder.compare(a.number, b.number);
 }
 
 export function pageBounds(options: SearchOptions): { page: number; pageSize: number; from: number; to: number } {
@@ -140,15 +142,17 @@ export function passesFacetFilters(doc: Pick<SearchDoc, "category" | "type" | "o
   );
 }
 
+/** Counts one document in the facets. */
+export function bumpFacets(facets: SearchResult["facets"], d: Pick<SearchDoc, "category" | "type" | "ownerDepartment" | "confidentiality">) {
+  facets.category[d.category] = (facets.category[d.category] ?? 0) + 1;
+  facets.type[d.type] = (facets.type[d.type] ?? 0) + 1;
+  facets.department[d.ownerDepartment] = (facets.department[d.ownerDepartment] ?? 0) + 1;
+  facets.confidentiality[d.confidentiality] = (facets.confidentiality[d.confidentiality] ?? 0) + 1;
+}
+
 export function countFacets(docs: Iterable<Pick<SearchDoc, "category" | "type" | "ownerDepartment" | "confidentiality">>): SearchResult["facets"] {
   const facets = emptyFacets();
-  const bump = (map: Record<string, number>, key: string) => (map[key] = (map[key] ?? 0) + 1);
-  for (const d of docs) {
-    bump(facets.category, d.category);
-    bump(facets.type, d.type);
-    bump(facets.department, d.ownerDepartment);
-    bump(facets.confidentiality, d.confidentiality);
-  }
+  for (const d of docs) bumpFacets(facets, d);
   return facets;
 }
 

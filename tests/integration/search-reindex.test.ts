@@ -27,7 +27,7 @@ function run(script: string, args: string[] = [], env: Record<string, string> = 
   if (!env.MEILI_HOST) delete childEnv.MEILI_HOST;
   const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, script), ...args], {
     cwd: ROOT,
-    env: childEnv,
+    env: childEnv as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 120_000,
   });

@@ -2,4 +2,5 @@
 export const ADMIN_LINKS: { to: string; label: string }[] = [
   { to: "/admin/users", label: "admin.users" },
   { to: "/admin/departments", label: "admin.departments" },
+  { to: "/admin/backups", label: "backup.title" },
 ];

@@ -1,6 +1,7 @@
 // Each domain registers its catalog here (one import line each).
 import core from "./core";
 import search from "./search";
+import backup from "./backup";
 import print from "./print";
 
 export interface Catalog {
@@ -8,4 +9,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print];
+export const catalogs: Catalog[] = [core, search, print, backup];

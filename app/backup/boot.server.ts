@@ -1,0 +1,52 @@
+/**
+ * Backups at start-up: the scheduled job (a backup whenever the last good one
+ * is older than BACKUP_INTERVAL_HOURS, so downtime is caught up at the next
+ * start), the health check and the figure on the admin home page.
+ */
+import { addAdminFigure } from "~/admin.server";
+import { addHealthCheck } from "~/health.server";
+import { DISPLAY_TIME_ZONE } from "~/i18n/i18n";
+import { registerJob } from "~/utils/scheduler.server";
+import { backupStatus, runScheduledBackup, type BackupStatus } from "./backup.server";
+
+/** Last computed status, for the synchronous admin figure. */
+let latest: BackupStatus | null = null;
+
+async function refresh(): Promise<BackupStatus> {
+  latest = await backupStatus();
+  return latest;
+}
+
+registerJob("backup", async () => {
+  await runScheduledBackup().finally(() => refresh().catch(() => {}));
+});
+
+addHealthCheck("backup", async () => {
+  const s = await refresh();
+  return {
+    ok: !s.overdue && !s.lastFailure,
+    scheduled: s.scheduled,
+    intervalHours: s.intervalHours,
+    lastGood: s.lastGood?.createdAt ?? null,
+    nextDue: s.nextDue,
+    overdue: s.overdue,
+    ...(s.lastFailure ? { lastFailure: s.lastFailure } : {}),
+  };
+});
+
+const figureTime = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: DISPLAY_TIME_ZONE,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+addAdminFigure("/admin/backups", () => {
+  if (!latest) return "…";
+  const when = latest.lastGood ? figureTime.format(new Date(latest.lastGood.createdAt)) : "—";
+  return latest.overdue || latest.lastFailure ? `⚠ ${when}` : when;
+});
+
+void refresh().catch(() => {});

@@ -2,5 +2,6 @@
 export const ADMIN_LINKS: { to: string; label: string }[] = [
   { to: "/admin/users", label: "admin.users" },
   { to: "/admin/departments", label: "admin.departments" },
+  { to: "/admin/import", label: "import.admin" },
   { to: "/admin/backups", label: "backup.title" },
 ];

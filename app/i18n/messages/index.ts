@@ -3,10 +3,11 @@ import core from "./core";
 import search from "./search";
 import backup from "./backup";
 import print from "./print";
+import importCatalog from "./import";
 
 export interface Catalog {
   en: Record<string, string>;
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, backup];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, backup];

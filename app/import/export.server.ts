@@ -1,0 +1,44 @@
+/**
+ * Export of the current versions as markdown files with front matter, read
+ * straight from the repository's main line (read-only, so it may run while
+ * the portal is serving). Files land in <folder>/<CATEGORY>/<NUMBER>.md and
+ * can be imported again as they are.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseDocument } from "~/documents/front-matter";
+import { parseNumber } from "~/documents/numbering.server";
+import { listFilesAt, readBlobText, resolveRef } from "~/documents/repo.server";
+import { DomainError } from "~/utils/errors.server";
+
+export interface ExportReport {
+  head: string;
+  written: { number: string; file: string; retired: boolean }[];
+  skippedRetired: number;
+}
+
+/** Writes every current document (retired ones too with `includeRetired`) to `folder`. */
+export async function exportCurrent(folder: string, options: { includeRetired?: boolean } = {}): Promise<ExportReport> {
+  const head = await resolveRef();
+  if (!head) throw new DomainError("not_found", "The repository has no documents yet");
+  const files = await listFilesAt(head, "documents");
+  const written: ExportReport["written"] = [];
+  let skippedRetired = 0;
+  fs.mkdirSync(folder, { recursive: true });
+  for (const f of files.sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }))) {
+    const number = path.posix.basename(f.path, ".md");
+    const parsed = parseNumber(number);
+    if (!parsed || !f.path.endsWith(".md")) continue;
+    const text = await readBlobText(f.oid);
+    const { meta } = parseDocument(text);
+    if (meta.retired && !options.includeRetired) {
+      skippedRetired++;
+      continue;
+    }
+    const rel = path.join(parsed.category, `${number}.md`);
+    fs.mkdirSync(path.join(folder, parsed.category), { recursive: true });
+    fs.writeFileSync(path.join(folder, rel), text);
+    written.push({ number, file: rel, retired: meta.retired });
+  }
+  return { head, written, skippedRetired };
+}

@@ -41,6 +41,11 @@ export default function handleRequest(
           const body = new PassThrough();
           const stream = createReadableStreamFromReadable(body);
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+          // Routes without a `headers` export do not pass loader headers to the page: a loader
+          // (or thrown error) that asked for no-store — restricted documents — decides for the page.
+          const ctx = remixContext.staticHandlerContext;
+          const asked = [...Object.values(ctx.loaderHeaders ?? {}), ...Object.values(ctx.actionHeaders ?? {})];
+          if (asked.some((h) => /no-store/i.test(h.get("Cache-Control") ?? ""))) responseHeaders.set("Cache-Control", "private, no-store");
           securityHeaders(responseHeaders, nonce);
           resolve(new Response(stream, { headers: responseHeaders, status: responseStatusCode }));
           pipe(body);
@@ -59,6 +64,8 @@ export default function handleRequest(
 }
 
 export const handleDataRequest: HandleDataRequestFunction = (response) => {
+  // Route data is per signed-in user (and may hold restricted text): never stored by any cache.
+  response.headers.set("Cache-Control", "private, no-store");
   securityHeaders(response.headers);
   return response;
 };

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { nowIso } from "~/utils/clock.server";
 import { getEnv } from "~/utils/env.server";
 import { withLock } from "~/utils/lock.server";
 
@@ -32,6 +33,31 @@ let tail: { seq: number; hash: string } | null = null;
 
 export function auditFile() {
   return path.join(getEnv().dataDir, "audit", "audit.log");
+}
+
+/**
+ * The last entry's sequence number and hash, rewritten after every append.
+ * Deleting entries from the end of the log leaves the chain intact, but no
+ * longer reaches this head, so verification reports the truncation.
+ */
+export function auditHeadFile() {
+  return path.join(getEnv().dataDir, "audit", "audit.head");
+}
+
+/** The recorded head (sequence number and hash of the newest entry), if any. */
+export function readAuditHead(): { seq: number; hash: string } | null {
+  try {
+    const head = JSON.parse(fs.readFileSync(auditHeadFile(), "utf8")) as { seq?: unknown; hash?: unknown };
+    return typeof head.seq === "number" && typeof head.hash === "string" ? { seq: head.seq, hash: head.hash } : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writeHead(head: { seq: number; hash: string }) {
+  const tmp = `${auditHeadFile()}.${process.pid}.tmp`;
+  await fsp.writeFile(tmp, JSON.stringify(head) + "\n");
+  await fsp.rename(tmp, auditHeadFile());
 }
 
 /** The hash of an entry: SHA-256 over its fields in a fixed order. */
@@ -64,13 +90,13 @@ async function loadTail(): Promise<{ seq: number; hash: string }> {
   return tail;
 }
 
-/** Appends one entry (time from the server clock). */
+/** Appends one entry (time from the server clock, clock.server.ts). */
 export async function appendAudit(input: AuditInput): Promise<AuditEntry> {
   return withLock("audit", async () => {
     const t = await loadTail();
     const base = {
       seq: t.seq + 1,
-      time: new Date().toISOString(),
+      time: nowIso(),
       actor: input.actor,
       action: input.action,
       object: input.object ?? "",
@@ -82,6 +108,7 @@ export async function appendAudit(input: AuditInput): Promise<AuditEntry> {
     await fsp.mkdir(path.dirname(auditFile()), { recursive: true });
     await fsp.appendFile(auditFile(), JSON.stringify(entry) + "\n");
     tail = { seq: entry.seq, hash: entry.hash };
+    await writeHead(tail);
     return entry;
   });
 }
@@ -107,7 +134,7 @@ export function readAuditEntries(): AuditEntry[] {
 }
 
 /** Checks the chain; returns the first broken entry's line number (1-based) or null when intact. */
-export function verifyAuditChain(): { ok: true; count: number } | { ok: false; line: number; reason: string } {
+export function verifyAuditChain(): { ok: true; count: number; head: string } | { ok: false; line: number; reason: string } {
   const entries = readAuditEntries();
   let prev = GENESIS;
   for (let i = 0; i < entries.length; i++) {
@@ -119,7 +146,16 @@ export function verifyAuditChain(): { ok: true; count: number } | { ok: false; l
     if (e.seq !== i + 1) return { ok: false, line: i + 1, reason: "sequence number out of order" };
     prev = hash;
   }
-  return { ok: true, count: entries.length };
+  const head = readAuditHead();
+  if (head) {
+    if (entries.length < head.seq) {
+      return { ok: false, line: entries.length + 1, reason: `entries ${entries.length + 1} to ${head.seq} are missing (the log ends before its recorded head)` };
+    }
+    if (entries[head.seq - 1] && entries[head.seq - 1].hash !== head.hash) {
+      return { ok: false, line: head.seq, reason: "entry does not match the recorded head hash" };
+    }
+  }
+  return { ok: true, count: entries.length, head: prev };
 }
 
 export function resetAuditForTests() {

@@ -11,5 +11,6 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { to: "/", label: "nav.home" },
   { to: "/categories", label: "nav.categories" },
+  { to: "/access", label: "nav.access" },
   { to: "/admin", label: "nav.admin", roles: ["admin"] },
 ];

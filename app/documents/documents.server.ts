@@ -19,6 +19,7 @@ import {
   type VersionRecord,
 } from "./version-index.server";
 import { decideRead, type ReadDecision } from "~/access/policy.server";
+import { scopeToDecision } from "~/access/sections.server";
 import { getDepartment } from "~/access/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import type { User } from "~/data/schema";
@@ -194,11 +195,13 @@ export type ReaderView =
  */
 export async function openCurrent(reader: Reader, number: string, what = "page"): Promise<ReaderView> {
   const record = requireDocument(number);
-  const decision = decideRead(reader, record.meta);
+  const decision = decideRead(reader, record.meta, { sections: true });
   await logView(reader, record, decision, what);
   if (!decision.allowed) return { access: "denied", summary: summarize(record), reason: decision.reason };
-  const { meta, body } = await readVersionContent(record);
-  return { access: "full", summary: summarize(record), record, meta, body, rendered: await renderVersion(record), decision };
+  const { meta, body: full } = await readVersionContent(record);
+  // A sections-only grant receives those sections and nothing else.
+  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record));
+  return { access: "full", summary: summarize(record), record, meta, body, rendered, decision };
 }
 
 /** Version N of a document for a reader (history access required for old versions). */
@@ -207,11 +210,12 @@ export async function openVersion(reader: Reader, number: string, version: numbe
   const record = versionsOf(number).find((v) => v.version === version);
   if (!record) throw new NotFoundError(`${number} has no version ${version}`);
   const isOld = record.version !== current.version;
-  const decision = decideRead(reader, current.meta, { history: isOld });
+  const decision = decideRead(reader, current.meta, { history: isOld, sections: true });
   await logView(reader, current, decision, `${what} v${version}`);
   if (!decision.allowed) return { access: "denied", summary: summarize(current), reason: decision.reason, current };
-  const { meta, body } = await readVersionContent(record);
-  return { access: "full", summary: summarize(current), record, meta, body, rendered: await renderVersion(record), decision, current };
+  const { meta, body: full } = await readVersionContent(record);
+  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record));
+  return { access: "full", summary: summarize(current), record, meta, body, rendered, decision, current };
 }
 
 /** Throws AccessDeniedError unless the reader may see the document's history. */

@@ -1,6 +1,7 @@
 // Each domain registers its catalog here (one import line each).
 import core from "./core";
 import search from "./search";
+import access from "./access";
 import backup from "./backup";
 import print from "./print";
 import importCatalog from "./import";
@@ -10,4 +11,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, backup];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, backup, access];

@@ -1,0 +1,98 @@
+/**
+ * Reading the audit log for people: filters, paging and CSV. Read-only — the
+ * log itself is only ever appended to (audit.server.ts).
+ */
+import { z } from "zod";
+import { readAuditEntries, type AuditEntry } from "./audit.server";
+import { toCsv } from "./csv";
+import { ValidationError } from "~/utils/errors.server";
+
+/** The company's offset from UTC (Asia/Shanghai has no daylight saving time). */
+const COMPANY_OFFSET = "+08:00";
+
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "use YYYY-MM-DD")
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), "not a real date");
+
+/** One schema for the browse page, the CSV export and the API. */
+export const AuditFilterSchema = z
+  .object({
+    actor: z.string().trim().max(64).optional(),
+    action: z.string().trim().max(64).optional(),
+    object: z.string().trim().max(120).optional(),
+    outcome: z.enum(["ok", "denied", "failed"]).optional(),
+    from: day.optional(),
+    to: day.optional(),
+    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { message: "the start date is after the end date", path: ["to"] });
+
+export type AuditFilter = z.infer<typeof AuditFilterSchema>;
+
+/** Parses filter query parameters (empty fields mean "any"); 400 with field messages when invalid. */
+export function parseAuditFilter(params: URLSearchParams): AuditFilter {
+  const raw: Record<string, string> = {};
+  for (const key of ["actor", "action", "object", "outcome", "from", "to", "page"]) {
+    const value = params.get(key);
+    if (value !== null && value.trim() !== "") raw[key] = value;
+  }
+  const parsed = AuditFilterSchema.safeParse(raw);
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
+    throw new ValidationError(
+      "The filter is not valid: " + Object.entries(fieldErrors).map(([k, v]) => `${k}: ${v}`).join("; "),
+      fieldErrors,
+    );
+  }
+  return parsed.data;
+}
+
+/** Whether an entry passes the filter (actor exact, action by prefix, object by substring). */
+export function matchesFilter(e: AuditEntry, f: Omit<AuditFilter, "page">): boolean {
+  if (f.actor && e.actor.toLowerCase() !== f.actor.toLowerCase()) return false;
+  if (f.action && !e.action.toLowerCase().startsWith(f.action.toLowerCase())) return false;
+  if (f.object && !e.object.toLowerCase().includes(f.object.toLowerCase())) return false;
+  if (f.outcome && e.outcome !== f.outcome) return false;
+  if (f.from && e.time < new Date(`${f.from}T00:00:00${COMPANY_OFFSET}`).toISOString()) return false;
+  if (f.to && e.time >= new Date(new Date(`${f.to}T00:00:00${COMPANY_OFFSET}`).getTime() + 86_400_000).toISOString()) return false;
+  return true;
+}
+
+/** Every matching entry, newest first. */
+export function filterAudit(f: Omit<AuditFilter, "page">): AuditEntry[] {
+  return readAuditEntries()
+    .filter((e) => matchesFilter(e, f))
+    .reverse();
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  total: number;
+  page: number;
+  pages: number;
+  pageSize: number;
+  /** Distinct actions in the whole log, for the filter's choices. */
+  actions: string[];
+}
+
+/** One page of matching entries, newest first. */
+export function queryAudit(f: AuditFilter, pageSize = 50): AuditPage {
+  const all = readAuditEntries();
+  const actions = [...new Set(all.map((e) => e.action))].sort();
+  const matching = all.filter((e) => matchesFilter(e, f)).reverse();
+  const pages = Math.max(1, Math.ceil(matching.length / pageSize));
+  const page = Math.min(f.page, pages);
+  return { entries: matching.slice((page - 1) * pageSize, page * pageSize), total: matching.length, page, pages, pageSize, actions };
+}
+
+export const AUDIT_CSV_HEADER = ["seq", "time", "actor", "action", "object", "outcome", "details", "prev", "hash"];
+
+/** Entries as CSV (every column, so an exported file can be checked against the chain). */
+export function auditCsv(entries: AuditEntry[]): string {
+  return toCsv(
+    AUDIT_CSV_HEADER,
+    entries.map((e) => [e.seq, e.time, e.actor, e.action, e.object, e.outcome, e.details ?? "", e.prev, e.hash]),
+  );
+}

@@ -77,6 +77,7 @@ async function registerDomains() {
     import("~/access/boot.server"),
     import("~/import/boot.server"),
     import("~/backup/boot.server"),
+    import("~/notifications/boot.server"),
   ]);
 }
 

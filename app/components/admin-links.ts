@@ -6,4 +6,8 @@ export const ADMIN_LINKS: { to: string; label: string }[] = [
   { to: "/admin/audit", label: "admin.audit" },
   { to: "/admin/import", label: "import.admin" },
   { to: "/admin/backups", label: "backup.title" },
+  { to: "/admin/reviews", label: "admin.reviews" },
+  { to: "/acknowledgements/report", label: "admin.acknowledgements" },
+  { to: "/admin/webhooks", label: "admin.webhooks" },
+  { to: "/admin/deliveries", label: "admin.deliveries" },
 ];

@@ -11,4 +11,5 @@ export interface DocTab {
 
 export const DOC_TABS: DocTab[] = [
   { path: "/print", label: "print.tab", needsRead: true },
+  { path: "/watch", label: "watch.tab" },
 ];

@@ -19,7 +19,7 @@ export function Notices({ notices }: { notices: DocNotice[] }) {
               {Object.entries(n.action.fields ?? {}).map(([k, v]) => (
                 <input key={k} type="hidden" name={k} value={v} />
               ))}{" "}
-              <button type="submit">{t(n.action.labelKey)}</button>
+              <button type="submit">{t(n.action.labelKey, n.vars)}</button>
             </Form>
           ) : null}
         </div>

@@ -1,2 +1,2 @@
 /** Links on the profile page to per-user settings pages (notification preferences, …). */
-export const PROFILE_LINKS: { to: string; label: string }[] = [];
+export const PROFILE_LINKS: { to: string; label: string }[] = [{ to: "/settings/notifications", label: "profile.notifications" }];

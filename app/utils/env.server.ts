@@ -17,6 +17,11 @@ const EnvSchema = z.object({
   MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "MEILI_INDEX: letters, digits, - and _ only").default("regula_documents"),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Regula <regula@localhost>"),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)\S+$/, "VAPID_SUBJECT must be a mailto: address or an https: URL")
+    .optional(),
+  NOTIFY_DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(8),
   BACKUP_INTERVAL_HOURS: z.coerce.number().min(0).default(24),
   BACKUP_RETENTION: z.coerce.number().int().min(1).default(14),
   BACKUP_DIR: z.string().optional(),

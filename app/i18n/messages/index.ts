@@ -5,10 +5,11 @@ import access from "./access";
 import backup from "./backup";
 import print from "./print";
 import importCatalog from "./import";
+import notifications from "./notifications";
 
 export interface Catalog {
   en: Record<string, string>;
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, backup, access];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, backup, access, notifications];

@@ -1,0 +1,360 @@
+/**
+ * Read acknowledgements ("I have read and understood vN"). A requirement asks
+ * one person to confirm one document by a due date; an acknowledgement binds a
+ * person to one exact version and is written to the audit trail. A requirement
+ * for vN is met by acknowledging vN or any later version (acknowledging is
+ * only possible for the current version). Requirements, acknowledgements and
+ * reminders are JSON lines in $DATA_DIR/notifications/acknowledgements.jsonl.
+ */
+import { randomUUID } from "node:crypto";
+import { decideRead } from "~/access/policy.server";
+import { getUserById, listUsers } from "~/access/users.server";
+import { appendAudit } from "~/audit/audit.server";
+import type { User } from "~/data/schema";
+import { getConfig } from "~/documents/config.server";
+import { requireDocument } from "~/documents/documents.server";
+import { latestVersion } from "~/documents/version-index.server";
+import { nowIso, today } from "~/utils/clock.server";
+import { AccessDeniedError, ConflictError } from "~/utils/errors.server";
+import { appendLines, jsonlPath, readLines } from "./jsonl.server";
+
+export type AckReason = "major-change" | "onboarding";
+export type AckStatus = "acknowledged" | "pending" | "overdue";
+
+export interface AckRequirement {
+  id: string;
+  userId: string;
+  number: string;
+  /** The version that made the requirement; acknowledging it or any later version meets it. */
+  version: number;
+  reason: AckReason;
+  dueDate: string;
+  createdAt: string;
+  lastRemindedAt?: string;
+  reminders: number;
+}
+
+export interface Acknowledgement {
+  userId: string;
+  number: string;
+  version: number;
+  at: string;
+}
+
+type Line =
+  | ({ t: "req" } & Omit<AckRequirement, "reminders" | "lastRemindedAt">)
+  | ({ t: "ack" } & Acknowledgement)
+  | { t: "remind"; ids: string[]; at: string; by: string; day: string };
+
+interface State {
+  requirements: Map<string, AckRequirement>;
+  /** userId → number → requirements, oldest first. */
+  byUser: Map<string, Map<string, AckRequirement[]>>;
+  /** `${userId}|${number}` → acknowledgements, oldest first. */
+  acks: Map<string, Acknowledgement[]>;
+  /** userId → last day (YYYY-MM-DD) an automatic reminder went out. */
+  autoReminded: Map<string, string>;
+}
+
+let state: State | null = null;
+
+function file() {
+  return jsonlPath("acknowledgements.jsonl");
+}
+
+function apply(st: State, line: Line) {
+  if (line.t === "req") {
+    const { t: _t, ...rest } = line;
+    const r: AckRequirement = { ...rest, reminders: 0 };
+    st.requirements.set(r.id, r);
+    const perDoc = st.byUser.get(r.userId) ?? new Map<string, AckRequirement[]>();
+    const list = perDoc.get(r.number) ?? [];
+    list.push(r);
+    perDoc.set(r.number, list);
+    st.byUser.set(r.userId, perDoc);
+  } else if (line.t === "ack") {
+    const { t: _t, ...ack } = line;
+    const key = `${ack.userId}|${ack.number}`;
+    const list = st.acks.get(key) ?? [];
+    list.push(ack);
+    st.acks.set(key, list);
+  } else if (line.t === "remind") {
+    for (const id of line.ids) {
+      const r = st.requirements.get(id);
+      if (!r) continue;
+      r.lastRemindedAt = line.at;
+      r.reminders++;
+      if (line.by === "system") st.autoReminded.set(r.userId, line.day);
+    }
+  }
+}
+
+function s(): State {
+  if (state) return state;
+  const st: State = { requirements: new Map(), byUser: new Map(), acks: new Map(), autoReminded: new Map() };
+  for (const line of readLines<Line>(file()).lines) apply(st, line);
+  state = st;
+  return st;
+}
+
+/** Loads the records (start-up). */
+export function loadAcknowledgements(): { requirements: number } {
+  state = null;
+  return { requirements: s().requirements.size };
+}
+
+export function resetAcknowledgementsForTests() {
+  state = null;
+}
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The default due date for a requirement made today. */
+export function defaultAckDueDate(): string {
+  return addDays(today(), getConfig().acknowledgementDueDays);
+}
+
+/** Highest version a person has acknowledged of a document. */
+export function lastAcknowledgedVersion(userId: string, number: string): number | undefined {
+  const list = s().acks.get(`${userId}|${number}`);
+  if (!list?.length) return undefined;
+  return Math.max(...list.map((a) => a.version));
+}
+
+/** Whether a person acknowledged exactly this version. */
+export function hasAcknowledged(userId: string, number: string, version: number): boolean {
+  return (s().acks.get(`${userId}|${number}`) ?? []).some((a) => a.version === version);
+}
+
+/** When a person acknowledged a version, if they did. */
+export function acknowledgedAt(userId: string, number: string, version: number): string | undefined {
+  return (s().acks.get(`${userId}|${number}`) ?? []).find((a) => a.version === version)?.at;
+}
+
+function firstAckFrom(userId: string, number: string, version: number): Acknowledgement | undefined {
+  return (s().acks.get(`${userId}|${number}`) ?? []).find((a) => a.version >= version);
+}
+
+/** The requirement that counts for a person and document: the newest one. */
+function activeRequirement(userId: string, number: string): AckRequirement | undefined {
+  const list = s().byUser.get(userId)?.get(number);
+  return list?.length ? list[list.length - 1] : undefined;
+}
+
+function statusOf(r: AckRequirement, day = today()): { status: AckStatus; ack?: Acknowledgement } {
+  const ack = firstAckFrom(r.userId, r.number, r.version);
+  if (ack) return { status: "acknowledged", ack };
+  return { status: day > r.dueDate ? "overdue" : "pending" };
+}
+
+/**
+ * Asks people to acknowledge a version. People who may not read the document,
+ * who already acknowledged this version or a later one, or who already owe
+ * this version, are skipped. Returns the requirements created.
+ */
+export async function requireAcknowledgement(input: {
+  userIds: string[];
+  number: string;
+  version: number;
+  dueDate?: string;
+  reason: AckReason;
+}): Promise<AckRequirement[]> {
+  const current = latestVersion(input.number);
+  if (!current || current.meta.retired) return [];
+  const dueDate = input.dueDate ?? defaultAckDueDate();
+  const createdAt = nowIso();
+  const lines: Line[] = [];
+  for (const userId of new Set(input.userIds)) {
+    const user = getUserById(userId);
+    if (!user || !user.active) continue;
+    if (!decideRead(user, current.meta).allowed) continue;
+    if (firstAckFrom(userId, input.number, input.version)) continue;
+    const active = activeRequirement(userId, input.number);
+    if (active && active.version >= input.version && !firstAckFrom(userId, input.number, active.version)) continue;
+    lines.push({ t: "req", id: randomUUID(), userId, number: input.number, version: input.version, reason: input.reason, dueDate, createdAt });
+  }
+  if (!lines.length) return [];
+  await appendLines(file(), lines);
+  const st = s();
+  for (const line of lines) apply(st, line);
+  return lines.map((l) => st.requirements.get((l as { id: string }).id)!);
+}
+
+/**
+ * Records that a person has read and understood the current version of a
+ * document (only the current version can be acknowledged), in the audit trail.
+ */
+export async function acknowledge(user: Pick<User, "id" | "username" | "roles" | "departmentId">, number: string, version: number): Promise<Acknowledgement> {
+  const current = requireDocument(number);
+  if (!decideRead(user, current.meta).allowed) throw new AccessDeniedError(`You need access to ${number} to acknowledge it`, { number });
+  if (version !== current.version) {
+    throw new ConflictError(`v${version} of ${number} is not the current version; read v${current.version} and acknowledge that`, {
+      currentVersion: current.version,
+    });
+  }
+  const existing = (s().acks.get(`${user.id}|${number}`) ?? []).find((a) => a.version === version);
+  if (existing) return existing;
+  const ack: Acknowledgement = { userId: user.id, number, version, at: nowIso() };
+  const met = (s().byUser.get(user.id)?.get(number) ?? []).filter((r) => r.version <= version && !firstAckFrom(user.id, number, r.version));
+  await appendLines(file(), [{ t: "ack", ...ack }]);
+  apply(s(), { t: "ack", ...ack });
+  await appendAudit({
+    actor: user.username,
+    action: "document.acknowledge",
+    object: number,
+    details: { version, statement: `I have read and understood v${version}`, requirements: met.map((r) => ({ id: r.id, reason: r.reason, version: r.version, dueDate: r.dueDate })) },
+  });
+  return ack;
+}
+
+export interface OwedAcknowledgement {
+  number: string;
+  title: string;
+  /** The version to acknowledge now: the current one. */
+  version: number;
+  /** The version that made the requirement. */
+  requiredVersion: number;
+  dueDate: string;
+  overdue: boolean;
+  reason: AckReason;
+  requirementId: string;
+}
+
+/** What a person still has to acknowledge (documents they can read and that are not retired), most urgent first. */
+export function owedBy(userId: string): OwedAcknowledgement[] {
+  const user = getUserById(userId);
+  if (!user || !user.active) return [];
+  const day = today();
+  const out: OwedAcknowledgement[] = [];
+  for (const [number] of s().byUser.get(userId) ?? []) {
+    const r = activeRequirement(userId, number)!;
+    const current = latestVersion(number);
+    if (!current || current.meta.retired || !decideRead(user, current.meta).allowed) continue;
+    const { status } = statusOf(r, day);
+    if (status === "acknowledged") continue;
+    out.push({
+      number,
+      title: current.meta.title,
+      version: current.version,
+      requiredVersion: r.version,
+      dueDate: r.dueDate,
+      overdue: status === "overdue",
+      reason: r.reason,
+      requirementId: r.id,
+    });
+  }
+  return out.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number, "en", { numeric: true }));
+}
+
+export interface AckReportRow {
+  requirementId: string;
+  userId: string;
+  username: string;
+  name: string;
+  departmentId: string;
+  number: string;
+  title: string;
+  requiredVersion: number;
+  currentVersion: number;
+  reason: AckReason;
+  requiredAt: string;
+  dueDate: string;
+  status: AckStatus;
+  acknowledgedAt?: string;
+  acknowledgedVersion?: number;
+  lastRemindedAt?: string;
+  reminders: number;
+}
+
+/**
+ * Who has acknowledged what: one row per person and document (their newest
+ * requirement), for active people and documents that are not retired.
+ * Filter by document and/or by the person's department.
+ */
+export function acknowledgementReport(filter: { number?: string; departmentId?: string; status?: AckStatus } = {}): AckReportRow[] {
+  const day = today();
+  const rows: AckReportRow[] = [];
+  for (const [userId, perDoc] of s().byUser) {
+    const user = getUserById(userId);
+    if (!user || !user.active) continue;
+    if (filter.departmentId && user.departmentId !== filter.departmentId) continue;
+    for (const [number] of perDoc) {
+      if (filter.number && number !== filter.number) continue;
+      const current = latestVersion(number);
+      if (!current || current.meta.retired) continue;
+      const r = activeRequirement(userId, number)!;
+      const { status, ack } = statusOf(r, day);
+      if (filter.status && status !== filter.status) continue;
+      rows.push({
+        requirementId: r.id,
+        userId,
+        username: user.username,
+        name: user.name,
+        departmentId: user.departmentId,
+        number,
+        title: current.meta.title,
+        requiredVersion: r.version,
+        currentVersion: current.version,
+        reason: r.reason,
+        requiredAt: r.createdAt,
+        dueDate: r.dueDate,
+        status,
+        acknowledgedAt: ack?.at,
+        acknowledgedVersion: ack?.version,
+        lastRemindedAt: r.lastRemindedAt,
+        reminders: r.reminders,
+      });
+    }
+  }
+  const order: Record<AckStatus, number> = { overdue: 0, pending: 1, acknowledged: 2 };
+  return rows.sort(
+    (a, b) =>
+      a.number.localeCompare(b.number, "en", { numeric: true }) || order[a.status] - order[b.status] || a.username.localeCompare(b.username),
+  );
+}
+
+/** Acknowledgement rate per department (compliance dashboard). */
+export function acknowledgementRates(): { departmentId: string; required: number; acknowledged: number; pending: number; overdue: number; rate: number }[] {
+  const byDept = new Map<string, { required: number; acknowledged: number; pending: number; overdue: number }>();
+  for (const row of acknowledgementReport()) {
+    const d = byDept.get(row.departmentId) ?? { required: 0, acknowledged: 0, pending: 0, overdue: 0 };
+    d.required++;
+    d[row.status]++;
+    byDept.set(row.departmentId, d);
+  }
+  return [...byDept.entries()]
+    .map(([departmentId, d]) => ({ departmentId, ...d, rate: d.required ? d.acknowledged / d.required : 1 }))
+    .sort((a, b) => a.departmentId.localeCompare(b.departmentId));
+}
+
+/** Records that reminders went out for these requirements. */
+export async function recordReminders(requirementIds: string[], by: string): Promise<void> {
+  if (!requirementIds.length) return;
+  const line: Line = { t: "remind", ids: requirementIds, at: nowIso(), by, day: today() };
+  await appendLines(file(), [line]);
+  apply(s(), line);
+}
+
+/** People with overdue acknowledgements who have not had an automatic reminder today. */
+export function overdueNeedingReminder(): { user: User; rows: AckReportRow[] }[] {
+  const day = today();
+  const byUser = new Map<string, AckReportRow[]>();
+  for (const row of acknowledgementReport({ status: "overdue" })) {
+    if (s().autoReminded.get(row.userId) === day) continue;
+    const list = byUser.get(row.userId) ?? [];
+    list.push(row);
+    byUser.set(row.userId, list);
+  }
+  const users = new Map(listUsers().map((u) => [u.id, u]));
+  return [...byUser.entries()].filter(([id]) => users.has(id)).map(([id, rows]) => ({ user: users.get(id)!, rows }));
+}
+
+/** The requirement rows with these ids (for manual reminders). */
+export function reportRowsByIds(ids: string[]): AckReportRow[] {
+  const wanted = new Set(ids);
+  return acknowledgementReport().filter((r) => wanted.has(r.requirementId));
+}

@@ -1,0 +1,224 @@
+/**
+ * From domain events to notifications. Handlers run inside the publisher's
+ * call, so they only record and enqueue: in-app records (one append), read
+ * requirements for major changes, and outbox entries for email, push and
+ * webhooks, which are sent in the background.
+ */
+import { decideRead } from "~/access/policy.server";
+import { getUserById } from "~/access/users.server";
+import { appendAudit } from "~/audit/audit.server";
+import type { User } from "~/data/schema";
+import { latestVersion } from "~/documents/version-index.server";
+import type { DomainEvents } from "~/utils/events.server";
+import { today } from "~/utils/clock.server";
+import { defaultAckDueDate, recordReminders, requireAcknowledgement, type AckReportRow } from "./acknowledgements.server";
+import { emailConfigured } from "./email.server";
+import { createNotifications, type NotificationDraft, type NotificationRecord } from "./notifications.server";
+import { enqueue } from "./outbox.server";
+import { digestsMinor, preferencesOf, wantsNow } from "./preferences.server";
+import { activeUsers, departmentEditors, departmentOwners, documentAudience } from "./recipients.server";
+import { subscriptionsOf } from "./webpush.server";
+import { enqueueWebhookEvent } from "./webhooks.server";
+
+function label(r: NotificationRecord): string {
+  return `${r.number ? `${r.number}${r.version ? ` v${r.version}` : ""} ` : ""}${r.kind}`;
+}
+
+/** Queues email and push for records that go out now, following each person's choices. */
+export async function deliverOutside(records: NotificationRecord[]): Promise<void> {
+  const drafts: Parameters<typeof enqueue>[0] = [];
+  const mail = emailConfigured();
+  for (const r of records) {
+    if (r.digest) continue;
+    const user = getUserById(r.userId);
+    if (!user || !user.active) continue;
+    const prefs = preferencesOf(user.id);
+    if (mail && user.email && wantsNow(prefs, "email", r.group)) {
+      drafts.push({ channel: "email", userId: user.id, recipient: user.email, notificationIds: [r.id], label: label(r) });
+    }
+    if (wantsNow(prefs, "push", r.group)) {
+      for (const sub of subscriptionsOf(user.id)) {
+        drafts.push({ channel: "webpush", userId: user.id, subscriptionId: sub.id, recipient: new URL(sub.endpoint).host, notificationIds: [r.id], label: label(r) });
+      }
+    }
+  }
+  await enqueue(drafts);
+}
+
+/** Creates in-app notifications and queues their outside deliveries. */
+export async function notify(drafts: NotificationDraft[]): Promise<NotificationRecord[]> {
+  const records = await createNotifications(drafts);
+  await deliverOutside(records);
+  return records;
+}
+
+function isMinorFor(user: User, change: string): boolean {
+  return change === "minor" && digestsMinor(preferencesOf(user.id));
+}
+
+/** A version became current: tell the people affected; a major change asks readers to acknowledge it. */
+export async function onDocumentPublished({ record, previous, actor }: DomainEvents["document.published"]): Promise<void> {
+  const people = documentAudience(record.meta, actor);
+  const group = record.change === "minor" ? "minor" : "changes";
+  const ackFor = new Set<string>();
+  let ackDue: string | undefined;
+  if (record.change === "major") {
+    const readers = people.filter((u) => decideRead(u, record.meta).allowed).map((u) => u.id);
+    ackDue = defaultAckDueDate();
+    const created = await requireAcknowledgement({ userIds: readers, number: record.number, version: record.version, dueDate: ackDue, reason: "major-change" });
+    for (const r of created) ackFor.add(r.userId);
+  }
+  await notify(
+    people.map((u) => ({
+      userId: u.id,
+      kind: "document.published" as const,
+      group,
+      digest: isMinorFor(u, record.change),
+      key: `pub:${record.number}@${record.version}`,
+      number: record.number,
+      version: record.version,
+      ...(previous ? { fromVersion: previous.version } : {}),
+      change: record.change,
+      ...(ackFor.has(u.id) && ackDue ? { data: { ackDue } } : {}),
+    })),
+  );
+  await enqueueWebhookEvent("document.published", {
+    number: record.number,
+    version: record.version,
+    change: record.change,
+    ...(previous ? { fromVersion: previous.version } : {}),
+  });
+}
+
+/** An approved revision waits for its effective date: tell the people affected now. */
+export async function onDocumentScheduled(e: DomainEvents["document.scheduled"]): Promise<void> {
+  const current = latestVersion(e.number);
+  if (!current) return;
+  const people = documentAudience(current.meta, e.actor);
+  const group = e.change === "minor" ? "minor" : "changes";
+  await notify(
+    people.map((u) => ({
+      userId: u.id,
+      kind: "document.scheduled" as const,
+      group,
+      digest: isMinorFor(u, e.change),
+      key: `sched:${e.number}:${e.proposalId}:${e.effectiveDate}`,
+      number: e.number,
+      data: { effectiveDate: e.effectiveDate, change: e.change },
+    })),
+  );
+  await enqueueWebhookEvent("document.scheduled", { number: e.number, effectiveDate: e.effectiveDate, change: e.change });
+}
+
+export async function onApprovalWaiting(e: DomainEvents["approval.waiting"]): Promise<void> {
+  await notify(
+    activeUsers(e.approverIds).map((u) => ({
+      userId: u.id,
+      kind: "approval.waiting" as const,
+      group: "tasks" as const,
+      digest: false,
+      key: `wait:${e.kind}:${e.id}:${e.dueAt}`,
+      ...(e.number ? { number: e.number } : {}),
+      data: { kind: e.kind, title: e.title, link: e.link, dueAt: e.dueAt },
+    })),
+  );
+}
+
+export async function onProposalDecided(e: DomainEvents["proposal.decided"]): Promise<void> {
+  if (e.authorId === e.byUserId) return;
+  await notify(
+    activeUsers([e.authorId]).map((u) => ({
+      userId: u.id,
+      kind: "proposal.decided" as const,
+      group: "tasks" as const,
+      digest: false,
+      key: `prop:${e.proposalId}:${e.decision}:${e.stage}`,
+      ...(e.number ? { number: e.number } : {}),
+      data: { title: e.title, decision: e.decision, stage: e.stage, link: e.link, ...(e.reason ? { reason: e.reason } : {}) },
+    })),
+  );
+}
+
+export async function onAccessDecided(e: DomainEvents["access.decided"]): Promise<void> {
+  await notify(
+    activeUsers([e.requesterId]).map((u) => ({
+      userId: u.id,
+      kind: "access.decided" as const,
+      group: "tasks" as const,
+      digest: false,
+      key: `acc:${e.requestId}:${e.decision}`,
+      number: e.number,
+      data: { decision: e.decision, ...(e.reason ? { reason: e.reason } : {}), ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}) },
+    })),
+  );
+}
+
+export async function onSuggestionCreated(e: DomainEvents["suggestion.created"]): Promise<void> {
+  await notify(
+    departmentEditors(e.ownerDepartment)
+      .filter((u) => u.id !== e.byUserId)
+      .map((u) => ({
+        userId: u.id,
+        kind: "suggestion.created" as const,
+        group: "tasks" as const,
+        digest: false,
+        key: `sug:${e.suggestionId}`,
+        number: e.number,
+        data: { link: e.link },
+      })),
+  );
+}
+
+export async function onSuggestionDecided(e: DomainEvents["suggestion.decided"]): Promise<void> {
+  await notify(
+    activeUsers([e.suggesterId]).map((u) => ({
+      userId: u.id,
+      kind: "suggestion.decided" as const,
+      group: "tasks" as const,
+      digest: false,
+      key: `sugd:${e.suggestionId}:${e.outcome}`,
+      number: e.number,
+      data: { outcome: e.outcome, link: e.link, ...(e.reason ? { reason: e.reason } : {}) },
+    })),
+  );
+}
+
+/**
+ * Reminds people of acknowledgements they owe: one notification per person
+ * (naming the document when there is one). Repeats on the same day with the
+ * same documents are ignored. Returns how many people were reminded.
+ */
+export async function sendAcknowledgementReminders(rows: AckReportRow[], by: { username: string } | "system"): Promise<number> {
+  const open = rows.filter((r) => r.status !== "acknowledged");
+  const byUser = new Map<string, AckReportRow[]>();
+  for (const r of open) byUser.set(r.userId, [...(byUser.get(r.userId) ?? []), r]);
+  const day = today();
+  const who = by === "system" ? "system" : by.username;
+  const drafts: NotificationDraft[] = [];
+  for (const [userId, list] of byUser) {
+    const numbers = list.map((r) => r.number).sort();
+    const single = list.length === 1 ? list[0] : undefined;
+    drafts.push({
+      userId,
+      kind: "acknowledgement.reminder",
+      group: "reminders",
+      digest: false,
+      key: `ackrem:${day}:${who === "system" ? "auto" : "manual"}:${numbers.join(",")}`,
+      ...(single ? { number: single.number, version: single.currentVersion } : {}),
+      data: { count: list.length, overdue: list.some((r) => r.status === "overdue") ? 1 : 0, ...(single ? { dueDate: single.dueDate } : {}) },
+    });
+  }
+  const records = await notify(drafts);
+  const reminded = new Set(records.map((r) => r.userId));
+  const ids = open.filter((r) => reminded.has(r.userId)).map((r) => r.requirementId);
+  await recordReminders(ids, who);
+  if (by !== "system" && reminded.size) {
+    await appendAudit({
+      actor: by.username,
+      action: "acknowledgement.remind",
+      object: [...new Set(open.map((r) => r.number))].join(",").slice(0, 200),
+      details: { people: reminded.size, requirements: ids.length },
+    });
+  }
+  return reminded.size;
+}

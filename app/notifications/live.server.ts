@@ -1,0 +1,160 @@
+/**
+ * Live push to open pages: a Server-Sent Events hub. Each open page holds one
+ * stream; new notifications arrive as `notification` events (id = sequence
+ * number, so a reconnecting browser sends Last-Event-ID and gets what it
+ * missed), unread-count changes as `count` events, and a comment every 20 s
+ * keeps proxies from closing an idle stream.
+ */
+import { getUserById } from "~/access/users.server";
+import type { User } from "~/data/schema";
+import type { Locale } from "~/i18n/i18n";
+import { renderNotification } from "./messages.server";
+import {
+  latestSeq,
+  notificationsAfter,
+  onNotificationsCreated,
+  onNotificationsRead,
+  unreadCount,
+  type NotificationRecord,
+} from "./notifications.server";
+
+const HEARTBEAT_MS = 20_000;
+const RETRY_MS = 3_000;
+const MAX_STREAMS_PER_USER = 8;
+
+interface Connection {
+  userId: string;
+  locale: Locale;
+  send: (chunk: string) => void;
+  close: () => void;
+}
+
+const connections = new Map<string, Set<Connection>>();
+const encoder = new TextEncoder();
+
+/** What a page receives for one notification. */
+export interface LiveNotification {
+  id: string;
+  seq: number;
+  title: string;
+  body: string;
+  href: string;
+  /** Shown as a toast (minor changes held for the digest only update the count). */
+  toast: boolean;
+  unread: number;
+}
+
+function payloadFor(r: NotificationRecord, user: User, locale: Locale): LiveNotification {
+  const m = renderNotification(r, user, locale);
+  return { id: r.id, seq: r.seq, title: m.title, body: m.body, href: m.href, toast: !r.digest, unread: unreadCount(r.userId) };
+}
+
+function frame(event: string, data: unknown, id?: number): string {
+  return `${id !== undefined ? `id: ${id}\n` : ""}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Opens a stream for a signed-in person; `lastEventId` resumes after a dropped connection. */
+export function openStream(user: User, locale: Locale, signal: AbortSignal, lastEventId: string | null): Response {
+  let conn: Connection | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  const cleanup = () => {
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = null;
+    if (conn) {
+      const set = connections.get(user.id);
+      set?.delete(conn);
+      if (set && !set.size) connections.delete(user.id);
+    }
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let closed = false;
+      const send = (chunk: string) => {
+        if (closed) return;
+        try {
+          controller.enqueue(encoder.encode(chunk));
+        } catch {
+          closed = true;
+          cleanup();
+        }
+      };
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        cleanup();
+        try {
+          controller.close();
+        } catch {
+          /* already closed */
+        }
+      };
+      conn = { userId: user.id, locale, send, close };
+      const set = connections.get(user.id) ?? new Set();
+      if (set.size >= MAX_STREAMS_PER_USER) set.values().next().value?.close();
+      set.add(conn);
+      connections.set(user.id, set);
+
+      send(`retry: ${RETRY_MS}\n\n`);
+      const resumeFrom = lastEventId && /^\d{1,12}$/.test(lastEventId) ? Number(lastEventId) : null;
+      if (resumeFrom !== null) {
+        for (const r of notificationsAfter(user.id, resumeFrom)) send(frame("notification", payloadFor(r, user, locale), r.seq));
+      }
+      // The baseline id lets a browser that has seen nothing yet resume from here after a drop.
+      send(frame("hello", { unread: unreadCount(user.id) }, Math.max(latestSeq(user.id), resumeFrom ?? 0)));
+      heartbeat = setInterval(() => send(`: ping\n\n`), HEARTBEAT_MS);
+      heartbeat.unref();
+      signal.addEventListener("abort", close, { once: true });
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+  return new Response(stream, {
+    headers: {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      // no-transform keeps the compression middleware from buffering the stream.
+      "Cache-Control": "private, no-cache, no-transform",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+/** Sends the unread count to a person's open pages. */
+export function pushCount(userId: string) {
+  const set = connections.get(userId);
+  if (!set) return;
+  const chunk = frame("count", { unread: unreadCount(userId) });
+  for (const c of set) c.send(chunk);
+}
+
+/** Number of open streams (health). */
+export function openStreams(): number {
+  let n = 0;
+  for (const set of connections.values()) n += set.size;
+  return n;
+}
+
+/** Closes every stream (shutdown and tests). */
+export function closeAllStreams() {
+  for (const set of [...connections.values()]) for (const c of [...set]) c.close();
+}
+
+let subscribed = false;
+
+/** Wires the hub to the store (once per process). */
+export function startLiveHub() {
+  if (subscribed) return;
+  subscribed = true;
+  onNotificationsCreated((records) => {
+    for (const r of records) {
+      const set = connections.get(r.userId);
+      if (!set?.size) continue;
+      const user = getUserById(r.userId);
+      if (!user || !user.active) continue;
+      for (const c of set) c.send(frame("notification", payloadFor(r, user, c.locale), r.seq));
+    }
+  });
+  onNotificationsRead(pushCount);
+}

@@ -1,0 +1,93 @@
+/**
+ * Helpers for the notification tests: an in-process world with the demo
+ * people and a real repository, documents published through the real
+ * publisher (so "document.published" fires), and small local receivers.
+ */
+import type { Confidentiality, DocumentMeta } from "~/documents/front-matter";
+import type { ChangeKind, VersionRecord } from "~/documents/version-index.server";
+
+export const EDITOR = { username: "editor", name: "王编辑", email: "editor@regula.example" };
+
+export interface DocInput {
+  category?: string;
+  type?: string;
+  title: string;
+  body: string;
+  confidentiality?: Confidentiality;
+  ownerDepartment?: string;
+  audienceDepartments?: string[];
+}
+
+/** Prepares an empty world in this process: database, demo people, repository, version index. */
+export async function startEmptyWorldInProcess(): Promise<void> {
+  const { loadDb } = await import("~/data/db.server");
+  const { seedPeople } = await import("~/data/seed.server");
+  const { ensureRepo } = await import("~/documents/repo.server");
+  const { loadVersionIndex } = await import("~/documents/version-index.server");
+  await loadDb();
+  await ensureRepo();
+  await seedPeople();
+  await loadVersionIndex();
+}
+
+/** Publishes a new document with a freshly issued number. */
+export async function publishDoc(doc: DocInput, author = EDITOR): Promise<VersionRecord> {
+  const { allocateNumber } = await import("~/documents/numbering.server");
+  const { allNumbers } = await import("~/documents/version-index.server");
+  const { publishVersion } = await import("~/documents/documents.server");
+  const category = doc.category ?? "EXE";
+  const number = await allocateNumber(category, allNumbers(), author.username, "notification test");
+  const meta: DocumentMeta = {
+    number,
+    title: doc.title,
+    category,
+    type: doc.type ?? "manual",
+    ownerDepartment: doc.ownerDepartment ?? "ops",
+    confidentiality: doc.confidentiality ?? "internal",
+    audienceDepartments: doc.audienceDepartments ?? [],
+    retired: false,
+  };
+  return publishVersion({ number, meta, body: doc.body, author, change: "new", summary: "First publication", approvedBy: ["approver"] });
+}
+
+/** Publishes the next version of a document. */
+export async function reviseDoc(
+  number: string,
+  change: ChangeKind,
+  edit: { body?: string; summary?: string; title?: string; nextReviewDate?: string } = {},
+  author = EDITOR,
+): Promise<VersionRecord> {
+  const { publishVersion, readVersionContent } = await import("~/documents/documents.server");
+  const { latestVersion } = await import("~/documents/version-index.server");
+  const current = latestVersion(number)!;
+  const { meta, body } = await readVersionContent(current);
+  return publishVersion({
+    number,
+    meta: { ...meta, title: edit.title ?? meta.title, effectiveDate: undefined, nextReviewDate: edit.nextReviewDate },
+    body: edit.body ?? `${body}\n\nRevision ${current.version + 1}.`,
+    author,
+    change,
+    summary: edit.summary ?? `Change ${current.version + 1}`,
+    approvedBy: ["approver"],
+    expectedVersion: current.version,
+  });
+}
+
+/** A demo account by username. */
+export async function user(username: string) {
+  const { getUserByUsername } = await import("~/access/users.server");
+  const u = getUserByUsername(username);
+  if (!u) throw new Error(`no demo user ${username}`);
+  return u;
+}
+
+/** Waits until a condition holds (polling), or fails with the message. */
+export async function until<T>(fn: () => T | Promise<T>, message: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -134,37 +134,37 @@ export function SearchSuggest({ inputId }: { inputId: string }) {
       <ul id={LIST_ID} role="listbox" aria-label={t("search.suggest.label")} className="suggest-list" hidden={!shown}>
         {shown
           ? items.map((s, i) => (
-              <li key={s.number} id={`${LIST_ID}-${i}`} role="option" aria-selected={i === active} className={i === active ? "is-active" : undefined}>
-                <a
-                  href={s.url}
-                  tabIndex={-1}
-                  onMouseDown={(e) => e.preventDefault()}
-                  onClick={(e) => {
-                    e.preventDefault();
-                    close();
-                    navigate(s.url);
-                  }}
-                >
-                  <span className="doc-number">{s.number}</span> <span dangerouslySetInnerHTML={{ __html: s.titleHtml }} />
-                  {s.readable ? null : <span className="suggest-locked">{t("search.suggest.locked")}</span>}
-                </a>
+              // Options are not links (a listbox holds no interactive children): the text box drives them.
+              <li
+                key={s.number}
+                id={`${LIST_ID}-${i}`}
+                role="option"
+                aria-selected={i === active}
+                className={i === active ? "is-active" : undefined}
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => {
+                  close();
+                  navigate(s.url);
+                }}
+              >
+                <span className="doc-number">{s.number}</span> <span dangerouslySetInnerHTML={{ __html: s.titleHtml }} />
+                {s.readable ? null : <span className="suggest-locked">{t("search.suggest.locked")}</span>}
               </li>
             ))
           : null}
         {shown && query.trim() ? (
-          <li id={`${LIST_ID}-${items.length}`} role="option" aria-selected={active === items.length} className={`suggest-all${active === items.length ? " is-active" : ""}`}>
-            <a
-              href={`/search?q=${encodeURIComponent(query.trim())}`}
-              tabIndex={-1}
-              onMouseDown={(e) => e.preventDefault()}
-              onClick={(e) => {
-                e.preventDefault();
-                close();
-                navigate(`/search?q=${encodeURIComponent(query.trim())}`);
-              }}
-            >
-              {t("search.suggest.all", { q: query.trim() })}
-            </a>
+          <li
+            id={`${LIST_ID}-${items.length}`}
+            role="option"
+            aria-selected={active === items.length}
+            className={`suggest-all${active === items.length ? " is-active" : ""}`}
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => {
+              close();
+              navigate(`/search?q=${encodeURIComponent(query.trim())}`);
+            }}
+          >
+            {t("search.suggest.all", { q: query.trim() })}
           </li>
         ) : null}
       </ul>

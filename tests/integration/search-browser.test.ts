@@ -2,9 +2,11 @@
  * The header search box in a real browser: suggestions as you type with
  * keyboard choice, and the plain form without JavaScript.
  */
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from "../helpers/browser";
+import { ROOT } from "../helpers/paths";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { publishTestDoc } from "./search-fixtures";
@@ -47,7 +49,7 @@ describe("header search", () => {
       await step(page, "search-suggest-enter", async () => {
         await Promise.all([page.waitForURL(`**/docs/${manual}`), page.keyboard.press("Enter")]);
       });
-      expect(await page.textContent("h1")).toContain("極地科考物資清單");
+      await page.waitForSelector("h1:has-text('極地科考物資清單')");
       expect(consoleErrors).toEqual([]);
     } finally {
       await context.close();
@@ -88,6 +90,27 @@ describe("header search", () => {
       await page.selectOption("#filter-category", "EXE");
       await Promise.all([page.waitForURL(/category=EXE/), page.click(".search-filters button[type=submit]")]);
       expect(await page.locator(".search-hit").count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("has no serious accessibility problems on the results page with suggestions open", async () => {
+    // axe is injected as a script, so this context bypasses the page's Content-Security-Policy.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN", bypassCSP: true });
+    const page = await context.newPage();
+    try {
+      await loginInBrowser(page, server.url, "staff");
+      await page.goto(`${server.url}/search?q=${encodeURIComponent("极地")}`);
+      await page.fill("#header-q", "极地");
+      await page.waitForSelector("#header-suggest li[role=option]");
+      await page.addScriptTag({ path: createRequire(`${ROOT}/`).resolve("axe-core/axe.min.js") });
+      const violations = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+        const result = await axe.run({ runOnly: ["wcag2a", "wcag2aa"] });
+        return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes.length})`);
+      });
+      expect(violations).toEqual([]);
     } finally {
       await context.close();
     }

@@ -1,5 +1,7 @@
 import { AccessHomePanel, type AccessHomeData } from "~/components/access-home-panel";
 import { AcknowledgementsPanel, type AcknowledgementsExtra } from "~/components/acknowledgements-panel";
+import { OnboardingPanel } from "~/onboarding/home-panel";
+import type { OnboardingHomePanel } from "~/onboarding/boot.server";
 
 /**
  * Panels shown on the home page above the categories, keyed by the provider
@@ -8,6 +10,7 @@ import { AcknowledgementsPanel, type AcknowledgementsExtra } from "~/components/
 export function HomeExtras({ extras }: { extras: Record<string, unknown> }) {
   return (
     <>
+      {extras.onboarding ? <OnboardingPanel data={extras.onboarding as OnboardingHomePanel} /> : null}
       {extras.access ? <AccessHomePanel data={extras.access as AccessHomeData} /> : null}
       {extras.acknowledgements ? <AcknowledgementsPanel data={extras.acknowledgements as AcknowledgementsExtra} /> : null}
     </>

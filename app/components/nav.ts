@@ -11,6 +11,7 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { to: "/", label: "nav.home" },
   { to: "/categories", label: "nav.categories" },
+  { to: "/onboarding", label: "nav.onboarding" },
   { to: "/access", label: "nav.access" },
   { to: "/admin", label: "nav.admin", roles: ["admin"] },
 ];

@@ -5,6 +5,7 @@ import access from "./access";
 import backup from "./backup";
 import print from "./print";
 import importCatalog from "./import";
+import onboarding from "./onboarding";
 import notifications from "./notifications";
 
 export interface Catalog {
@@ -12,4 +13,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, backup, access, notifications];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, backup, access, notifications];

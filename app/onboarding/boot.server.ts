@@ -1,0 +1,87 @@
+/**
+ * Onboarding at start-up and while running: automatic assignment of new
+ * employees (at boot, hourly, and when a person opens the home page), re-reading
+ * after major revisions, the home-page panel, and a notice on documents that
+ * are part of the reader's guide.
+ */
+import { onBoot } from "~/boot.server";
+import { addAdminFigure } from "~/admin.server";
+import { hasRole } from "~/access/users.server";
+import { addDocNotice } from "~/documents/notices.server";
+import { addHomeExtra } from "~/home.server";
+import { on } from "~/utils/events.server";
+import { registerJob } from "~/utils/scheduler.server";
+import { assignmentsWithDocument, autoAssign, guidesOf, requireGuideReading } from "./assignment.server";
+import { guideNumbers, listGuides } from "./guides.server";
+import { myGuides } from "./progress.server";
+
+onBoot("onboarding", async () => {
+  const n = await autoAssign();
+  if (n) console.log(`[onboarding] assigned ${n} guide(s) to new employees`);
+});
+
+registerJob("onboarding-assign", async () => {
+  await autoAssign();
+}, 3600);
+
+// A major revision of a document in someone's guide asks them to read it again.
+on("document.published", "onboarding", async ({ record }) => {
+  if (record.change !== "major") return;
+  for (const { guide, assignment } of assignmentsWithDocument(record.number)) await requireGuideReading(guide, assignment);
+});
+
+export interface OnboardingHomePanel {
+  guides: {
+    guideId: string;
+    title: string;
+    done: number;
+    total: number;
+    percent: number;
+    dueDate: string;
+    overdue: boolean;
+    complete: boolean;
+    reopened: boolean;
+    next?: { number: string; title: string; version: number; stepTitle: string; state: string };
+  }[];
+  manager: boolean;
+}
+
+addHomeExtra("onboarding", async (user): Promise<OnboardingHomePanel> => {
+  await autoAssign([user]);
+  return {
+    guides: myGuides(user).map((g) => ({
+      guideId: g.guideId,
+      title: g.title,
+      done: g.done,
+      total: g.total,
+      percent: g.percent,
+      dueDate: g.dueDate,
+      overdue: g.overdue,
+      complete: g.complete,
+      reopened: g.reopened,
+      next: g.next,
+    })),
+    manager: hasRole(user, "approver"),
+  };
+});
+
+addDocNotice("onboarding", (user, current) => {
+  for (const { guide } of guidesOf(user.id)) {
+    const numbers = guideNumbers(guide);
+    const i = numbers.indexOf(current.number);
+    if (i < 0) continue;
+    const step = guide.steps.findIndex((s) => s.numbers.includes(current.number));
+    return [
+      {
+        tone: "info" as const,
+        key: "onboarding.notice",
+        vars: { guide: guide.title, step: step + 1, steps: guide.steps.length },
+        href: `/onboarding#guide-${guide.id}`,
+        linkKey: "onboarding.notice.link",
+      },
+    ];
+  }
+  return [];
+});
+
+addAdminFigure("/onboarding/guides", () => listGuides().length);

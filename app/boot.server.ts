@@ -74,6 +74,7 @@ async function registerDomains() {
   await Promise.all([
     // domain boot modules are imported here, e.g. import("~/search/boot.server")
     import("~/search/boot.server"),
+    import("~/revisions/boot.server"),
     import("~/import/boot.server"),
     import("~/onboarding/boot.server"),
     import("~/access/boot.server"),

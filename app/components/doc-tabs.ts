@@ -11,5 +11,7 @@ export interface DocTab {
 
 export const DOC_TABS: DocTab[] = [
   { path: "/print", label: "print.tab", needsRead: true },
+  { path: "/propose", label: "revisions.tab.propose", roles: ["editor"], needsRead: true },
+  { path: "/suggestions", label: "revisions.tab.suggestions", needsRead: true },
   { path: "/watch", label: "watch.tab" },
 ];

@@ -1,5 +1,6 @@
 import { AccessHomePanel, type AccessHomeData } from "~/components/access-home-panel";
 import { AcknowledgementsPanel, type AcknowledgementsExtra } from "~/components/acknowledgements-panel";
+import { RevisionsHomePanel, type RevisionsHomeData } from "~/components/revisions-home-panel";
 import { OnboardingPanel } from "~/onboarding/home-panel";
 import type { OnboardingHomePanel } from "~/onboarding/boot.server";
 
@@ -13,6 +14,7 @@ export function HomeExtras({ extras }: { extras: Record<string, unknown> }) {
       {extras.onboarding ? <OnboardingPanel data={extras.onboarding as OnboardingHomePanel} /> : null}
       {extras.access ? <AccessHomePanel data={extras.access as AccessHomeData} /> : null}
       {extras.acknowledgements ? <AcknowledgementsPanel data={extras.acknowledgements as AcknowledgementsExtra} /> : null}
+      {extras.revisions ? <RevisionsHomePanel data={extras.revisions as RevisionsHomeData} /> : null}
     </>
   );
 }

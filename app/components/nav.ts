@@ -11,6 +11,8 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { to: "/", label: "nav.home" },
   { to: "/categories", label: "nav.categories" },
+  { to: "/proposals", label: "nav.proposals", roles: ["editor", "approver"] },
+  { to: "/inbox", label: "nav.inbox", roles: ["approver"] },
   { to: "/onboarding", label: "nav.onboarding" },
   { to: "/access", label: "nav.access" },
   { to: "/admin", label: "nav.admin", roles: ["admin"] },

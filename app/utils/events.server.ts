@@ -21,6 +21,8 @@ export interface DomainEvents {
     dueAt: string;
     link: string;
   };
+  /** A waiting approval passed its service level (raised once per stage; admins are told too). */
+  "approval.overdue": { kind: "proposal"; id: string; number?: string; title: string; approverIds: string[]; dueAt: string; link: string };
   /** A proposal decision (approve at a stage, reject, request changes, publish). */
   "proposal.decided": {
     proposalId: string;

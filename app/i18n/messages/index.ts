@@ -4,6 +4,7 @@ import search from "./search";
 import access from "./access";
 import backup from "./backup";
 import print from "./print";
+import revisions from "./revisions";
 import importCatalog from "./import";
 import onboarding from "./onboarding";
 import notifications from "./notifications";
@@ -13,4 +14,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, backup, access, notifications];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, backup, access, notifications, revisions];

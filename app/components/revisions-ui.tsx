@@ -1,0 +1,158 @@
+/** Pieces shared by the revision pages: badges, proposal tables, the decision record. */
+import { Link } from "@remix-run/react";
+import { formatDate } from "~/i18n/i18n";
+import { useLocale, useT } from "~/i18n/use-t";
+import type { Decision } from "~/revisions/types";
+
+export function StatusBadge({ status, overdue, stale }: { status: string; overdue?: boolean; stale?: boolean }) {
+  const t = useT();
+  return (
+    <>
+      <span className={`badge status-${status}`}>{t(`revisions.status.${status}`)}</span>
+      {overdue ? (
+        <>
+          {" "}
+          <span className="badge badge-overdue">{t("revisions.overdue")}</span>
+        </>
+      ) : null}
+      {stale ? (
+        <>
+          {" "}
+          <span className="badge badge-stale">{t("revisions.stale")}</span>
+        </>
+      ) : null}
+    </>
+  );
+}
+
+export function ChangeBadge({ change }: { change: string }) {
+  const t = useT();
+  return <span className={`badge change-${change}`}>{t(`change.${change}`)}</span>;
+}
+
+export interface ProposalRowData {
+  id: string;
+  number: string;
+  title: string;
+  change: string;
+  status: string;
+  author: string;
+  createdAt: string;
+  updatedAt: string;
+  dueAt: string | null;
+  overdue: boolean;
+  stale: boolean;
+  effectiveDate: string | null;
+  publishedVersion: number | null;
+}
+
+/** A table of proposals; `due` adds the service-level column. */
+export function ProposalTable({ rows, due, empty }: { rows: ProposalRowData[]; due?: boolean; empty: string }) {
+  const t = useT();
+  const locale = useLocale();
+  if (!rows.length) return <p className="muted">{empty}</p>;
+  return (
+    <div className="table-wrap">
+      <table className="list proposals-table">
+        <thead>
+          <tr>
+            <th scope="col">{t("revisions.col.proposal")}</th>
+            <th scope="col">{t("doc.number")}</th>
+            <th scope="col">{t("doc.title")}</th>
+            <th scope="col">{t("revisions.col.change")}</th>
+            <th scope="col">{t("revisions.col.status")}</th>
+            <th scope="col">{t("revisions.col.author")}</th>
+            <th scope="col">{due ? t("revisions.col.due") : t("revisions.col.updated")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id} className={r.overdue ? "row-overdue" : undefined}>
+              <td>
+                <Link to={`/proposals/${r.id}`} className="proposal-id">
+                  {r.id}
+                </Link>
+              </td>
+              <td>
+                <span className="doc-number">{r.number}</span>
+              </td>
+              <td>{r.title}</td>
+              <td>
+                <ChangeBadge change={r.change} />
+              </td>
+              <td>
+                <StatusBadge status={r.status} overdue={r.overdue} stale={r.stale} />
+                {r.status === "scheduled" && r.effectiveDate ? <span className="muted small"> {formatDate(r.effectiveDate, locale)}</span> : null}
+                {r.status === "published" && r.publishedVersion ? <span className="muted small"> v{r.publishedVersion}</span> : null}
+              </td>
+              <td>{r.author}</td>
+              <td>{due ? formatDate(r.dueAt, locale, true) : formatDate(r.updatedAt, locale, true)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The proposal's record: every step and decision, with electronic signatures. */
+export function DecisionLog({ decisions }: { decisions: Decision[] }) {
+  const t = useT();
+  const locale = useLocale();
+  return (
+    <ol className="decision-log">
+      {decisions.map((d, i) => (
+        <li key={i} className={`decision decision-${d.decision}`}>
+          <div className="decision-head">
+            <strong>{t(`revisions.decision.${d.decision}`)}</strong>
+            {d.stageRole ? <span className="muted"> · {t(`revisions.stage.${d.stageRole}`)}</span> : null}
+            {d.version !== undefined && (d.decision === "published" || d.decision === "updated") ? <span className="muted"> · v{d.version}</span> : null}
+            <span className="muted">
+              {" "}
+              — {d.by.name} ({d.by.username}) · <time dateTime={d.at}>{formatDate(d.at, locale, true)}</time>
+            </span>
+          </div>
+          {d.signed ? (
+            <p className="signature" aria-label={t("revisions.signature")}>
+              {t("revisions.signatureLine", {
+                name: d.by.name,
+                username: d.by.username,
+                time: formatDate(d.at, locale, true),
+                meaning: t(`revisions.meaning.${d.stageRole ?? "approval"}`),
+              })}
+              {d.contentCommit ? <span className="muted small"> · {t("revisions.signedContent", { commit: d.contentCommit.slice(0, 10) })}</span> : null}
+            </p>
+          ) : null}
+          {d.reason ? <p className="decision-reason">{d.reason}</p> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** Metadata changes a proposal makes (title, owner, confidentiality …). */
+export function MetaChanges({ changes }: { changes: { field: string; from: string; to: string }[] }) {
+  const t = useT();
+  if (!changes.length) return null;
+  const label = (f: string) =>
+    ({
+      title: "doc.title",
+      type: "doc.type",
+      ownerDepartment: "doc.owner",
+      confidentiality: "doc.confidentiality",
+      audienceDepartments: "doc.audience",
+      retired: "doc.retired",
+    }[f] ?? f);
+  return (
+    <div className="panel">
+      <strong>{t("diff.meta")}</strong>
+      <ul>
+        {changes.map((m) => (
+          <li key={m.field}>
+            {t(label(m.field))}: <del>{m.from || "—"}</del> → <ins>{m.to || "—"}</ins>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+/** JSON shapes of proposals in the API (stable: later versions only add fields), and body parsing. */
+import type { z } from "zod";
+import { ValidationError } from "~/utils/errors.server";
+import { currentApprovers, isOverdue, isStale } from "./proposals.server";
+import { OPEN_STATUSES, type Proposal } from "./types";
+
+export function apiProposal(p: Proposal) {
+  return {
+    id: p.id,
+    number: p.number,
+    title: p.meta.title,
+    kind: p.kind,
+    change: p.change,
+    status: p.status,
+    summary: p.summary,
+    baseVersion: p.baseVersion,
+    stale: OPEN_STATUSES.includes(p.status) && p.status !== "scheduled" && isStale(p),
+    effectiveDate: p.scheduledFor ?? p.effectiveDate ?? null,
+    restoreOf: p.restoreOf ?? null,
+    fromSuggestion: p.fromSuggestion ?? null,
+    author: { username: p.author.username, name: p.author.name },
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    submittedAt: p.submittedAt ?? null,
+    stages: p.stages,
+    stage:
+      p.status === "in-review" && p.stage
+        ? {
+            index: p.stage.index,
+            role: p.stage.role,
+            token: p.stage.token,
+            startedAt: p.stage.startedAt,
+            dueAt: p.stage.dueAt,
+            overdue: isOverdue(p),
+            approvers: currentApprovers(p).map((u) => u.username),
+          }
+        : null,
+    decisions: p.decisions.map((d) => ({
+      at: d.at,
+      by: d.by.username,
+      name: d.by.name,
+      decision: d.decision,
+      stageRole: d.stageRole ?? null,
+      reason: d.reason ?? null,
+      meaning: d.meaning ?? null,
+      signed: d.signed ?? false,
+      contentCommit: d.contentCommit ?? null,
+      version: d.version ?? null,
+    })),
+    headCommit: p.headCommit,
+    publishedVersion: p.publishedVersion ?? null,
+    publishedCommit: p.publishedCommit ?? null,
+    publishedAt: p.publishedAt ?? null,
+    links: { html: `/proposals/${p.id}` },
+  };
+}
+
+/** Reads a JSON (or form-encoded) request body and validates it with one schema. */
+export async function readApiBody<S extends z.ZodTypeAny>(request: Request, schema: S): Promise<z.infer<S>> {
+  let raw: unknown = {};
+  const type = request.headers.get("Content-Type") ?? "";
+  if (type.includes("form")) {
+    const form = await request.formData();
+    const obj: Record<string, unknown> = {};
+    for (const key of new Set(form.keys())) {
+      const all = form.getAll(key);
+      obj[key.replace(/\[\]$/, "")] = all.length > 1 || key.endsWith("[]") ? all : all[0];
+    }
+    raw = obj;
+  } else {
+    const text = await request.text();
+    try {
+      raw = text.trim() ? JSON.parse(text) : {};
+    } catch {
+      throw new ValidationError("The request body is not valid JSON");
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "body"] ??= issue.message;
+    throw new ValidationError(
+      "The request is not valid: " +
+        Object.entries(fieldErrors)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("; "),
+      fieldErrors
+    );
+  }
+  return parsed.data;
+}

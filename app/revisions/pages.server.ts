@@ -1,0 +1,306 @@
+/**
+ * What the revision pages show, assembled from the domain functions so the
+ * routes stay thin: each function checks access and returns plain,
+ * serialisable data.
+ */
+import { decideRead } from "~/access/policy.server";
+import type { AuthUser } from "~/access/session.server";
+import { getUserById, hasRole, isAdmin, listDepartments } from "~/access/users.server";
+import { getConfig } from "~/documents/config.server";
+import { diffBodies, openCurrent, readVersionContent, requireDocument } from "~/documents/documents.server";
+import type { DocumentMeta } from "~/documents/front-matter";
+import { labelMaps } from "~/documents/labels.server";
+import { renderMarkdown } from "~/documents/render.server";
+import { latestVersion, versionsOf } from "~/documents/version-index.server";
+import { now } from "~/utils/clock.server";
+import { AccessDeniedError, NotFoundError } from "~/utils/errors.server";
+import {
+  canViewProposal,
+  currentApprovers,
+  isOverdue,
+  isStale,
+  listProposals,
+  logProposalView,
+  readProposalText,
+  requireVisibleProposal,
+  waitingFor,
+  overdueApprovals,
+} from "./proposals.server";
+import { mergeView } from "./rebase.server";
+import { mayTriage, suggestionStats, suggestionsOn, listSuggestions } from "./suggestions.server";
+import { EDITABLE_STATUSES, OPEN_STATUSES, type Proposal } from "./types";
+
+const META_FIELDS = ["title", "type", "ownerDepartment", "confidentiality", "audienceDepartments"] as const;
+
+function metaChanges(a: DocumentMeta | null, b: DocumentMeta) {
+  const show = (v: unknown) => (Array.isArray(v) ? v.join(", ") : v === undefined || v === null ? "" : String(v));
+  const changes = META_FIELDS.filter((f) => show(a?.[f]) !== show(b[f])).map((f) => ({ field: f as string, from: show(a?.[f]), to: show(b[f]) }));
+  if (a && !a.retired && b.retired) changes.push({ field: "retired", from: "", to: "yes" });
+  return changes;
+}
+
+/** A proposal as lists show it. */
+export function proposalRow(p: Proposal) {
+  return {
+    id: p.id,
+    number: p.number,
+    title: p.meta.title,
+    kind: p.kind,
+    change: p.change,
+    status: p.status,
+    author: p.author.name,
+    authorUsername: p.author.username,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    baseVersion: p.baseVersion,
+    dueAt: p.status === "in-review" ? p.stage?.dueAt ?? null : null,
+    stageRole: p.status === "in-review" ? p.stage?.role ?? null : null,
+    overdue: isOverdue(p),
+    stale: OPEN_STATUSES.includes(p.status) && p.status !== "scheduled" && isStale(p),
+    effectiveDate: p.scheduledFor ?? p.effectiveDate ?? null,
+    publishedVersion: p.publishedVersion ?? null,
+  };
+}
+export type ProposalRow = ReturnType<typeof proposalRow>;
+
+function nameOfUser(id: string) {
+  const u = getUserById(id);
+  return u ? { username: u.username, name: u.name } : { username: id, name: id };
+}
+
+/** The proposal page: record, stage, diff against the current version, preview, and what this user may do. */
+export async function proposalPage(user: AuthUser, id: string) {
+  const p = requireVisibleProposal(user, id);
+  const draft = await readProposalText(p);
+  const current = latestVersion(p.number);
+  const currentContent = current ? await readVersionContent(current) : null;
+  await logProposalView(user, p, "proposal");
+  const stale = OPEN_STATUSES.includes(p.status) && p.status !== "scheduled" && isStale(p);
+  const approvers = currentApprovers(p);
+  const author = user.id === p.author.id;
+  const editable = EDITABLE_STATUSES.includes(p.status);
+  return {
+    proposal: {
+      ...proposalRow(p),
+      summary: p.summary,
+      restoreOf: p.restoreOf ?? null,
+      fromSuggestion: p.fromSuggestion ?? null,
+      submittedAt: p.submittedAt ?? null,
+      stages: p.stages,
+      stage: p.stage ? { index: p.stage.index, role: p.stage.role, startedAt: p.stage.startedAt, dueAt: p.stage.dueAt, token: p.stage.token } : null,
+      decisions: p.decisions,
+      meta: p.meta,
+      headCommit: p.headCommit,
+      publishedAt: p.publishedAt ?? null,
+      requestedEffectiveDate: p.effectiveDate ?? null,
+    },
+    approvers: approvers.map((u) => ({ username: u.username, name: u.name })),
+    current: current ? { version: current.version, title: current.meta.title, retired: current.meta.retired } : null,
+    stale,
+    diff: diffBodies(currentContent?.body ?? "", draft.body),
+    metaChanges: metaChanges(currentContent ? { ...currentContent.meta } : null, draft.meta),
+    preview: renderMarkdown(draft.body).html,
+    labels: labelMaps(),
+    can: {
+      edit: author && editable,
+      submit: author && editable && !stale,
+      update: author && editable && stale,
+      recall: author && p.status === "in-review",
+      withdraw: (author && OPEN_STATUSES.includes(p.status) && p.status !== "scheduled") || (isAdmin(user) && OPEN_STATUSES.includes(p.status)),
+      decide: !author && p.status === "in-review" && approvers.some((a) => a.id === user.id),
+    },
+    isAuthor: author,
+  };
+}
+
+/** The editor for a draft. */
+export async function editPage(user: AuthUser, id: string) {
+  const p = requireVisibleProposal(user, id);
+  if (p.author.id !== user.id) throw new AccessDeniedError("Only the proposal's author can edit it");
+  const draft = await readProposalText(p);
+  await logProposalView(user, p, "proposal edit");
+  const config = getConfig();
+  return {
+    proposal: proposalRow(p),
+    editable: EDITABLE_STATUSES.includes(p.status),
+    textEditable: p.kind === "revision" || p.kind === "new",
+    body: draft.body,
+    meta: draft.meta,
+    summary: p.summary,
+    effectiveDate: p.effectiveDate ?? "",
+    types: config.types.map((t) => ({ code: t.code, name: t.name })),
+    departments: listDepartments().map((d) => ({ id: d.id, name: d.name })),
+    stale: isStale(p),
+  };
+}
+
+/** The start-a-proposal page of a document. */
+export async function proposePage(user: AuthUser, number: string) {
+  if (!hasRole(user, "editor")) throw new AccessDeniedError("Only editors can propose changes to documents");
+  const view = await openCurrent(user, number, "propose");
+  if (view.access === "denied" || (view.decision.allowed && view.decision.grant && view.decision.grant.sections !== "all")) {
+    throw new AccessDeniedError(`You need access to ${number} to propose a change to it`);
+  }
+  const history = decideRead(user, view.record.meta, { history: true }).allowed;
+  const config = getConfig();
+  return {
+    number: view.summary.number,
+    title: view.meta.title,
+    version: view.record.version,
+    retired: view.meta.retired,
+    body: view.body,
+    meta: view.meta,
+    versions: history
+      ? versionsOf(number)
+          .map((v) => ({ version: v.version, date: v.date, summary: v.summary }))
+          .reverse()
+      : [],
+    open: listProposals({ number: view.summary.number, open: true })
+      .filter((p) => canViewProposal(user, p))
+      .map(proposalRow),
+    types: config.types.map((t) => ({ code: t.code, name: t.name })),
+    departments: listDepartments().map((d) => ({ id: d.id, name: d.name })),
+  };
+}
+
+/** The new-document page. */
+export function newDocumentPage(user: AuthUser) {
+  if (!hasRole(user, "editor")) throw new AccessDeniedError("Only editors can propose new documents");
+  const config = getConfig();
+  return {
+    categories: config.categories.map((c) => ({ code: c.code, name: c.name })),
+    types: config.types.map((t) => ({ code: t.code, name: t.name })),
+    departments: listDepartments().map((d) => ({ id: d.id, name: d.name })),
+    userDepartment: user.departmentId,
+  };
+}
+
+/** The update (merge) page of a stale proposal. */
+export async function updatePage(user: AuthUser, id: string) {
+  const p = requireVisibleProposal(user, id);
+  if (p.author.id !== user.id) throw new AccessDeniedError("Only the proposal's author can update it");
+  await logProposalView(user, p, "proposal update");
+  return { proposal: proposalRow(p), merge: await mergeView(p) };
+}
+
+export type ProposalListView = "mine" | "open" | "all";
+
+/** The proposals list: mine, open ones, or all, that this user may see. */
+export function proposalsIndex(user: AuthUser, options: { view: ProposalListView; status?: string; number?: string }) {
+  const status =
+    OPEN_STATUSES.includes(options.status as never) || options.status === "published" || options.status === "withdrawn"
+      ? (options.status as Proposal["status"])
+      : undefined;
+  const list = listProposals({
+    authorId: options.view === "mine" ? user.id : undefined,
+    open: options.view === "open" ? true : undefined,
+    status,
+    number: options.number || undefined,
+  }).filter((p) => canViewProposal(user, p));
+  return {
+    view: options.view,
+    status: status ?? "",
+    number: options.number ?? "",
+    rows: list.slice(0, 500).map(proposalRow),
+    total: list.length,
+    canCreate: hasRole(user, "editor"),
+    waiting: waitingFor(user).length,
+  };
+}
+
+/** The approver's inbox: waiting items (overdue flagged), and for admins every overdue approval. */
+export function inboxPage(user: AuthUser) {
+  const mine = waitingFor(user);
+  const decided = listProposals()
+    .filter((p) =>
+      p.decisions.some((d) => d.by.id === user.id && (d.decision === "approved" || d.decision === "rejected" || d.decision === "changes-requested"))
+    )
+    .slice(0, 20);
+  return {
+    waiting: mine.map((w) => ({ ...proposalRow(w.proposal), summary: w.proposal.summary })),
+    overdueAll: isAdmin(user)
+      ? overdueApprovals().map((w) => ({ ...proposalRow(w.proposal), approvers: currentApprovers(w.proposal).map((u) => u.name) }))
+      : null,
+    decided: decided.map((p) => {
+      const mineDecisions = p.decisions.filter((d) => d.by.id === user.id && ["approved", "rejected", "changes-requested"].includes(d.decision));
+      const last = mineDecisions[mineDecisions.length - 1];
+      return { ...proposalRow(p), myDecision: last.decision, decidedAt: last.at };
+    }),
+    serviceLevelWorkingDays: getConfig().approval.serviceLevelWorkingDays,
+    now: now().toISOString(),
+  };
+}
+
+/** The upcoming (scheduled) version of a document against the current one, for its readers. */
+export async function upcomingPage(user: AuthUser, number: string) {
+  const view = await openCurrent(user, number, "upcoming version");
+  if (view.access === "denied" || (view.decision.allowed && view.decision.grant && view.decision.grant.sections !== "all")) {
+    throw new AccessDeniedError(`You need access to ${number}`);
+  }
+  const scheduled = listProposals({ number: view.summary.number, status: "scheduled" })[0];
+  if (!scheduled) throw new NotFoundError(`No new version of ${number} is waiting for its effective date`);
+  const draft = await readProposalText(scheduled);
+  return {
+    number: view.summary.number,
+    currentVersion: view.record.version,
+    effectiveDate: scheduled.scheduledFor ?? scheduled.effectiveDate ?? "",
+    summary: scheduled.summary,
+    change: scheduled.change,
+    diff: diffBodies(view.body, draft.body),
+    metaChanges: metaChanges(view.meta, draft.meta),
+  };
+}
+
+/** A document's suggestions page. */
+export async function suggestionsPage(user: AuthUser, number: string) {
+  const record = requireDocument(number);
+  const readable = decideRead(user, record.meta).allowed;
+  if (!readable) throw new AccessDeniedError(`You need access to ${number} to see and make suggestions`);
+  const list = suggestionsOn(user, number);
+  const proposals = new Map(listProposals({ number }).map((p) => [p.id, p]));
+  return {
+    number: record.number,
+    retired: record.meta.retired,
+    canTriage: mayTriage(user, record.meta.ownerDepartment),
+    suggestions: list.map((s) => {
+      const p = s.proposalId ? proposals.get(s.proposalId) : undefined;
+      return {
+        ...s,
+        mine: s.by.id === user.id,
+        proposalStatus: p?.status ?? null,
+        proposalVisible: p ? canViewProposal(user, p) : false,
+        publishedVersion: p?.publishedVersion ?? null,
+      };
+    }),
+  };
+}
+
+/** My suggestions and their outcomes; for editors, the open ones waiting for their department. */
+export function mySuggestionsPage(user: AuthUser) {
+  const proposals = new Map(listProposals().map((p) => [p.id, p]));
+  const decorate = (s: ReturnType<typeof listSuggestions>[number]) => {
+    const p = s.proposalId ? proposals.get(s.proposalId) : undefined;
+    const doc = latestVersion(s.number);
+    return { ...s, title: doc?.meta.title ?? "", proposalStatus: p?.status ?? null, publishedVersion: p?.publishedVersion ?? null };
+  };
+  const toTriage =
+    hasRole(user, "editor") || isAdmin(user)
+      ? listSuggestions({ status: "open" })
+          .filter((s) => mayTriage(user, s.ownerDepartment))
+          .map(decorate)
+      : [];
+  return { mine: listSuggestions({ byUserId: user.id }).map(decorate), toTriage };
+}
+
+/** The suggestions report (admins and department heads). */
+export function suggestionReport(user: AuthUser) {
+  if (!isAdmin(user) && !hasRole(user, "approver")) throw new AccessDeniedError("The suggestions report is for department heads and administrators");
+  const department = isAdmin(user) ? undefined : user.departmentId;
+  return {
+    scope: department ?? null,
+    stats: suggestionStats({ ownerDepartment: department }),
+    labels: labelMaps(),
+  };
+}
+
+export { nameOfUser };

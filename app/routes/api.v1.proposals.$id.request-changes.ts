@@ -1,0 +1,17 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import type { AuthUser } from "~/access/session.server";
+import { apiProposal, readApiBody } from "~/revisions/api.server";
+import { ApiReasonSchema } from "~/revisions/forms";
+import { decideProposal } from "~/revisions/proposals.server";
+import { api } from "~/utils/http.server";
+
+/** POST /api/v1/proposals/:id/request-changes {reason} — send the proposal back for changes; the reason is required and shown to the editor. */
+export const action = api(async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {
+  const input = await readApiBody(request, ApiReasonSchema);
+  const outcome = await decideProposal(user, String(params.id), { decision: "request-changes", reason: input.reason });
+  return { result: outcome.result, proposal: apiProposal(outcome.proposal) };
+});
+
+export async function loader() {
+  return new Response("Method not allowed", { status: 405, headers: { Allow: "POST" } });
+}

@@ -1,0 +1,15 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import type { AuthUser } from "~/access/session.server";
+import { apiProposal } from "~/revisions/api.server";
+import { submitProposal } from "~/revisions/proposals.server";
+import { api } from "~/utils/http.server";
+
+/** POST /api/v1/proposals/:id/submit — send a draft for approval (author only). */
+export const action = api(async ({ params, user }: ActionFunctionArgs & { user: AuthUser }) => {
+  const p = await submitProposal(user, String(params.id));
+  return { proposal: apiProposal(p) };
+});
+
+export async function loader() {
+  return new Response("Method not allowed", { status: 405, headers: { Allow: "POST" } });
+}

@@ -1,0 +1,17 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { z } from "zod";
+import type { AuthUser } from "~/access/session.server";
+import { apiProposal, readApiBody } from "~/revisions/api.server";
+import { withdrawProposal } from "~/revisions/proposals.server";
+import { api } from "~/utils/http.server";
+
+/** POST /api/v1/proposals/:id/withdraw {reason?} — close a proposal without publishing it. */
+export const action = api(async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {
+  const input = await readApiBody(request, z.object({ reason: z.string().max(2000).default("") }));
+  const p = await withdrawProposal(user, String(params.id), input.reason);
+  return { proposal: apiProposal(p) };
+});
+
+export async function loader() {
+  return new Response("Method not allowed", { status: 405, headers: { Allow: "POST" } });
+}

@@ -37,7 +37,7 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   return data({ ...reportFor(user, toFilter(filter)), filter }, { headers: { "Cache-Control": "private, no-store" } });
 });
 
-export async function action({ request }: ActionFunctionArgs) {
+export const action = page(async ({ request }: ActionFunctionArgs) => {
   const user = await requireRole(request, "approver");
   try {
     const form = await readForm(request, ActionSchema);
@@ -53,7 +53,7 @@ export async function action({ request }: ActionFunctionArgs) {
   } catch (error) {
     return actionError(error);
   }
-}
+});
 
 function FilterFields({ filter }: { filter: { number?: string; department?: string; status?: string } }) {
   return (

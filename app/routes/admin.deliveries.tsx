@@ -54,7 +54,7 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   );
 });
 
-export async function action({ request }: ActionFunctionArgs) {
+export const action = page(async ({ request }: ActionFunctionArgs) => {
   const admin = await requireRole(request, "admin");
   try {
     const form = await readForm(request, z.object({ intent: z.literal("retry"), id: z.string().min(1).max(64) }));
@@ -66,7 +66,7 @@ export async function action({ request }: ActionFunctionArgs) {
   } catch (error) {
     return actionError(error);
   }
-}
+});
 
 export default function AdminDeliveries() {
   const d = useLoaderData<typeof loader>();

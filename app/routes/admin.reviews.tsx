@@ -41,7 +41,7 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   );
 });
 
-export async function action({ request }: ActionFunctionArgs) {
+export const action = page(async ({ request }: ActionFunctionArgs) => {
   const user = await requireRole(request, "approver");
   try {
     const form = await readForm(
@@ -54,7 +54,7 @@ export async function action({ request }: ActionFunctionArgs) {
   } catch (error) {
     return actionError(error);
   }
-}
+});
 
 export default function AdminReviews() {
   const d = useLoaderData<typeof loader>();

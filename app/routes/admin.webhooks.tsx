@@ -36,7 +36,7 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   return data({ webhooks: listWebhooks() }, { headers: { "Cache-Control": "private, no-store" } });
 });
 
-export async function action({ request }: ActionFunctionArgs) {
+export const action = page(async ({ request }: ActionFunctionArgs) => {
   const admin = await requireRole(request, "admin");
   try {
     const form = await readForm(request, ActionSchema);
@@ -63,7 +63,7 @@ export async function action({ request }: ActionFunctionArgs) {
   } catch (error) {
     return actionError(error, { id: "new" });
   }
-}
+});
 
 function WebhookFields({ hook, errors }: { hook?: Webhook; errors: Record<string, string> }) {
   const t = useT();

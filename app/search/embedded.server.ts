@@ -261,10 +261,11 @@ export class EmbeddedEngine implements SearchEngine {
     return hit;
   }
 
-  private phrasesMatch(doc: SearchDoc, phrases: string[], readable: boolean): boolean {
-    if (!phrases.length) return true;
+  /** Whether every exact text (phrases, long Chinese runs) occurs in the title, or in the body for a reader who may read it. */
+  private containsExact(doc: SearchDoc, exact: string[], readable: boolean): boolean {
+    if (!exact.length) return true;
     const f = this.folded(doc);
-    return phrases.every((p) => f.title.includes(p) || (readable && f.text.includes(p)));
+    return exact.every((p) => f.title.includes(p) || (readable && f.text.includes(p)));
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchResult> {
@@ -302,7 +303,7 @@ export class EmbeddedEngine implements SearchEngine {
     const selected: { doc: SearchDoc; result: MiniResult; readable: boolean }[] = [];
     const take = (result: MiniResult, isReadable: boolean) => {
       const doc = this.docs.get(result.id)!;
-      if (!this.phrasesMatch(doc, parsed.phrases, isReadable)) return;
+      if (!this.containsExact(doc, parsed.exact, isReadable)) return;
       bumpFacets(facets, doc);
       if (passesFacetFilters(doc, filters)) selected.push({ doc, result, readable: isReadable });
     };

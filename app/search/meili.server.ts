@@ -38,7 +38,7 @@ import { fold, opaqueTerms, opaqueToken, parseQuery, TOKENIZER_VERSION, type Par
 
 const STATE_FORMAT = 1;
 const BATCH_SIZE = 500;
-/** Candidates fetched per query when phrases must be checked here. */
+/** Candidates fetched per query when exact text (phrases, long Chinese runs) must be checked here. */
 const PHRASE_CANDIDATES = 1000;
 const MARK_START = "\u0002";
 const MARK_END = "\u0003";
@@ -278,7 +278,7 @@ export class MeiliEngine implements SearchEngine {
     if (filters.type) facetFilters.push(`type = ${filterValue(filters.type)}`);
     if (filters.department) facetFilters.push(`ownerDepartment = ${filterValue(filters.department)}`);
     if (filters.confidentiality) facetFilters.push(`confidentiality = ${filterValue(filters.confidentiality)}`);
-    const checkPhrases = parsed.phrases.length > 0;
+    const checkPhrases = parsed.exact.length > 0;
     const fetch = checkPhrases ? PHRASE_CANDIDATES : to;
     const q = meiliQuery(parsed);
     const common = { indexUid: this.uid, q, matchingStrategy: "all" as const, showRankingScore: true, page: 1, hitsPerPage: fetch };
@@ -323,11 +323,11 @@ export class MeiliEngine implements SearchEngine {
     let total: number;
     let facets: SearchResult["facets"];
     if (checkPhrases) {
-      // Phrases are checked here on the candidates the engine returned (already permission-filtered).
+      // Exact text is checked here on the candidates the engine returned (already permission-filtered).
       const all = matches.filter((m) => {
         const title = fold(`${m.hit.number} ${m.hit.title}`);
         const body = m.readable ? fold(m.hit.body ?? "") : "";
-        return parsed.phrases.every((p) => title.includes(p) || body.includes(p));
+        return parsed.exact.every((p) => title.includes(p) || body.includes(p));
       });
       facets = countFacets(all.map((m) => m.hit as MeiliDoc));
       matches = all.filter(

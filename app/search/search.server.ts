@@ -80,7 +80,9 @@ export interface SearchOutcome {
 export async function searchDocuments(reader: SearchReader, params: SearchParams): Promise<SearchOutcome> {
   const started = performance.now();
   const engine = currentEngine();
-  const result = await engine.search(params.q, {
+  const numberMatch = documentNumberIn(params.q);
+  // "exe 3" is searched as "EXE-003": the document and those that refer to it.
+  const result = await engine.search(numberMatch ? numberMatch.number : params.q, {
     reader,
     filters: {
       category: params.category,
@@ -96,7 +98,7 @@ export async function searchDocuments(reader: SearchReader, params: SearchParams
     params,
     engine: engine.name,
     result,
-    numberMatch: documentNumberIn(params.q),
+    numberMatch,
     tookMs: Math.round((performance.now() - started) * 10) / 10,
   };
 }
@@ -120,7 +122,7 @@ export async function suggestDocuments(reader: SearchReader, query: string, limi
     const readable = decideRead(reader, record.meta).allowed;
     out.push({ number: byNumber.number, title: byNumber.title, titleHtml: escapeHtml(byNumber.title), readable, url: `/docs/${byNumber.number}` });
   }
-  const { hits } = await currentEngine().search(q, { reader, page: 1, pageSize: limit });
+  const { hits } = await currentEngine().search(byNumber ? byNumber.number : q, { reader, page: 1, pageSize: limit });
   for (const h of hits) {
     if (out.some((s) => s.number === h.number)) continue;
     out.push({ number: h.number, title: h.title, titleHtml: h.titleHtml, readable: h.readable, url: `/docs/${h.number}` });

@@ -183,6 +183,12 @@ export interface ParsedQuery {
   phrases: string[];
   /** Folded Chinese runs of two or more characters (for highlighting whole fragments). */
   cjkRuns: string[];
+  /**
+   * Text that must occur as it is in what was searched: the phrases, and every
+   * Chinese run of three or more characters (its pairs could otherwise match
+   * in different places of a document).
+   */
+  exact: string[];
 }
 
 const QUOTES = /"([^"]*)"?|“([^”]*)”?|「([^」]*)」?|『([^』]*)』?/gu;
@@ -221,7 +227,13 @@ export function parseQuery(input: string): ParsedQuery {
   if (lastWord >= 0 && lastWord === terms.length - 1 && endsOpen) terms[lastWord].prefix = true;
   const cjkRuns = [...folded.matchAll(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u3007]{2,}/gu)].map((m) => m[0]);
   for (const p of phrases) for (const m of p.matchAll(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u3007]{2,}/gu)) cjkRuns.push(m[0]);
-  return { raw, terms, phrases, cjkRuns: [...new Set(cjkRuns)] };
+  const runs = [...new Set(cjkRuns)];
+  // Words joined by - _ / . (EXE-003, multi-factor) are split into words above; keep them joined.
+  const compounds = [...unquoted.matchAll(/[\p{L}\p{N}]+(?:[-_/.][\p{L}\p{N}]+)+/gu)]
+    .map((m) => fold(m[0]))
+    .filter((c) => !hasCjk(c));
+  const exact = [...new Set([...phrases, ...runs.filter((r) => [...r].length >= 3), ...compounds])];
+  return { raw, terms, phrases, cjkRuns: runs, exact };
 }
 
 // ---- opaque pair tokens (for engines that segment Chinese themselves) ----------

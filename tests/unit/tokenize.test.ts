@@ -98,6 +98,12 @@ describe("queries", () => {
     expect(q.terms.every((t) => !t.prefix)).toBe(true);
   });
 
+  it("requires long Chinese runs, phrases and joined words to occur as they are", () => {
+    expect(parseQuery("审批时限 待处理").exact).toEqual(["审批时限", "待处理"]);
+    expect(parseQuery("处理").exact).toEqual([]);
+    expect(parseQuery('"Root cause" EXE-003 multi-factor').exact).toEqual(["root cause", "exe-003", "multi-factor"]);
+  });
+
   it("ignores an unbalanced quote and repeated terms", () => {
     const q = parseQuery('"approval approval');
     expect(q.phrases).toEqual(["approval approval"]);

@@ -6,6 +6,7 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { boot } from "~/boot.server";
+import { isCrossSiteRefusal, recordCrossSitePost } from "~/access/refusals.server";
 import { NonceContext } from "~/components/nonce";
 import { securityHeaders } from "~/utils/headers.server";
 
@@ -73,5 +74,7 @@ export const handleDataRequest: HandleDataRequestFunction = (response) => {
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
   if (error instanceof Response) return;
+  // Remix refuses cross-site form posts before any action runs: an expected refusal, recorded.
+  if (isCrossSiteRefusal(error)) return void recordCrossSitePost(request);
   console.error(error);
 }

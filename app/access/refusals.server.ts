@@ -107,3 +107,24 @@ export async function readJsonBody(request: Request, maxBytes = 64 * 1024): Prom
   }
   throw new DomainError("bad_request", "Send a JSON object (Content-Type: application/json)");
 }
+
+/** Whether an error is Remix refusing a cross-site form post before any action ran. */
+export function isCrossSiteRefusal(error: unknown): boolean {
+  return error instanceof Error && /does not match `origin` header|headers are not provided\. One of these is needed to compare the `origin`/.test(error.message);
+}
+
+/** Records a cross-site form post that the framework refused (the answer is already a bare 500). */
+export async function recordCrossSitePost(request: Request): Promise<void> {
+  try {
+    const user = await getUser(request);
+    await appendAudit({
+      actor: user?.username ?? "anonymous",
+      action: "request.cross-site",
+      object: new URL(request.url).pathname.slice(0, 120),
+      outcome: "denied",
+      details: { method: request.method, origin: (request.headers.get("Origin") ?? "").slice(0, 120) },
+    });
+  } catch (error) {
+    console.warn(`[audit] could not record a cross-site post: ${(error as Error).message}`);
+  }
+}

@@ -129,7 +129,7 @@ export default function Delegates() {
           <select id="userId" name="userId" required>
             {users.map((u) => (
               <option key={u.id} value={u.id}>
-                {u.name} ({u.username})
+                {`${u.name} (${u.username})`}
               </option>
             ))}
           </select>

@@ -24,6 +24,8 @@ export interface RestrictedDoc {
   /** A section id without the marker, and the one holding it. */
   cleanSection?: string;
   markerSection?: string;
+  /** A document open to everyone. */
+  internalNumber: string;
 }
 
 const editor = { username: "editor", name: "王编辑", email: "editor@regula.example" };
@@ -61,6 +63,7 @@ const V2 = V1.replace("tier three 6.25%", "tier three 6.5% (renegotiated)").repl
  */
 export async function ensureRestrictedDoc(world: World): Promise<RestrictedDoc> {
   await useWorldInProcess(world);
+  const internalNumber = await ensureInternalDoc();
   const { allLatest } = await import("~/documents/version-index.server");
   const { readVersionContent, publishVersion } = await import("~/documents/documents.server");
   const { sectionsOf, extractSections } = await import("~/access/sections.server");
@@ -80,6 +83,7 @@ export async function ensureRestrictedDoc(world: World): Promise<RestrictedDoc> 
       versions: record.version,
       bodyWords: distinctiveWords(body, record.meta.title),
       ...split,
+      internalNumber,
     };
   }
   const { allocateNumber } = await import("~/documents/numbering.server");
@@ -107,7 +111,31 @@ export async function ensureRestrictedDoc(world: World): Promise<RestrictedDoc> 
     bodyWords: ["framework threshold", "rebate ladder", "renegotiated", "escalation contacts"],
     cleanSection: "scope",
     markerSection: "rebate-schedule",
+    internalNumber,
   };
+}
+
+/** An internal document's number (publishes one when the repository has none). */
+async function ensureInternalDoc(): Promise<string> {
+  const { allLatest, allNumbers } = await import("~/documents/version-index.server");
+  const found = allLatest().find((r) => r.meta.confidentiality === "internal" && !r.meta.retired);
+  if (found) return found.number;
+  const { allocateNumber } = await import("~/documents/numbering.server");
+  const { publishVersion } = await import("~/documents/documents.server");
+  const number = await allocateNumber("EXE", allNumbers(), "editor", "access test");
+  const meta: DocumentMeta = {
+    number,
+    title: "Visitor badge procedure",
+    category: "EXE",
+    type: "procedure",
+    ownerDepartment: "ops",
+    confidentiality: "internal",
+    audienceDepartments: [],
+    retired: false,
+  };
+  const body = "# Visitor badge procedure\n\n## Issuing\n\nReception issues a dated badge against photo ID.\n";
+  await publishVersion({ number, meta, body, author: editor, change: "new", summary: "First publication", approvedBy: ["approver"] });
+  return number;
 }
 
 function distinctiveWords(body: string, title: string): string[] {

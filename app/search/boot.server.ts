@@ -5,9 +5,22 @@
 import { onBoot } from "~/boot.server";
 import { addHealthCheck } from "~/health.server";
 import { chooseEngine, currentEngine, engineFallbackReason } from "./engine.server";
-import { subscribeToPublications, syncIndex } from "./indexer.server";
+import { registerJob } from "~/utils/scheduler.server";
+import { catchUpIfBehind, subscribeToPublications, syncIndex } from "./indexer.server";
 
 subscribeToPublications(currentEngine);
+
+// Repairs the index after a failed update (for example Meilisearch unreachable for a moment).
+registerJob("search.catch-up", async () => {
+  let engine;
+  try {
+    engine = currentEngine();
+  } catch {
+    return;
+  }
+  const report = await catchUpIfBehind(engine);
+  if (report && report.changed + report.removed > 0) console.log(`[search] caught up: ${report.changed} updated, ${report.removed} removed`);
+}, 300);
 
 onBoot("search", async () => {
   const engine = await chooseEngine();

@@ -67,13 +67,14 @@ export interface SyncReport {
  */
 export async function syncIndex(
   engine: SearchEngine,
-  options: { full?: boolean; onProgress?: (done: number, total: number) => void } = {},
+  options: { full?: boolean; onProgress?: (done: number, total: number) => void; loaded?: boolean } = {},
 ): Promise<SyncReport> {
   return withLock("search-index", async () => {
     const started = Date.now();
     const head = indexedHead();
     const latest = allLatest();
-    const state = options.full ? null : await engine.open();
+    // `loaded`: the engine already holds its index in this process; compare with what it has.
+    const state = options.full ? null : options.loaded ? { head: engine.indexedHead() } : await engine.open();
     if (!state) {
       const docs: SearchDoc[] = [];
       for (const record of latest) docs.push(await searchDocFromRecord(record));
@@ -107,14 +108,34 @@ export async function syncIndex(
   });
 }
 
-/** Replaces the index entry when a version becomes current (old wording stops matching at once). */
+/**
+ * Replaces the index entry when a version becomes current (old wording stops
+ * matching at once). If indexing fails (Meilisearch briefly down), the index
+ * is marked as behind so the catch-up job or the next start repairs it.
+ */
 export function subscribeToPublications(getEngine: () => SearchEngine) {
   on("document.published", "search", async ({ record }) => {
+    let engine: SearchEngine;
+    try {
+      engine = getEngine();
+    } catch {
+      return; // search has not started yet: its start-up step catches up with this version
+    }
     const doc = await searchDocFromRecord(record);
     await withLock("search-index", async () => {
-      const engine = getEngine();
-      await engine.indexDocument(doc);
-      await engine.setHead(record.commit);
+      try {
+        await engine.indexDocument(doc);
+        await engine.setHead(record.commit);
+      } catch (error) {
+        await engine.setHead(null).catch(() => undefined);
+        throw error;
+      }
     });
   });
+}
+
+/** Brings the index level with the repository if it fell behind (a scheduled catch-up). */
+export async function catchUpIfBehind(engine: SearchEngine): Promise<SyncReport | null> {
+  if (engine.indexedHead() === indexedHead()) return null;
+  return syncIndex(engine, { loaded: true });
 }

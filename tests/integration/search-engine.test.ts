@@ -285,6 +285,21 @@ describe("the saved index", () => {
     engine = restarted.engine;
   });
 
+  it("is repaired by the catch-up job when an update was missed", async () => {
+    const { on } = await import("~/utils/events.server");
+    const { runJobNow } = await import("~/utils/scheduler.server");
+    const { subscribeToPublications } = await import("~/search/indexer.server");
+    await import("~/search/boot.server"); // registers the catch-up job
+    on("document.published", "search", () => {}); // the update is lost
+    await reviseTestDoc(numbers.english, { body: "Quokka enclosures need shade sails." });
+    expect((await engine.search("shade sails", { reader: staff })).total).toBe(0);
+    await engine.setHead(null); // what a failed update records
+    expect(await runJobNow("search.catch-up")).toBe(true);
+    expect((await engine.search("shade sails", { reader: staff })).total).toBe(1);
+    expect((await engine.search("heatwave", { reader: staff })).total).toBe(0);
+    subscribeToPublications(() => engine);
+  });
+
   it("is rebuilt from the repository when the file is corrupt", async () => {
     await engine.flush();
     const file = path.join(world.dataDir, "search", "embedded.json");

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DomainEvents } from "~/utils/events.server";
 import { createWorld, type World } from "../helpers/world";
-import { DAY, MARKER, ensureRestrictedDoc, type RestrictedDoc } from "./access-helpers";
+import { DAY, HEAD_OF, MARKER, ensureRestrictedDoc, type RestrictedDoc } from "./access-helpers";
 
 let world: World;
 let doc: RestrictedDoc;
@@ -58,7 +58,7 @@ describe("figures and lists for the dashboard", () => {
     const { takeEmergencyAccess, listEmergencyAwaitingRatification } = await import("~/access/emergency.server");
     const { setClockOffset, clockOffset } = await import("~/utils/clock.server");
     const before = accessRequestStats();
-    const head = await user("qahead");
+    const head = await user(HEAD_OF[doc.ownerDepartment]);
     const a = await submitAccessRequest(await user("itstaff"), { number: doc.number, purpose: "Dashboard figure one", days: 5 });
     const b = await submitAccessRequest(await user("staff"), { number: doc.number, purpose: "Dashboard figure two", days: 5 });
     setClockOffset(clockOffset() + 2 * 3_600_000);

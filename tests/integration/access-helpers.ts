@@ -138,12 +138,15 @@ async function ensureInternalDoc(): Promise<string> {
   return number;
 }
 
+/** Words of the body (not of the title) a search could match: English words, and Chinese runs near the marker. */
 function distinctiveWords(body: string, title: string): string[] {
-  const words = body
+  const english = body
     .replace(/[#|*`>\-_[\]()]/g, " ")
     .split(/\s+/)
     .filter((w) => /^[A-Za-z]{8,}$/.test(w) && !title.toLowerCase().includes(w.toLowerCase()));
-  return [...new Set(words)].slice(0, 3);
+  const near = body.split("\n").find((l) => l.includes(MARKER)) ?? "";
+  const chinese = [...near.matchAll(/[\u4e00-\u9fff]{4,}/g)].map((m) => m[0].slice(0, 4)).filter((w) => !title.includes(w));
+  return [...new Set([...chinese.slice(0, 2), ...english.slice(0, 3)])];
 }
 
 export async function signedIn(server: RunningServer, username: string): Promise<Client> {

@@ -4,6 +4,7 @@ export const ADMIN_LINKS: { to: string; label: string }[] = [
   { to: "/admin/departments", label: "admin.departments" },
   { to: "/admin/import", label: "import.admin" },
   { to: "/onboarding/guides", label: "onboarding.guides" },
+  { to: "/dashboard", label: "dashboard.title" },
   { to: "/admin/access", label: "admin.access" },
   { to: "/admin/audit", label: "admin.audit" },
   { to: "/admin/import", label: "import.admin" },

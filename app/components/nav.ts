@@ -14,6 +14,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: "/proposals", label: "nav.proposals", roles: ["editor", "approver"] },
   { to: "/inbox", label: "nav.inbox", roles: ["approver"] },
   { to: "/onboarding", label: "nav.onboarding" },
+  { to: "/dashboard", label: "nav.dashboard", roles: ["approver"] },
   { to: "/access", label: "nav.access" },
   { to: "/admin", label: "nav.admin", roles: ["admin"] },
 ];

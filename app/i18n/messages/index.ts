@@ -7,6 +7,7 @@ import print from "./print";
 import revisions from "./revisions";
 import importCatalog from "./import";
 import onboarding from "./onboarding";
+import dashboard from "./dashboard";
 import notifications from "./notifications";
 
 export interface Catalog {
@@ -14,4 +15,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, backup, access, notifications, revisions];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions];

@@ -1,0 +1,27 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { requireRole } from "~/access/guards.server";
+import { dashboardCsv } from "~/dashboard/csv.server";
+import { dashboardFigures, dashboardScope } from "~/dashboard/figures.server";
+import { localeOf } from "~/shell.server";
+import { rethrowForPage } from "~/utils/http.server";
+import { today } from "~/utils/clock.server";
+
+/** Every dashboard figure as CSV (same scope rules as the page). */
+export async function loader({ request }: LoaderFunctionArgs) {
+  try {
+    const user = await requireRole(request, "approver");
+    const url = new URL(request.url);
+    const department = dashboardScope(user, url.searchParams.get("department"));
+    const body = dashboardCsv(dashboardFigures(department), localeOf(request, user), url.origin);
+    return new Response(body, {
+      headers: {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="regula-dashboard-${department ?? "all"}-${today()}.csv"`,
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+      },
+    });
+  } catch (error) {
+    rethrowForPage(error);
+  }
+}

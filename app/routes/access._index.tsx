@@ -72,7 +72,7 @@ export default function MyAccess() {
                       {r.number}
                     </Link>{" "}
                     {r.title}
-                    {r.kind === "emergency" ? (
+                    {r.kind === "emergency" && r.status !== "emergency" ? (
                       <>
                         {" "}
                         <span className="badge badge-restricted">{t("access.kind.emergency")}</span>

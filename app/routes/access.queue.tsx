@@ -65,7 +65,6 @@ export default function ApproverQueue() {
               {r.title}
             </h2>
             <p>
-              {r.kind === "emergency" ? <span className="badge badge-restricted">{t("access.kind.emergency")}</span> : null}{" "}
               <StatusBadge status={r.status} overdue={r.overdue} />
             </p>
           </header>

@@ -24,7 +24,7 @@ export function BarChart({ chart, labels }: { chart: Chart; labels: { categories
   const totals = chart.bars.map((b) => b.segments.reduce((n, s) => n + s.value, 0));
   const max = chart.max ?? Math.max(1, ...totals);
   const rowH = 30;
-  const labelW = 170;
+  const labelW = 200;
   const valueW = 60;
   const width = 640;
   const plotW = width - labelW - valueW;
@@ -47,7 +47,7 @@ export function BarChart({ chart, labels }: { chart: Chart; labels: { categories
       {chart.bars.length === 0 ? (
         <p className="muted small">{t("dashboard.noData")}</p>
       ) : (
-        <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={title} className="db-svg">
+        <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={title} className="db-svg">
           <title>{title}</title>
           {chart.bars.map((bar, i) => {
             const y = i * rowH + 4;
@@ -56,7 +56,7 @@ export function BarChart({ chart, labels }: { chart: Chart; labels: { categories
             return (
               <g key={bar.id}>
                 <text x={labelW - 8} y={y + rowH / 2} textAnchor="end" dominantBaseline="middle" className="db-label">
-                  {label.length > 22 ? label.slice(0, 21) + "…" : label}
+                  {label.length > 26 ? label.slice(0, 25) + "…" : label}
                 </text>
                 <rect x={labelW} y={y + 4} width={plotW} height={rowH - 10} className="db-track" />
                 {bar.segments.map((seg) => {

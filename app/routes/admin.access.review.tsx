@@ -130,8 +130,10 @@ export default function AccessReview() {
                         {r.grantKind === "emergency" ? t("access.kind.emergency") : t("access.kind.grant")} <code>{r.grantId.slice(0, 8)}</code>
                         {r.grantedBy ? ` · ${r.grantedBy}` : ""}
                       </>
+                    ) : r.via ? (
+                      t(`access.via.${r.via}`)
                     ) : (
-                      t(`access.via.${r.via || "role"}`)
+                      "—"
                     )}
                   </td>
                 </tr>

@@ -139,6 +139,12 @@ function firstAckFrom(userId: string, number: string, version: number): Acknowle
   return (s().acks.get(`${userId}|${number}`) ?? []).find((a) => a.version >= version);
 }
 
+/** The version a person is still asked to acknowledge for a document (undefined when nothing is open). */
+export function openRequirementVersion(userId: string, number: string): number | undefined {
+  const r = activeRequirement(userId, number);
+  return r && !firstAckFrom(userId, number, r.version) ? r.version : undefined;
+}
+
 /** The requirement that counts for a person and document: the newest one. */
 function activeRequirement(userId: string, number: string): AckRequirement | undefined {
   const list = s().byUser.get(userId)?.get(number);

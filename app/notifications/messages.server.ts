@@ -9,6 +9,7 @@ import type { User } from "~/data/schema";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { formatDate, translate, type Locale, type Vars } from "~/i18n/i18n";
 import { getEnv } from "~/utils/env.server";
+import { openRequirementVersion } from "./acknowledgements.server";
 import type { NotificationRecord } from "./notifications.server";
 
 export interface RenderedMessage {
@@ -68,7 +69,8 @@ export function renderNotification(n: NotificationRecord, reader: Reader, locale
       const change = n.change ?? "minor";
       const title = t(`notify.pub.${change}`, { ...docVars, version: n.version ?? "" });
       const lines = [version?.summary ?? ""];
-      if (data.ackDue) lines.push(t("notify.ackDue", { version: n.version ?? "", date: formatDate(str(data.ackDue), locale) }));
+      // The request to confirm stays in the message only while it is still open for this version.
+      if (data.ackDue && openRequirementVersion(reader.id, n.number!) === n.version) lines.push(t("notify.ackDue", { version: n.version ?? "", date: formatDate(str(data.ackDue), locale) }));
       const history = decideRead(reader, current.meta, { history: true }).allowed;
       const href =
         n.fromVersion && n.version && history && change !== "new" ? `/docs/${n.number}/diff?from=${n.fromVersion}&to=${n.version}` : docHref;

@@ -67,6 +67,13 @@ function file() {
   return jsonlPath("outbox.jsonl");
 }
 
+/** The useful part of a fetch failure (ECONNREFUSED, ENOTFOUND, a timeout…). */
+export function networkReason(error: unknown): string {
+  const e = error as Error & { cause?: Error & { code?: string; errors?: { code?: string }[] } };
+  if (e.name === "TimeoutError") return "no answer within 10 s";
+  return e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message;
+}
+
 /** Delay before attempt n+1 after n failed attempts. */
 export function backoffMs(failedAttempts: number): number {
   return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, failedAttempts - 1));

@@ -15,7 +15,7 @@ import { formatDate, translate, type Locale } from "~/i18n/i18n";
 import { nowIso } from "~/utils/clock.server";
 import { NotFoundError } from "~/utils/errors.server";
 import { absoluteUrl } from "./messages.server";
-import { enqueue, type DeliveryResult, type OutboxEntry } from "./outbox.server";
+import { enqueue, networkReason, type DeliveryResult, type OutboxEntry } from "./outbox.server";
 
 import { WEBHOOK_EVENTS, WEBHOOK_FORMATS, type WebhookFormat, type WebhookSubscribedEvent } from "./webhook-options";
 
@@ -225,8 +225,7 @@ export async function sendWebhook(entry: OutboxEntry): Promise<DeliveryResult> {
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    const cause = (error as Error & { cause?: { code?: string } }).cause?.code;
-    return { ok: false, retry: true, error: `could not reach ${new URL(hook.url).host}: ${cause ?? (error as Error).message}` };
+    return { ok: false, retry: true, error: `could not reach ${new URL(hook.url).host}: ${networkReason(error)}` };
   }
   const text = (await res.text().catch(() => "")).slice(0, 500);
   if (res.status >= 200 && res.status < 300) {

@@ -17,7 +17,7 @@ import { nowIso } from "~/utils/clock.server";
 import { ValidationError } from "~/utils/errors.server";
 import { renderDigest, renderNotification } from "./messages.server";
 import { notificationsById } from "./notifications.server";
-import type { DeliveryResult, OutboxEntry } from "./outbox.server";
+import { networkReason, type DeliveryResult, type OutboxEntry } from "./outbox.server";
 
 export interface PushSubscriptionRecord {
   id: string;
@@ -177,7 +177,7 @@ export async function sendPush(entry: OutboxEntry): Promise<DeliveryResult> {
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    return { ok: false, retry: true, error: `push service unreachable: ${(error as Error).message}` };
+    return { ok: false, retry: true, error: `push service unreachable: ${networkReason(error)}` };
   }
   const text = (await res.text().catch(() => "")).slice(0, 200);
   if (res.ok) {

@@ -74,6 +74,18 @@ export async function proposalPage(user: AuthUser, id: string) {
   const draft = await readProposalText(p);
   const current = latestVersion(p.number);
   const currentContent = current ? await readVersionContent(current) : null;
+  // A published proposal shows the change it made (previous version → its version); any other, its diff against the current version.
+  let compare: { from: number | null; to: number | null; fromBody: string; fromMeta: DocumentMeta | null } = {
+    from: current?.version ?? null,
+    to: null,
+    fromBody: currentContent?.body ?? "",
+    fromMeta: currentContent?.meta ?? null,
+  };
+  if (p.status === "published" && p.publishedVersion && current && decideRead(user, current.meta, { history: true }).allowed) {
+    const previous = versionsOf(p.number).find((v) => v.version === p.publishedVersion! - 1);
+    const content = previous ? await readVersionContent(previous) : null;
+    compare = { from: previous?.version ?? null, to: p.publishedVersion, fromBody: content?.body ?? "", fromMeta: content?.meta ?? null };
+  }
   await logProposalView(user, p, "proposal");
   const stale = OPEN_STATUSES.includes(p.status) && p.status !== "scheduled" && isStale(p);
   const approvers = currentApprovers(p);
@@ -97,8 +109,9 @@ export async function proposalPage(user: AuthUser, id: string) {
     approvers: approvers.map((u) => ({ username: u.username, name: u.name })),
     current: current ? { version: current.version, title: current.meta.title, retired: current.meta.retired } : null,
     stale,
-    diff: diffBodies(currentContent?.body ?? "", draft.body),
-    metaChanges: metaChanges(currentContent ? { ...currentContent.meta } : null, draft.meta),
+    compare: { from: compare.from, to: compare.to },
+    diff: diffBodies(compare.fromBody, draft.body),
+    metaChanges: metaChanges(compare.fromMeta, draft.meta),
     preview: renderMarkdown(draft.body).html,
     labels: labelMaps(),
     can: {

@@ -256,7 +256,13 @@ export default function ProposalPage() {
       ) : null}
 
       <section aria-labelledby="diff-title">
-        <h2 id="diff-title">{d.current ? t("revisions.diffTitle", { version: d.current.version }) : t("revisions.diffNew")}</h2>
+        <h2 id="diff-title">
+          {d.compare.to && d.compare.from
+            ? t("revisions.diffPublished", { from: d.compare.from, to: d.compare.to })
+            : d.compare.from
+            ? t("revisions.diffTitle", { version: d.compare.from })
+            : t("revisions.diffNew")}
+        </h2>
         <p className="actions">
           <Link to="?view=split" className={view === "split" ? "button" : "button secondary"} aria-current={view === "split" ? "page" : undefined}>
             {t("diff.split")}
@@ -291,8 +297,8 @@ export default function ProposalPage() {
           diff={d.diff}
           mode={view}
           labels={{
-            old: d.current ? t("revisions.diffCurrent", { version: d.current.version }) : t("revisions.diffNothing"),
-            new: t("revisions.diffProposal", { id: p.id }),
+            old: !d.compare.from ? t("revisions.diffNothing") : d.compare.to ? `v${d.compare.from}` : t("revisions.diffCurrent", { version: d.compare.from }),
+            new: d.compare.to ? `v${d.compare.to}` : t("revisions.diffProposal", { id: p.id }),
             tooLarge: t("diff.tooLarge"),
             identical: t(p.kind === "retire" ? "revisions.diffRetire" : "diff.identical"),
             skipped: (n: number) => t("diff.skipped", { count: n }),

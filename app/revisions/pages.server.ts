@@ -27,7 +27,7 @@ import {
   overdueApprovals,
 } from "./proposals.server";
 import { mergeView } from "./rebase.server";
-import { mayTriage, suggestionStats, suggestionsOn, listSuggestions } from "./suggestions.server";
+import { mayTriage, mayTriageSuggestion, suggestionStats, suggestionsOn, listSuggestions } from "./suggestions.server";
 import { EDITABLE_STATUSES, OPEN_STATUSES, type Proposal } from "./types";
 
 const META_FIELDS = ["title", "type", "ownerDepartment", "confidentiality", "audienceDepartments"] as const;
@@ -299,7 +299,7 @@ export function mySuggestionsPage(user: AuthUser) {
   const toTriage =
     hasRole(user, "editor") || isAdmin(user)
       ? listSuggestions({ status: "open" })
-          .filter((s) => mayTriage(user, s.ownerDepartment))
+          .filter((s) => mayTriageSuggestion(user, s))
           .map(decorate)
       : [];
   return { mine: listSuggestions({ byUserId: user.id }).map(decorate), toTriage };

@@ -12,6 +12,7 @@ import { appendAudit } from "~/audit/audit.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { requireDocument } from "~/documents/documents.server";
+import { latestVersion } from "~/documents/version-index.server";
 import { now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
 import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
@@ -37,6 +38,13 @@ function suggestionLink(s: Pick<Suggestion, "number" | "id">) {
 /** May the user triage suggestions on documents of this department? */
 export function mayTriage(user: Viewer, ownerDepartment: string): boolean {
   return isAdmin(user) || (hasRole(user, "editor") && user.departmentId === ownerDepartment);
+}
+
+/** May the user triage this suggestion: an editor of the owning department who can also read the document (the text may quote it). */
+export function mayTriageSuggestion(user: Viewer, s: Pick<Suggestion, "number" | "ownerDepartment">): boolean {
+  if (!mayTriage(user, s.ownerDepartment)) return false;
+  const current = latestVersion(s.number);
+  return !!current && decideRead(user, current.meta).allowed;
 }
 
 /** Leaves a suggestion on a document the user can read. */
@@ -114,7 +122,7 @@ async function decide(
   apply: (s: Suggestion) => { reason?: string; proposalId?: string }
 ): Promise<Suggestion> {
   const s = getSuggestion(id);
-  if (!mayTriage(user, s.ownerDepartment)) throw new AccessDeniedError("Only editors of the owning department can triage this suggestion");
+  if (!mayTriageSuggestion(user, s)) throw new AccessDeniedError("Only editors of the owning department can triage this suggestion");
   if (s.status !== "open") throw new ConflictError(`The suggestion was already ${s.status}`);
   const { reason, proposalId } = apply(s);
   const updated = await updateDb((data) => {
@@ -148,7 +156,7 @@ export async function declineSuggestion(user: AuthUser, id: string, reason: stri
 export async function acceptSuggestion(user: AuthUser, id: string, change: "minor" | "major"): Promise<{ suggestion: Suggestion; proposal: Proposal }> {
   return withLock("suggestions", async () => {
     const s = getSuggestion(id);
-    if (!mayTriage(user, s.ownerDepartment)) throw new AccessDeniedError("Only editors of the owning department can triage this suggestion");
+    if (!mayTriageSuggestion(user, s)) throw new AccessDeniedError("Only editors of the owning department can triage this suggestion");
     if (s.status !== "open") throw new ConflictError(`The suggestion was already ${s.status}`);
     const proposal = await createProposal(user, {
       kind: "revision",

@@ -434,6 +434,18 @@ describe("suggestions", () => {
     expect(stats.open - before.open).toBe(1);
     expect(stats.byDepartment.find((d) => d.department === "qa")).toMatchObject({ open: 1 });
   });
+
+  it("keeps suggestions on a restricted document from editors who may not read it", async () => {
+    const { createSuggestion, declineSuggestion } = await import("~/revisions/suggestions.server");
+    const { mySuggestionsPage } = await import("~/revisions/pages.server");
+    const secret = await publishDoc({ title: "供应商返利条款", body: "# 返利\n\n返利比例 7%。\n", confidentiality: "restricted" });
+    await expect(createSuggestion(await as("staff"), secret.number, "返利比例应每年复核。")).rejects.toMatchObject({ code: "forbidden" });
+    // The department head reads restricted documents of the department; the editor does not.
+    const s = await createSuggestion(await as("approver"), secret.number, "返利比例 7% 应改为阶梯比例。");
+    expect(mySuggestionsPage(await as("editor")).toTriage.map((x) => x.id)).not.toContain(s.id);
+    await expect(declineSuggestion(await as("editor"), s.id, "不需要")).rejects.toMatchObject({ code: "forbidden" });
+    expect(mySuggestionsPage(await as("admin")).toTriage.map((x) => x.id)).toContain(s.id);
+  });
 });
 
 describe("service level", () => {

@@ -18,6 +18,7 @@ export interface RestrictedDoc {
   number: string;
   title: string;
   ownerDepartment: string;
+  audienceDepartments: string[];
   versions: number;
   /** Distinctive body words (not in the title) to search for. */
   bodyWords: string[];
@@ -80,6 +81,7 @@ export async function ensureRestrictedDoc(world: World): Promise<RestrictedDoc> 
       number: record.number,
       title: record.meta.title,
       ownerDepartment: record.meta.ownerDepartment,
+      audienceDepartments: record.meta.audienceDepartments,
       versions: record.version,
       bodyWords: distinctiveWords(body, record.meta.title),
       ...split,
@@ -107,6 +109,7 @@ export async function ensureRestrictedDoc(world: World): Promise<RestrictedDoc> 
     number,
     title: meta.title,
     ownerDepartment: "qa",
+    audienceDepartments: [],
     versions: 2,
     bodyWords: ["framework threshold", "rebate ladder", "renegotiated", "escalation contacts"],
     cleanSection: "scope",

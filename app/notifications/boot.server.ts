@@ -15,9 +15,9 @@ import { addShellExtra } from "~/shell.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { acknowledgedAt, acknowledgementReport, lastAcknowledgedVersion, owedBy } from "./acknowledgements.server";
 import { emailConfigured } from "./email.server";
-import { openStreams } from "./live.server";
+import { openStreams, stopLiveHub } from "./live.server";
 import { unreadCount } from "./notifications.server";
-import { outboxCounts } from "./outbox.server";
+import { outboxCounts, stopOutbox } from "./outbox.server";
 import { reviewStats } from "./reviews.server";
 import { JOBS, startNotifications, subscribeToEvents } from "./service.server";
 import { listWebhooks } from "./webhooks.server";
@@ -26,6 +26,13 @@ subscribeToEvents();
 
 onBoot("notifications", async () => {
   console.log(`[notifications] ${await startNotifications()}`);
+  // The HTTP server closes gracefully on these signals; open streams would keep it waiting.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      stopLiveHub();
+      stopOutbox();
+    });
+  }
 });
 
 for (const [name, job] of Object.entries(JOBS)) registerJob(name, job.run, job.everySeconds);

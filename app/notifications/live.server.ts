@@ -30,6 +30,7 @@ interface Connection {
 }
 
 const connections = new Map<string, Set<Connection>>();
+let closing = false;
 const encoder = new TextEncoder();
 
 /** What a page receives for one notification. */
@@ -55,6 +56,7 @@ function frame(event: string, data: unknown, id?: number): string {
 
 /** Opens a stream for a signed-in person; `lastEventId` resumes after a dropped connection. */
 export function openStream(user: User, locale: Locale, signal: AbortSignal, lastEventId: string | null): Response {
+  if (closing) return new Response("The portal is restarting", { status: 503, headers: { "Retry-After": "3", "Cache-Control": "no-store" } });
   let conn: Connection | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   const cleanup = () => {
@@ -136,9 +138,19 @@ export function openStreams(): number {
   return n;
 }
 
-/** Closes every stream (shutdown and tests). */
+/** Closes every stream (tests). */
 export function closeAllStreams() {
   for (const set of [...connections.values()]) for (const c of [...set]) c.close();
+}
+
+/**
+ * On shutdown: end open streams (pages reconnect to the next process) and
+ * refuse new ones, so the HTTP server can finish closing instead of waiting
+ * for streams that never end.
+ */
+export function stopLiveHub() {
+  closing = true;
+  closeAllStreams();
 }
 
 let subscribed = false;

@@ -215,3 +215,24 @@ describe("the live stream (Server-Sent Events)", () => {
     await s2.close();
   });
 });
+
+describe("shutting down", () => {
+  it("ends open streams at once when the portal is asked to stop, so they do not hold the server open", async () => {
+    const c = await signedIn("staff");
+    const res = await fetch(`${server.url}/api/notifications/stream`, { headers: { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    const reader = res.body!.getReader();
+    await reader.read();
+    let endedAt = 0;
+    const ended = (async () => {
+      for (;;) {
+        const chunk = await reader.read().catch(() => ({ done: true }));
+        if (chunk.done) return (endedAt = Date.now());
+      }
+    })();
+    const started = Date.now();
+    const stopping = server.stop("SIGTERM");
+    await ended;
+    expect(endedAt - started).toBeLessThan(2000); // heartbeats come every 20 s: only the shutdown ends it this soon
+    await stopping;
+  });
+});

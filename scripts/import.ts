@@ -82,7 +82,7 @@ function progressBar(done: number, total: number, file?: string) {
     const name = file ? ` ${file.length > 40 ? "…" + file.slice(-39) : file}` : "";
     process.stderr.write(`\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}${name}`.padEnd(90));
     if (done === total) process.stderr.write("\n");
-  } else if (total && (done === total || done % Math.max(10, Math.ceil(total / 10)) === 0)) {
+  } else if (total && done > 0 && (done === total || done % Math.max(10, Math.ceil(total / 10)) === 0)) {
     process.stderr.write(`progress: ${done}/${total}\n`);
   }
 }

@@ -42,6 +42,7 @@ export interface OnboardingHomePanel {
     complete: boolean;
     reopened: boolean;
     next?: { number: string; title: string; version: number; stepTitle: string; state: string };
+    steps: { title: string; done: number; total: number; state: string }[];
   }[];
   manager: boolean;
 }
@@ -60,6 +61,7 @@ addHomeExtra("onboarding", async (user): Promise<OnboardingHomePanel> => {
       complete: g.complete,
       reopened: g.reopened,
       next: g.next,
+      steps: g.steps.map((s) => ({ title: s.title, done: s.done, total: s.total, state: s.state })),
     })),
     manager: hasRole(user, "approver"),
   };

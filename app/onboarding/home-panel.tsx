@@ -24,6 +24,13 @@ export function OnboardingPanel({ data }: { data: OnboardingHomePanel | undefine
             </span>
           </p>
           <ProgressBar done={g.done} total={g.total} percent={g.percent} label={t("onboarding.progress", { done: g.done, total: g.total, percent: g.percent })} />
+          <ol className="ob-home-steps">
+            {g.steps.map((s, i) => (
+              <li key={i}>
+                {s.title} <span className="muted small">{s.state === "done" ? `✓ ${s.done}/${s.total}` : s.state === "reopened" ? `↻ ${s.done}/${s.total}` : `${s.done}/${s.total}`}</span>
+              </li>
+            ))}
+          </ol>
           {g.next ? (
             <p className="ob-home-next">
               {t(g.next.state === "reopened" ? "onboarding.nextReopened" : "onboarding.next", { step: g.next.stepTitle })}{" "}

@@ -107,9 +107,14 @@ function textOf(node: ChildNode): string {
 }
 
 function cleanLine(s: string): string {
-  return s
-    .split("\n")
-    .map((l) => l.replace(/[ \t]+/g, " ").replace(/^ /, "").replace(/ +$/, (m) => (m.length >= 2 ? "  " : "")))
+  const lines = s.split("\n");
+  return lines
+    .map((l, i) => {
+      // A line ending in two spaces is a hard line break (from <br>); keep it except on the last line.
+      const hardBreak = i < lines.length - 1 && / {2,}$/.test(l);
+      const text = l.replace(/[ \t]+/g, " ").replace(/^ /, "").replace(/ $/, "");
+      return hardBreak ? `${text}  ` : text;
+    })
     .join("\n")
     .trim();
 }

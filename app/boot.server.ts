@@ -75,10 +75,9 @@ async function registerDomains() {
     // domain boot modules are imported here, e.g. import("~/search/boot.server")
     import("~/search/boot.server"),
     import("~/revisions/boot.server"),
-    import("~/import/boot.server"),
-    import("~/onboarding/boot.server"),
     import("~/access/boot.server"),
     import("~/import/boot.server"),
+    import("~/onboarding/boot.server"),
     import("~/backup/boot.server"),
     import("~/notifications/boot.server"),
   ]);

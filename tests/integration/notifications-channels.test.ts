@@ -154,9 +154,12 @@ describe("webhooks against a real HTTP receiver", () => {
       const doc = await pub({ actor: "editor", document: { title: "叉车充电作业指引", body: "在 3 号区充电。", ownerDepartment: "ops" } });
       await waitFor(() => receiver.requests.length >= 1, "first attempt");
       expect(receiver.requests[0].status).toBe(500);
-      const log1 = await admin.get("/admin/deliveries?channel=webhook");
+      const log1 = await waitFor(async () => {
+        const page = await admin.get("/admin/deliveries?channel=webhook");
+        return page.text_.includes("HTTP 500") ? page : null;
+      }, "the failed attempt in the log");
       expect(log1.text_).toMatch(/data-status="pending"/);
-      expect(log1.text_).toContain("HTTP 500");
+      expect(log1.text_).toContain("下次重试");
 
       // The retry is due 30 s later on the server's clock.
       await hook(server.url, { advanceMs: 31_000, runJobs: "notifications.outbox" });
@@ -170,8 +173,10 @@ describe("webhooks against a real HTTP receiver", () => {
       const json = JSON.parse(body);
       expect(json).toMatchObject({ event: "document.published", text: `新文档 ${doc.number} 叉车充电作业指引（v1）`, document: { number: doc.number, version: 1, change: "new", url: `${PUBLIC_URL}/docs/${doc.number}` } });
 
-      const log2 = await admin.get("/admin/deliveries?channel=webhook&status=sent");
-      expect(log2.text_).toContain("已尝试 2 次");
+      const log2 = await waitFor(async () => {
+        const page = await admin.get("/admin/deliveries?channel=webhook&status=sent");
+        return page.text_.includes("已尝试 2 次") ? page : null;
+      }, "the delivery logged as sent");
       expect(log2.text_).toContain(`${doc.number} v1 document.published`);
       // Other people may not read the log.
       const staff = await signedIn("staff");
@@ -294,7 +299,7 @@ describe("browser push (Web Push) against a local stand-in for the push service"
     await waitFor(() => pushService.requests.find((r) => r.url === "/push/gone-1"), "push to the gone subscription");
     await waitFor(async () => !(await itstaff.get("/settings/notifications")).text_.includes("gone-1") && (await itstaff.get("/settings/notifications")).text_.includes("Browsers receiving push"), "subscription removed");
     const admin = await signedIn("admin");
-    expect((await admin.get("/admin/deliveries?channel=webpush&status=dropped")).text_).toContain("subscription expired (410)");
+    await waitFor(async () => (await admin.get("/admin/deliveries?channel=webpush&status=dropped")).text_.includes("subscription expired (410)"), "the dropped push in the log");
   });
 });
 

@@ -328,7 +328,8 @@ describe("the delivery queue", () => {
       const ts = String(got.headers["x-regula-timestamp"]);
       expect(got.headers["x-regula-signature"]).toBe(`sha256=${createHmac("sha256", "s3cret-shared").update(`${ts}.${got.body}`).digest("hex")}`);
       expect(JSON.parse(got.body)).toMatchObject({ event: "document.published", document: { number: doc.number, version: 1, change: "new", title: "Pallet wrapping" } });
-      expect(outbox.listDeliveries({ webhookId: hook.id }).find((e) => e.event?.number === doc.number)).toMatchObject({ status: "sent", attempts: 2 });
+      const done = await until(() => outbox.listDeliveries({ webhookId: hook.id }).find((e) => e.event?.number === doc.number && e.status !== "pending"), "logged as sent");
+      expect(done).toMatchObject({ status: "sent", attempts: 2, lastStatus: 200 });
     } finally {
       await new Promise((r) => server.close(r));
     }

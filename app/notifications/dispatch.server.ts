@@ -5,7 +5,7 @@
  * webhooks, which are sent in the background.
  */
 import { decideRead } from "~/access/policy.server";
-import { getUserById } from "~/access/users.server";
+import { getUserById, listUsers } from "~/access/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import type { User } from "~/data/schema";
 import { latestVersion } from "~/documents/version-index.server";
@@ -120,6 +120,22 @@ export async function onApprovalWaiting(e: DomainEvents["approval.waiting"]): Pr
       key: `wait:${e.kind}:${e.id}:${e.dueAt}`,
       ...(e.number ? { number: e.number } : {}),
       data: { kind: e.kind, title: e.title, link: e.link, dueAt: e.dueAt },
+    })),
+  );
+}
+
+/** An approval passed its service level: tell the approvers it waits for, and the admins. */
+export async function onApprovalOverdue(e: DomainEvents["approval.overdue"]): Promise<void> {
+  const admins = listUsers().filter((u) => u.active && u.roles.includes("admin")).map((u) => u.id);
+  await notify(
+    activeUsers([...e.approverIds, ...admins]).map((u) => ({
+      userId: u.id,
+      kind: "approval.overdue" as const,
+      group: "tasks" as const,
+      digest: false,
+      key: `overdue:${e.kind}:${e.id}:${e.dueAt}`,
+      ...(e.number ? { number: e.number } : {}),
+      data: { kind: e.kind, title: e.title, link: e.link, dueAt: e.dueAt, mine: e.approverIds.includes(u.id) ? 1 : 0 },
     })),
   );
 }

@@ -91,6 +91,14 @@ export function renderNotification(n: NotificationRecord, reader: Reader, locale
         important,
       };
     }
+    case "approval.overdue":
+      return {
+        title: t(data.mine ? "notify.overdue.mine" : "notify.overdue.other", { title: str(data.title) }),
+        body: data.dueAt ? t("notify.overdue.since", { date: formatDate(str(data.dueAt), locale, true) }) : "",
+        href: safeLink(data.link, "/"),
+        restricted: false,
+        important,
+      };
     case "proposal.decided": {
       const decision = str(data.decision);
       return {

@@ -14,6 +14,7 @@ export type NotificationKind =
   | "document.published"
   | "document.scheduled"
   | "approval.waiting"
+  | "approval.overdue"
   | "proposal.decided"
   | "access.decided"
   | "suggestion.created"

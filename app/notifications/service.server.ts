@@ -9,6 +9,7 @@ import { runDigest } from "./digest.server";
 import {
   notify,
   onAccessDecided,
+  onApprovalOverdue,
   onApprovalWaiting,
   onDocumentPublished,
   onDocumentScheduled,
@@ -35,6 +36,7 @@ export function subscribeToEvents() {
   on("document.published", "notifications", onDocumentPublished);
   on("document.scheduled", "notifications", onDocumentScheduled);
   on("approval.waiting", "notifications", onApprovalWaiting);
+  on("approval.overdue", "notifications", onApprovalOverdue);
   on("proposal.decided", "notifications", onProposalDecided);
   on("access.decided", "notifications", onAccessDecided);
   on("suggestion.created", "notifications", onSuggestionCreated);

@@ -145,6 +145,12 @@ describe("who is told", () => {
       title: "Your proposal “Revise EXE-001 loading rules” was rejected",
       body: "Reason: Cite the new weight limits",
     });
+    // Past its service level, the approvers and the admins hear of it.
+    await emit("approval.overdue", { kind: "proposal", id: "p-77", title: "EXE-001 Loading rules", approverIds: [approver.id], dueAt: "2030-01-03T10:00:00.000Z", link: "/proposals/p-77" });
+    const overdueMine = (await notificationsFor("approver")).find((n) => n.kind === "approval.overdue")!;
+    expect((await render("approver", overdueMine.id)).title).toBe("Overdue for your approval: EXE-001 Loading rules");
+    const overdueAdmin = (await notificationsFor("admin")).find((n) => n.kind === "approval.overdue")!;
+    expect((await render("admin", overdueAdmin.id)).title).toBe("An approval is overdue: EXE-001 Loading rules");
     // A link from another domain must stay on this site.
     await emit("approval.waiting", { kind: "access-request", id: "r-1", title: "Access", approverIds: [approver.id], dueAt: "2030-01-03T10:00:00.000Z", link: "https://evil.example/phish" });
     const list = await notificationsFor("approver");

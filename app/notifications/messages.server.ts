@@ -83,8 +83,10 @@ export function renderNotification(n: NotificationRecord, reader: Reader, locale
     }
     case "approval.waiting": {
       const kind = ["proposal", "access-request", "emergency-access"].includes(str(data.kind)) ? str(data.kind) : "proposal";
+      // Proposals name their document in the title; access requests give the document's title only.
+      const what = n.number && !str(data.title).startsWith(n.number) ? `${n.number} ${str(data.title)}` : str(data.title);
       return {
-        title: t(`notify.waiting.${kind}`, { title: str(data.title) }),
+        title: t(`notify.waiting.${kind}`, { title: what }),
         body: data.dueAt ? t("notify.dueBy", { date: formatDate(str(data.dueAt), locale, true) }) : "",
         href: safeLink(data.link, "/"),
         restricted: false,

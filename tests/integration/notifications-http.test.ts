@@ -103,9 +103,9 @@ describe("the notification centre", () => {
     const approver = await signedIn("approver");
     const db = JSON.parse(fs.readFileSync(path.join(server.dataDir, "db.json"), "utf8")) as { users: { id: string; username: string }[] };
     const id = db.users.find((u) => u.username === "approver")!.id;
-    await emitOnServer(server.url, "approval.waiting", { kind: "access-request", id: "req-9", number: "EXE-001", title: "张员工 申请查阅 EXE-001", approverIds: [id], dueAt: "2031-05-06T02:00:00.000Z", link: "/access/requests/req-9" });
+    await emitOnServer(server.url, "approval.waiting", { kind: "access-request", id: "req-9", number: "EXE-001", title: "文檔編寫與修訂操作規程", approverIds: [id], dueAt: "2031-05-06T02:00:00.000Z", link: "/access/requests/req-9" });
     const centre = await approver.get("/notifications");
-    expect(centre.text_).toContain("待您决定的查阅申请：张员工 申请查阅 EXE-001");
+    expect(centre.text_).toContain("待您决定的查阅申请：EXE-001 文檔編寫與修訂操作規程");
     expect(centre.text_).toContain('href="/notifications/');
     const openId = itemIds(centre.text_)[0];
     expect((await approver.get(`/notifications/${openId}`)).headers.get("location")).toBe("/access/requests/req-9");

@@ -32,6 +32,13 @@ function gitdir() {
   return getEnv().repoDir;
 }
 
+/**
+ * isomorphic-git's cache of parsed pack files. Without it every object read
+ * from a pack (a repository restored from a backup, or packed by git gc)
+ * re-reads and re-parses the whole pack.
+ */
+const packCache: object = {};
+
 export interface GitAuthor {
   name: string;
   email: string;
@@ -144,7 +151,7 @@ type TreeEntry = { mode: string; path: string; oid: string; type: "blob" | "tree
 
 async function readTreeEntries(oid: string | null): Promise<TreeEntry[]> {
   if (!oid) return [];
-  const { tree } = await git.readTree({ fs, gitdir: gitdir(), oid });
+  const { tree } = await git.readTree({ fs, cache: packCache, gitdir: gitdir(), oid });
   return tree as TreeEntry[];
 }
 
@@ -237,7 +244,7 @@ export async function commitFiles(req: CommitRequest): Promise<CommitResult> {
 
 /** Reads a commit's metadata. */
 export async function readCommitInfo(oid: string): Promise<CommitInfo> {
-  const { commit } = await git.readCommit({ fs, gitdir: gitdir(), oid });
+  const { commit } = await git.readCommit({ fs, cache: packCache, gitdir: gitdir(), oid });
   return {
     oid,
     message: commit.message,
@@ -249,7 +256,7 @@ export async function readCommitInfo(oid: string): Promise<CommitInfo> {
 
 /** Reads a blob as UTF-8 text. */
 export async function readBlobText(oid: string): Promise<string> {
-  const { blob } = await git.readBlob({ fs, gitdir: gitdir(), oid });
+  const { blob } = await git.readBlob({ fs, cache: packCache, gitdir: gitdir(), oid });
   return Buffer.from(blob).toString("utf8");
 }
 
@@ -257,7 +264,7 @@ export async function readBlobText(oid: string): Promise<string> {
 export async function blobAt(commit: string, filepath: string): Promise<string | null> {
   assertSafePath(filepath);
   try {
-    const { oid } = await git.readBlob({ fs, gitdir: gitdir(), oid: commit, filepath });
+    const { oid } = await git.readBlob({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath });
     return oid;
   } catch {
     return null;
@@ -268,7 +275,7 @@ export async function blobAt(commit: string, filepath: string): Promise<string |
 export async function readFileAt(commit: string, filepath: string): Promise<string | null> {
   assertSafePath(filepath);
   try {
-    const { blob } = await git.readBlob({ fs, gitdir: gitdir(), oid: commit, filepath });
+    const { blob } = await git.readBlob({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath });
     return Buffer.from(blob).toString("utf8");
   } catch {
     return null;
@@ -289,7 +296,7 @@ export async function listFilesAt(commit: string, dir = ""): Promise<{ path: str
   let treeOid = info.tree;
   if (dir) {
     try {
-      const { oid } = await git.readTree({ fs, gitdir: gitdir(), oid: commit, filepath: dir });
+      const { oid } = await git.readTree({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath: dir });
       treeOid = oid;
     } catch {
       return [];
@@ -319,14 +326,14 @@ export async function walkFirstParent(
 
 /** Finds the merge base of two commits (for stale proposals). */
 export async function mergeBase(a: string, b: string): Promise<string | null> {
-  const bases = await git.findMergeBase({ fs, gitdir: gitdir(), oids: [a, b] });
+  const bases = await git.findMergeBase({ fs, cache: packCache, gitdir: gitdir(), oids: [a, b] });
   return bases[0] ?? null;
 }
 
 /** True when `ancestor` is reachable from `descendant`. */
 export async function isAncestor(ancestor: string, descendant: string): Promise<boolean> {
   if (ancestor === descendant) return true;
-  return git.isDescendent({ fs, gitdir: gitdir(), oid: descendant, ancestor, depth: -1 });
+  return git.isDescendent({ fs, cache: packCache, gitdir: gitdir(), oid: descendant, ancestor, depth: -1 });
 }
 
 /** Parses `Key: value` trailers from the last paragraph of a commit message. */

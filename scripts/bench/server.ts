@@ -1,0 +1,120 @@
+/** Starts the built portal (or a static file server) as its own process for measuring. */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export interface BenchServer {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  output: () => string;
+  /** Milliseconds from spawn until `readyPath` first answered 200 (or 302). */
+  readyMs: number;
+  stop: () => Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  let exited = false;
+  child.once("exit", () => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`The server exited while starting:\n${output().slice(-3000)}`);
+    try {
+      const res = await fetch(url, { redirect: "manual" });
+      await res.arrayBuffer();
+      if (res.status === 200 || res.status === 302) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`The server did not answer within ${timeoutMs} ms:\n${output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    });
+}
+
+/** Starts remix-serve on the build with DATA_DIR; ready when /login answers. */
+export async function startPortal(options: { root: string; buildDir: string; dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<BenchServer> {
+  const port = await freePort();
+  let out = "";
+  const started = Date.now();
+  const child = spawn(process.execPath, [path.join(options.root, "node_modules/@remix-run/serve/dist/cli.js"), path.join(options.buildDir, "server", "index.js")], {
+    cwd: options.root,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: options.dataDir,
+      CONTENT_DIR: path.join(options.root, "content"),
+      DEMO: "1",
+      // Measured separately: no backup runs in the middle of a measurement.
+      BACKUP_INTERVAL_HOURS: "0",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // remix-serve logs every request; keep only the start of the log.
+  child.stdout!.on("data", (d) => {
+    if (out.length < 200_000) out += d.toString();
+  });
+  child.stderr!.on("data", (d) => {
+    if (out.length < 200_000) out += d.toString();
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/login`, child, () => out, options.timeoutMs ?? 30 * 60_000);
+  return { url, pid: child.pid!, child, output: () => out, readyMs: Date.now() - started, stop: stopper(child) };
+}
+
+/** A minimal keep-alive static server for one HTML file: the ceiling for the document page. */
+export async function startStatic(file: string): Promise<BenchServer> {
+  const port = await freePort();
+  const code = `
+    const http = require("node:http");
+    const fs = require("node:fs");
+    const body = fs.readFileSync(${JSON.stringify(file)});
+    http.createServer((req, res) => {
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": body.length });
+      res.end(body);
+    }).listen(${port}, "127.0.0.1", () => console.log("ready"));
+  `;
+  let out = "";
+  const started = Date.now();
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (d) => (out += d.toString()));
+  child.stderr!.on("data", (d) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/`, child, () => out, 10_000);
+  return { url, pid: child.pid!, child, output: () => out, readyMs: Date.now() - started, stop: stopper(child) };
+}
+
+/** Resident memory of a process in MB: current and peak (Linux /proc). */
+export function memoryOf(pid: number): { rssMB: number; peakMB: number } {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { rssMB: kb("VmRSS") / 1024, peakMB: kb("VmHWM") / 1024 };
+  } catch {
+    return { rssMB: 0, peakMB: 0 };
+  }
+}

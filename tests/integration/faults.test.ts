@@ -1,0 +1,342 @@
+/**
+ * Faults and load: the portal is killed with SIGKILL at random moments while
+ * it publishes and while it saves records, runs out of disk space, or gets a
+ * DATA_DIR it cannot write. Afterwards git fsck is clean, the database
+ * parses, everything reported done is there, nothing is half-applied, and the
+ * derived indexes are rebuilt. Concurrent requests lose no update.
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Client } from "../helpers/client";
+import { ROOT } from "../helpers/paths";
+import { createWorld, type World } from "../helpers/world";
+import { gitOut } from "./backup-helpers";
+
+const worlds: World[] = [];
+const mounts: string[] = [];
+afterAll(async () => {
+  for (const w of worlds) await w.cleanup().catch(() => {});
+  for (const m of mounts) spawnSync("umount", ["-l", m]);
+});
+
+async function newWorld(): Promise<World> {
+  const w = await createWorld();
+  worlds.push(w);
+  return w;
+}
+
+/** A small seeded random generator, so a failing run can be repeated (the seed is in the test name's output). */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+interface WorkerRun {
+  ok: { number: string; version: number; commit: string }[];
+  begun: number;
+  output: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs the publishing worker; kills it with SIGKILL `killAfterMs` after it is ready (or during start-up when negative). */
+function runWorker(dataDir: string, args: string[], killAfterMs: number | null): Promise<WorkerRun> {
+  return new Promise((resolve) => {
+    // tsx as a loader inside this one process (the tsx command would run the script in a child that SIGKILL does not reach).
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "tests/integration/faults-worker.ts"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir, CONTENT_DIR: path.join(ROOT, "content"), REGULA_NO_SCHEDULER: "1", REGULA_PROCESS_NAME: "the fault-test writer", BACKUP_INTERVAL_HOURS: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let timer: NodeJS.Timeout | null = null;
+    const kill = () => child.kill("SIGKILL");
+    if (killAfterMs !== null && killAfterMs < 0) timer = setTimeout(kill, -killAfterMs);
+    child.stdout.on("data", (d) => {
+      out += d.toString();
+      if (killAfterMs !== null && killAfterMs >= 0 && !timer && out.includes("READY")) timer = setTimeout(kill, killAfterMs);
+    });
+    child.stderr.on("data", (d) => (out += d.toString()));
+    child.on("exit", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const ok = [...out.matchAll(/^OK (\S+) (\d+) ([0-9a-f]{40})$/gm)].map((m) => ({ number: m[1], version: Number(m[2]), commit: m[3] }));
+      resolve({ ok, begun: (out.match(/^BEGIN /gm) ?? []).length, output: out, code, signal });
+    });
+  });
+}
+
+/** Every version on main per document, from native git (the source of truth). */
+function mainLineVersions(repo: string, prefix: string): Map<string, { version: number; commit: string }[]> {
+  const log = gitOut(repo, ["log", "--first-parent", "--reverse", "--format=%H%x1f%B%x1e", "main"]);
+  const out = new Map<string, { version: number; commit: string }[]>();
+  for (const entry of log.split("\x1e")) {
+    const [commit, message] = entry.trim().split("\x1f");
+    if (!commit || !message) continue;
+    const doc = /^Document: (\S+)$/m.exec(message)?.[1];
+    const version = Number(/^Version: (\d+)$/m.exec(message)?.[1]);
+    if (!doc?.startsWith(prefix)) continue;
+    const list = out.get(doc) ?? [];
+    list.push({ version, commit: commit.trim() });
+    out.set(doc, list);
+  }
+  return out;
+}
+
+function canMount(): boolean {
+  const probe = fs.mkdtempSync(path.join(os.tmpdir(), "regula-mount-probe-"));
+  const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe]);
+  if (r.status === 0) spawnSync("umount", [probe]);
+  fs.rmSync(probe, { recursive: true, force: true });
+  return r.status === 0;
+}
+const MOUNT = canMount();
+
+describe("SIGKILL during publications", () => {
+  it("keeps every reported publication, applies none by half, and rebuilds the indexes after restart", async () => {
+    const world = await newWorld();
+    const seed = Number(process.env.FAULT_SEED ?? Date.now() % 100000);
+    const random = rng(seed);
+    const reported: WorkerRun["ok"] = [];
+    let kills = 0;
+    let killedDuringStart = 0;
+    for (let round = 0; round < 80 && reported.length < 100; round++) {
+      // Mostly mid-publication; sometimes while the writer is still starting (index catch-up).
+      const during = random() < 0.15;
+      const delay = during ? -(300 + Math.floor(random() * 1500)) : Math.floor(random() * 900);
+      const run = await runWorker(world.dataDir, ["MON-9", "8", "100"], delay);
+      if (run.code !== null && run.code !== 0) throw new Error(`writer failed (seed ${seed}):\n${run.output.slice(-2000)}`);
+      reported.push(...run.ok);
+      if (run.signal === "SIGKILL") {
+        kills++;
+        if (during) killedDuringStart++;
+      }
+      if (run.output.includes("DONE")) break;
+    }
+    expect(reported.length, `seed ${seed}`).toBeGreaterThanOrEqual(60);
+    expect(kills, `seed ${seed}`).toBeGreaterThanOrEqual(5);
+
+    const repo = path.join(world.dataDir, "repo");
+    // The repository is intact for native git.
+    execFileSync("git", ["-C", repo, "fsck", "--full", "--strict", "--no-progress"], { stdio: "pipe" });
+    // The database parses.
+    expect(() => JSON.parse(fs.readFileSync(path.join(world.dataDir, "db.json"), "utf8"))).not.toThrow();
+
+    // Nothing half-applied: each document's versions on main are 1..n, once each, and each file parses.
+    const versions = mainLineVersions(repo, "MON-9");
+    for (const [number, list] of versions) {
+      expect(list.map((v) => v.version), `${number} (seed ${seed})`).toEqual(list.map((_, i) => i + 1));
+      const last = list[list.length - 1];
+      const text = gitOut(repo, ["show", `${last.commit}:documents/MON/${number}.md`]);
+      expect(text).toContain(`第 ${last.version} 版`);
+    }
+    // Every publication reported done is on the main line, with the commit that was reported.
+    for (const r of reported) {
+      const found = versions.get(r.number)?.find((v) => v.version === r.version);
+      expect(found?.commit, `${r.number} v${r.version} (seed ${seed})`).toBe(r.commit);
+    }
+
+    // After a restart the portal's derived indexes agree with git.
+    const server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0" });
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
+      checks: { repository: { head: string; indexCurrent: boolean }; search: { ok: boolean; head?: string } };
+    };
+    const head = gitOut(repo, ["rev-parse", "main"]);
+    expect(health.checks.repository).toMatchObject({ head, indexCurrent: true });
+    expect(health.checks.search.ok).toBe(true);
+    if (health.checks.search.head !== undefined) expect(health.checks.search.head).toBe(head);
+    const c = new Client(server.url);
+    await c.login("staff");
+    for (const [number, list] of versions) {
+      const api = await c.json<{ current: number; versions: { version: number; commit: string }[] }>(`/api/v1/documents/${number}/versions`);
+      expect(api.status).toBe(200);
+      expect(api.body.current).toBe(list.length);
+      expect(api.body.versions.map((v) => v.commit).reverse()).toEqual(list.map((v) => v.commit));
+    }
+    // The newest text of a document is what search finds.
+    const [someNumber, someList] = [...versions][0];
+    const search = await c.get(`/search?q=${encodeURIComponent(`Revision ${someList.length} of ${someNumber}`)}`);
+    expect(search.text_).toContain(someNumber);
+    console.log(`[faults] seed ${seed}: ${reported.length} publications reported, ${kills} kills (${killedDuringStart} during start-up)`);
+  }, 600_000);
+});
+
+describe("SIGKILL while saving records through HTTP", () => {
+  it("keeps every account whose creation was answered, and the database still parses", async () => {
+    const world = await newWorld();
+    const server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0" });
+    const admin = new Client(server.url);
+    await admin.login("admin");
+    const acknowledged: string[] = [];
+    const attempts = Array.from({ length: 40 }, (_, i) => `crash${String(i).padStart(2, "0")}`);
+    const killAt = 15 + Math.floor(Math.random() * 15);
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (sent < attempts.length) {
+          const username = attempts[sent++];
+          if (sent === killAt) server.process.kill("SIGKILL");
+          try {
+            const res = await admin.post("/admin/users", {
+              intent: "create",
+              username,
+              name: `崩溃测试 ${username}`,
+              email: `${username}@regula.example`,
+              departmentId: "qa",
+              roles: ["staff"],
+              password: "crash-test-1",
+            });
+            if (res.status === 302) acknowledged.push(username);
+          } catch {
+            /* the server is gone */
+          }
+        }
+      }),
+    );
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.length).toBeLessThan(attempts.length);
+    const db = JSON.parse(fs.readFileSync(path.join(world.dataDir, "db.json"), "utf8")) as { users: { username: string }[] };
+    const saved = new Set(db.users.map((u) => u.username));
+    for (const u of acknowledged) expect(saved.has(u), u).toBe(true);
+
+    const again = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0" });
+    const c = new Client(again.url);
+    await c.login(acknowledged[0], "crash-test-1");
+    expect((await c.get("/")).status).toBe(200);
+  });
+});
+
+describe("concurrent requests", () => {
+  it("50 concurrent account creations and 50 concurrent sign-ins lose no update", async () => {
+    const world = await newWorld();
+    const server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0" });
+    const admin = new Client(server.url);
+    await admin.login("admin");
+    const names = Array.from({ length: 50 }, (_, i) => `conc${String(i).padStart(2, "0")}`);
+    const results = await Promise.all(
+      names.map((username) =>
+        admin.post("/admin/users", {
+          intent: "create",
+          username,
+          name: `并发 ${username}`,
+          email: `${username}@regula.example`,
+          departmentId: "ops",
+          roles: ["staff"],
+          password: "concurrent-1",
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(names.map(() => 302));
+    const clients = names.map(() => new Client(server.url));
+    await Promise.all(clients.map((c, i) => c.login(names[i], "concurrent-1")));
+    const homes = await Promise.all(clients.map((c) => c.get("/")));
+    expect(homes.map((h) => h.status)).toEqual(names.map(() => 200));
+    await server.stop();
+    const db = JSON.parse(fs.readFileSync(path.join(world.dataDir, "db.json"), "utf8")) as {
+      users: { id: string; username: string }[];
+      sessions: { userId: string }[];
+    };
+    const ids = new Map(db.users.map((u) => [u.username, u.id]));
+    for (const n of names) {
+      expect(ids.has(n), n).toBe(true);
+      expect(db.sessions.some((s) => s.userId === ids.get(n)), `${n}'s session`).toBe(true);
+    }
+  });
+});
+
+describe("a DATA_DIR that cannot be written", () => {
+  it("refuses to start with a clear message when DATA_DIR is not a folder", async () => {
+    const world = await newWorld();
+    const file = path.join(world.dataDir, "not-a-folder");
+    fs.writeFileSync(file, "x");
+    await expect(world.server({ DATA_DIR: file })).rejects.toThrow(/DATA_DIR .*not-a-folder is not writable/);
+  });
+
+  it.skipIf(!MOUNT)("refuses to start on a read-only DATA_DIR and changes nothing in it", async () => {
+    const world = await newWorld();
+    const ro = fs.mkdtempSync(path.join(os.tmpdir(), "regula-ro-"));
+    execFileSync("mount", ["--bind", world.dataDir, ro]);
+    mounts.push(ro);
+    execFileSync("mount", ["-o", "remount,ro,bind", ro]);
+    const before = execFileSync("find", [ro, "-type", "f", "-printf", "%P %s %T@\\n"], { encoding: "utf8" });
+    await expect(world.server({ DATA_DIR: ro })).rejects.toThrow(/is not writable \(EROFS\)/);
+    expect(execFileSync("find", [ro, "-type", "f", "-printf", "%P %s %T@\\n"], { encoding: "utf8" })).toBe(before);
+  });
+});
+
+describe("a full disk", () => {
+  it.skipIf(!MOUNT)("answers with a clear error, corrupts nothing, and works again once space is freed", async () => {
+    const world = await newWorld();
+    const disk = fs.mkdtempSync(path.join(os.tmpdir(), "regula-full-"));
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=24m", "tmpfs", disk]);
+    mounts.push(disk);
+    const dataDir = path.join(disk, "data");
+    fs.cpSync(world.dataDir, dataDir, { recursive: true });
+    // A first publication so the repository and indexes exist on this disk.
+    const first = await runWorker(dataDir, ["ACC-9", "1", "1"], null);
+    expect(first.output).toContain("DONE");
+    const server = await world.server({ DATA_DIR: dataDir, REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0" });
+    const admin = new Client(server.url);
+    await admin.login("admin");
+    const headBefore = gitOut(path.join(dataDir, "repo"), ["rev-parse", "main"]);
+    const dbBefore = fs.readFileSync(path.join(dataDir, "db.json"), "utf8");
+
+    // Fill the disk to the last byte.
+    const filler = path.join(disk, "filler");
+    spawnSync("dd", ["if=/dev/zero", `of=${filler}`, "bs=1M", "count=64"], { stdio: "ignore" });
+    spawnSync("dd", ["if=/dev/zero", `of=${filler}-2`, "bs=4k", "count=4096"], { stdio: "ignore" });
+
+    const res = await admin.post("/admin/users", {
+      intent: "create",
+      username: "nospace",
+      name: "磁盘已满",
+      email: "nospace@regula.example",
+      departmentId: "qa",
+      roles: ["staff"],
+      password: "no-space-1",
+    });
+    expect(res.status).toBe(503);
+    expect(res.text_).toMatch(/Could not save changes: ENOSPC/);
+    // The portal still reads.
+    expect((await admin.get("/admin/users")).status).toBe(200);
+    const backupNow = await admin.post("/admin/backups", { intent: "backup-now" });
+    expect(backupNow.status).toBe(503);
+    expect(backupNow.text_).toMatch(/not enough free space/);
+    await server.stop();
+
+    // Publishing on a full disk fails cleanly: the branch does not move.
+    const pub = await runWorker(dataDir, ["ACC-9", "1", "2", "once"], null);
+    expect(pub.output).toMatch(/ERROR ACC-900 2 .*ENOSPC|FATAL .*ENOSPC/);
+    expect(gitOut(path.join(dataDir, "repo"), ["rev-parse", "main"])).toBe(headBefore);
+
+    // Nothing is corrupted.
+    execFileSync("git", ["-C", path.join(dataDir, "repo"), "fsck", "--full", "--strict", "--no-progress"], { stdio: "pipe" });
+    expect(fs.readFileSync(path.join(dataDir, "db.json"), "utf8")).toBe(dbBefore);
+    expect(fs.readdirSync(path.join(dataDir, "backups")).filter((n) => !n.startsWith("last-failure"))).toEqual([]);
+
+    // With space freed, everything works again, including the publication that failed.
+    fs.rmSync(filler, { force: true });
+    fs.rmSync(`${filler}-2`, { force: true });
+    const retry = await runWorker(dataDir, ["ACC-9", "1", "2"], null);
+    expect(retry.output).toContain("OK ACC-900 2");
+    const again = await world.server({ DATA_DIR: dataDir, REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0" });
+    const c = new Client(again.url);
+    await c.login("admin");
+    const created = await c.post("/admin/users", {
+      intent: "create",
+      username: "nospace",
+      name: "磁盘已满",
+      email: "nospace@regula.example",
+      departmentId: "qa",
+      roles: ["staff"],
+      password: "no-space-1",
+    });
+    expect(created.status).toBe(302);
+    await again.stop();
+  }, 180_000);
+});

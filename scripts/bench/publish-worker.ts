@@ -42,3 +42,5 @@ main().catch((error) => {
   console.error(`publish worker: ${(error as Error).stack ?? error}`);
   process.exit(1);
 });
+
+export {};

@@ -67,3 +67,5 @@ main().catch((error) => {
   console.log(`FATAL ${(error as Error).message.replace(/\n/g, " ")}`);
   process.exit(2);
 });
+
+export {};

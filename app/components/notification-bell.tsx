@@ -28,7 +28,9 @@ const TOAST_MS = 12_000;
 export function NotificationBell() {
   const t = useT();
   const shell = useShell();
-  const initial = (shell?.extras?.notifications as { unread?: number } | undefined)?.unread ?? 0;
+  const extra = shell?.extras?.notifications as { unread?: number; owed?: number } | undefined;
+  const initial = extra?.unread ?? 0;
+  const owed = extra?.owed ?? 0;
   const [unread, setUnread] = useState(initial);
   const [live, setLive] = useState<LiveState>("connecting");
   const [toasts, setToasts] = useState<LiveNotification[]>([]);
@@ -130,6 +132,11 @@ export function NotificationBell() {
           {unread > 99 ? "99+" : unread}
         </span>
       </Link>
+      {owed > 0 ? (
+        <Link to="/acknowledgements" className="owed-link" title={t("bell.owed", { count: owed })}>
+          {t("bell.owedShort", { count: owed })}
+        </Link>
+      ) : null}
       <div className="toasts" role="status" aria-live="polite" aria-relevant="additions">
         {toasts.map((n) => (
           <div key={n.id} className="toast" data-id={n.id}>

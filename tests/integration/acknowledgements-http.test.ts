@@ -46,6 +46,7 @@ describe("acknowledging a major change", () => {
     expect(page.text_).toContain("此版本含重大变更。请在");
     expect(page.text_).toContain("我已阅读并理解 v2</button>");
     expect(page.text_).toContain(`action="/docs/${doc.number}/ack"`);
+    expect(page.text_).toContain(">待确认 1</a>"); // the header says a confirmation is owed
     const owed = await staff.get("/acknowledgements");
     expect(owed.text_).toContain(`href="/docs/${doc.number}"`);
     expect(owed.text_).toContain("重大变更");
@@ -60,7 +61,9 @@ describe("acknowledging a major change", () => {
     const after = await staff.get(`/docs/${doc.number}`);
     expect(after.text_).toMatch(/您已于 \d{4}-\d{2}-\d{2} 确认阅读 v2/);
     expect(after.text_).not.toContain("我已阅读并理解");
-    expect((await staff.get("/acknowledgements")).text_).toContain("您已完成所有要求的确认");
+    const done = await staff.get("/acknowledgements");
+    expect(done.text_).toContain("您已完成所有要求的确认");
+    expect(done.text_).not.toContain("待确认 1");
 
     // An editorial change and then a major one: staff sees what changed since v2, and is asked again.
     await publish(server.url, { actor: "editor", change: "minor", summary: "措辞", document: { number: doc.number } });

@@ -53,6 +53,8 @@ const en: Record<string, string> = {
   // Bell and notification centre
   "bell.label": "Notifications: {count} unread",
   "bell.dismiss": "Dismiss",
+  "bell.owed": "{count} documents wait for your reading confirmation",
+  "bell.owedShort": "To confirm: {count}",
   "centre.title": "Notifications",
   "centre.filter": "Show",
   "centre.all": "All",
@@ -298,6 +300,8 @@ const zh: Record<string, string> = {
 
   "bell.label": "通知：{count} 条未读",
   "bell.dismiss": "关闭",
+  "bell.owed": "有 {count} 份文档等待您确认已阅",
+  "bell.owedShort": "待确认 {count}",
   "centre.title": "通知",
   "centre.filter": "显示",
   "centre.all": "全部",

@@ -15,7 +15,7 @@ import { on } from "~/utils/events.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { lapseUnratified } from "./emergency.server";
 import { grantsInForce, recordExpiredGrants } from "./grants.server";
-import { activeGrant, decideRead } from "./policy.server";
+import { decideRead } from "./policy.server";
 import { myRequests, waitingCount, REQUESTS, type AccessRequest } from "./requests.server";
 import { mayDecideFor } from "./delegates.server";
 
@@ -91,9 +91,6 @@ addDocNotice("access", (user, current) => {
     if (g.sections !== "all") {
       out.push({ tone: "info", key: "access.notice.sections", vars: { count: g.sections.length }, href: `/access/request?number=${current.number}`, linkKey: "access.requestWhole" });
     }
-  } else if (!decision.allowed) {
-    const partial = activeGrant(user.id, current.number, now(), { partial: true });
-    if (partial) out.push({ tone: "info", key: "access.notice.sectionsOnly" });
   }
   if (mayDecideFor(user, current.meta.ownerDepartment)) {
     const waiting = collection<AccessRequest>(REQUESTS).filter(

@@ -6,8 +6,7 @@
  */
 import { z } from "zod";
 import { collection } from "~/data/db.server";
-import { matchesFilter } from "~/audit/query.server";
-import { readAuditEntries } from "~/audit/audit.server";
+import { browseEntries, matchesFilter } from "~/audit/query.server";
 import { toCsv } from "~/audit/csv";
 import { latestVersion } from "~/documents/version-index.server";
 import { today } from "~/utils/clock.server";
@@ -93,7 +92,7 @@ export function accessReview(filter: ReturnType<typeof parseReviewFilter>): { ro
   };
   const wantedNumber = filter.number?.toUpperCase();
   const rows: ReviewRow[] = [];
-  for (const e of readAuditEntries()) {
+  for (const e of browseEntries()) {
     if (e.action !== "document.view" || e.outcome !== "ok") continue;
     if (!matchesFilter(e, { from: filter.from, to: filter.to, actor: filter.user })) continue;
     if (wantedNumber && e.object.toUpperCase() !== wantedNumber) continue;

@@ -2,10 +2,60 @@
  * Reading the audit log for people: filters, paging and CSV. Read-only — the
  * log itself is only ever appended to (audit.server.ts).
  */
+import fs from "node:fs";
 import { z } from "zod";
-import { readAuditEntries, type AuditEntry } from "./audit.server";
+import { auditFile, type AuditEntry } from "./audit.server";
 import { toCsv } from "./csv";
 import { ValidationError } from "~/utils/errors.server";
+
+let cache: { file: string; size: number; mtimeMs: number; entries: AuditEntry[] } | null = null;
+
+function parseLines(text: string, out: AuditEntry[]) {
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as AuditEntry);
+    } catch {
+      out.push({ seq: -1, time: "", actor: "", action: "corrupt", object: line.slice(0, 80), outcome: "failed", prev: "", hash: "" });
+    }
+  }
+}
+
+/**
+ * Every entry, for reading by people. Parsed once and then only the appended
+ * tail is read (the log only grows); a file that shrank or was rewritten in
+ * place is parsed again. Verification never uses this: it reads the file itself.
+ */
+export function browseEntries(): AuditEntry[] {
+  const file = auditFile();
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return [];
+  }
+  if (cache && cache.file === file && cache.size === st.size && cache.mtimeMs === st.mtimeMs) return cache.entries;
+  if (cache && cache.file === file && st.size > cache.size) {
+    const fd = fs.openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(st.size - cache.size);
+      fs.readSync(fd, buf, 0, buf.length, cache.size);
+      const text = buf.toString("utf8");
+      const complete = text.lastIndexOf("\n") + 1;
+      parseLines(text.slice(0, complete), cache.entries);
+      cache = { file, size: cache.size + Buffer.byteLength(text.slice(0, complete)), mtimeMs: st.mtimeMs, entries: cache.entries };
+      return cache.entries;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  const text = fs.readFileSync(file, "utf8");
+  const complete = text.lastIndexOf("\n") + 1;
+  const entries: AuditEntry[] = [];
+  parseLines(text.slice(0, complete), entries);
+  cache = { file, size: Buffer.byteLength(text.slice(0, complete)), mtimeMs: st.mtimeMs, entries };
+  return entries;
+}
 
 /** The company's offset from UTC (Asia/Shanghai has no daylight saving time). */
 const COMPANY_OFFSET = "+08:00";
@@ -62,7 +112,7 @@ export function matchesFilter(e: AuditEntry, f: Omit<AuditFilter, "page">): bool
 
 /** Every matching entry, newest first. */
 export function filterAudit(f: Omit<AuditFilter, "page">): AuditEntry[] {
-  return readAuditEntries()
+  return browseEntries()
     .filter((e) => matchesFilter(e, f))
     .reverse();
 }
@@ -79,7 +129,7 @@ export interface AuditPage {
 
 /** One page of matching entries, newest first. */
 export function queryAudit(f: AuditFilter, pageSize = 50): AuditPage {
-  const all = readAuditEntries();
+  const all = browseEntries();
   const actions = [...new Set(all.map((e) => e.action))].sort();
   const matching = all.filter((e) => matchesFilter(e, f)).reverse();
   const pages = Math.max(1, Math.ceil(matching.length / pageSize));

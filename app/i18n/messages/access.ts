@@ -136,7 +136,6 @@ const en: Record<string, string> = {
   "access.notice.grant": "You are reading this restricted document under an access grant that ends {expires}.",
   "access.notice.emergency": "Emergency access: it ends {expires} unless an approver ratifies it.",
   "access.notice.sections": "Your grant covers {count} section(s) of the current version; only those are shown.",
-  "access.notice.sectionsOnly": "You hold access to named sections of this document only.",
   "access.notice.waiting": "{count} access request(s) for this document wait for your decision.",
 
   "access.admin.title": "Grants in force",
@@ -368,7 +367,6 @@ const zh: Record<string, string> = {
   "access.notice.grant": "您正依据查阅授权阅读此受限文档，授权截止 {expires}。",
   "access.notice.emergency": "紧急调阅：如未经审批人追认，将于 {expires} 终止。",
   "access.notice.sections": "您的授权包括现行版本的 {count} 个章节，仅显示这些章节。",
-  "access.notice.sectionsOnly": "您仅持有本文档指定章节的查阅权限。",
   "access.notice.waiting": "本文档有 {count} 项查阅申请等待您审批。",
 
   "access.admin.title": "有效授权",

@@ -152,6 +152,61 @@ describe("proposals and one-stage approval", () => {
   });
 });
 
+describe("routing is configuration", () => {
+  it("follows the configured stages and each category's final reviewer", async () => {
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { resetEnvForTests } = await import("~/utils/env.server");
+    const { resetConfigForTests } = await import("~/documents/config.server");
+    const { createProposal, submitProposal, decideProposal } = await P();
+    const original = process.env.CONTENT_DIR!;
+    const config = JSON.parse(fs.readFileSync(path.join(original, "config.json"), "utf8"));
+    config.categories.find((c: { code: string }) => c.code === "MON").finalReviewer = "qahead";
+    config.approval.minor = ["owner-head", "user:finhead"];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regula-config-"));
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
+    process.env.CONTENT_DIR = dir;
+    resetEnvForTests();
+    resetConfigForTests();
+    try {
+      const mon = await publishDoc({ title: "能耗监控记录", body: "# 能耗监控\n\n每月汇总。\n", category: "MON" });
+      const major = await createProposal(await as("editor"), {
+        kind: "revision",
+        number: mon.number,
+        change: "major",
+        body: "# 能耗监控\n\n每周汇总。\n",
+        summary: "改为每周",
+      });
+      await submitProposal(await as("editor"), major.id);
+      await approve("approver", major.id);
+      const { getProposal } = await P();
+      expect(getProposal(major.id).stage).toMatchObject({ role: "final", approverIds: [(await as("qahead")).id] });
+      await expect(decideProposal(await as("admin"), major.id, { decision: "approve", password: PASSWORD })).rejects.toMatchObject({ code: "forbidden" });
+      expect((await approve("qahead", major.id)).result).toBe("published");
+
+      const minor = await createProposal(await as("editor"), {
+        kind: "revision",
+        number: mon.number,
+        change: "minor",
+        body: "# 能耗监控\n\n每周五汇总。\n",
+        summary: "明确汇总日",
+      });
+      const s = await submitProposal(await as("editor"), minor.id);
+      expect(s.stages).toEqual(["owner-head", "user:finhead"]);
+      await approve("approver", minor.id);
+      expect(getProposal(minor.id).stage).toMatchObject({ role: "final", approverIds: [(await as("finhead")).id] });
+      expect((await approve("finhead", minor.id)).result).toBe("published");
+      expect(mainCommits(world.dataDir)[0].trailers["Approved-by"]).toEqual(["approver", "finhead"]);
+    } finally {
+      process.env.CONTENT_DIR = original;
+      resetEnvForTests();
+      resetConfigForTests();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("two-stage approval, rejection and resubmission", () => {
   it("routes a major change through pre-review by the head and final review by an admin", async () => {
     const { submitProposal, decideProposal, getProposal } = await P();

@@ -43,7 +43,7 @@ export default function ApproverQueue() {
   const [params] = useSearchParams();
   const t = useT();
   const locale = useLocale();
-  const done = params.get("done");
+  const done = ["approve", "reject", "withdraw", "revoke"].find((d) => d === params.get("done"));
   return (
     <div className="access-page">
       <h1>{t("access.queue.title")}</h1>

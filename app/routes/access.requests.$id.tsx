@@ -52,7 +52,7 @@ export default function AccessRequestPage() {
   const [params] = useSearchParams();
   const t = useT();
   const locale = useLocale();
-  const done = params.get("done");
+  const done = ["approve", "reject", "withdraw", "revoke"].find((d) => d === params.get("done"));
   const emergency = r.kind === "emergency";
   return (
     <div className="access-page">

@@ -12,6 +12,7 @@ import {
   canViewProposal,
   flagOverdueApprovals,
   listProposals,
+  nextScheduled,
   onDocumentPublished,
   overdueApprovals,
   publishDueRevisions,
@@ -39,7 +40,7 @@ onBoot("revisions", async () => {
 });
 
 addDocNotice("revisions.scheduled", (_user, current) => {
-  const scheduled = listProposals({ number: current.number, status: "scheduled" })[0];
+  const scheduled = nextScheduled(current.number);
   if (!scheduled) return [];
   return [
     {

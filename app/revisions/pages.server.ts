@@ -20,6 +20,7 @@ import {
   isOverdue,
   isStale,
   listProposals,
+  nextScheduled,
   logProposalView,
   readProposalText,
   requireVisibleProposal,
@@ -250,7 +251,7 @@ export async function upcomingPage(user: AuthUser, number: string) {
   if (view.access === "denied" || (view.decision.allowed && view.decision.grant && view.decision.grant.sections !== "all")) {
     throw new AccessDeniedError(`You need access to ${number}`);
   }
-  const scheduled = listProposals({ number: view.summary.number, status: "scheduled" })[0];
+  const scheduled = nextScheduled(view.summary.number);
   if (!scheduled) throw new NotFoundError(`No new version of ${number} is waiting for its effective date`);
   const draft = await readProposalText(scheduled);
   return {

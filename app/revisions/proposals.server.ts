@@ -77,6 +77,11 @@ export function listProposals(filter: ProposalFilter = {}): Proposal[] {
     .map((p) => structuredClone(p));
 }
 
+/** The approved revision of a document that takes effect next (earliest effective date), if any. */
+export function nextScheduled(number: string): Proposal | undefined {
+  return listProposals({ number, status: "scheduled" }).sort((a, b) => (a.scheduledFor ?? "").localeCompare(b.scheduledFor ?? ""))[0];
+}
+
 /** One proposal (a copy); NotFoundError when unknown. */
 export function getProposal(id: string): Proposal {
   const p = /^P-\d{4,8}$/.test(id) ? collection<Proposal>(COLLECTION).find((x) => x.id === id) : undefined;

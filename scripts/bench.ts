@@ -135,6 +135,22 @@ function machine(): string {
   return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
 }
 
+/** Fills in what the corpus holds from the portal's own API (works for a generated or a reused corpus). */
+async function describeCorpus(base: string, headers: Record<string, string>, corpus: CorpusInfo, dataDir: string) {
+  const res = await fetch(`${base}/api/v1/documents`, { headers: { ...headers, Accept: "application/json" } });
+  const { documents } = (await res.json()) as { documents: { number: string; version: number; confidentiality: string }[] };
+  corpus.documents = documents.length;
+  corpus.versions = documents.reduce((n, d) => n + d.version, 0);
+  corpus.readable = documents.filter((d) => d.confidentiality === "internal").map((d) => d.number);
+  const busiest = documents.reduce((a, b) => (b.version > a.version ? b : a));
+  corpus.busiest = { number: busiest.number, versions: busiest.version };
+  corpus.large.versions = documents.find((d) => d.number === corpus.large.number)?.version ?? 0;
+  const raw = await fetch(`${base}/docs/${corpus.large.number}/raw`, { headers });
+  if (raw.ok) corpus.large.bytes = (await raw.arrayBuffer()).byteLength;
+  const db = JSON.parse(fs.readFileSync(path.join(dataDir, "db.json"), "utf8")) as { users?: unknown[] };
+  corpus.users = db.users?.length ?? corpus.users;
+}
+
 async function main() {
   const benchStarted = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "regula-bench-"));
@@ -153,16 +169,22 @@ async function main() {
     log(`Regula benchmark — ${config.documents} documents, ${config.versions} versions, ${config.users} users; ${config.concurrency} clients × ${config.seconds} s`);
     log(`Machine: ${machine()}`);
     const loadAtStart = os.loadavg()[0];
-    log(`Corpus in ${dataDir} …`);
-    const corpus: CorpusInfo = await generateCorpus(
-      { dataDir, contentDir: path.join(ROOT, "content"), documents: config.documents, versions: config.versions, users: config.users },
-      log,
-    );
-    row("corpus generation (git fast-import + database)", `${(corpus.generateMs / 1000).toFixed(1)} s, repository ${(corpus.repoBytes / 2 ** 20).toFixed(0)} MB`);
-    notes.push(
-      `Corpus: ${corpus.documents} documents, ${corpus.versions} versions (busiest document ${corpus.busiest.number} with ${corpus.busiest.versions} versions; ` +
-        `${corpus.large.number} is a ${(corpus.large.bytes / 1024).toFixed(0)} KB Chinese document with ${corpus.large.versions} versions), ${corpus.users} users.`,
-    );
+    let corpus: CorpusInfo;
+    if (process.env.BENCH_REUSE) {
+      // Reuse a corpus kept by an earlier run (BENCH_KEEP=1): derived data is removed so the first start rebuilds it.
+      const kept = path.resolve(process.env.BENCH_REUSE);
+      fs.cpSync(kept, dataDir, { recursive: true });
+      for (const derived of ["cache", "search", ".lock", "backups"]) fs.rmSync(path.join(dataDir, derived), { recursive: true, force: true });
+      corpus = { documents: 0, versions: 0, users: 0, busiest: { number: "", versions: 0 }, large: { number: "EXE-001", versions: 0, bytes: 0 }, readable: [], generateMs: 0, repoBytes: dirSize(path.join(dataDir, "repo")) };
+      log(`Reusing the corpus from ${kept}`);
+    } else {
+      log(`Corpus in ${dataDir} …`);
+      corpus = await generateCorpus(
+        { dataDir, contentDir: path.join(ROOT, "content"), documents: config.documents, versions: config.versions, users: config.users },
+        log,
+      );
+      row("corpus generation (git fast-import + database)", `${(corpus.generateMs / 1000).toFixed(1)} s, repository ${(corpus.repoBytes / 2 ** 20).toFixed(0)} MB`);
+    }
 
     buildDir = buildApp();
 
@@ -176,6 +198,12 @@ async function main() {
     notes.push(`First start log: \`${rebuildLine.trim()}\`; \`${searchLine.trim()}\`.`);
 
     const staff = await login(portal.url, "staff");
+    await describeCorpus(portal.url, await login(portal.url, "admin"), corpus, dataDir);
+    notes.push(
+      `Corpus: ${corpus.documents} documents, ${corpus.versions} versions (busiest document ${corpus.busiest.number} with ${corpus.busiest.versions} versions; ` +
+        `${corpus.large.number} is a ${(corpus.large.bytes / 1024).toFixed(0)} KB Chinese document with ${corpus.large.versions} versions), ${corpus.users} users; ` +
+        `repository ${(corpus.repoBytes / 2 ** 20).toFixed(0)} MB as written by git fast-import (one pack).`,
+    );
     const docPath = `/docs/${corpus.readable[Math.floor(corpus.readable.length / 3)]}`;
     const first = await get(new http.Agent(), new URL(docPath, portal.url), staff);
     if (first.status !== 200) throw new Error(`${docPath} answered ${first.status}`);

@@ -27,13 +27,15 @@ export function watchState(user: User, number: string) {
 /** What the acknowledgement page shows for a person. */
 export function acknowledgementState(user: User, number: string) {
   const current = requireDocument(number);
-  const canRead = decideRead(user, current.meta).allowed;
+  const decision = decideRead(user, current.meta);
+  const canRead = decision.allowed;
   const owed = owedBy(user.id).find((o) => o.number === number);
   const last = lastAcknowledgedVersion(user.id, number);
   return {
     number,
     version: current.version,
     canRead,
+    deniedReason: decision.allowed ? null : decision.reason,
     retired: current.meta.retired,
     owed: owed ? { dueDate: owed.dueDate, overdue: owed.overdue, requiredVersion: owed.requiredVersion, reason: owed.reason } : null,
     lastAcknowledged: last ?? null,

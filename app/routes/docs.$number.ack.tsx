@@ -41,7 +41,7 @@ export default function AcknowledgePage() {
   const result = useActionData<typeof action>() as { formError?: string; details?: { currentVersion?: number } } | undefined;
   const t = useT();
   const locale = useLocale();
-  if (!d.canRead) return <AccessDenied number={d.number} reason="restricted" />;
+  if (!d.canRead) return <AccessDenied number={d.number} reason={d.deniedReason ?? "restricted"} />;
   return (
     <section className="panel ack-page">
       <h2>{t("ack.pageTitle", { number: d.number })}</h2>

@@ -209,9 +209,12 @@ export async function generateCorpus(options: CorpusOptions, progress: (line: st
     if (n < docs.length) doc = docs[n];
     else if (largeDoc && largeDoc.version < largeRevisions && r() < 0.01) doc = largeDoc;
     else {
-      // Skewed: a few documents are revised far more often than most.
-      const x = r();
-      doc = docs[Math.floor(x * x * x * docs.length)];
+      // Skewed like real use: one revision in five goes to a "hot" 2% of documents (about ten
+      // times the average number of versions), the rest spread evenly. The large document
+      // keeps its own, smaller history.
+      const hot = Math.max(1, Math.floor(docs.length / 50));
+      do doc = r() < 0.2 ? docs[1 + Math.floor(r() * hot)] : docs[Math.floor(r() * docs.length)];
+      while (doc === largeDoc && docs.length > 1);
     }
     const isNew = doc.version === 0;
     if (!isNew) revise(r, doc);

@@ -86,13 +86,22 @@ async function unread(page: Page): Promise<number> {
   return Number(await page.textContent("[data-testid=unread-count]"));
 }
 
-/** Notifications the service worker has shown (polled until there is one). */
-async function shownNotifications(page: Page, tag?: string) {
-  const deadline = Date.now() + 10_000;
+/**
+ * Delivers a push message to the service worker and waits for the notification it shows.
+ * Under load a worker that has just activated can miss the first message, so it is sent again
+ * (same tag: the browser replaces, never duplicates, the notification).
+ */
+async function pushAndWait(page: Page, deliver: () => Promise<unknown>, tag: string) {
+  const deadline = Date.now() + 30_000;
+  let nextSend = 0;
   for (;;) {
+    if (Date.now() >= nextSend) {
+      await deliver();
+      nextSend = Date.now() + 3000;
+    }
     const list = await page.evaluate(async (t) => {
       const reg = await navigator.serviceWorker.ready;
-      return (await reg.getNotifications(t ? { tag: t } : undefined)).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as { url: string } }));
+      return (await reg.getNotifications({ tag: t })).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as { url: string } }));
     }, tag);
     if (list.length) return list;
     if (Date.now() > deadline) throw new Error("no notification was shown");
@@ -199,12 +208,11 @@ describe("browser push", () => {
 
       // A push message as the server would send it (after decryption by the browser).
       const payload = JSON.stringify({ title: "EXE-001 文檔編寫與修訂操作規程：v9 重大变更", body: "新增审批时限", url: "/docs/EXE-001/diff?from=8&to=9", tag: "regula-EXE-001" });
-      await cdp.send("ServiceWorker.deliverPushMessage", { origin: proxy.url, registrationId: reg!.registrationId, data: payload });
-      const notes = await shownNotifications(page);
+      const deliver = (data: string) => () => cdp.send("ServiceWorker.deliverPushMessage", { origin: proxy.url, registrationId: reg!.registrationId, data });
+      const notes = await pushAndWait(page, deliver(payload), "regula-EXE-001");
       expect(notes[0]).toEqual({ title: "EXE-001 文檔編寫與修訂操作規程：v9 重大变更", body: "新增审批时限", tag: "regula-EXE-001", data: { url: `${proxy.url}/docs/EXE-001/diff?from=8&to=9` } });
       // A link to another site in a push is turned into the notification centre.
-      await cdp.send("ServiceWorker.deliverPushMessage", { origin: proxy.url, registrationId: reg!.registrationId, data: JSON.stringify({ title: "x", url: "https://evil.example/", tag: "t2" }) });
-      const second = await shownNotifications(page, "t2");
+      const second = await pushAndWait(page, deliver(JSON.stringify({ title: "x", url: "https://evil.example/", tag: "t2" })), "t2");
       expect(second[0].data.url).toBe(`${proxy.url}/notifications`);
     } finally {
       await context.close();

@@ -6,9 +6,9 @@
  * only possible for the current version). Requirements, acknowledgements and
  * reminders are JSON lines in $DATA_DIR/notifications/acknowledgements.jsonl.
  */
-import { randomUUID } from "node:crypto";
 import { decideRead } from "~/access/policy.server";
 import { getUserById, listUsers } from "~/access/users.server";
+import { readDb } from "~/data/db.server";
 import { appendAudit } from "~/audit/audit.server";
 import type { User } from "~/data/schema";
 import { getConfig } from "~/documents/config.server";
@@ -43,6 +43,8 @@ export interface Acknowledgement {
 
 type Line =
   | ({ t: "req" } & Omit<AckRequirement, "reminders" | "lastRemindedAt">)
+  /** Requirements made together (one major change): the same document, version, reason and due date for many people. */
+  | { t: "reqs"; number: string; version: number; reason: AckReason; dueDate: string; createdAt: string; users: string[] }
   | ({ t: "ack" } & Acknowledgement)
   | { t: "remind"; ids: string[]; at: string; by: string; day: string };
 
@@ -62,8 +64,16 @@ function file() {
   return jsonlPath("acknowledgements.jsonl");
 }
 
+/** Requirement ids are stable: one person, one document, one version. */
+function requirementId(userId: string, number: string, version: number): string {
+  return `${number}@${version}:${userId}`;
+}
+
 function apply(st: State, line: Line) {
-  if (line.t === "req") {
+  if (line.t === "reqs") {
+    const { t: _t, users, ...common } = line;
+    for (const userId of users) apply(st, { t: "req", ...common, userId, id: requirementId(userId, common.number, common.version) });
+  } else if (line.t === "req") {
     const { t: _t, ...rest } = line;
     const r: AckRequirement = { ...rest, reminders: 0 };
     st.requirements.set(r.id, r);
@@ -173,21 +183,24 @@ export async function requireAcknowledgement(input: {
   if (!current || current.meta.retired) return [];
   const dueDate = input.dueDate ?? defaultAckDueDate();
   const createdAt = nowIso();
-  const lines: Line[] = [];
+  const chosen: string[] = [];
+  const users = new Map(readDb().users.map((u) => [u.id, u]));
   for (const userId of new Set(input.userIds)) {
-    const user = getUserById(userId);
+    const user = users.get(userId);
     if (!user || !user.active) continue;
     if (!decideRead(user, current.meta).allowed) continue;
     if (firstAckFrom(userId, input.number, input.version)) continue;
     const active = activeRequirement(userId, input.number);
     if (active && active.version >= input.version && !firstAckFrom(userId, input.number, active.version)) continue;
-    lines.push({ t: "req", id: randomUUID(), userId, number: input.number, version: input.version, reason: input.reason, dueDate, createdAt });
+    if (s().requirements.has(requirementId(userId, input.number, input.version))) continue;
+    chosen.push(userId);
   }
-  if (!lines.length) return [];
-  await appendLines(file(), lines);
+  if (!chosen.length) return [];
+  const line: Line = { t: "reqs", number: input.number, version: input.version, reason: input.reason, dueDate, createdAt, users: chosen };
+  await appendLines(file(), [line]);
   const st = s();
-  for (const line of lines) apply(st, line);
-  return lines.map((l) => st.requirements.get((l as { id: string }).id)!);
+  apply(st, line);
+  return chosen.map((userId) => st.requirements.get(requirementId(userId, input.number, input.version))!);
 }
 
 /**

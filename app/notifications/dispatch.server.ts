@@ -5,61 +5,98 @@
  * webhooks, which are sent in the background.
  */
 import { decideRead } from "~/access/policy.server";
-import { getUserById, listUsers } from "~/access/users.server";
+import { listUsers } from "~/access/users.server";
 import { appendAudit } from "~/audit/audit.server";
+import { collection, readDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { latestVersion } from "~/documents/version-index.server";
 import type { DomainEvents } from "~/utils/events.server";
 import { today } from "~/utils/clock.server";
 import { defaultAckDueDate, recordReminders, requireAcknowledgement, type AckReportRow } from "./acknowledgements.server";
 import { emailConfigured } from "./email.server";
-import { createNotifications, type NotificationDraft, type NotificationRecord } from "./notifications.server";
-import { enqueue } from "./outbox.server";
-import { digestsMinor, preferencesOf, wantsNow } from "./preferences.server";
+import { createNotifications, notificationsById, type NotificationDraft, type NotificationRecord } from "./notifications.server";
+import { enqueue, type DeliveryResult, type OutboxEntry } from "./outbox.server";
+import { digestsMinor, preferencesOf, wantsNow, type NotificationPrefs } from "./preferences.server";
 import { activeUsers, departmentEditors, departmentOwners, documentAudience } from "./recipients.server";
-import { subscriptionsOf } from "./webpush.server";
+import type { PushSubscriptionRecord } from "./webpush.server";
 import { enqueueWebhookEvent } from "./webhooks.server";
 
 function label(r: NotificationRecord): string {
   return `${r.number ? `${r.number}${r.version ? ` v${r.version}` : ""} ` : ""}${r.kind}`;
 }
 
-/** Queues email and push for records that go out now, following each person's choices. */
-export async function deliverOutside(records: NotificationRecord[]): Promise<void> {
+/** Email and push deliveries for records that go out now, following each person's current choices. */
+function outsideDeliveries(records: NotificationRecord[], parentId: string): Parameters<typeof enqueue>[0] {
   const drafts: Parameters<typeof enqueue>[0] = [];
   const mail = emailConfigured();
+  // One publication can reach thousands of people: look everyone up once.
+  const users = new Map(readDb().users.map((u) => [u.id, u]));
+  const prefsByUser = new Map(collection<NotificationPrefs>("notificationPrefs").map((p) => [p.userId, p]));
+  const subsByUser = new Map<string, PushSubscriptionRecord[]>();
+  for (const s of collection<PushSubscriptionRecord>("pushSubscriptions")) subsByUser.set(s.userId, [...(subsByUser.get(s.userId) ?? []), s]);
   for (const r of records) {
     if (r.digest) continue;
-    const user = getUserById(r.userId);
+    const user = users.get(r.userId);
     if (!user || !user.active) continue;
-    const prefs = preferencesOf(user.id);
+    const prefs = prefsByUser.get(user.id) ?? preferencesOf(user.id);
     if (mail && user.email && wantsNow(prefs, "email", r.group)) {
-      drafts.push({ channel: "email", userId: user.id, recipient: user.email, notificationIds: [r.id], label: label(r) });
+      drafts.push({ id: `${parentId}:${r.id}:email`, channel: "email", userId: user.id, recipient: user.email, notificationIds: [r.id], label: label(r) });
     }
     if (wantsNow(prefs, "push", r.group)) {
-      for (const sub of subscriptionsOf(user.id)) {
-        drafts.push({ channel: "webpush", userId: user.id, subscriptionId: sub.id, recipient: new URL(sub.endpoint).host, notificationIds: [r.id], label: label(r) });
+      for (const sub of subsByUser.get(user.id) ?? []) {
+        drafts.push({
+          id: `${parentId}:${r.id}:push:${sub.id}`,
+          channel: "webpush",
+          userId: user.id,
+          subscriptionId: sub.id,
+          recipient: new URL(sub.endpoint).host,
+          notificationIds: [r.id],
+          label: label(r),
+        });
       }
     }
   }
-  await enqueue(drafts);
+  return drafts;
 }
 
-/** Creates in-app notifications and queues their outside deliveries. */
+/** Delivers a fan-out entry: queues each person's email and push (in the background, after publishing returned). */
+export async function expandFanout(entry: OutboxEntry): Promise<DeliveryResult> {
+  const records = notificationsById(entry.notificationIds ?? []);
+  const queued = await enqueue(outsideDeliveries(records, entry.id));
+  return { ok: true, detail: `${queued.length} deliveries` };
+}
+
+/**
+ * Creates in-app notifications; outside deliveries are queued as one fan-out
+ * entry, expanded per person in the background.
+ */
 export async function notify(drafts: NotificationDraft[]): Promise<NotificationRecord[]> {
   const records = await createNotifications(drafts);
-  await deliverOutside(records);
+  const now = records.filter((r) => !r.digest);
+  if (now.length && (emailConfigured() || collection<PushSubscriptionRecord>("pushSubscriptions").length)) {
+    await enqueue([
+      {
+        channel: "fanout",
+        recipient: now.length === 1 ? "1" : String(now.length),
+        notificationIds: now.map((r) => r.id),
+        label: label(now[0]),
+      },
+    ]);
+  }
   return records;
 }
 
-function isMinorFor(user: User, change: string): boolean {
-  return change === "minor" && digestsMinor(preferencesOf(user.id));
+function minorDigestChecker(change: string): (user: User) => boolean {
+  if (change !== "minor") return () => false;
+  const prefsByUser = new Map(collection<NotificationPrefs>("notificationPrefs").map((p) => [p.userId, p]));
+  return (user) => digestsMinor(prefsByUser.get(user.id) ?? preferencesOf(user.id));
 }
 
 /** A version became current: tell the people affected; a major change asks readers to acknowledge it. */
 export async function onDocumentPublished({ record, previous, actor }: DomainEvents["document.published"]): Promise<void> {
   const people = documentAudience(record.meta, actor);
   const group = record.change === "minor" ? "minor" : "changes";
+  const isMinorFor = minorDigestChecker(record.change);
   const ackFor = new Set<string>();
   let ackDue: string | undefined;
   if (record.change === "major") {
@@ -73,7 +110,7 @@ export async function onDocumentPublished({ record, previous, actor }: DomainEve
       userId: u.id,
       kind: "document.published" as const,
       group,
-      digest: isMinorFor(u, record.change),
+      digest: isMinorFor(u),
       key: `pub:${record.number}@${record.version}`,
       number: record.number,
       version: record.version,
@@ -96,12 +133,13 @@ export async function onDocumentScheduled(e: DomainEvents["document.scheduled"])
   if (!current) return;
   const people = documentAudience(current.meta, e.actor);
   const group = e.change === "minor" ? "minor" : "changes";
+  const isMinorFor = minorDigestChecker(e.change);
   await notify(
     people.map((u) => ({
       userId: u.id,
       kind: "document.scheduled" as const,
       group,
-      digest: isMinorFor(u, e.change),
+      digest: isMinorFor(u),
       key: `sched:${e.number}:${e.proposalId}:${e.effectiveDate}`,
       number: e.number,
       data: { effectiveDate: e.effectiveDate, change: e.change },

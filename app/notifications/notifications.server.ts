@@ -50,8 +50,13 @@ export interface NotificationRecord {
 
 export type NotificationDraft = Omit<NotificationRecord, "seq" | "id" | "createdAt" | "readAt" | "digestedAt">;
 
+/** What the records of one batch line share (one publication's notifications differ only in person and digest flag). */
+type Common = Omit<NotificationRecord, "seq" | "id" | "userId" | "digest" | "data" | "readAt" | "digestedAt">;
+
 type Line =
   | ({ t: "n" } & NotificationRecord)
+  /** A batch: records seq, seq+1, … for the people listed ([userId, digest 0/1, data?]). */
+  | { t: "nb"; seq: number; c: Common; p: [string, 0 | 1, Record<string, string | number>?][] }
   | { t: "read"; u: string; seqs?: number[]; upTo?: number; at: string }
   | { t: "dig"; seqs: number[]; at: string };
 
@@ -105,6 +110,11 @@ function apply(st: State, line: Line) {
   if (line.t === "n") {
     const { t: _t, ...record } = line;
     add(st, record);
+  } else if (line.t === "nb") {
+    line.p.forEach(([userId, digest, data], i) => {
+      const seq = line.seq + i;
+      add(st, { ...line.c, seq, id: `n${seq}`, userId, digest: digest === 1, ...(data ? { data } : {}) });
+    });
   } else if (line.t === "read") {
     const list = st.byUser.get(line.u) ?? [];
     if (line.seqs) for (const seq of line.seqs) {
@@ -176,17 +186,51 @@ export async function createNotifications(drafts: NotificationDraft[]): Promise<
   const st = s();
   const at = nowIso();
   const created: NotificationRecord[] = [];
+  const lines: Line[] = [];
   const seen = new Set<string>();
+  let batch: Extract<Line, { t: "nb" }> | null = null;
+  let batchKey = "";
+  let seq = st.maxSeq;
+  // Built by hand rather than with spreads and JSON keys: one publication can reach thousands of people.
   for (const d of drafts) {
-    const k = `${d.userId}|${d.key}`;
+    const k = d.userId + "|" + d.key;
     if (st.keys.has(k) || seen.has(k)) continue;
     seen.add(k);
-    const seq = st.maxSeq + created.length + 1;
-    created.push({ ...d, seq, id: `n${seq}`, createdAt: at });
+    seq++;
+    const r: NotificationRecord = {
+      seq,
+      id: "n" + seq,
+      userId: d.userId,
+      kind: d.kind,
+      group: d.group,
+      createdAt: at,
+      digest: d.digest,
+      key: d.key,
+      number: d.number,
+      version: d.version,
+      fromVersion: d.fromVersion,
+      change: d.change,
+      data: d.data,
+    };
+    created.push(r);
+    // Consecutive records that share everything but the person become one compact line.
+    const common = `${d.kind}|${d.group}|${d.key}|${d.number ?? ""}|${d.version ?? ""}|${d.fromVersion ?? ""}|${d.change ?? ""}`;
+    const person: [string, 0 | 1, Record<string, string | number>?] = d.data ? [d.userId, d.digest ? 1 : 0, d.data] : [d.userId, d.digest ? 1 : 0];
+    if (batch && common === batchKey) batch.p.push(person);
+    else {
+      batch = {
+        t: "nb",
+        seq,
+        c: { kind: d.kind, group: d.group, createdAt: at, key: d.key, number: d.number, version: d.version, fromVersion: d.fromVersion, change: d.change },
+        p: [person],
+      };
+      batchKey = common;
+      lines.push(batch);
+    }
   }
   if (!created.length) return [];
-  st.maxSeq += created.length;
-  await appendLines(file(), created.map((r) => ({ t: "n", ...r })));
+  st.maxSeq = seq;
+  await appendLines(file(), lines);
   for (const r of created) add(st, r);
   for (const fn of createdListeners) {
     try {

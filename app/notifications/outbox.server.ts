@@ -11,7 +11,8 @@ import { randomBytes } from "node:crypto";
 import { now, nowIso } from "~/utils/clock.server";
 import { appendLines, jsonlPath, readLines, rewriteLines } from "./jsonl.server";
 
-export type DeliveryChannel = "email" | "webpush" | "webhook";
+/** "fanout" turns one publication's notifications into per-person email and push deliveries, off the publishing path. */
+export type DeliveryChannel = "email" | "webpush" | "webhook" | "fanout";
 
 export interface OutboxEntry {
   id: string;
@@ -126,14 +127,19 @@ function newId() {
   return `d${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
 }
 
-/** Queues deliveries (persisted before this resolves) and starts sending in the background. */
+/**
+ * Queues deliveries (persisted before this resolves) and starts sending in the
+ * background. A draft may bring its own id; one already queued is skipped, so
+ * repeating a fan-out after a crash queues nothing twice.
+ */
 export async function enqueue(
-  drafts: Omit<OutboxEntry, "id" | "createdAt" | "status" | "attempts" | "nextAttemptAt">[],
+  drafts: (Omit<OutboxEntry, "id" | "createdAt" | "status" | "attempts" | "nextAttemptAt"> & { id?: string })[],
 ): Promise<OutboxEntry[]> {
   ensureLoaded();
-  if (!drafts.length) return [];
+  const fresh = drafts.filter((d) => !d.id || !entries.has(d.id));
+  if (!fresh.length) return [];
   const at = nowIso();
-  const created: OutboxEntry[] = drafts.map((d) => ({ ...d, id: newId(), createdAt: at, status: "pending", attempts: 0, nextAttemptAt: at }));
+  const created: OutboxEntry[] = fresh.map((d) => ({ ...d, id: d.id ?? newId(), createdAt: at, status: "pending", attempts: 0, nextAttemptAt: at }));
   await appendLines(file(), created.map((e) => ({ t: "add", e })));
   for (const e of created) entries.set(e.id, e);
   kick();
@@ -247,11 +253,11 @@ export async function retryNow(id: string): Promise<OutboxEntry | undefined> {
   return e;
 }
 
-/** The delivery log, newest first. */
+/** The delivery log, newest first (fan-out entries only when asked for by channel). */
 export function listDeliveries(filter: { channel?: DeliveryChannel; status?: OutboxEntry["status"]; webhookId?: string; limit?: number } = {}): OutboxEntry[] {
   ensureLoaded();
   return [...entries.values()]
-    .filter((e) => (!filter.channel || e.channel === filter.channel) && (!filter.status || e.status === filter.status))
+    .filter((e) => (filter.channel ? e.channel === filter.channel : e.channel !== "fanout") && (!filter.status || e.status === filter.status))
     .filter((e) => !filter.webhookId || e.webhookId === filter.webhookId)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
     .slice(0, filter.limit ?? 200);
@@ -266,6 +272,6 @@ export function getDelivery(id: string): OutboxEntry | undefined {
 export function outboxCounts(): Record<OutboxEntry["status"], number> {
   ensureLoaded();
   const out = { pending: 0, sent: 0, failed: 0, dropped: 0 };
-  for (const e of entries.values()) out[e.status]++;
+  for (const e of entries.values()) if (e.channel !== "fanout") out[e.status]++;
   return out;
 }

@@ -7,6 +7,7 @@ import { on } from "~/utils/events.server";
 import { loadAcknowledgements, overdueNeedingReminder } from "./acknowledgements.server";
 import { runDigest } from "./digest.server";
 import {
+  expandFanout,
   notify,
   onAccessDecided,
   onApprovalOverdue,
@@ -33,6 +34,7 @@ export function subscribeToEvents() {
   registerSender("email", sendEmail);
   registerSender("webpush", sendPush);
   registerSender("webhook", sendWebhook);
+  registerSender("fanout", expandFanout);
   on("document.published", "notifications", onDocumentPublished);
   on("document.scheduled", "notifications", onDocumentScheduled);
   on("approval.waiting", "notifications", onApprovalWaiting);

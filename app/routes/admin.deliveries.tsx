@@ -18,7 +18,7 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificati
 export const meta: MetaFunction = () => [{ title: "Regula · Deliveries" }];
 
 const FilterSchema = z.object({
-  channel: z.enum(["email", "webpush", "webhook", ""]).optional().transform((v) => v || undefined),
+  channel: z.enum(["email", "webpush", "webhook", "fanout", ""]).optional().transform((v) => v || undefined),
   status: z.enum(["pending", "sent", "failed", "dropped", ""]).optional().transform((v) => v || undefined),
   webhook: z.string().max(64).optional().transform((v) => v || undefined),
 });

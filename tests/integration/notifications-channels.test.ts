@@ -300,6 +300,16 @@ describe("browser push (Web Push) against a local stand-in for the push service"
     await waitFor(async () => !(await itstaff.get("/settings/notifications")).text_.includes("gone-1") && (await itstaff.get("/settings/notifications")).text_.includes("Browsers receiving push"), "subscription removed");
     const admin = await signedIn("admin");
     await waitFor(async () => (await admin.get("/admin/deliveries?channel=webpush&status=dropped")).text_.includes("subscription expired (410)"), "the dropped push in the log");
+
+    // Turning push off on the settings page removes the browser; nothing more is sent to it.
+    const settings = (await itstaff.get("/settings/notifications")).text_;
+    const subId = /name="intent" value="push-unsubscribe"\/><input type="hidden" name="id" value="([^"]+)"/.exec(settings)![1];
+    expect((await itstaff.post("/settings/notifications", { intent: "push-unsubscribe", id: subId })).status).toBe(302);
+    expect((await itstaff.get("/settings/notifications")).text_).not.toContain("Browsers receiving push");
+    const before = pushService.requests.filter((r) => r.url === "/push/it-1").length;
+    await pub({ actor: "editor", change: "major", summary: "Door alarm", document: { number: doc.number } });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(pushService.requests.filter((r) => r.url === "/push/it-1").length).toBe(before);
   });
 });
 

@@ -58,17 +58,31 @@ export function localName(name: { "zh-CN": string; en: string } | undefined, loc
 /** The company's time zone for displaying times (the portal serves one company). */
 export const DISPLAY_TIME_ZONE = "Asia/Shanghai";
 
+// Building an Intl.DateTimeFormat costs ~0.07 ms, formatting with one ~0.001 ms: a history
+// page with a hundred rows spent most of its time constructing formatters. Keep one per kind.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(locale: Locale, withTime: boolean, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale}|${withTime ? 1 : 0}|${timeZone}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      ...(withTime ? { hour: "2-digit", minute: "2-digit", hour12: false } : {}),
+      timeZone,
+    });
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
 /** Formats an ISO date/time for display. */
 export function formatDate(iso: string | undefined | null, locale: Locale, withTime = false): string {
   if (!iso) return "—";
   const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    ...(withTime ? { hour: "2-digit", minute: "2-digit", hour12: false } : {}),
-    // One display zone on server and browser, so hydration matches and everyone sees the same time.
-    timeZone: iso.length === 10 ? "UTC" : DISPLAY_TIME_ZONE,
-  }).format(d);
+  // One display zone on server and browser, so hydration matches and everyone sees the same time.
+  return dateFormat(locale, withTime, iso.length === 10 ? "UTC" : DISPLAY_TIME_ZONE).format(d);
 }

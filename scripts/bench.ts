@@ -195,7 +195,7 @@ async function main() {
     const rebuildLine = /\[regula\][^\n]*/.exec(portal.output())?.[0] ?? "";
     const searchLine = /\[search\][^\n]*/.exec(portal.output())?.[0] ?? "";
     row("first start: version index + search index built from git", `${(firstStart / 1000).toFixed(1)} s`, "", null);
-    notes.push(`First start log: \`${rebuildLine.trim()}\`; \`${searchLine.trim()}\`.`);
+    notes.push(`First start log: \`${rebuildLine.trim().replace(dataDir, "<temp>/data")}\`; \`${searchLine.trim()}\`.`);
 
     const staff = await login(portal.url, "staff");
     await describeCorpus(portal.url, await login(portal.url, "admin"), corpus, dataDir);

@@ -105,21 +105,21 @@ describe("SIGKILL during publications", () => {
     const reported: WorkerRun["ok"] = [];
     let kills = 0;
     let killedDuringStart = 0;
-    for (let round = 0; round < 80 && reported.length < 100; round++) {
+    // At least 100 publications reported done and at least 10 kills, however fast the machine is.
+    for (let round = 0; round < 150 && (reported.length < 100 || kills < 10); round++) {
       // Mostly mid-publication; sometimes while the writer is still starting (index catch-up).
       const during = random() < 0.15;
-      const delay = during ? -(300 + Math.floor(random() * 1500)) : Math.floor(random() * 900);
-      const run = await runWorker(world.dataDir, ["MON-9", "8", "100"], delay);
+      const delay = during ? -(300 + Math.floor(random() * 1500)) : Math.floor(random() * 600);
+      const run = await runWorker(world.dataDir, ["MON-9", "8", "400"], delay);
       if (run.code !== null && run.code !== 0) throw new Error(`writer failed (seed ${seed}):\n${run.output.slice(-2000)}`);
       reported.push(...run.ok);
       if (run.signal === "SIGKILL") {
         kills++;
         if (during) killedDuringStart++;
       }
-      if (run.output.includes("DONE")) break;
     }
-    expect(reported.length, `seed ${seed}`).toBeGreaterThanOrEqual(60);
-    expect(kills, `seed ${seed}`).toBeGreaterThanOrEqual(5);
+    expect(reported.length, `seed ${seed}`).toBeGreaterThanOrEqual(100);
+    expect(kills, `seed ${seed}`).toBeGreaterThanOrEqual(10);
 
     const repo = path.join(world.dataDir, "repo");
     // The repository is intact for native git.

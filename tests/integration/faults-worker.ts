@@ -8,7 +8,8 @@
  * Usage: tsx tests/integration/faults-worker.ts <prefix e.g. MON-9> <documents> <total>
  * It continues from what the repository already holds, so it can be
  * restarted after a kill. With "once" as a 4th argument it attempts a single
- * publication and reports its error (for full-disk tests).
+ * publication and reports its error (for full-disk tests). FAULT_OWNER and
+ * FAULT_CONFIDENTIALITY set the new documents' owner department and confidentiality.
  */
 const [prefix = "MON-9", docsArg = "10", totalArg = "100", mode = ""] = process.argv.slice(2);
 const documents = Number(docsArg);
@@ -39,8 +40,8 @@ async function main() {
           title: `故障演练 ${number}`,
           category: number.split("-")[0],
           type: "record",
-          ownerDepartment: "qa",
-          confidentiality: "internal",
+          ownerDepartment: process.env.FAULT_OWNER ?? "qa",
+          confidentiality: (process.env.FAULT_CONFIDENTIALITY as "internal" | "department" | "restricted" | undefined) ?? "internal",
           audienceDepartments: [],
           retired: false,
         },

@@ -46,12 +46,12 @@ interface WorkerRun {
 }
 
 /** Runs the publishing worker; kills it with SIGKILL `killAfterMs` after it is ready (or during start-up when negative). */
-function runWorker(dataDir: string, args: string[], killAfterMs: number | null): Promise<WorkerRun> {
+function runWorker(dataDir: string, args: string[], killAfterMs: number | null, extraEnv: Record<string, string> = {}): Promise<WorkerRun> {
   return new Promise((resolve) => {
     // tsx as a loader inside this one process (the tsx command would run the script in a child that SIGKILL does not reach).
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "tests/integration/faults-worker.ts"), ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, CONTENT_DIR: path.join(ROOT, "content"), REGULA_NO_SCHEDULER: "1", REGULA_PROCESS_NAME: "the fault-test writer", BACKUP_INTERVAL_HOURS: "0" },
+      env: { ...process.env, DATA_DIR: dataDir, CONTENT_DIR: path.join(ROOT, "content"), REGULA_NO_SCHEDULER: "1", REGULA_PROCESS_NAME: "the fault-test writer", BACKUP_INTERVAL_HOURS: "0", ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -247,6 +247,113 @@ describe("concurrent requests", () => {
       expect(db.sessions.some((s) => s.userId === ids.get(n)), `${n}'s session`).toBe(true);
     }
   });
+});
+
+/** JSON POST with the browser's protections (same Origin, CSRF header from the session). */
+async function postJson(c: Client, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(c.baseUrl + path, {
+    method: "POST",
+    headers: {
+      Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      Origin: c.baseUrl,
+      "X-CSRF-Token": c.csrf,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = { text };
+  }
+  return { status: res.status, body: parsed };
+}
+
+describe("access requests and approvals under load and SIGKILL", () => {
+  it("50 concurrent requests and approvals lose nothing, and approvals answered before a SIGKILL survive it", async () => {
+    const world = await newWorld();
+    const doc = await runWorker(world.dataDir, ["EXE-9", "1", "1"], null, { FAULT_OWNER: "ops", FAULT_CONFIDENTIALITY: "restricted" });
+    expect(doc.output).toContain("DONE");
+    const number = "EXE-900";
+    const env = { REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0" };
+    const server = await world.server(env);
+    const admin = new Client(server.url);
+    await admin.login("admin");
+    const names = Array.from({ length: 50 }, (_, i) => `req${String(i).padStart(2, "0")}`);
+    const created = await Promise.all(
+      names.map((username) =>
+        admin.post("/admin/users", {
+          intent: "create",
+          username,
+          name: `申请人 ${username}`,
+          email: `${username}@regula.example`,
+          departmentId: "qa",
+          roles: ["staff"],
+          password: "request-pass-1",
+        }),
+      ),
+    );
+    expect(created.map((r) => r.status)).toEqual(names.map(() => 302));
+    const requesters = names.map(() => new Client(server.url));
+    await Promise.all(requesters.map((c, i) => c.login(names[i], "request-pass-1")));
+
+    // 50 requests at once: every one is recorded.
+    const submitted = await Promise.all(
+      requesters.map((c) => postJson(c, "/api/v1/access/requests", { number, purpose: "季度审计需要查阅该文件 (quarterly audit)", days: 7 })),
+    );
+    expect(submitted.map((r) => r.status)).toEqual(names.map(() => 201));
+    const ids = submitted.map((r) => (r.body.request as { id: string }).id);
+    expect(new Set(ids).size).toBe(50);
+
+    // Half approved at once: every approval is recorded, none overwrites another.
+    const approver = new Client(server.url);
+    await approver.login("approver");
+    const firstHalf = await Promise.all(ids.slice(0, 25).map((id) => postJson(approver, `/api/v1/access/requests/${id}`, { decision: "approve", days: 7 })));
+    expect(firstHalf.map((r) => r.status)).toEqual(ids.slice(0, 25).map(() => 200));
+
+    // The other half while the server is killed part-way.
+    const acknowledged = new Set(ids.slice(0, 25));
+    const killAt = 5 + Math.floor(Math.random() * 15);
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (sent < 25) {
+          const id = ids[25 + sent++];
+          if (sent === killAt) server.process.kill("SIGKILL");
+          try {
+            const r = await postJson(approver, `/api/v1/access/requests/${id}`, { decision: "approve", days: 7 });
+            if (r.status === 200) acknowledged.add(id);
+          } catch {
+            /* the server is gone */
+          }
+        }
+      }),
+    );
+    expect(acknowledged.size).toBeLessThan(50);
+    expect(() => JSON.parse(fs.readFileSync(path.join(world.dataDir, "db.json"), "utf8"))).not.toThrow();
+
+    // After a restart: every answered approval is there and lets its requester read; the rest are
+    // either still pending (and the requester cannot read) or fully approved — never in between.
+    const again = await world.server(env);
+    const readers = names.map(() => new Client(again.url));
+    await Promise.all(readers.map((c, i) => c.login(names[i], "request-pass-1")));
+    const states = await Promise.all(
+      readers.map(async (c, i) => {
+        const mine = await c.json<{ requests: { id: string; status: string }[] }>("/api/v1/access/requests");
+        const status = mine.body.requests.find((r) => r.id === ids[i])?.status;
+        const read = await c.json(`/api/v1/documents/${number}`);
+        return { id: ids[i], status, read: read.status };
+      }),
+    );
+    for (const s of states) {
+      if (acknowledged.has(s.id)) expect(s, s.id).toMatchObject({ status: "approved", read: 200 });
+      else if (s.status === "approved") expect(s.read, s.id).toBe(200);
+      else expect(s, s.id).toMatchObject({ status: "pending", read: 403 });
+    }
+  }, 180_000);
 });
 
 describe("a DATA_DIR that cannot be written", () => {

@@ -19,7 +19,10 @@ const worlds: World[] = [];
 const mounts: string[] = [];
 afterAll(async () => {
   for (const w of worlds) await w.cleanup().catch(() => {});
-  for (const m of mounts) spawnSync("umount", ["-l", m]);
+  for (const m of mounts) {
+    spawnSync("umount", ["-l", m]);
+    fs.rmSync(m, { recursive: true, force: true });
+  }
 });
 
 async function newWorld(): Promise<World> {

@@ -33,10 +33,14 @@ async function newWorld(): Promise<World> {
 
 /** A small seeded random generator, so a failing run can be repeated (the seed is in the test name's output). */
 function rng(seed: number) {
-  let s = seed >>> 0;
+  // mulberry32: small, and its consecutive draws are not correlated (a plain LCG's were).
+  let a = seed >>> 0;
   return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,5 +1,7 @@
 /**
  * npm run create-admin -- <username> <password> <department-id> [name]
+ * The e-mail address is ADMIN_EMAIL if set, otherwise <username>@regula.invalid
+ * (a reserved domain, so nothing is ever sent to it until an admin corrects it).
  * Creates a document-controller (admin) account; for installations started with DEMO=0.
  * Run it while the server is stopped (one writing process per DATA_DIR).
  */
@@ -26,7 +28,7 @@ async function main() {
     password,
     departmentId,
     name: nameParts.join(" ") || username,
-    email: `${username}@localhost`,
+    email: process.env.ADMIN_EMAIL?.trim() || `${username}@regula.invalid`,
     roles: ["admin"],
   });
   console.log(`Created admin ${user.username} in ${departmentId}.`);

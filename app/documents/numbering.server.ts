@@ -33,12 +33,14 @@ export function formatNumber(category: string, seq: number): string {
   return pattern.replace("{category}", category).replace(/\{seq(?::\d)?\}/, String(seq).padStart(width, "0"));
 }
 
-/** Parses a number; returns null if it does not follow the configured pattern. */
+/** Parses a number; returns null unless it is spelt exactly as the configured pattern writes it. */
 export function parseNumber(number: string): { category: string; seq: number } | null {
   if (typeof number !== "string" || number.length > 40) return null;
   const m = numberRegex().exec(number);
   if (!m?.groups) return null;
-  return { category: m.groups.category, seq: Number(m.groups.seq) };
+  const parsed = { category: m.groups.category, seq: Number(m.groups.seq) };
+  // Only the canonical spelling is a number: "EXE-03" and "EXE-0003" are not EXE-003.
+  return formatNumber(parsed.category, parsed.seq) === number ? parsed : null;
 }
 
 /** True when the text is a well-formed document number. */

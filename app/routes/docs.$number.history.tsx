@@ -43,7 +43,7 @@ export default function History() {
             <select name="from" defaultValue={String(Math.max(1, latest - 1))}>
               {versions.map((v) => (
                 <option key={v.version} value={v.version}>
-                  v{v.version}
+                  {`v${v.version}`}
                 </option>
               ))}
             </select>
@@ -53,7 +53,7 @@ export default function History() {
             <select name="to" defaultValue={String(latest)}>
               {versions.map((v) => (
                 <option key={v.version} value={v.version}>
-                  v{v.version}
+                  {`v${v.version}`}
                 </option>
               ))}
             </select>
@@ -80,7 +80,7 @@ export default function History() {
             {versions.map((v) => (
               <tr key={v.version}>
                 <td>
-                  <Link to={v.version === current ? `/docs/${number}` : `/docs/${number}/v/${v.version}`}>v{v.version}</Link>{" "}
+                  <Link to={v.version === current ? `/docs/${number}` : `/docs/${number}/v/${v.version}`}>{`v${v.version}`}</Link>{" "}
                   {v.version === current ? <span className="badge badge-current">{t("doc.current")}</span> : null}
                 </td>
                 <td>{formatDate(v.date, locale, true)}</td>

@@ -195,7 +195,9 @@ async function countFromRecords(department?: string) {
     .readFileSync(path.join(world.dataDir, "notifications", "acknowledgements.jsonl"), "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { t: string; userId: string; number: string; version: number; dueDate?: string });
+    .map((l) => JSON.parse(l) as { t: string; userId: string; users?: string[]; number: string; version: number; dueDate?: string })
+    // Requirements made together for many people are stored as one "reqs" line.
+    .flatMap((l) => (l.t === "reqs" ? l.users!.map((userId) => ({ ...l, t: "req", userId })) : [l]));
   const newest = new Map<string, (typeof lines)[number]>();
   for (const l of lines) if (l.t === "req") newest.set(`${l.userId}|${l.number}`, l);
   const retired = new Set(allLatest().filter((r) => r.meta.retired).map((r) => r.number));

@@ -63,6 +63,10 @@ describe("signing in", () => {
     const c = await signedIn("admin");
     const forged = await c.post("/admin/departments", { intent: "create", id: "forged", nameZh: "偽造", nameEn: "Forged" }, { origin: "https://evil.example" });
     expect(forged.status).toBe(403);
+    expect(forged.text_).toContain("此表单来自其他网站");
+    const forgedJson = await c.post("/admin/departments", { intent: "create", id: "forged", nameZh: "偽造", nameEn: "Forged" }, { origin: "null", headers: { Accept: "application/json" } });
+    expect(forgedJson.status).toBe(403);
+    expect(JSON.parse(forgedJson.text_).error.code).toBe("forbidden");
     const noToken = await c.post("/admin/departments", { intent: "create", id: "forged", nameZh: "偽造", nameEn: "Forged" }, { csrf: false });
     expect(noToken.status).toBe(403);
     const page = await c.get("/admin/departments");
@@ -220,7 +224,7 @@ describe("administration and language", () => {
     const lin = new Client(server.url);
     await lin.login("lin", "a-long-password");
     expect((await lin.get("/")).text_).toContain("林新同事");
-    const dup = await admin.post("/admin/users", { intent: "create", username: "lin", name: "x", email: "x@y.z", departmentId: "qa", roles: ["staff"], password: "another-password" });
+    const dup = await admin.post("/admin/users", { intent: "create", username: "lin", name: "x", email: "someone.else@regula.example", departmentId: "qa", roles: ["staff"], password: "another-password" });
     expect(dup.status).toBe(409);
     const badForm = await admin.post("/admin/users", { intent: "create", username: "!", name: "", email: "nope", departmentId: "qa", roles: [], password: "1" });
     expect(badForm.status).toBe(400);

@@ -11,7 +11,7 @@ import { seedDocuments, seedPeople } from "~/data/seed.server";
 import { ensureRepo, resolveRef } from "~/documents/repo.server";
 import { loadVersionIndex } from "~/documents/version-index.server";
 import { getConfig } from "~/documents/config.server";
-import { runAllJobs, startScheduler } from "~/utils/scheduler.server";
+import { runAllJobs, settleJobs, startScheduler, stopScheduler } from "~/utils/scheduler.server";
 import { acquireDataDirLock } from "~/utils/process-lock.server";
 
 /** Domain start-up steps run after the store is ready (search index, notifications, …). */
@@ -20,6 +20,35 @@ const steps: { name: string; run: () => Promise<void> }[] = [];
 /** Registers a start-up step (domains call this from their own boot modules). */
 export function onBoot(name: string, run: () => Promise<void>) {
   if (!steps.some((s) => s.name === name)) steps.push({ name, run });
+}
+
+/** Steps run when the server stops (flush what is held in memory, stop background work). */
+const stops: { name: string; run: () => Promise<void> | void }[] = [];
+
+/** Registers a step to run at shutdown; steps run in reverse order of registration. */
+export function onShutdown(name: string, run: () => Promise<void> | void) {
+  if (!stops.some((s) => s.name === name)) stops.push({ name, run });
+}
+
+let stopping: Promise<void> | null = null;
+
+/**
+ * Stops background work and writes out what is held in memory. The HTTP server
+ * calls this after its last answer (scripts/serve.mjs), then exits.
+ */
+export function shutdown(): Promise<void> {
+  stopping ??= (async () => {
+    stopScheduler();
+    await settleJobs(5_000);
+    for (const step of [...stops].reverse()) {
+      try {
+        await step.run();
+      } catch (error) {
+        console.warn(`[regula] shutdown step ${step.name} failed: ${(error as Error).message}`);
+      }
+    }
+  })();
+  return stopping;
 }
 
 let booted: Promise<void> | null = null;

@@ -5,8 +5,12 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { boot } from "~/boot.server";
+import { boot, shutdown } from "~/boot.server";
 import { isCrossSiteRefusal, recordCrossSitePost } from "~/access/refusals.server";
+
+// For scripts/serve.mjs: it answers cross-site posts itself (403) and records them
+// through recordCrossSitePost, and calls shutdown after its last answer.
+export { recordCrossSitePost, shutdown };
 import { NonceContext } from "~/components/nonce";
 import { securityHeaders } from "~/utils/headers.server";
 
@@ -29,6 +33,7 @@ export default function handleRequest(
 ) {
   const nonce = randomBytes(16).toString("base64");
   const waitForAll = isbot(request.headers.get("user-agent") || "");
+  let finished = () => {};
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
@@ -40,6 +45,8 @@ export default function handleRequest(
         [waitForAll ? "onAllReady" : "onShellReady"]() {
           shellRendered = true;
           const body = new PassThrough();
+          body.once("end", () => finished());
+          body.once("close", () => finished());
           const stream = createReadableStreamFromReadable(body);
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
           // Routes without a `headers` export do not pass loader headers to the page: a loader
@@ -52,6 +59,7 @@ export default function handleRequest(
           pipe(body);
         },
         onShellError(error: unknown) {
+          finished();
           reject(error);
         },
         onError(error: unknown) {
@@ -60,7 +68,11 @@ export default function handleRequest(
         },
       },
     );
-    setTimeout(abort, streamTimeout + 1000);
+    // Abort a render that is still streaming after the deadline. Cleared as soon as the
+    // answer is complete, so that no finished request keeps its render (or the process) alive.
+    const deadline = setTimeout(abort, streamTimeout + 1000);
+    deadline.unref();
+    finished = () => clearTimeout(deadline);
   });
 }
 
@@ -74,7 +86,7 @@ export const handleDataRequest: HandleDataRequestFunction = (response) => {
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
   if (error instanceof Response) return;
-  // Remix refuses cross-site form posts before any action runs: an expected refusal, recorded.
+  // Behind another server than scripts/serve.mjs, Remix itself refuses cross-site posts (empty 500): recorded.
   if (isCrossSiteRefusal(error)) return void recordCrossSitePost(request);
   console.error(error);
 }

@@ -34,7 +34,7 @@ if (buildTime < sourceTime) {
   }
 }
 
-const child = spawn(process.execPath, [path.join(root, "node_modules/@remix-run/serve/dist/cli.js"), serverEntry], {
+const child = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), serverEntry], {
   cwd: root,
   stdio: "inherit",
   env: { NODE_ENV: "production", ...process.env },

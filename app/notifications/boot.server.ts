@@ -3,7 +3,7 @@
  * pages show (unread count in the header, acknowledgements owed on the home
  * page, the acknowledgement notice above a document, health and admin figures).
  */
-import { onBoot } from "~/boot.server";
+import { onBoot, onShutdown } from "~/boot.server";
 import { addAdminFigure } from "~/admin.server";
 import { decideRead } from "~/access/policy.server";
 import { hasRole } from "~/access/users.server";
@@ -33,6 +33,11 @@ onBoot("notifications", async () => {
       stopOutbox();
     });
   }
+});
+
+onShutdown("notifications", () => {
+  stopLiveHub();
+  stopOutbox();
 });
 
 for (const [name, job] of Object.entries(JOBS)) registerJob(name, job.run, job.everySeconds);

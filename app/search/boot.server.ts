@@ -2,7 +2,7 @@
  * Search at start-up: choose the engine, load the saved index (or bring it up
  * to date, or rebuild it), subscribe to publications, report health.
  */
-import { onBoot } from "~/boot.server";
+import { onBoot, onShutdown } from "~/boot.server";
 import { addHealthCheck } from "~/health.server";
 import { chooseEngine, currentEngine, engineFallbackReason } from "./engine.server";
 import { registerJob } from "~/utils/scheduler.server";
@@ -32,6 +32,15 @@ onBoot("search", async () => {
         ? `caught up (${report.changed} updated, ${report.removed} removed)`
         : `rebuilt (${report.documents} documents)`;
   console.log(`[search] ${engine.name} index ${what} in ${report.ms} ms`);
+});
+
+// An index change waiting for its (debounced) save is written before the process exits.
+onShutdown("search", async () => {
+  try {
+    await currentEngine().flush();
+  } catch {
+    /* no engine chosen yet: nothing to write */
+  }
 });
 
 addHealthCheck("search", async () => {

@@ -69,3 +69,12 @@ export function stopScheduler() {
   if (timer) clearInterval(timer);
   timer = null;
 }
+
+/** Waits (at most `ms`) for the jobs that are running now to finish. */
+export async function settleJobs(ms: number): Promise<void> {
+  const running = [...jobs.values()].map((j) => j.running).filter((p): p is Promise<void> => Boolean(p));
+  if (!running.length) return;
+  let timeout: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(running), new Promise<void>((r) => (timeout = setTimeout(r, ms)))]);
+  clearTimeout(timeout);
+}

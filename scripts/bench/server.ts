@@ -53,12 +53,12 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** Starts remix-serve on the build with DATA_DIR; ready when /login answers. */
+/** Starts scripts/serve.mjs on the build with DATA_DIR; ready when /login answers. */
 export async function startPortal(options: { root: string; buildDir: string; dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<BenchServer> {
   const port = await freePort();
   let out = "";
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(options.root, "node_modules/@remix-run/serve/dist/cli.js"), path.join(options.buildDir, "server", "index.js")], {
+  const child = spawn(process.execPath, [path.join(options.root, "scripts/serve.mjs"), path.join(options.buildDir, "server", "index.js")], {
     cwd: options.root,
     env: {
       ...process.env,
@@ -74,7 +74,7 @@ export async function startPortal(options: { root: string; buildDir: string; dat
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  // remix-serve logs every request; keep only the start of the log.
+  // The server logs every request; keep only the start of the log.
   child.stdout!.on("data", (d) => {
     if (out.length < 200_000) out += d.toString();
   });

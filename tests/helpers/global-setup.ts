@@ -74,13 +74,13 @@ export default async function setup() {
       fs.rmSync(tmpData, { recursive: true, force: true });
     }
   }
-  // Keep only the three newest builds.
+  // Keep the three newest builds, and any made in the last two hours (another run may be using it).
   const builds = fs
     .readdirSync(TEST_BUILD_ROOT)
     .filter((d) => /^[0-9a-f]{16}$/.test(d))
     .map((d) => ({ d, t: fs.statSync(path.join(TEST_BUILD_ROOT, d)).mtimeMs }))
     .sort((a, b) => b.t - a.t);
-  for (const old of builds.slice(3)) if (old.d !== key) fs.rmSync(path.join(TEST_BUILD_ROOT, old.d), { recursive: true, force: true });
+  for (const old of builds.slice(3)) if (old.d !== key && Date.now() - old.t > 2 * 3600_000) fs.rmSync(path.join(TEST_BUILD_ROOT, old.d), { recursive: true, force: true });
   process.env.REGULA_TEST_BUILD = buildDir;
   process.env.REGULA_TEST_FIXTURE = fixture;
   return () => {};

@@ -35,7 +35,7 @@ export async function startServer(options: {
   if (!buildDir) throw new Error("No test build: run through vitest (global setup builds the app)");
   const port = await freePort();
   let out = "";
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), path.join(buildDir, "server", "index.js")], {
+  const child = spawn(process.execPath, [path.join(ROOT, "scripts/serve.mjs"), path.join(buildDir, "server", "index.js")], {
     cwd: ROOT,
     env: {
       ...process.env,

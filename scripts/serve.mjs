@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// Serves a production build: `node scripts/serve.mjs build/server/index.js`.
+//
+// Like remix-serve (compression, immutable assets, request log), plus two
+// things the portal needs from its HTTP server:
+// - a cross-site form post (Origin not this site) is answered 403 with a
+//   readable page or JSON and written to the audit log; the framework's own
+//   check would answer an empty 500;
+// - SIGTERM/SIGINT stop promptly: idle keep-alive connections are closed at
+//   once and requests still running get a grace period.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import url from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import { installGlobals } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import morgan from "morgan";
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS || 10_000);
+
+const buildArg = process.argv[2];
+if (!buildArg) {
+  console.error("Usage: node scripts/serve.mjs <server-build-path>   e.g. build/server/index.js");
+  process.exit(2);
+}
+const buildPath = path.resolve(buildArg);
+if (!fs.existsSync(buildPath)) {
+  console.error(`[regula] no server build at ${buildPath}: run npm run build`);
+  process.exit(2);
+}
+
+const build = await import(url.pathToFileURL(buildPath).href);
+installGlobals({ nativeFetch: build.future.v3_singleFetch });
+
+/** The host this request was addressed to, as the framework and the app compare it. */
+function requestHost(req) {
+  const forwarded = req.get("x-forwarded-host")?.split(",")[0]?.trim();
+  return forwarded || req.get("host") || "";
+}
+
+/**
+ * True when an unsafe request to a page names an Origin other than this site.
+ * The JSON API (/api/) checks origins in its own routes and records the
+ * refusal under the operation that was refused.
+ */
+function crossSite(req) {
+  if (!UNSAFE.has(req.method) || req.path.startsWith("/api/")) return false;
+  const origin = req.get("origin");
+  if (!origin) return false;
+  if (origin === "null") return true;
+  try {
+    return new URL(origin).host !== requestHost(req);
+  } catch {
+    return true;
+  }
+}
+
+function asFetchRequest(req) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) headers.set(name, value.join(", "));
+  }
+  return new Request(`${req.protocol}://${requestHost(req) || "localhost"}${req.originalUrl}`, { method: req.method, headers });
+}
+
+const REFUSAL_EN = "This form was sent from another site, so Regula refused it. Open the page in Regula and send the form again.";
+const REFUSAL_ZH = "此表单来自其他网站，Regula 已拒绝。请在 Regula 中重新打开页面后再提交。";
+
+async function refuseCrossSite(req, res) {
+  await build.entry.module.recordCrossSitePost?.(asFetchRequest(req));
+  res.status(403);
+  res.set({ "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'" });
+  const wantsJson = (req.get("accept") ?? "").includes("application/json");
+  if (wantsJson) {
+    res.json({ error: { code: "forbidden", message: "Cross-site request refused" } });
+    return;
+  }
+  res.type("html").send(`<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>403 · Regula</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.6;color:#1f2933}</style></head>
+<body><h1>403</h1><p>${REFUSAL_ZH}</p><p lang="en">${REFUSAL_EN}</p><p><a href="/">Regula</a></p></body></html>`);
+}
+
+const app = express();
+app.disable("x-powered-by");
+app.set("trust proxy", process.env.TRUST_PROXY === "1" ? 1 : false);
+app.use(compression());
+app.use(build.publicPath, express.static(build.assetsBuildDirectory, { immutable: true, maxAge: "1y" }));
+app.use(express.static("public", { maxAge: "1h" }));
+if (process.env.REQUEST_LOG !== "0") app.use(morgan("tiny"));
+app.use((req, res, next) => {
+  if (!crossSite(req)) return next();
+  refuseCrossSite(req, res).catch(next);
+});
+app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
+
+const port = Number(process.env.PORT || 3000);
+const host = process.env.HOST;
+const onListen = () => {
+  const lan = Object.values(os.networkInterfaces())
+    .flat()
+    .find((ip) => ip && String(ip.family).includes("4") && !ip.internal)?.address;
+  console.log(`[regula] listening on http://${host || "localhost"}:${port}${!host && lan ? ` (http://${lan}:${port})` : ""}`);
+};
+const server = host ? app.listen(port, host, onListen) : app.listen(port, onListen);
+
+// Connections and how many requests each is answering, so that a stop can
+// close idle keep-alive connections at once and the others after their answer.
+const sockets = new Map();
+let stopping = false;
+server.on("connection", (socket) => {
+  sockets.set(socket, 0);
+  socket.once("close", () => sockets.delete(socket));
+});
+server.on("request", (req, res) => {
+  const socket = req.socket;
+  sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
+  if (stopping) res.setHeader("Connection", "close");
+  res.once("close", () => {
+    const left = (sockets.get(socket) ?? 1) - 1;
+    sockets.set(socket, left);
+    if (stopping && left === 0) socket.end();
+  });
+});
+
+async function stop() {
+  // Remix keeps a timer per page answer for up to five seconds; nothing that
+  // matters is left once the app has shut down, so the process exits then.
+  try {
+    await build.entry.module.shutdown?.();
+  } catch (error) {
+    console.error(error);
+  }
+  process.exit(0);
+}
+
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[regula] ${signal}: finishing requests in progress, then stopping`);
+    server.close((error) => {
+      if (error) console.error(error);
+      void stop();
+    });
+    for (const [socket, busy] of sockets) if (busy === 0) socket.end();
+    setTimeout(() => {
+      for (const socket of sockets.keys()) socket.destroy();
+    }, GRACE_MS).unref();
+  });
+}

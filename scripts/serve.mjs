@@ -89,8 +89,21 @@ const app = express();
 app.disable("x-powered-by");
 app.set("trust proxy", process.env.TRUST_PROXY === "1" ? 1 : false);
 app.use(compression());
-app.use(build.publicPath, express.static(build.assetsBuildDirectory, { immutable: true, maxAge: "1y" }));
-app.use(express.static("public", { maxAge: "1h" }));
+// Static files: fingerprinted assets under /assets/ are cached for a year; the few
+// top-level files (favicon, service worker) are looked up by name, so that a page
+// request never costs a file-system lookup.
+const clientDir = [path.resolve(path.dirname(buildPath), "..", "client"), path.resolve(build.assetsBuildDirectory)].find((d) => fs.existsSync(d));
+if (clientDir) {
+  const assetsDir = path.join(clientDir, "assets");
+  if (fs.existsSync(assetsDir)) app.use("/assets", express.static(assetsDir, { immutable: true, maxAge: "1y", fallthrough: false }));
+  const topFiles = new Set(fs.readdirSync(clientDir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => `/${e.name}`));
+  const topStatic = express.static(clientDir, {
+    index: false,
+    // The service worker must be checked for updates on every visit.
+    setHeaders: (res, file) => res.setHeader("Cache-Control", file.endsWith("sw.js") ? "no-cache" : "public, max-age=3600"),
+  });
+  app.use((req, res, next) => (topFiles.has(req.path) ? topStatic(req, res, next) : next()));
+}
 if (process.env.REQUEST_LOG !== "0") app.use(morgan("tiny"));
 app.use((req, res, next) => {
   if (!crossSite(req)) return next();

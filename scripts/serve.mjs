@@ -87,7 +87,6 @@ async function refuseCrossSite(req, res) {
 
 const app = express();
 app.disable("x-powered-by");
-app.set("trust proxy", process.env.TRUST_PROXY === "1" ? 1 : false);
 app.use(compression());
 // Static files: fingerprinted assets under /assets/ are cached for a year; the few
 // top-level files (favicon, service worker) are looked up by name, so that a page

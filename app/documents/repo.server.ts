@@ -1,9 +1,11 @@
 /**
- * The only module that touches isomorphic-git. The document repository is a
+ * The only module that touches isomorphic-git, and the only one that writes the repository. The document repository is a
  * bare git repository at $DATA_DIR/repo; commits are built from blobs and
  * trees directly (no index file, no work tree) so publishing stays fast with
  * thousands of documents, and refs are replaced atomically so a crash never
- * leaves a half-written branch behind.
+ * leaves a half-written branch behind. Reads go through native git's
+ * `git cat-file --batch` when it is installed (object-reader.server.ts: memory
+ * independent of pack size), through isomorphic-git otherwise.
  */
 import nodeFs from "node:fs";
 import fsp from "node:fs/promises";
@@ -12,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import git from "isomorphic-git";
 import { getEnv } from "~/utils/env.server";
 import { withLock } from "~/utils/lock.server";
+import { parseCommit, parseTree, readObject } from "./object-reader.server";
 
 export const MAIN_REF = "refs/heads/main";
 
@@ -151,6 +154,8 @@ type TreeEntry = { mode: string; path: string; oid: string; type: "blob" | "tree
 
 async function readTreeEntries(oid: string | null): Promise<TreeEntry[]> {
   if (!oid) return [];
+  const native = await readObject(gitdir(), oid);
+  if (native?.type === "tree") return parseTree(native.content);
   const { tree } = await git.readTree({ fs, cache: packCache, gitdir: gitdir(), oid });
   return tree as TreeEntry[];
 }
@@ -244,6 +249,11 @@ export async function commitFiles(req: CommitRequest): Promise<CommitResult> {
 
 /** Reads a commit's metadata. */
 export async function readCommitInfo(oid: string): Promise<CommitInfo> {
+  const native = await readObject(gitdir(), oid);
+  if (native?.type === "commit") {
+    const c = parseCommit(native.content);
+    return { oid, message: c.message, parents: c.parents, tree: c.tree, author: c.author };
+  }
   const { commit } = await git.readCommit({ fs, cache: packCache, gitdir: gitdir(), oid });
   return {
     oid,
@@ -256,6 +266,8 @@ export async function readCommitInfo(oid: string): Promise<CommitInfo> {
 
 /** Reads a blob as UTF-8 text. */
 export async function readBlobText(oid: string): Promise<string> {
+  const native = await readObject(gitdir(), oid);
+  if (native?.type === "blob") return native.content.toString("utf8");
   const { blob } = await git.readBlob({ fs, cache: packCache, gitdir: gitdir(), oid });
   return Buffer.from(blob).toString("utf8");
 }
@@ -263,6 +275,8 @@ export async function readBlobText(oid: string): Promise<string> {
 /** The blob id of a file at a commit, or null if the file is not there. */
 export async function blobAt(commit: string, filepath: string): Promise<string | null> {
   assertSafePath(filepath);
+  const native = await readObject(gitdir(), `${commit}:${filepath}`);
+  if (native !== undefined) return native?.type === "blob" ? native.oid : null;
   try {
     const { oid } = await git.readBlob({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath });
     return oid;
@@ -274,6 +288,8 @@ export async function blobAt(commit: string, filepath: string): Promise<string |
 /** Reads a file's text at a commit, or null when absent. */
 export async function readFileAt(commit: string, filepath: string): Promise<string | null> {
   assertSafePath(filepath);
+  const native = await readObject(gitdir(), `${commit}:${filepath}`);
+  if (native !== undefined) return native?.type === "blob" ? native.content.toString("utf8") : null;
   try {
     const { blob } = await git.readBlob({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath });
     return Buffer.from(blob).toString("utf8");
@@ -295,6 +311,12 @@ export async function listFilesAt(commit: string, dir = ""): Promise<{ path: str
   const info = await readCommitInfo(commit);
   let treeOid = info.tree;
   if (dir) {
+    const native = await readObject(gitdir(), `${commit}:${dir}`);
+    if (native !== undefined) {
+      if (native?.type !== "tree") return [];
+      await visit(native.oid, dir);
+      return out;
+    }
     try {
       const { oid } = await git.readTree({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath: dir });
       treeOid = oid;

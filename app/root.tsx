@@ -67,7 +67,7 @@ function Shell({ shell, children }: { shell: ShellData | undefined; children: Re
       </a>
       <header className="site-header">
         <div className="header-inner">
-          <Link to="/" className="brand" aria-label="Regula">
+          <Link to="/" className="brand">
             <span className="brand-mark" aria-hidden="true">
               R
             </span>

@@ -12,6 +12,7 @@ import { addDocNotice } from "~/documents/notices.server";
 import { addHealthCheck } from "~/health.server";
 import { addHomeExtra } from "~/home.server";
 import { addShellExtra } from "~/shell.server";
+import { dayOf } from "~/utils/clock.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { acknowledgedAt, acknowledgementReport, lastAcknowledgedVersion, owedBy } from "./acknowledgements.server";
 import { emailConfigured } from "./email.server";
@@ -81,7 +82,7 @@ addDocNotice("acknowledgements", (user, current) => {
     });
   } else if (last === current.version) {
     const at = acknowledgedAt(user.id, number, current.version);
-    notices.push({ tone: "ok", key: "ack.notice.done", vars: { version: current.version, date: (at ?? "").slice(0, 10) } });
+    notices.push({ tone: "ok", key: "ack.notice.done", vars: { version: current.version, date: at ? dayOf(at) : "" } });
   }
   return notices;
 });

@@ -17,7 +17,12 @@ const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", 
 
 /** Today's date (YYYY-MM-DD) in the company's time zone, for effective and review dates. */
 export function today(): string {
-  return dayFormat.format(now());
+  return dayOf(now());
+}
+
+/** The date (YYYY-MM-DD) of an instant in the company's time zone (not UTC: 00:00–08:00 there is still "yesterday" in UTC). */
+export function dayOf(at: Date | string): string {
+  return dayFormat.format(typeof at === "string" ? new Date(at) : at);
 }
 
 /** Moves the clock (test hooks only). */

@@ -22,7 +22,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { dirSize, generateCorpus, type CorpusInfo } from "./bench/corpus";
 import { get, runLoad, runSequential, summarize, type LoadResult } from "./bench/load";
-import { memoryOf, startPortal, startStatic, type BenchServer } from "./bench/server";
+import { memoryOf, startPortal, startStatic, waitSearchReady, type BenchServer } from "./bench/server";
 import http from "node:http";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -191,7 +191,7 @@ async function main() {
     // 1. First start: the portal builds its version index and search index from git.
     log("First start (indexes built from the repository) …");
     portal = await startPortal({ root: ROOT, buildDir, dataDir });
-    const firstStart = portal.readyMs;
+    const firstStart = portal.searchReadyMs;
     const rebuildLine = /\[regula\][^\n]*/.exec(portal.output())?.[0] ?? "";
     const searchLine = /\[search\][^\n]*/.exec(portal.output())?.[0] ?? "";
     row("first start: version index + search index built from git", `${(firstStart / 1000).toFixed(1)} s`, "", null);
@@ -273,11 +273,14 @@ async function main() {
 
     // 6. Cold start with indexes in place, first served page, memory.
     log("Cold start …");
-    portal = await startPortal({ root: ROOT, buildDir, dataDir });
+    const coldStarted = Date.now();
+    portal = await startPortal({ root: ROOT, buildDir, dataDir, waitForSearch: false });
     const coldReady = portal.readyMs;
     const staff2 = await login(portal.url, "staff");
     const firstPage = await get(new http.Agent(), new URL(docPath, portal.url), staff2);
-    row("cold start to first served page", `${(coldReady / 1000).toFixed(2)} s to /login, document page after it in ${ms(firstPage.ms)} ms`, "< 5 s", coldReady + firstPage.ms < 5000);
+    await waitSearchReady(portal.url, 30 * 60_000);
+    const coldSearch = Date.now() - coldStarted;
+    row("cold start to first served page", `${(coldReady / 1000).toFixed(2)} s to /login, document page after it in ${ms(firstPage.ms)} ms; search index loaded at ${(coldSearch / 1000).toFixed(2)} s (searches wait until then)`, "< 5 s", coldReady + firstPage.ms < 5000);
     await runLoad({ base: portal.url, paths: mixPaths, headers: staff2, concurrency: config.concurrency, durationMs: Math.min(5000, config.seconds * 1000), warmupMs: 200 });
     const memCold = memoryOf(portal.pid);
     const peak = Math.max(memAfterLoad.peakMB, memAll.peakMB, memCold.peakMB);

@@ -4,7 +4,7 @@
  */
 import { onBoot, onShutdown } from "~/boot.server";
 import { addHealthCheck } from "~/health.server";
-import { chooseEngine, currentEngine, engineFallbackReason } from "./engine.server";
+import { chooseEngine, currentEngine, engineFallbackReason, searchLoading, setSearchReadiness, whenSearchReady } from "./engine.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { catchUpIfBehind, subscribeToPublications, syncIndex } from "./indexer.server";
 
@@ -24,19 +24,26 @@ registerJob("search.catch-up", async () => {
 
 onBoot("search", async () => {
   const engine = await chooseEngine();
-  const report = await syncIndex(engine);
-  const what =
-    report.mode === "loaded"
-      ? `loaded (${report.documents} documents)`
-      : report.mode === "caught-up"
-        ? `caught up (${report.changed} updated, ${report.removed} removed)`
-        : `rebuilt (${report.documents} documents)`;
-  console.log(`[search] ${engine.name} index ${what} in ${report.ms} ms`);
+  // Loading (or rebuilding) the index runs after the server starts answering; searches wait for it.
+  const sync = syncIndex(engine).then(
+    (report) => {
+      const what =
+        report.mode === "loaded"
+          ? `loaded (${report.documents} documents)`
+          : report.mode === "caught-up"
+            ? `caught up (${report.changed} updated, ${report.removed} removed)`
+            : `rebuilt (${report.documents} documents)`;
+      console.log(`[search] ${engine.name} index ${what} in ${report.ms} ms`);
+    },
+    (error) => console.error(`[search] could not load the index: ${(error as Error).message}; the catch-up job retries`),
+  );
+  setSearchReadiness(sync);
 });
 
 // An index change waiting for its (debounced) save is written before the process exits.
 onShutdown("search", async () => {
   try {
+    await whenSearchReady();
     await currentEngine().flush();
   } catch {
     /* no engine chosen yet: nothing to write */
@@ -50,6 +57,7 @@ addHealthCheck("search", async () => {
   } catch {
     return { ok: false, engine: "none", error: "search has not started" };
   }
+  if (searchLoading()) return { ok: true, engine: engine.name, state: "loading" };
   const health = await engine.health();
   const fallback = engineFallbackReason();
   return { ...health, ...(fallback ? { fallback } : {}) };

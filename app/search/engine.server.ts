@@ -189,6 +189,31 @@ export async function chooseEngine(options: { log?: (line: string) => void } = {
 }
 
 /** The engine chosen at start (throws before boot). */
+let readiness: Promise<unknown> = Promise.resolve();
+let loading = false;
+
+/**
+ * The index is brought level with the repository after the server has started
+ * listening (loading 10,000 documents takes seconds); searches wait for it.
+ */
+export function setSearchReadiness(sync: Promise<unknown>) {
+  loading = true;
+  readiness = sync.then(
+    () => (loading = false),
+    () => (loading = false),
+  );
+}
+
+/** Resolves once the start-up load or rebuild of the index has finished. */
+export function whenSearchReady(): Promise<unknown> {
+  return readiness;
+}
+
+/** True while the start-up load or rebuild is still running. */
+export function searchLoading(): boolean {
+  return loading;
+}
+
 export function currentEngine(): SearchEngine {
   if (!chosen) throw new Error("Search is not started: the search boot step has not run");
   return chosen;

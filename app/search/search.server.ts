@@ -9,7 +9,7 @@ import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { ValidationError } from "~/utils/errors.server";
 import { escapeHtml } from "./snippet";
-import { currentEngine, DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type SearchReader, type SearchResult } from "./engine.server";
+import { currentEngine, whenSearchReady, DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type SearchReader, type SearchResult } from "./engine.server";
 
 const optionalCode = z
   .string()
@@ -79,6 +79,7 @@ export interface SearchOutcome {
 /** Searches current documents for a reader (restricted bodies never match for those without access). */
 export async function searchDocuments(reader: SearchReader, params: SearchParams): Promise<SearchOutcome> {
   const started = performance.now();
+  await whenSearchReady();
   const engine = currentEngine();
   const numberMatch = documentNumberIn(params.q);
   // "exe 3" is searched as "EXE-003": the document and those that refer to it.
@@ -122,6 +123,7 @@ export async function suggestDocuments(reader: SearchReader, query: string, limi
     const readable = decideRead(reader, record.meta).allowed;
     out.push({ number: byNumber.number, title: byNumber.title, titleHtml: escapeHtml(byNumber.title), readable, url: `/docs/${byNumber.number}` });
   }
+  await whenSearchReady();
   const { hits } = await currentEngine().search(byNumber ? byNumber.number : q, { reader, page: 1, pageSize: limit });
   for (const h of hits) {
     if (out.some((s) => s.number === h.number)) continue;

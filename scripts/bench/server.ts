@@ -11,7 +11,25 @@ export interface BenchServer {
   output: () => string;
   /** Milliseconds from spawn until `readyPath` first answered 200 (or 302). */
   readyMs: number;
+  /** Milliseconds from spawn until /healthz no longer reports the search index as loading. */
+  searchReadyMs: number;
   stop: () => Promise<void>;
+}
+
+/** Waits until /healthz says the search index has finished loading (it loads after the server starts answering). */
+export async function waitSearchReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      const body = (await res.json()) as { checks?: { search?: { state?: string } } };
+      if (body.checks?.search?.state !== "loading") return;
+    } catch {
+      /* answering again in a moment */
+    }
+    if (Date.now() > deadline) throw new Error(`The search index was still loading after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export function freePort(): Promise<number> {
@@ -54,7 +72,7 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /** Starts scripts/serve.mjs on the build with DATA_DIR; ready when /login answers. */
-export async function startPortal(options: { root: string; buildDir: string; dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<BenchServer> {
+export async function startPortal(options: { root: string; buildDir: string; dataDir: string; env?: Record<string, string>; timeoutMs?: number; waitForSearch?: boolean }): Promise<BenchServer> {
   const port = await freePort();
   let out = "";
   const started = Date.now();
@@ -83,7 +101,9 @@ export async function startPortal(options: { root: string; buildDir: string; dat
   });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/login`, child, () => out, options.timeoutMs ?? 30 * 60_000);
-  return { url, pid: child.pid!, child, output: () => out, readyMs: Date.now() - started, stop: stopper(child) };
+  const readyMs = Date.now() - started;
+  if (options.waitForSearch !== false) await waitSearchReady(url, options.timeoutMs ?? 30 * 60_000);
+  return { url, pid: child.pid!, child, output: () => out, readyMs, searchReadyMs: Date.now() - started, stop: stopper(child) };
 }
 
 /** A minimal keep-alive static server for one HTML file: the ceiling for the document page. */
@@ -105,7 +125,8 @@ export async function startStatic(file: string): Promise<BenchServer> {
   child.stderr!.on("data", (d) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/`, child, () => out, 10_000);
-  return { url, pid: child.pid!, child, output: () => out, readyMs: Date.now() - started, stop: stopper(child) };
+  const readyMs = Date.now() - started;
+  return { url, pid: child.pid!, child, output: () => out, readyMs, searchReadyMs: readyMs, stop: stopper(child) };
 }
 
 /** Resident memory of a process in MB: current and peak (Linux /proc). */

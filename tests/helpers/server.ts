@@ -70,7 +70,7 @@ export async function startServer(options: {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
+  const running: RunningServer = {
     url,
     port,
     dataDir: options.dataDir,
@@ -84,4 +84,19 @@ export async function startServer(options: {
         setTimeout(() => child.kill("SIGKILL"), 5000).unref();
       }),
   };
+  // A started portal is one whose search index has loaded too (it loads after the server answers).
+  if (!exited) await searchReady(running).catch(() => undefined);
+  return running;
+}
+
+/** Waits until /healthz no longer reports the search index as loading (it loads after the server answers). */
+export async function searchReady(server: RunningServer, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${server.url}/healthz`);
+    const body = (await res.json()) as { checks?: { search?: { state?: string } } };
+    if (body.checks?.search?.state !== "loading") return;
+    if (Date.now() > deadline) throw new Error("the search index was still loading");
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../helpers/client";
-import { freePort, type RunningServer } from "../helpers/server";
+import { freePort, searchReady, type RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { publishTestDoc, reviseTestDoc } from "./search-fixtures";
 
@@ -245,9 +245,11 @@ describe("the index across restarts", () => {
     await server.stop();
     fs.rmSync(path.join(world.dataDir, "search", "embedded.json"));
     server = await world.server();
+    await searchReady(server);
     expect(server.output()).toMatch(/\[search\] embedded index rebuilt \(\d+ documents\)/);
     await server.stop();
     server = await world.server();
+    await searchReady(server);
     expect(server.output()).toMatch(/\[search\] embedded index loaded \(\d+ documents\)/);
     const c = await signedIn("staff");
     expect(hitNumbers((await c.get(`/search?q=${encodeURIComponent("呼吸调节器")}`)).text_)).toEqual([docs.manual]);

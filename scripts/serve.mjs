@@ -94,7 +94,11 @@ app.use(compression());
 const clientDir = [path.resolve(path.dirname(buildPath), "..", "client"), path.resolve(build.assetsBuildDirectory)].find((d) => fs.existsSync(d));
 if (clientDir) {
   const assetsDir = path.join(clientDir, "assets");
-  if (fs.existsSync(assetsDir)) app.use("/assets", express.static(assetsDir, { immutable: true, maxAge: "1y", fallthrough: false }));
+  if (fs.existsSync(assetsDir)) {
+    app.use("/assets", express.static(assetsDir, { immutable: true, maxAge: "1y" }), (req, res) => {
+      res.status(404).set({ "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" }).type("text").send("Not found");
+    });
+  }
   const topFiles = new Set(fs.readdirSync(clientDir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => `/${e.name}`));
   const topStatic = express.static(clientDir, {
     index: false,

@@ -32,7 +32,28 @@ const DemoSchema = z.object({
       newHire: z.boolean().optional(),
     }),
   ),
+  /** Onboarding guides created once on a demo installation (steps name current documents). */
+  guides: z
+    .array(
+      z.object({
+        title: z.string(),
+        description: z.string().optional(),
+        roles: z.array(z.enum(["staff", "editor", "approver", "admin"])).default([]),
+        departmentIds: z.array(z.string()).default([]),
+        dueDays: z.number().int().min(1),
+        autoAssign: z.boolean(),
+        steps: z.array(z.object({ title: z.string(), note: z.string().optional(), numbers: z.array(z.string()) })),
+      }),
+    )
+    .default([]),
 });
+
+export type DemoGuide = z.infer<typeof DemoSchema>["guides"][number];
+
+/** The demo onboarding guides of content/demo.json (none when DEMO=0). */
+export function demoGuides(): DemoGuide[] {
+  return getEnv().DEMO === "1" ? readDemo().guides : [];
+}
 
 const HistorySchema = z.array(
   z.object({

@@ -12,10 +12,13 @@ import { addHomeExtra } from "~/home.server";
 import { on } from "~/utils/events.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { assignmentsWithDocument, autoAssign, guidesOf, requireGuideReading } from "./assignment.server";
-import { guideNumbers, listGuides } from "./guides.server";
+import { demoGuides } from "~/data/seed.server";
+import { guideNumbers, listGuides, seedDemoGuides } from "./guides.server";
 import { myGuides } from "./progress.server";
 
 onBoot("onboarding", async () => {
+  const seeded = await seedDemoGuides(demoGuides());
+  if (seeded) console.log(`[onboarding] created ${seeded} demo onboarding guide(s)`);
   const n = await autoAssign();
   if (n) console.log(`[onboarding] assigned ${n} guide(s) to new employees`);
 });

@@ -13,6 +13,7 @@ import { ROLES, type Role, type User } from "~/data/schema";
 import { normaliseNumberQuery, parseNumber } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { nowIso } from "~/utils/clock.server";
+import type { DemoGuide } from "~/data/seed.server";
 import { AccessDeniedError, NotFoundError, ValidationError } from "~/utils/errors.server";
 
 export interface GuideStep {
@@ -220,4 +221,38 @@ export async function restoreGuide(user: AuthUser, id: string): Promise<Guide> {
   return mutateGuide(user, id, (g) => {
     g.archivedAt = undefined;
   });
+}
+
+const SEED_MARKS = "seedMarks";
+
+/**
+ * Creates the demo guides of content/demo.json once per installation (DEMO=1):
+ * never again after an administrator has deleted or archived them. Numbers that
+ * are not current documents are left out.
+ */
+export async function seedDemoGuides(guides: DemoGuide[]): Promise<number> {
+  if (!guides.length || collection<string>(SEED_MARKS).includes("demo-guides")) return 0;
+  const now = nowIso();
+  const made: Guide[] = guides.map((g) => ({
+    id: randomUUID(),
+    title: g.title,
+    description: g.description,
+    roles: g.roles as Role[],
+    departmentIds: g.departmentIds.filter((d) => getDepartment(d)),
+    dueDays: g.dueDays,
+    autoAssign: g.autoAssign,
+    steps: g.steps
+      .map((step) => ({ id: randomUUID(), title: step.title, note: step.note, numbers: step.numbers.filter((n) => latestVersion(n) && !latestVersion(n)!.meta.retired) }))
+      .filter((step) => step.numbers.length > 0),
+    createdBy: "admin",
+    createdAt: now,
+    updatedAt: now,
+  }));
+  await updateDb((data) => {
+    const marks = mutableCollection<string>(data, SEED_MARKS);
+    if (marks.includes("demo-guides")) return;
+    marks.push("demo-guides");
+    if (collection<Guide>(GUIDES).length === 0) mutableCollection<Guide>(data, GUIDES).push(...made);
+  });
+  return made.length;
 }

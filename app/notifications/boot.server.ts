@@ -76,7 +76,7 @@ addDocNotice("acknowledgements", (user, current) => {
   if (owed) {
     notices.push({
       tone: owed.overdue ? "danger" : "warn",
-      key: owed.overdue ? "ack.notice.overdue" : "ack.notice.owed",
+      key: owed.overdue ? "ack.notice.overdue" : owed.reason === "onboarding" ? "ack.notice.owedOnboarding" : "ack.notice.owed",
       vars: { version: current.version, date: owed.dueDate },
       action: { path: `/docs/${number}/ack`, intent: "acknowledge", labelKey: "ack.button", fields: { version: String(current.version) } },
     });

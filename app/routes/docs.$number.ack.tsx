@@ -56,7 +56,7 @@ export default function AcknowledgePage() {
         <>
           {d.owed ? (
             <p>
-              {t(d.owed.overdue ? "ack.notice.overdue" : "ack.notice.owed", { version: d.version, date: formatDate(d.owed.dueDate, locale) })}
+              {t(d.owed.overdue ? "ack.notice.overdue" : d.owed.reason === "onboarding" ? "ack.notice.owedOnboarding" : "ack.notice.owed", { version: d.version, date: formatDate(d.owed.dueDate, locale) })}
             </p>
           ) : (
             <p className="muted">{t("ack.notRequired")}</p>

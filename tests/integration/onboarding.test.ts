@@ -162,6 +162,10 @@ describe("a new employee", () => {
 
   it("reads through the steps by acknowledging each current version", async () => {
     const c = await signedIn("lin");
+    // Before reading: the document asks for a confirmation because of the guide, not because of a major change.
+    const unread = await c.get(`/docs/${doc.safety}`);
+    expect(unread.text_).toContain("This document is on your onboarding reading list. Please confirm you have read v1 by");
+    expect(unread.text_).not.toContain("contains a major change");
     const ack = await c.post("/onboarding", { intent: "acknowledge", number: doc.safety, version: "1" });
     expect(ack.status).toBe(302);
     const after = await c.get(ack.headers.get("location")!);

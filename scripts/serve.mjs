@@ -19,7 +19,18 @@ import express from "express";
 import morgan from "morgan";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS || 10_000);
+function setting(name, fallback, valid, what) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!valid(raw)) {
+    console.error(`[regula] ${name}=${raw} is not ${what}`);
+    process.exit(2);
+  }
+  return raw;
+}
+const GRACE_MS = Number(setting("SHUTDOWN_GRACE_MS", "10000", (v) => /^\d{1,7}$/.test(v), "a number of milliseconds"));
+const REQUEST_LOG = setting("REQUEST_LOG", "1", (v) => v === "0" || v === "1", "0 or 1");
+const PORT = Number(setting("PORT", "3000", (v) => /^\d{1,5}$/.test(v) && Number(v) < 65536, "a port number (0–65535)"));
 
 const buildArg = process.argv[2];
 if (!buildArg) {
@@ -107,14 +118,14 @@ if (clientDir) {
   });
   app.use((req, res, next) => (topFiles.has(req.path) ? topStatic(req, res, next) : next()));
 }
-if (process.env.REQUEST_LOG !== "0") app.use(morgan("tiny"));
+if (REQUEST_LOG === "1") app.use(morgan("tiny"));
 app.use((req, res, next) => {
   if (!crossSite(req)) return next();
   refuseCrossSite(req, res).catch(next);
 });
 app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
 
-const port = Number(process.env.PORT || 3000);
+const port = PORT;
 const host = process.env.HOST;
 const onListen = () => {
   const lan = Object.values(os.networkInterfaces())

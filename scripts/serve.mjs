@@ -143,11 +143,14 @@ server.on("connection", (socket) => {
   sockets.set(socket, 0);
   socket.once("close", () => sockets.delete(socket));
 });
+const inFlight = new Set();
 server.on("request", (req, res) => {
   const socket = req.socket;
   sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
+  inFlight.add(res);
   if (stopping) res.setHeader("Connection", "close");
   res.once("close", () => {
+    inFlight.delete(res);
     const left = (sockets.get(socket) ?? 1) - 1;
     sockets.set(socket, left);
     if (stopping && left === 0) socket.end();
@@ -175,6 +178,8 @@ for (const signal of ["SIGTERM", "SIGINT"]) {
       void stop();
     });
     for (const [socket, busy] of sockets) if (busy === 0) socket.end();
+    // Answers still being prepared tell the client that this connection ends with them.
+    for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
     setTimeout(() => {
       for (const socket of sockets.keys()) socket.destroy();
     }, GRACE_MS).unref();

@@ -81,8 +81,6 @@ export class EmbeddedEngine implements SearchEngine {
   private docs = new Map<string, SearchDoc>();
   /** Folded title and text per document, for phrase checks (filled when indexed, or on first use after loading). */
   private foldedCache = new Map<string, { title: string; text: string }>();
-  /** Folded text is kept for the most recently searched documents only (it is as large as the text itself). */
-  private static readonly FOLDED_LIMIT = 2000;
   private head: string | null = null;
   private nonInternal = 0;
   private saveTimer: NodeJS.Timeout | null = null;
@@ -130,8 +128,7 @@ export class EmbeddedEngine implements SearchEngine {
     } else this.mini.add(toIndexed(doc));
     if (doc.confidentiality !== "internal") this.nonInternal++;
     this.docs.set(doc.number, doc);
-    // Folded again when it is next searched.
-    this.foldedCache.delete(doc.number);
+    this.foldedCache.set(doc.number, foldDoc(doc));
   }
 
   async removeDocument(number: string): Promise<void> {
@@ -154,7 +151,7 @@ export class EmbeddedEngine implements SearchEngine {
       if (map.has(doc.number)) mini.replace(toIndexed(doc));
       else mini.add(toIndexed(doc));
       map.set(doc.number, doc);
-      if (folded.size < EmbeddedEngine.FOLDED_LIMIT) folded.set(doc.number, foldDoc(doc));
+      folded.set(doc.number, foldDoc(doc));
       if (onProgress && ((i + 1) % step === 0 || i + 1 === total)) onProgress(i + 1, total);
       // Let the event loop breathe on large rebuilds.
       if ((i + 1) % 500 === 0) await new Promise((r) => setImmediate(r));
@@ -257,14 +254,10 @@ export class EmbeddedEngine implements SearchEngine {
 
   private folded(doc: SearchDoc) {
     let hit = this.foldedCache.get(doc.number);
-    if (hit) {
-      // Most recently used last, so the oldest is the first key.
-      this.foldedCache.delete(doc.number);
-    } else {
+    if (!hit) {
       hit = foldDoc(doc);
-      if (this.foldedCache.size >= EmbeddedEngine.FOLDED_LIMIT) this.foldedCache.delete(this.foldedCache.keys().next().value!);
+      this.foldedCache.set(doc.number, hit);
     }
-    this.foldedCache.set(doc.number, hit);
     return hit;
   }
 

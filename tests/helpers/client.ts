@@ -4,7 +4,8 @@ export class Client {
   csrf = "";
   constructor(public baseUrl: string) {}
 
-  private cookieHeader() {
+  /** The Cookie header this client sends. */
+  cookieHeader() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   }
 
@@ -59,6 +60,21 @@ export class Client {
     return Object.assign(res, { text_: text });
   }
 
+  /** Posts a multipart form with files the way a browser sends an upload (CSRF token, cookies, Origin). */
+  async postFiles(
+    path: string,
+    fields: Record<string, string>,
+    files: { name: string; data: Buffer | string; field?: string }[],
+  ): Promise<{ status: number; location: string; text: string }> {
+    const fd = new FormData();
+    fd.set("_csrf", this.csrf);
+    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+    for (const f of files) fd.append(f.field ?? "files", new Blob([typeof f.data === "string" ? f.data : new Uint8Array(f.data)]), f.name);
+    const res = await fetch(this.baseUrl + path, { method: "POST", body: fd, redirect: "manual", headers: { Cookie: this.cookieHeader(), Origin: this.baseUrl } });
+    this.store(res);
+    return { status: res.status, location: res.headers.get("location") ?? "", text: await res.text() };
+  }
+
   /** Signs in through the login form; throws unless redirected. */
   async login(username: string, password = "demo1234"): Promise<void> {
     await this.get("/login");
@@ -78,4 +94,13 @@ export class Client {
     }
     return { status: res.status, body: body as T, headers: res.headers };
   }
+}
+
+/** A client signed in as `username`, with the interface in `lang` ("en" unless told; null keeps the account's language). */
+export async function signIn(baseUrl: string, username: string, options: { lang?: "en" | "zh-CN" | null; password?: string } = {}): Promise<Client> {
+  const c = new Client(baseUrl);
+  const lang = options.lang === undefined ? "en" : options.lang;
+  if (lang) c.cookies.set("regula_lang", lang);
+  await c.login(username, options.password);
+  return c;
 }

@@ -4,7 +4,7 @@
  * sign-ins, and the test hooks that move the server clock.
  */
 import type { DocumentMeta } from "~/documents/front-matter";
-import { Client } from "../helpers/client";
+import { signIn, type Client } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { useWorldInProcess, type World } from "../helpers/world";
 
@@ -152,10 +152,8 @@ function distinctiveWords(body: string, title: string): string[] {
   return [...new Set([...chinese.slice(0, 2), ...english.slice(0, 3)])];
 }
 
-export async function signedIn(server: RunningServer, username: string): Promise<Client> {
-  const c = new Client(server.url);
-  await c.login(username);
-  return c;
+export function signedIn(server: RunningServer, username: string): Promise<Client> {
+  return signIn(server.url, username, { lang: null });
 }
 
 /** Moves the test server's clock forward. */
@@ -184,7 +182,7 @@ export async function apiPost(c: Client, path: string, body: unknown, method = "
   const res = await fetch(c.baseUrl + path, {
     method,
     headers: {
-      Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+      Cookie: c.cookieHeader(),
       "Content-Type": "application/json",
       Accept: "application/json",
       Origin: c.baseUrl,

@@ -172,7 +172,7 @@ describe("refused and recorded", () => {
       const api = await fetch(`${server.url}/api/v1/access/emergency`, {
         method: "POST",
         headers: {
-          Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+          Cookie: c.cookieHeader(),
           "Content-Type": "application/json",
           Origin: "https://evil.example",
         },

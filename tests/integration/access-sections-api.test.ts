@@ -135,14 +135,14 @@ describe("the access API", () => {
     const c = await signedIn(server, "staff");
     const res = await fetch(`${server.url}/api/v1/access/requests`, {
       method: "POST",
-      headers: { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "), "Content-Type": "application/json" },
+      headers: { Cookie: c.cookieHeader(), "Content-Type": "application/json" },
       body: JSON.stringify({ number: doc.number, purpose: "no token here at all", days: 3 }),
     });
     expect(res.status).toBe(403);
     const notJson = await fetch(`${server.url}/api/v1/access/requests`, {
       method: "POST",
       headers: {
-        Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        Cookie: c.cookieHeader(),
         "X-CSRF-Token": c.csrf,
         Origin: server.url,
         "Content-Type": "application/json",

@@ -8,7 +8,7 @@
  * via a test hook standing in for the approval workflow.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "../helpers/client";
+import { signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
 import { hook, publish } from "./notifications-receivers";
@@ -22,10 +22,8 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.cleanup());
 
-async function signedIn(username: string) {
-  const c = new Client(server.url);
-  await c.login(username);
-  return c;
+function signedIn(username: string) {
+  return signIn(server.url, username, { lang: null });
 }
 
 /** Report rows as "user:status" for a document. */

@@ -145,7 +145,7 @@ describe("scheduled backups and the admin page", () => {
   it("lets an admin download a backup byte for byte, and logs the download", async () => {
     const c = await admin();
     const [file] = archives(backupsDir());
-    const res = await fetch(`${server.url}/admin/backups/${file}`, { headers: { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    const res = await fetch(`${server.url}/admin/backups/${file}`, { headers: { Cookie: c.cookieHeader() } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toContain(file);
     const bytes = Buffer.from(await res.arrayBuffer());
@@ -248,7 +248,7 @@ describe("restoring into an empty DATA_DIR", () => {
       current: (await c.json(`/api/v1/documents/${DOCS.first}`)).body,
       usersPage: usersTable((await c.get("/admin/users")).text_),
       auditLines: 0,
-      cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+      cookie: c.cookieHeader(),
     };
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "regula-restore-src-"));
     extraDirs.push(out);

@@ -13,7 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from "../helpers/browser";
-import { Client } from "../helpers/client";
+import { signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import type { DocumentMeta } from "~/documents/front-matter";
@@ -132,11 +132,8 @@ afterAll(async () => {
   await world?.cleanup();
 });
 
-async function signedIn(username: string) {
-  const c = new Client(server.url);
-  c.cookies.set("regula_lang", "en");
-  await c.login(username);
-  return c;
+function signedIn(username: string) {
+  return signIn(server.url, username);
 }
 
 function figuresIn(html: string): Record<string, string> {

@@ -261,7 +261,7 @@ async function postJson(c: Client, path: string, body: unknown): Promise<{ statu
   const res = await fetch(c.baseUrl + path, {
     method: "POST",
     headers: {
-      Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+      Cookie: c.cookieHeader(),
       "Content-Type": "application/json",
       Accept: "application/json",
       Origin: c.baseUrl,

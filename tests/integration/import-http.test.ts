@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from "../helpers/browser";
-import { Client } from "../helpers/client";
+import { Client, signIn } from "../helpers/client";
 import { ROOT } from "../helpers/paths";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
@@ -31,26 +31,14 @@ afterAll(async () => {
 });
 
 async function signedIn(username: string) {
-  const c = new Client(server.url);
-  c.cookies.set("regula_lang", "en");
-  await c.login(username);
+  const c = await signIn(server.url, username);
   await c.get("/admin/import");
   return c;
 }
 
 /** Posts a multipart form the way a browser sends a file upload. */
-async function upload(c: Client, fields: Record<string, string>, files: { name: string; data: Buffer | string; field?: string }[]) {
-  const fd = new FormData();
-  fd.set("_csrf", c.csrf);
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  for (const f of files) fd.append(f.field ?? "files", new Blob([typeof f.data === "string" ? f.data : new Uint8Array(f.data)]), f.name);
-  const res = await fetch(`${server.url}/admin/import`, {
-    method: "POST",
-    body: fd,
-    redirect: "manual",
-    headers: { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "), Origin: server.url },
-  });
-  return { status: res.status, location: res.headers.get("location") ?? "", text: await res.text() };
+function upload(c: Client, fields: Record<string, string>, files: { name: string; data: Buffer | string; field?: string }[]) {
+  return c.postFiles("/admin/import", fields, files);
 }
 
 function rows(html: string): Record<string, string> {

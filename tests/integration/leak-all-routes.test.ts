@@ -152,7 +152,7 @@ async function fetchText(c: Client, url: string, accept = "text/html"): Promise<
   let cacheControl: string | null = null;
   try {
     const res = await fetch(c.baseUrl + url, {
-      headers: { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "), Accept: accept },
+      headers: { Cookie: c.cookieHeader(), Accept: accept },
       redirect: "manual",
       signal: controller.signal,
     });

@@ -17,7 +17,7 @@ import { createHmac, createPublicKey, verify } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "../helpers/client";
+import { signIn } from "../helpers/client";
 import { freePort, type RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
 import {
@@ -41,10 +41,8 @@ let cert: ReturnType<typeof selfSignedCert>;
 let pushService: Awaited<ReturnType<typeof startReceiver>>;
 const publishTimes: number[] = [];
 
-async function signedIn(username: string) {
-  const c = new Client(server.url);
-  await c.login(username);
-  return c;
+function signedIn(username: string) {
+  return signIn(server.url, username, { lang: null });
 }
 
 async function pub(input: Parameters<typeof publish>[1]) {

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "../helpers/client";
+import { Client, signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
 import { emitOnServer, publish, waitFor } from "./notifications-receivers";
@@ -24,10 +24,8 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.cleanup());
 
-async function signedIn(username: string) {
-  const c = new Client(server.url);
-  await c.login(username);
-  return c;
+function signedIn(username: string) {
+  return signIn(server.url, username, { lang: null });
 }
 
 function unreadIn(html: string): number {
@@ -157,7 +155,7 @@ describe("the live stream (Server-Sent Events)", () => {
   async function openStream(c: Client, lastEventId?: string) {
     const controller = new AbortController();
     const res = await fetch(`${server.url}/api/notifications/stream`, {
-      headers: { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "), Accept: "text/event-stream", ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) },
+      headers: { Cookie: c.cookieHeader(), Accept: "text/event-stream", ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) },
       signal: controller.signal,
     });
     const reader = res.body!.getReader();
@@ -219,7 +217,7 @@ describe("the live stream (Server-Sent Events)", () => {
 describe("shutting down", () => {
   it("ends open streams at once when the portal is asked to stop, so they do not hold the server open", async () => {
     const c = await signedIn("staff");
-    const res = await fetch(`${server.url}/api/notifications/stream`, { headers: { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    const res = await fetch(`${server.url}/api/notifications/stream`, { headers: { Cookie: c.cookieHeader() } });
     const reader = res.body!.getReader();
     await reader.read();
     let endedAt = 0;

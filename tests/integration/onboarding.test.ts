@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from "../helpers/browser";
-import { Client } from "../helpers/client";
+import { signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { publishTestDoc } from "./search-fixtures";
@@ -56,11 +56,8 @@ async function revise(number: string, change: "minor" | "major", body: string, s
   });
 }
 
-async function signedIn(username: string) {
-  const c = new Client(server.url);
-  c.cookies.set("regula_lang", "en");
-  await c.login(username);
-  return c;
+function signedIn(username: string) {
+  return signIn(server.url, username);
 }
 
 function progressOf(html: string): string | undefined {

@@ -4,7 +4,7 @@
  * and the protections (CSRF, rate limit, headers, path tricks).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "../helpers/client";
+import { Client, signIn } from "../helpers/client";
 import { createWorld, type World } from "../helpers/world";
 import type { RunningServer } from "../helpers/server";
 
@@ -17,10 +17,8 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.cleanup());
 
-async function signedIn(username = "staff") {
-  const c = new Client(server.url);
-  await c.login(username);
-  return c;
+function signedIn(username = "staff") {
+  return signIn(server.url, username, { lang: null });
 }
 
 /** A document with at least three versions, found through the API. */

@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from "../helpers/browser";
-import { Client } from "../helpers/client";
+import { signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { publishTestDoc, reviseTestDoc } from "./search-fixtures";
@@ -57,11 +57,8 @@ afterAll(async () => {
   if (!process.env.KEEP_PRINT_PDF) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function signedIn(username: string) {
-  const c = new Client(server.url);
-  c.cookies.set("regula_lang", "en");
-  await c.login(username);
-  return c;
+function signedIn(username: string) {
+  return signIn(server.url, username);
 }
 
 async function pdfPages(username: string, pathName: string): Promise<string[]> {

@@ -6,7 +6,7 @@
  * that takes effect after the portal restarts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "../helpers/client";
+import { Client, signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { bodyOf, DAY, mainCommits, mainText, PASSWORD, publishDoc } from "./revisions-helpers";
@@ -44,11 +44,8 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.cleanup());
 
-async function signedIn(username: string) {
-  const c = new Client(server.url);
-  c.cookies.set("regula_lang", "en");
-  await c.login(username);
-  return c;
+function signedIn(username: string) {
+  return signIn(server.url, username);
 }
 
 async function hooks(body: Record<string, unknown>) {
@@ -158,7 +155,7 @@ describe("proposing and approving through the forms (no JavaScript)", () => {
     const post = (headers: Record<string, string>) =>
       fetch(`${server.url}/api/preview`, {
         method: "POST",
-        headers: { Cookie: [...editor.cookies].map(([k, v]) => `${k}=${v}`).join("; "), "Content-Type": "application/json", Origin: server.url, ...headers },
+        headers: { Cookie: editor.cookieHeader(), "Content-Type": "application/json", Origin: server.url, ...headers },
         body: JSON.stringify({ markdown: "## 标题\n\n[[EXE-001]] <script>x()</script>" }),
       });
     const ok = await post({ "X-CSRF-Token": editor.csrf });

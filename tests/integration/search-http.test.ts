@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "../helpers/client";
+import { signIn } from "../helpers/client";
 import { freePort, searchReady, type RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { publishTestDoc, reviseTestDoc } from "./search-fixtures";
@@ -52,10 +52,8 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.cleanup());
 
-async function signedIn(username = "staff") {
-  const c = new Client(server.url);
-  await c.login(username);
-  return c;
+function signedIn(username = "staff") {
+  return signIn(server.url, username, { lang: null });
 }
 
 function hitNumbers(html: string): string[] {

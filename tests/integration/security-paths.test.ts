@@ -23,7 +23,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "../helpers/client";
+import { Client, signIn } from "../helpers/client";
 import { ROOT } from "../helpers/paths";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
@@ -58,15 +58,8 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.cleanup());
 
-async function signedIn(username: string) {
-  const c = new Client(server.url);
-  c.cookies.set("regula_lang", "en");
-  await c.login(username);
-  return c;
-}
-
-function cookieOf(c: Client) {
-  return [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+function signedIn(username: string) {
+  return signIn(server.url, username);
 }
 
 interface RawResponse {
@@ -114,7 +107,7 @@ function rawSocket(requestLine: string, cookie: string): Promise<string> {
 
 /** Asserts a probe was refused cleanly and leaked nothing; returns the response for more checks. */
 async function refused(target: string, options: { cookie?: string; allowed?: number[]; method?: string; body?: string; headers?: Record<string, string> } = {}) {
-  const res = await raw(target, { cookie: options.cookie ?? cookieOf(admin), method: options.method, body: options.body, headers: options.headers });
+  const res = await raw(target, { cookie: options.cookie ?? admin.cookieHeader(), method: options.method, body: options.body, headers: options.headers });
   const label = `${options.method ?? "GET"} ${target.length > 120 ? `${target.slice(0, 120)}…(${target.length})` : target}`;
   expect(res.status, label).not.toBe(500);
   expect(options.allowed ?? [400, 404], `${label} answered ${res.status}: ${res.body.slice(0, 200)}`).toContain(res.status);
@@ -173,15 +166,15 @@ const DOC_ROUTES = [
 
 describe("the probes can see a leak (controls)", () => {
   it("the real document, its source, its API record and the real backup answer 200", async () => {
-    const page = await raw(`/docs/${DOC}`, { cookie: cookieOf(admin) });
+    const page = await raw(`/docs/${DOC}`, { cookie: admin.cookieHeader() });
     expect(page.status).toBe(200);
-    const source = await raw(`/docs/${DOC}/raw`, { cookie: cookieOf(admin) });
+    const source = await raw(`/docs/${DOC}/raw`, { cookie: admin.cookieHeader() });
     expect(source.status).toBe(200);
     expect(source.body).toMatch(new RegExp(`^---\\nnumber: ${DOC}`));
-    const api = await raw(`/api/v1/documents/${DOC}`, { cookie: cookieOf(admin), headers: { Accept: "application/json" } });
+    const api = await raw(`/api/v1/documents/${DOC}`, { cookie: admin.cookieHeader(), headers: { Accept: "application/json" } });
     expect(api.status).toBe(200);
     expect(JSON.parse(api.body).number).toBe(DOC);
-    const backup = await raw(`/admin/backups/${backupFile}`, { cookie: cookieOf(admin) });
+    const backup = await raw(`/admin/backups/${backupFile}`, { cookie: admin.cookieHeader() });
     expect(backup.status).toBe(200);
     expect(backup.headers["content-type"]).toBe("application/gzip");
     // The secrets are real strings from the world's files, so a leak would be seen.
@@ -228,7 +221,7 @@ describe("document numbers", () => {
 
   it("a whole %2e%2e segment is a dot segment (URL standard): it names the document itself, never a file", async () => {
     for (const target of [`/docs/${DOC}/v/%2e%2e`, `/docs/${DOC}/v/%2E%2E/print`, `/api/v1/documents/${DOC}/versions/%2e%2e`]) {
-      const res = await raw(target, { cookie: cookieOf(admin), headers: target.startsWith("/api/") ? { Accept: "application/json" } : {} });
+      const res = await raw(target, { cookie: admin.cookieHeader(), headers: target.startsWith("/api/") ? { Accept: "application/json" } : {} });
       expect(res.status, target).toBe(200);
       expect(res.body, target).toContain(DOC);
       for (const s of secrets) expect(res.body.includes(s.text), `${target} leaked ${s.name}`).toBe(false);
@@ -241,7 +234,7 @@ describe("document numbers", () => {
 
   it("a raw NUL or space in the request line is refused by the HTTP server itself", async () => {
     for (const line of [`GET /docs/${DOC}\u0000/../../db.json HTTP/1.1`, `GET /docs/${DOC} /../db.json HTTP/1.1`]) {
-      const answer = await rawSocket(line, cookieOf(admin));
+      const answer = await rawSocket(line, admin.cookieHeader());
       expect(answer, JSON.stringify(line)).toMatch(/^HTTP\/1\.[01] 400 /);
       for (const s of secrets) expect(answer.includes(s.text), s.name).toBe(false);
     }
@@ -363,12 +356,7 @@ describe("the import upload", () => {
 
   async function upload(fields: Record<string, string>, files: { name: string; data: Buffer | string }[]) {
     await admin.get("/admin/import");
-    const fd = new FormData();
-    fd.set("_csrf", admin.csrf);
-    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-    for (const f of files) fd.append("files", new Blob([typeof f.data === "string" ? f.data : new Uint8Array(f.data)]), f.name);
-    const res = await fetch(`${server.url}/admin/import`, { method: "POST", body: fd, redirect: "manual", headers: { Cookie: cookieOf(admin), Origin: server.url } });
-    return { status: res.status, location: res.headers.get("location") ?? "", text: await res.text() };
+    return admin.postFiles("/admin/import", fields, files);
   }
 
   function md(title: string, front = "") {
@@ -484,7 +472,7 @@ describe("sessions and the sign-in rate limit (cases portal-http.test.ts does no
 
   it("refuses a session cookie replayed after signing out", async () => {
     const c = await signedIn("editor");
-    const captured = cookieOf(c);
+    const captured = c.cookieHeader();
     expect((await raw("/proposals", { cookie: captured })).status).toBe(200);
     expect((await c.post("/logout", {})).status).toBe(302);
     const replay = await raw("/proposals", { cookie: captured });

@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { Document, ExternalHyperlink, HeadingLevel, Packer, Paragraph, TextRun } from "docx";
 import { chromiumAvailable, keepScreenshot, launchBrowser, loginInBrowser } from "../helpers/browser";
-import { Client } from "../helpers/client";
+import { Client, signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
 
@@ -185,11 +185,8 @@ const ref = {
   importJob: "",
 };
 
-async function signedIn(username: string, password = "demo1234") {
-  const c = new Client(server.url);
-  c.cookies.set("regula_lang", "en");
-  await c.login(username, password);
-  return c;
+function signedIn(username: string, password = "demo1234") {
+  return signIn(server.url, username, { password });
 }
 
 function expectRedirect(res: Response & { text_: string }, what: string): string {
@@ -227,17 +224,7 @@ async function docxFile(): Promise<Buffer> {
 
 async function upload(c: Client, fields: Record<string, string>, files: { name: string; data: Buffer | string }[]) {
   await c.get("/admin/import");
-  const fd = new FormData();
-  fd.set("_csrf", c.csrf);
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  for (const f of files) fd.append("files", new Blob([typeof f.data === "string" ? f.data : new Uint8Array(f.data)]), f.name);
-  const res = await fetch(`${server.url}/admin/import`, {
-    method: "POST",
-    body: fd,
-    redirect: "manual",
-    headers: { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "), Origin: server.url },
-  });
-  return { status: res.status, location: res.headers.get("location") ?? "", text: await res.text() };
+  return c.postFiles("/admin/import", fields, files);
 }
 
 /** Stores every payload through the portal's forms, as the people who would type them. */

@@ -22,15 +22,40 @@ export function onBoot(name: string, run: () => Promise<void>) {
   if (!steps.some((s) => s.name === name)) steps.push({ name, run });
 }
 
-/** Steps run when the server stops (flush what is held in memory, stop background work). */
-const stops: { name: string; run: () => Promise<void> | void }[] = [];
+type Step = { name: string; run: () => Promise<void> | void };
 
-/** Registers a step to run at shutdown; steps run in reverse order of registration. */
-export function onShutdown(name: string, run: () => Promise<void> | void) {
-  if (!stops.some((s) => s.name === name)) stops.push({ name, run });
+/** Steps run as soon as the server is asked to stop (end what would keep requests open, such as live streams). */
+const onSignal: Step[] = [];
+/** Steps run after the last answer (flush what is held in memory, stop background work). */
+const stops: Step[] = [];
+
+/**
+ * Registers a step to run when the server stops: `"signal"` steps run as soon as
+ * it is asked to, the others after its last answer, in reverse order of registration.
+ */
+export function onShutdown(name: string, run: () => Promise<void> | void, when: "signal" | "after-last-answer" = "after-last-answer") {
+  const list = when === "signal" ? onSignal : stops;
+  if (!list.some((s) => s.name === name)) list.push({ name, run });
 }
 
+let signalled: Promise<void> | null = null;
 let stopping: Promise<void> | null = null;
+
+async function runSteps(steps: Step[]) {
+  for (const step of [...steps].reverse()) {
+    try {
+      await step.run();
+    } catch (error) {
+      console.warn(`[regula] shutdown step ${step.name} failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** The server has been asked to stop: ends what would hold requests open. scripts/serve.mjs calls it at SIGTERM. */
+export function stopRequested(): Promise<void> {
+  signalled ??= runSteps(onSignal);
+  return signalled;
+}
 
 /**
  * Stops background work and writes out what is held in memory. The HTTP server
@@ -38,15 +63,10 @@ let stopping: Promise<void> | null = null;
  */
 export function shutdown(): Promise<void> {
   stopping ??= (async () => {
+    await stopRequested();
     stopScheduler();
     await settleJobs(5_000);
-    for (const step of [...stops].reverse()) {
-      try {
-        await step.run();
-      } catch (error) {
-        console.warn(`[regula] shutdown step ${step.name} failed: ${(error as Error).message}`);
-      }
-    }
+    await runSteps(stops);
   })();
   return stopping;
 }

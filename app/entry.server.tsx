@@ -5,14 +5,14 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { boot, shutdown } from "~/boot.server";
+import { boot, shutdown, stopRequested } from "~/boot.server";
 import { isCrossSiteRefusal, recordCrossSitePost } from "~/access/refusals.server";
-
-// For scripts/serve.mjs: it answers cross-site posts itself (403) and records them
-// through recordCrossSitePost, and calls shutdown after its last answer.
-export { recordCrossSitePost, shutdown };
 import { NonceContext } from "~/components/nonce";
 import { securityHeaders } from "~/utils/headers.server";
+
+// For scripts/serve.mjs: it answers cross-site posts itself (403) and records them through
+// recordCrossSitePost; it calls stopRequested at SIGTERM and shutdown after its last answer.
+export { recordCrossSitePost, shutdown, stopRequested };
 
 export const streamTimeout = 5_000;
 

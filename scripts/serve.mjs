@@ -173,6 +173,7 @@ for (const signal of ["SIGTERM", "SIGINT"]) {
     if (stopping) return;
     stopping = true;
     console.log(`[regula] ${signal}: finishing requests in progress, then stopping`);
+    void build.entry.module.stopRequested?.();
     server.close((error) => {
       if (error) console.error(error);
       void stop();

@@ -27,19 +27,11 @@ subscribeToEvents();
 
 onBoot("notifications", async () => {
   console.log(`[notifications] ${await startNotifications()}`);
-  // The HTTP server closes gracefully on these signals; open streams would keep it waiting.
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      stopLiveHub();
-      stopOutbox();
-    });
-  }
 });
 
-onShutdown("notifications", () => {
-  stopLiveHub();
-  stopOutbox();
-});
+// Open live streams would keep the server waiting for their requests to end.
+onShutdown("notifications.live", () => stopLiveHub(), "signal");
+onShutdown("notifications.outbox", () => stopOutbox());
 
 for (const [name, job] of Object.entries(JOBS)) registerJob(name, job.run, job.everySeconds);
 

@@ -11,6 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/paths";
 import type { RunningServer } from "../helpers/server";
+import { signIn } from "../helpers/client";
 import { createWorld, type World } from "../helpers/world";
 
 let world: World;
@@ -68,6 +69,21 @@ describe("the HTTP server", () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(server.output()).toContain("SIGTERM: finishing requests in progress, then stopping");
     agent.destroy();
+  });
+
+  it("ends open live notification streams at once instead of waiting for them", async () => {
+    server = await world.server();
+    const c = await signIn(server.url, "staff");
+    const stream = await fetch(`${server.url}/api/notifications/stream`, { headers: { Cookie: c.cookieHeader(), Accept: "text/event-stream" } });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toContain("text/event-stream");
+    const reader = stream.body!.getReader();
+    await reader.read(); // the stream is open and has said hello
+    const started = Date.now();
+    server.process.kill("SIGTERM");
+    expect(await exited(server)).toBe(0);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await reader.cancel().catch(() => undefined);
   });
 
   it("lets a request in progress finish before it stops", async () => {

@@ -146,7 +146,7 @@ describe("the audit log", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"/);
     const bytes = new Uint8Array(
-      await (await fetch(`${server.url}/admin/audit.csv?outcome=denied`, { headers: { Cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } })).arrayBuffer(),
+      await (await fetch(`${server.url}/admin/audit.csv?outcome=denied`, { headers: { Cookie: admin.cookieHeader() } })).arrayBuffer(),
     );
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 BOM, so spreadsheets read Chinese names
     const rows = parseCsv(res.text_);

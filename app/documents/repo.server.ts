@@ -18,17 +18,68 @@ import { parseCommit, parseTree, readObject } from "./object-reader.server";
 
 export const MAIN_REF = "refs/heads/main";
 
+/**
+ * Where a file is written before it is renamed into place. The names follow
+ * git's own conventions so that a temp file left by a crash is never read as
+ * part of the repository: `tmp_obj_*` beside loose objects (git fsck skips
+ * them) and a leading dot elsewhere (git skips hidden names under refs/).
+ */
+function tempNameFor(file: string): string {
+  const dir = path.dirname(file);
+  const unique = `${process.pid}_${randomBytes(4).toString("hex")}`;
+  if (path.basename(path.dirname(dir)) === "objects") return path.join(dir, `tmp_obj_${unique}`);
+  return path.join(dir, `.${path.basename(file)}.${unique}.tmp`);
+}
+
 /** fs for isomorphic-git whose writeFile is atomic (temp file + rename). */
 const atomicFs = {
   promises: {
     ...fsp,
     async writeFile(file: string, data: string | Uint8Array, options?: unknown) {
-      const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-      await fsp.writeFile(tmp, data, options as never);
-      await fsp.rename(tmp, file);
+      const tmp = tempNameFor(file);
+      try {
+        await fsp.writeFile(tmp, data, options as never);
+        await fsp.rename(tmp, file);
+      } catch (error) {
+        await fsp.rm(tmp, { force: true });
+        throw error;
+      }
     },
   },
 };
+
+/** A temp file a writer stopped by a crash may have left: ours (both namings) or git's. */
+function isStaleTemp(name: string): boolean {
+  return name.startsWith("tmp_obj_") || (name.endsWith(".tmp") && /\.\d+[._][0-9a-f]{8}\.tmp$/.test(name));
+}
+
+/**
+ * Removes temp files left by a writer that was killed between writing and
+ * renaming. Only called at start-up, while this process holds the DATA_DIR
+ * lock, so no other writer can be halfway through a write.
+ */
+async function removeStaleTempFiles(dir: string): Promise<number> {
+  let removed = 0;
+  async function sweep(d: string, depth: number) {
+    let entries: nodeFs.Dirent[];
+    try {
+      entries = await fsp.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (depth < 8) await sweep(full, depth + 1);
+      } else if (isStaleTemp(e.name)) {
+        await fsp.rm(full, { force: true });
+        removed++;
+      }
+    }
+  }
+  await sweep(dir, 0);
+  return removed;
+}
 const fs = atomicFs as unknown as typeof nodeFs;
 
 function gitdir() {
@@ -58,10 +109,14 @@ export interface CommitInfo {
   author: { name: string; email: string; timestamp: number };
 }
 
-/** Creates the bare repository if it does not exist yet. */
+/** Creates the bare repository if it does not exist yet, or clears what an interrupted write left in it. Called with the DATA_DIR lock held. */
 export async function ensureRepo(): Promise<void> {
   const dir = gitdir();
-  if (nodeFs.existsSync(path.join(dir, "HEAD"))) return;
+  if (nodeFs.existsSync(path.join(dir, "HEAD"))) {
+    const removed = await removeStaleTempFiles(dir);
+    if (removed) console.log(`[regula] removed ${removed} temp file(s) left in the repository by an interrupted write`);
+    return;
+  }
   await fsp.mkdir(dir, { recursive: true });
   await git.init({ fs, dir, gitdir: dir, bare: true, defaultBranch: "main" });
 }

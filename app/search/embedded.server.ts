@@ -1,17 +1,16 @@
 /**
- * The embedded engine: MiniSearch in this process, with our own tokenizer
- * (words + Chinese character pairs), saved to $DATA_DIR/search/embedded.json
- * together with the repository head it reflects.
+ * The embedded engine: an inverted index in this process (postings.ts), with
+ * our own tokenizer (words + Chinese character pairs), saved to
+ * $DATA_DIR/search/embedded.json together with the repository head it reflects.
  *
- * A query runs as two searches inside MiniSearch: number, title and body
- * among documents the reader may read, and number and title only among the
- * rest (the `filter` option runs inside the search, before ranking), so body
- * words of a document never match for someone who may not read it.
+ * A query is scored twice in one pass: over number, title and body, used for
+ * documents the reader may read, and over number and title alone, used for
+ * the rest, so body words of a document never match for someone who may not
+ * read it.
  */
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
-import MiniSearch, { type Options, type SearchResult as MiniResult } from "minisearch";
 import { decideRead } from "~/access/policy.server";
 import {
   bumpFacets,
@@ -26,44 +25,32 @@ import {
   type SearchOptions,
   type SearchResult,
 } from "./engine.server";
+import { PostingsIndex, type PostingsQuery, type SavedPostings } from "./postings";
 import { buildSnippet, highlightHtml, needlesFor } from "./snippet";
 import { fold, hasCjk, indexTerms, parseQuery, TOKENIZER_VERSION, type ParsedQuery } from "./tokenize";
 
-const FILE_FORMAT = 1;
-const FIELDS = ["number", "title", "body"];
-const BOOST = { number: 6, title: 3, body: 1 };
-
-interface IndexedFields {
-  id: string;
-  number: string;
-  title: string;
-  body: string;
-}
-
-function miniOptions(): Options<IndexedFields> {
-  return {
-    idField: "id",
-    fields: FIELDS,
-    storeFields: [],
-    tokenize: (text) => indexTerms(text),
-    processTerm: (term) => term,
-    searchOptions: { tokenize: (text) => [text], processTerm: (term) => term },
-    // Replacements happen one at a time; vacuum in the background once enough piled up.
-    autoVacuum: { minDirtCount: 50, minDirtFactor: 0.1, batchSize: 500, batchWait: 10 },
-  };
-}
+/** 2: postings.ts replaced MiniSearch's index (a file of format 1 is rebuilt). */
+const FILE_FORMAT = 2;
+/** Field boosts, in the index's field order: number, title, body. */
+const BOOSTS = [6, 3, 1];
 
 /** The number as indexed: "EXE-003" also as "exe003" so either form matches. */
 function numberField(number: string): string {
   return `${number} ${number.replace(/[^A-Za-z0-9]/g, "")}`;
 }
 
-function toIndexed(doc: SearchDoc): IndexedFields {
-  return { id: doc.number, number: numberField(doc.number), title: doc.title, body: doc.text };
+function fieldTerms(doc: SearchDoc): string[][] {
+  return [indexTerms(numberField(doc.number)), indexTerms(doc.title), indexTerms(doc.text)];
 }
 
 function foldDoc(doc: SearchDoc) {
   return { title: fold(`${doc.number} ${doc.title}`), text: fold(doc.text) };
+}
+
+interface Candidate {
+  doc: SearchDoc;
+  score: number;
+  readable: boolean;
 }
 
 interface SavedFile {
@@ -72,12 +59,12 @@ interface SavedFile {
   head: string | null;
   savedAt: string;
   docs: SearchDoc[];
-  index: unknown;
+  index: SavedPostings;
 }
 
 export class EmbeddedEngine implements SearchEngine {
   readonly name = "embedded" as const;
-  private mini = new MiniSearch<IndexedFields>(miniOptions());
+  private index = new PostingsIndex();
   private docs = new Map<string, SearchDoc>();
   /** Folded title and text per document, for phrase checks (filled when indexed, or on first use after loading). */
   private foldedCache = new Map<string, { title: string; text: string }>();
@@ -106,9 +93,9 @@ export class EmbeddedEngine implements SearchEngine {
         console.log("[search] the saved index was written by another version; rebuilding it");
         return null;
       }
-      const mini = MiniSearch.loadJS<IndexedFields>(saved.index as Parameters<typeof MiniSearch.loadJS>[0], miniOptions());
-      if (mini.documentCount !== saved.docs.length) throw new Error("document count does not match");
-      this.mini = mini;
+      const index = PostingsIndex.fromJSON(saved.index);
+      if (index.size !== saved.docs.length || saved.docs.some((d) => !index.has(d.number))) throw new Error("the documents do not match the index");
+      this.index = index;
       this.docs = new Map(saved.docs.map((d) => [d.number, d]));
       this.foldedCache.clear();
       this.nonInternal = saved.docs.filter((d) => d.confidentiality !== "internal").length;
@@ -122,10 +109,8 @@ export class EmbeddedEngine implements SearchEngine {
 
   async indexDocument(doc: SearchDoc): Promise<void> {
     const previous = this.docs.get(doc.number);
-    if (previous) {
-      this.mini.replace(toIndexed(doc));
-      if (previous.confidentiality !== "internal") this.nonInternal--;
-    } else this.mini.add(toIndexed(doc));
+    this.index.add(doc.number, fieldTerms(doc));
+    if (previous && previous.confidentiality !== "internal") this.nonInternal--;
     if (doc.confidentiality !== "internal") this.nonInternal++;
     this.docs.set(doc.number, doc);
     this.foldedCache.set(doc.number, foldDoc(doc));
@@ -134,22 +119,21 @@ export class EmbeddedEngine implements SearchEngine {
   async removeDocument(number: string): Promise<void> {
     const previous = this.docs.get(number);
     if (!previous) return;
-    this.mini.discard(number);
+    this.index.remove(number);
     if (previous.confidentiality !== "internal") this.nonInternal--;
     this.docs.delete(number);
     this.foldedCache.delete(number);
   }
 
   async rebuild(docs: SearchDoc[], onProgress?: (done: number, total: number) => void): Promise<void> {
-    const mini = new MiniSearch<IndexedFields>(miniOptions());
+    const index = new PostingsIndex();
     const map = new Map<string, SearchDoc>();
     const folded = new Map<string, { title: string; text: string }>();
     const total = docs.length;
     const step = Math.max(1, Math.floor(total / 100));
     for (let i = 0; i < total; i++) {
       const doc = docs[i];
-      if (map.has(doc.number)) mini.replace(toIndexed(doc));
-      else mini.add(toIndexed(doc));
+      index.add(doc.number, fieldTerms(doc));
       map.set(doc.number, doc);
       folded.set(doc.number, foldDoc(doc));
       if (onProgress && ((i + 1) % step === 0 || i + 1 === total)) onProgress(i + 1, total);
@@ -157,7 +141,8 @@ export class EmbeddedEngine implements SearchEngine {
       if ((i + 1) % 500 === 0) await new Promise((r) => setImmediate(r));
     }
     if (total === 0) onProgress?.(0, 0);
-    this.mini = mini;
+    index.compact();
+    this.index = index;
     this.docs = map;
     this.foldedCache = folded;
     this.nonInternal = [...map.values()].filter((d) => d.confidentiality !== "internal").length;
@@ -220,7 +205,7 @@ export class EmbeddedEngine implements SearchEngine {
       head: this.head,
       savedAt: new Date().toISOString(),
       docs: [...this.docs.values()],
-      index: this.mini.toJSON(),
+      index: this.index.toJSON(),
     };
     this.saving = (async () => {
       try {
@@ -274,51 +259,31 @@ export class EmbeddedEngine implements SearchEngine {
     if (!parsed.terms.length) return { total: 0, page, pageSize, hits: [], facets: countFacets([]) };
     const filters = options.filters ?? {};
     const reader = options.reader;
-    const readableCache = new Map<string, boolean>();
-    const readable = (doc: SearchDoc) => {
-      let r = readableCache.get(doc.number);
-      if (r === undefined) {
-        r = decideRead(reader, doc).allowed;
-        readableCache.set(doc.number, r);
-      }
-      return r;
-    };
-    const inScope = (id: string, wantReadable: boolean) => {
-      const doc = this.docs.get(id);
-      if (!doc || (doc.retired && !filters.includeRetired)) return false;
-      return readable(doc) === wantReadable;
-    };
-    const spec = {
-      combineWith: "AND" as const,
-      queries: parsed.terms.map((t) => ({ queries: [t.term], prefix: t.prefix, fuzzy: t.fuzzy > 0 ? t.fuzzy : false })),
-    };
-    const full = this.mini.search(spec, { fields: FIELDS, boost: BOOST, filter: (r) => inScope(r.id, true) });
-    // Documents the reader may not read can match on number and title only.
-    const limited =
-      this.nonInternal > 0 && !reader.roles.includes("admin")
-        ? this.mini.search(spec, { fields: ["number", "title"], boost: BOOST, filter: (r) => inScope(r.id, false) })
-        : [];
-    // Both lists come sorted by score: merge them, counting facets on the way.
+    // Documents the reader may not read can match on number and title only (admins may read all).
+    const titleOnly = this.nonInternal > 0 && !reader.roles.includes("admin");
+    const found = this.index.search(
+      parsed.terms.map((t) => ({ term: t.term, prefix: t.prefix, fuzzy: t.fuzzy })),
+      BOOSTS,
+    );
     const facets = emptyFacets();
-    const selected: { doc: SearchDoc; result: MiniResult; readable: boolean }[] = [];
-    const take = (result: MiniResult, isReadable: boolean) => {
-      const doc = this.docs.get(result.id)!;
-      if (!this.containsExact(doc, parsed.exact, isReadable)) return;
+    const selected: Candidate[] = [];
+    for (const match of found.matches) {
+      const doc = this.docs.get(match.id);
+      if (!doc || (doc.retired && !filters.includeRetired)) continue;
+      const readable = decideRead(reader, doc).allowed;
+      const score = readable ? match.full : titleOnly ? match.limited : 0;
+      if (score <= 0 || !this.containsExact(doc, parsed.exact, readable)) continue;
       bumpFacets(facets, doc);
-      if (passesFacetFilters(doc, filters)) selected.push({ doc, result, readable: isReadable });
-    };
-    let i = 0;
-    let j = 0;
-    while (i < full.length || j < limited.length) {
-      if (j >= limited.length || (i < full.length && full[i].score >= limited[j].score)) take(full[i++], true);
-      else take(limited[j++], false);
+      if (passesFacetFilters(doc, filters)) selected.push({ doc, score, readable });
     }
-    const hits = selected.slice(from, to).map((m) => this.toHit(m.doc, m.result, m.readable, parsed));
+    // Best first; on equal scores, documents the reader may read first.
+    selected.sort((x, y) => y.score - x.score || Number(y.readable) - Number(x.readable));
+    const hits = selected.slice(from, to).map((c) => this.toHit(c, found, parsed));
     return { total: selected.length, page, pageSize, hits, facets };
   }
 
-  private toHit(doc: SearchDoc, result: MiniResult, readable: boolean, parsed: ParsedQuery): SearchHit {
-    const matched = result.terms;
+  private toHit({ doc, score, readable }: Candidate, found: PostingsQuery, parsed: ParsedQuery): SearchHit {
+    const matched = found.matchedTerms(doc.number, readable ? "all" : "number-title");
     const needles = needlesFor({
       phrases: parsed.phrases,
       cjkRuns: parsed.cjkRuns,
@@ -341,7 +306,7 @@ export class EmbeddedEngine implements SearchEngine {
       retired: doc.retired,
       snippetHtml: readable ? buildSnippet(doc.text, needles) : null,
       readable,
-      score: Math.round(result.score * 1000) / 1000,
+      score: Math.round(score * 1000) / 1000,
     };
   }
 }

@@ -55,7 +55,10 @@ export interface FoldedText {
 
 /** Folds text for matching while remembering where each folded unit came from. */
 export function foldWithOffsets(original: string): FoldedText {
-  let text = "";
+  // Collected in parts and joined once: appending character by character would
+  // leave a rope of one string node per character in every stored folded text.
+  const parts: string[] = [];
+  let length = 0;
   const start: number[] = [];
   const end: number[] = [];
   let pendingSpace = -1; // original offset of a whitespace run not yet written
@@ -77,8 +80,9 @@ export function foldWithOffsets(original: string): FoldedText {
     if (pendingSpace >= 0) {
       // A line wrapped inside a Chinese sentence is not a word break.
       const joined = lastCjk && cjk && pendingNewlines === 1 && /^[^\S\n]*\n[^\S\n]*$/u.test(original.slice(pendingSpace, i));
-      if (!joined && text.length > 0) {
-        text += " ";
+      if (!joined && length > 0) {
+        parts.push(" ");
+        length++;
         start.push(pendingSpace);
         end.push(pendingSpace + 1);
       }
@@ -89,11 +93,12 @@ export function foldWithOffsets(original: string): FoldedText {
       start.push(i);
       end.push(i + width);
     }
-    text += folded;
+    parts.push(folded);
+    length += folded.length;
     lastCjk = cjk;
     i += width;
   }
-  return { text, start, end };
+  return { text: parts.join(""), start, end };
 }
 
 /** The folded form of a text (see foldWithOffsets). */

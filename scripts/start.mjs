@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { serverNodeArgs } from "./node-flags.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const buildDir = path.join(root, process.env.REGULA_BUILD_DIR || "build");
@@ -34,7 +35,15 @@ if (buildTime < sourceTime) {
   }
 }
 
-const child = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), serverEntry], {
+let nodeArgs;
+try {
+  nodeArgs = serverNodeArgs();
+} catch (error) {
+  console.error(`[regula] ${error.message}`);
+  process.exit(1);
+}
+
+const child = spawn(process.execPath, [...nodeArgs, path.join(root, "scripts/serve.mjs"), serverEntry], {
   cwd: root,
   stdio: "inherit",
   env: { NODE_ENV: "production", ...process.env },

@@ -1,5 +1,6 @@
 /** Starts the built portal (or a static file server) as its own process for measuring. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { serverNodeArgs } from "../node-flags.mjs";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -76,7 +77,8 @@ export async function startPortal(options: { root: string; buildDir: string; dat
   const port = await freePort();
   let out = "";
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(options.root, "scripts/serve.mjs"), path.join(options.buildDir, "server", "index.js")], {
+  // Started as `npm start` starts it (scripts/start.mjs), heap limit included.
+  const child = spawn(process.execPath, [...serverNodeArgs({ ...process.env, ...options.env }), path.join(options.root, "scripts/serve.mjs"), path.join(options.buildDir, "server", "index.js")], {
     cwd: options.root,
     env: {
       ...process.env,

@@ -48,7 +48,7 @@ const timeFormat = new Intl.DateTimeFormat("en-CA", {
   day: "2-digit",
   hour: "2-digit",
   minute: "2-digit",
-  hour12: false,
+  hourCycle: "h23",
 });
 
 /** "2025-03-01 14:30" in the company's time zone (notices are plain text in either language). */

@@ -70,7 +70,9 @@ function dateFormat(locale: Locale, withTime: boolean, timeZone: string): Intl.D
       year: "numeric",
       month: "2-digit",
       day: "2-digit",
-      ...(withTime ? { hour: "2-digit", minute: "2-digit", hour12: false } : {}),
+      // hourCycle, not hour12: false — with hour12 Node writes the midnight hour as "24:05" where browsers write "00:05",
+      // and the page fails to hydrate for that hour.
+      ...(withTime ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } : {}),
       timeZone,
     });
     dateFormats.set(key, format);

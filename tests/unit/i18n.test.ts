@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { catalogs } from "~/i18n/messages";
-import { localeFromAcceptLanguage, translate } from "~/i18n/i18n";
+import { formatDate, localeFromAcceptLanguage, translate } from "~/i18n/i18n";
 
 describe("interface strings", () => {
   it("every key exists in both languages", () => {
@@ -18,5 +18,13 @@ describe("interface strings", () => {
     expect(localeFromAcceptLanguage("en-GB,en;q=0.9")).toBe("en");
     expect(localeFromAcceptLanguage("zh-TW,zh;q=0.9,en;q=0.5")).toBe("zh-CN");
     expect(localeFromAcceptLanguage(null)).toBe("zh-CN");
+  });
+
+  it("shows times in the company's zone with the midnight hour as 00, the way browsers write it", () => {
+    // 16:50 UTC is 00:50 the next day in Shanghai; the server's text must equal the browser's or the page does not hydrate.
+    expect(formatDate("2026-12-05T16:50:00Z", "en", true)).toBe("12/06/2026, 00:50");
+    expect(formatDate("2026-12-05T16:50:00Z", "zh-CN", true)).toBe("2026/12/06 00:50");
+    expect(formatDate("2026-12-05T15:59:00Z", "en", true)).toBe("12/05/2026, 23:59");
+    expect(formatDate("2026-12-05", "en")).toBe("12/05/2026");
   });
 });

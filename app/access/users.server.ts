@@ -4,6 +4,7 @@ import { z } from "zod";
 import { readDb, updateDb } from "~/data/db.server";
 import type { Department, Role, User } from "~/data/schema";
 import { ROLES } from "~/data/schema";
+import { today } from "~/utils/clock.server";
 import { ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { hashPassword } from "./password.server";
 
@@ -116,7 +117,7 @@ export async function createUser(input: NewUser): Promise<User> {
       locale: value.locale,
       active: true,
       createdAt: new Date().toISOString(),
-      startDate: value.startDate ?? new Date().toISOString().slice(0, 10),
+      startDate: value.startDate ?? today(),
     };
     data.users.push(user);
     return user;

@@ -24,6 +24,7 @@ import { getDepartment } from "~/access/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import type { User } from "~/data/schema";
 import { emit } from "~/utils/events.server";
+import { dayOf } from "~/utils/clock.server";
 import { getEnv } from "~/utils/env.server";
 import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
@@ -349,7 +350,8 @@ export async function publishVersion(input: PublishInput): Promise<VersionRecord
     }
     const version = currentVersion + 1;
     const when = input.timestamp ? new Date(input.timestamp * 1000) : new Date();
-    const today = when.toISOString().slice(0, 10);
+    // The company's date, not UTC's: a publication at 01:00 in Shanghai is effective that day, not the day before.
+    const today = dayOf(when);
     const meta: DocumentMeta = {
       ...input.meta,
       retired: input.change === "retire" ? true : input.change === "restore" ? false : input.meta.retired,

@@ -54,6 +54,27 @@ describe("document store", () => {
     execFileSync("git", ["-C", path.join(world.dataDir, "repo"), "fsck", "--full", "--strict"], { stdio: "pipe" });
   });
 
+  it("dates a publication without an effective date by the company's calendar, not UTC's", async () => {
+    const { publishVersion, readVersionContent } = await import("~/documents/documents.server");
+    const { latestVersion } = await import("~/documents/version-index.server");
+    const before = latestVersion("EXE-002")!;
+    const { meta, body } = await readVersionContent(before);
+    const { effectiveDate: _previous, nextReviewDate: _review, ...rest } = meta;
+    // 17:00 UTC on 5 December is 01:00 on 6 December in Shanghai.
+    const record = await publishVersion({
+      number: "EXE-002",
+      meta: rest,
+      body: body + "\n\n夜間發布的補充。\n",
+      author: editor,
+      change: "minor",
+      summary: "夜間修訂",
+      timestamp: Date.parse("2026-12-05T17:00:00Z") / 1000,
+      expectedVersion: before.version,
+    });
+    const { meta: published } = await readVersionContent(record);
+    expect(published.effectiveDate).toBe("2026-12-06");
+  });
+
   it("refuses a stale publication with a conflict instead of overwriting", async () => {
     const { publishVersion, readVersionContent } = await import("~/documents/documents.server");
     const { latestVersion } = await import("~/documents/version-index.server");

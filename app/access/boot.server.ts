@@ -10,7 +10,7 @@ import type { DocNotice } from "~/documents/notices.server";
 import { addDocNotice } from "~/documents/notices.server";
 import { addHealthCheck } from "~/health.server";
 import { addHomeExtra } from "~/home.server";
-import { now } from "~/utils/clock.server";
+import { minuteOf, now } from "~/utils/clock.server";
 import { on } from "~/utils/events.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { lapseUnratified } from "./emergency.server";
@@ -41,22 +41,6 @@ on("document.published", "audit-publication", async ({ record, previous, actor }
   });
 });
 
-const timeFormat = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
-
-/** "2025-03-01 14:30" in the company's time zone (notices are plain text in either language). */
-function shortTime(iso: string): string {
-  const parts = Object.fromEntries(timeFormat.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
-}
-
 let lastVerification: { at: string; ok: boolean; count?: number; line?: number; reason?: string } | null = null;
 
 /** The most recent scheduled verification of the audit chain. */
@@ -84,9 +68,9 @@ addDocNotice("access", (user, current) => {
   if (decision.allowed && decision.via === "grant" && decision.grant) {
     const g = decision.grant;
     if (g.kind === "emergency" && !g.ratifiedAt) {
-      out.push({ tone: "warn", key: "access.notice.emergency", vars: { expires: shortTime(g.expiresAt) } });
+      out.push({ tone: "warn", key: "access.notice.emergency", vars: { expires: minuteOf(g.expiresAt) } });
     } else {
-      out.push({ tone: "info", key: "access.notice.grant", vars: { expires: shortTime(g.expiresAt) } });
+      out.push({ tone: "info", key: "access.notice.grant", vars: { expires: minuteOf(g.expiresAt) } });
     }
     if (g.sections !== "all") {
       out.push({ tone: "info", key: "access.notice.sections", vars: { count: g.sections.length }, href: `/access/request?number=${current.number}`, linkKey: "access.requestWhole" });

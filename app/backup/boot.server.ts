@@ -5,7 +5,7 @@
  */
 import { addAdminFigure } from "~/admin.server";
 import { addHealthCheck } from "~/health.server";
-import { DISPLAY_TIME_ZONE } from "~/i18n/i18n";
+import { minuteOf } from "~/utils/clock.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { backupStatus, runScheduledBackup, type BackupStatus } from "./backup.server";
 
@@ -34,18 +34,9 @@ addHealthCheck("backup", async () => {
   };
 });
 
-const figureTime = new Intl.DateTimeFormat("sv-SE", {
-  timeZone: DISPLAY_TIME_ZONE,
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-});
-
 addAdminFigure("/admin/backups", () => {
   if (!latest) return "…";
-  const when = latest.lastGood ? figureTime.format(new Date(latest.lastGood.createdAt)) : "—";
+  const when = latest.lastGood ? minuteOf(latest.lastGood.createdAt) : "—";
   return latest.overdue || latest.lastFailure ? `⚠ ${when}` : when;
 });
 

@@ -6,7 +6,7 @@
 import { getUserById } from "~/access/users.server";
 import { readDb, updateDb } from "~/data/db.server";
 import { getEnv } from "~/utils/env.server";
-import { now, today } from "~/utils/clock.server";
+import { hourOf, now, today } from "~/utils/clock.server";
 import { emailConfigured } from "./email.server";
 import { markDigested, pendingDigest, type NotificationRecord } from "./notifications.server";
 import { enqueue } from "./outbox.server";
@@ -14,10 +14,9 @@ import { preferencesOf } from "./preferences.server";
 import { subscriptionsOf } from "./webpush.server";
 
 const SETTING = "notifications.lastDigestDay";
-const hourFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", hour: "2-digit", hourCycle: "h23" });
 
 function companyHour(): number {
-  return Number(hourFormat.format(now()));
+  return hourOf(now());
 }
 
 export function lastDigestDay(): string | undefined {

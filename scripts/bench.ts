@@ -337,6 +337,9 @@ function writeReport(totalMin: number) {
     process.env.BENCH_DOCS ? `BENCH_DOCS=${config.documents}` : "",
     process.env.BENCH_VERSIONS ? `BENCH_VERSIONS=${config.versions}` : "",
     process.env.BENCH_USERS ? `BENCH_USERS=${config.users}` : "",
+    // A reused corpus (kept from an earlier run) and a changed heap limit are part of how the figures were made.
+    process.env.BENCH_REUSE ? "BENCH_REUSE=<data dir of an earlier run>" : "",
+    process.env.REGULA_HEAP_MB ? `REGULA_HEAP_MB=${process.env.REGULA_HEAP_MB}` : "",
   ]
     .filter(Boolean)
     .join(" ");

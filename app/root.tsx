@@ -13,6 +13,7 @@ import {
   useNavigation,
   useRouteLoaderData,
 } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { ErrorView } from "~/components/error-view";
 import { NAV_ITEMS } from "~/components/nav";
 import { useNonce } from "~/components/nonce";
@@ -60,13 +61,28 @@ function Shell({ shell, children }: { shell: ShellData | undefined; children: Re
   const navigation = useNavigation();
   const user = shell?.user;
   const back = location.pathname + location.search;
+  const menuToggle = useRef<HTMLInputElement>(null);
+  // With JavaScript the phone menu closes after each navigation and on Escape.
+  useEffect(() => {
+    if (menuToggle.current) menuToggle.current.checked = false;
+  }, [location.key]);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const toggle = menuToggle.current;
+      if (event.key !== "Escape" || event.defaultPrevented || !toggle?.checked) return;
+      toggle.checked = false;
+      toggle.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
   return (
     <>
       <a className="skip-link" href="#main">
         {t("nav.skip")}
       </a>
       <header className="site-header">
-        <div className="header-inner">
+        <div className={user ? "header-inner has-menu" : "header-inner"}>
           <Link to="/" className="brand">
             <span className="brand-mark" aria-hidden="true">
               R
@@ -75,48 +91,64 @@ function Shell({ shell, children }: { shell: ShellData | undefined; children: Re
             <span className="brand-sub">{t("app.tagline")}</span>
           </Link>
           {user ? (
-            <nav className="main-nav" aria-label={t("nav.main")}>
-              {NAV_ITEMS.filter((item) => !item.roles || item.roles.some((r) => user.roles.includes(r) || user.roles.includes("admin"))).map(
-                (item) => (
-                  <NavLink key={item.to} to={item.to} end={item.to === "/"} prefetch="intent">
-                    {t(item.label)}
-                  </NavLink>
-                ),
-              )}
-            </nav>
-          ) : null}
-          {user ? (
-            <Form method="get" action="/search" className="header-search" role="search">
-              <label htmlFor="header-q" className="visually-hidden">
-                {t("search.label")}
-              </label>
-              <input id="header-q" type="search" name="q" placeholder={t("search.placeholder")} autoComplete="off" />
-              <button type="submit">{t("search.go")}</button>
-              <SearchSuggest inputId="header-q" />
-            </Form>
-          ) : null}
-          <div className="header-tools">
-            {user ? <HeaderExtras /> : null}
-            <Form method="post" action="/lang" className="lang-switch">
-              <CsrfField />
-              <input type="hidden" name="back" value={back} />
-              <button type="submit" name="locale" value={shell?.locale === "en" ? "zh-CN" : "en"} lang={shell?.locale === "en" ? "zh-CN" : "en"}>
-                {shell?.locale === "en" ? "中文" : "English"}
-              </button>
-            </Form>
-            {user ? (
-              <div className="user-menu">
-                <Link to="/profile" className="user-name">
-                  {user.name}
-                </Link>
-                <Form method="post" action="/logout">
-                  <CsrfField />
-                  <button type="submit" className="link-button">
-                    {t("nav.logout")}
-                  </button>
-                </Form>
+            <>
+              <div className="header-extras">
+                <HeaderExtras />
               </div>
+              {/* On a phone the rest of the header folds behind this toggle: a checkbox and its label, so it works without JavaScript. */}
+              <input type="checkbox" id="site-menu-toggle" className="menu-toggle" aria-controls="site-menu" ref={menuToggle} />
+              <label htmlFor="site-menu-toggle" className="menu-button">
+                <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20" focusable="false">
+                  <path fill="currentColor" d="M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z" />
+                </svg>
+                <span>{t("nav.menu")}</span>
+              </label>
+            </>
+          ) : null}
+          <div className="header-menu" id="site-menu">
+            {user ? (
+              <nav className="main-nav" aria-label={t("nav.main")}>
+                {NAV_ITEMS.filter((item) => !item.roles || item.roles.some((r) => user.roles.includes(r) || user.roles.includes("admin"))).map(
+                  (item) => (
+                    <NavLink key={item.to} to={item.to} end={item.to === "/"} prefetch="intent">
+                      {t(item.label)}
+                    </NavLink>
+                  ),
+                )}
+              </nav>
             ) : null}
+            {user ? (
+              <Form method="get" action="/search" className="header-search" role="search">
+                <label htmlFor="header-q" className="visually-hidden">
+                  {t("search.label")}
+                </label>
+                <input id="header-q" type="search" name="q" placeholder={t("search.placeholder")} autoComplete="off" />
+                <button type="submit">{t("search.go")}</button>
+                <SearchSuggest inputId="header-q" />
+              </Form>
+            ) : null}
+            <div className="header-tools">
+              <Form method="post" action="/lang" className="lang-switch">
+                <CsrfField />
+                <input type="hidden" name="back" value={back} />
+                <button type="submit" name="locale" value={shell?.locale === "en" ? "zh-CN" : "en"} lang={shell?.locale === "en" ? "zh-CN" : "en"}>
+                  {shell?.locale === "en" ? "中文" : "English"}
+                </button>
+              </Form>
+              {user ? (
+                <div className="user-menu">
+                  <Link to="/profile" className="user-name">
+                    {user.name}
+                  </Link>
+                  <Form method="post" action="/logout">
+                    <CsrfField />
+                    <button type="submit" className="link-button">
+                      {t("nav.logout")}
+                    </button>
+                  </Form>
+                </div>
+              ) : null}
+            </div>
           </div>
         </div>
         {navigation.state !== "idle" ? <div className="progress-bar" aria-hidden="true" /> : null}

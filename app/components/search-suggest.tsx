@@ -3,7 +3,7 @@
  * to /search; with JavaScript this adds a list of matching documents under it
  * (a combobox: arrows to move, Enter to open, Escape to close).
  */
-import { useNavigate } from "@remix-run/react";
+import { useLocation, useNavigate } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useT } from "~/i18n/use-t";
 import "~/styles/search.css";
@@ -38,6 +38,10 @@ export function SearchSuggest({ inputId }: { inputId: string }) {
     setOpen(false);
     setActive(-1);
   }, []);
+
+  // A new page (a submitted search, a link) closes the list.
+  const { key: locationKey } = useLocation();
+  useEffect(() => close(), [locationKey, close]);
 
   useEffect(() => {
     const input = document.getElementById(inputId) as HTMLInputElement | null;
@@ -95,6 +99,12 @@ export function SearchSuggest({ inputId }: { inputId: string }) {
         const url = urlAt(s.active);
         close();
         navigate(url);
+      } else if (event.key === "Enter") {
+        // The form submits the typed words: drop the list and any answer still on its way,
+        // or it would open over the results page.
+        clearTimeout(timer);
+        controller?.abort();
+        close();
       } else if (event.key === "Escape" && s.open) {
         event.preventDefault();
         close();

@@ -89,6 +89,7 @@ export default function SearchPage() {
   const facets = result?.facets;
   const pages = result ? Math.max(1, Math.ceil(result.total / result.pageSize)) : 1;
   const q = params.q.trim();
+  const activeFilters = [params.category, params.type, params.department, params.confidentiality, params.retired].filter(Boolean).length;
   return (
     <div className={`search-page${busy ? " is-busy" : ""}`}>
       <h1>{q ? t("search.titleFor", { q }) : t("search.title")}</h1>
@@ -100,7 +101,13 @@ export default function SearchPage() {
           <input id="search-q" key={params.q} type="search" name="q" defaultValue={params.q} placeholder={t("search.query")} maxLength={200} />
           <button type="submit">{t("search.go")}</button>
         </div>
-        <fieldset className="search-filters">
+        {/* On a phone the filters fold behind this toggle so the results come first (works without JavaScript). */}
+        <input type="checkbox" id="search-filters-toggle" className="filters-toggle" aria-controls="search-filters" />
+        <label htmlFor="search-filters-toggle" className="filters-button">
+          {t("search.filters")}
+          {activeFilters ? <span className="badge">{activeFilters}</span> : null}
+        </label>
+        <fieldset className="search-filters" id="search-filters">
           <legend>{t("search.filters")}</legend>
           <FacetSelect name="category" label={t("search.filter.category")} value={params.category} options={options(labels.categories, locale, true)} counts={facets?.category} t={t} />
           <FacetSelect name="type" label={t("search.filter.type")} value={params.type} options={options(labels.types, locale)} counts={facets?.type} t={t} />

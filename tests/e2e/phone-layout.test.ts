@@ -190,8 +190,11 @@ async function measure(page: Page, width: number): Promise<Layout> {
       const r = el.getBoundingClientRect();
       if (r.right > width + 0.5 && r.width > 0) {
         // Content scrolling inside its own box is fine.
+        // (An absolutely positioned element is clipped only by scrollers inside its containing block.)
         let inScroller = false;
-        for (let a = el.parentElement; a && a !== document.body && !inScroller; a = a.parentElement) inScroller = getComputedStyle(a).overflowX !== "visible";
+        const positioned = ["absolute", "fixed"].includes(getComputedStyle(el).position);
+        const start = positioned ? (el as HTMLElement).offsetParent : el.parentElement;
+        for (let a = start; a && a !== document.body && !inScroller; a = a.parentElement) inScroller = getComputedStyle(a).overflowX !== "visible";
         if (inScroller) continue;
         // Only the outermost offender: skip elements whose parent already sticks out.
         const parent = el.parentElement;
@@ -293,7 +296,7 @@ async function linesOf(page: Page, selector: string): Promise<number> {
     range.selectNodeContents(el);
     const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
     return tops.size;
-  });
+  }, 180_000);
 }
 
 describe("phone header", () => {
@@ -322,7 +325,7 @@ describe("phone header", () => {
       } finally {
         await context.close();
       }
-    });
+    }, 180_000);
   }
 
   it("reaches the menu button with the keyboard, shows focus on it, and opens and closes it (Escape) with keys", async () => {
@@ -345,7 +348,7 @@ describe("phone header", () => {
     } finally {
       await context.close();
     }
-  });
+  }, 180_000);
 
   it("has no serious or critical axe violations on a phone with the menu and the search filters open", async () => {
     const axePath = createRequire(`${ROOT}/`).resolve("axe-core/axe.min.js");
@@ -371,7 +374,7 @@ describe("phone header", () => {
     } finally {
       await context.close();
     }
-  });
+  }, 180_000);
 
   it("keeps the full header on a desktop (no menu button)", async () => {
     const { context, page } = await contextFor(1280, "editor", { js: true, locale: "zh-CN" });
@@ -384,7 +387,7 @@ describe("phone header", () => {
     } finally {
       await context.close();
     }
-  });
+  }, 180_000);
 });
 
 describe("wide tables", () => {
@@ -413,12 +416,15 @@ describe("wide tables", () => {
         });
         expect(after.scrolled).toBeGreaterThan(0);
         expect(Math.abs(after.first - after.table)).toBeLessThanOrEqual(2);
-        if (width === 390) await page.screenshot({ path: path.join(SHOTS, "document-table-scrolled.png") });
+        if (width === 390) {
+          await table.scrollIntoViewIfNeeded();
+          await page.screenshot({ path: path.join(SHOTS, "document-table-scrolled.png") });
+        }
         expect((await measure(page, width)).scrollWidth).toBeLessThanOrEqual(width);
       } finally {
         await context.close();
       }
-    });
+    }, 180_000);
   }
 
   it("history: the author's name stays on one line", async () => {
@@ -430,7 +436,7 @@ describe("wide tables", () => {
     } finally {
       await context.close();
     }
-  });
+  }, 180_000);
 });
 
 describe("search on a phone", () => {
@@ -452,7 +458,7 @@ describe("search on a phone", () => {
       } finally {
         await context.close();
       }
-    });
+    }, 180_000);
   }
 
   it("closes the suggestion list when Enter submits the typed words", async () => {
@@ -481,5 +487,5 @@ describe("search on a phone", () => {
         await context.close();
       }
     }
-  });
+  }, 180_000);
 });

@@ -401,11 +401,16 @@ describe("wide tables", () => {
           right: el.getBoundingClientRect().right,
           scrolls: el.scrollWidth > el.clientWidth + 1,
           widths: Array.from(el.querySelectorAll("tbody tr:first-child td")).map((td) => td.getBoundingClientRect().width),
+          rowHeight: el.querySelector("tbody tr:first-child")!.getBoundingClientRect().height,
+          lineHeight: parseFloat(getComputedStyle(el.querySelector("tbody td")!).lineHeight),
         }));
         expect(box.right).toBeLessThanOrEqual(width);
         expect(box.scrolls).toBe(true);
         expect(box.widths[0]).toBeGreaterThanOrEqual(FIRST_COLUMN_MIN);
         for (const w of box.widths) expect(w).toBeGreaterThanOrEqual(80);
+        // No column is so narrow that a row turns into a tall strip: the longest cell, a
+        // 170-character unbroken link, takes about 16 lines at 8em a column, 24 at 6em.
+        expect(box.rowHeight / box.lineHeight).toBeLessThanOrEqual(18);
         // The first column's text takes a few lines at most, not one or two characters a line.
         expect(await linesOf(page, ".markdown table tbody tr:first-child td:first-child")).toBeLessThanOrEqual(width < 500 ? 3 : 2);
         // Scrolled sideways, the first column stays in view.

@@ -321,7 +321,7 @@ describe("phone header", () => {
         expect(m.scrollWidth).toBeLessThanOrEqual(390);
         await Promise.all([page.waitForURL("**/proposals"), page.click(".main-nav a:has-text('修订申请')")]);
         await page.locator("main h1").first().waitFor();
-        if (js) expect(await page.locator(".main-nav").isVisible()).toBe(false); // closed after the navigation
+        if (js) await page.locator(".main-nav").waitFor({ state: "hidden" }); // closed after the navigation
       } finally {
         await context.close();
       }

@@ -83,7 +83,7 @@ export function headingAnchors(body: string): Map<string, string> {
         const n = used.get(id) ?? 0;
         used.set(id, n + 1);
         if (n > 0) id = `${id}-${n}`;
-        let gh = githubAnchor(text);
+        let gh = githubAnchor(headingText(t as Tokens.Heading, { keepSpacing: true }));
         const g = usedGithub.get(gh) ?? 0;
         usedGithub.set(gh, g + 1);
         if (g > 0) gh = `${gh}-${g}`;

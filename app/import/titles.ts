@@ -57,11 +57,9 @@ function inlineText(tokens: Token[] | undefined): string {
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", nbsp: " " };
 
 /** A heading's text as a reader sees it: no markdown, no HTML, entities decoded, spacing collapsed. */
-export function headingText(token: Tokens.Heading): string {
-  return inlineText(token.tokens)
-    .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_m, e: string) => ENTITIES[e])
-    .replace(/\s+/g, " ")
-    .trim();
+export function headingText(token: Tokens.Heading, options: { keepSpacing?: boolean } = {}): string {
+  const text = inlineText(token.tokens).replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_m, e: string) => ENTITIES[e]);
+  return options.keepSpacing ? text.trim() : text.replace(/\s+/g, " ").trim();
 }
 
 function shorten(title: string): { title: string; shortened: boolean } {

@@ -170,7 +170,15 @@ interface Prepared {
   meta?: DocumentMeta;
   body?: string;
   sketch?: Sketch;
+  /** Lines of the file before `body` (front matter, title heading). */
+  lineOffset?: number;
 }
+
+const newlines = (s: string) => {
+  let n = 0;
+  for (let i = s.indexOf("\n"); i >= 0; i = s.indexOf("\n", i + 1)) n++;
+  return n;
+};
 
 const msg = (key: string, vars?: ImportMessage["vars"]): ImportMessage => (vars ? { key, vars } : { key });
 
@@ -290,7 +298,7 @@ function numberingState(): { highest: Map<string, number>; used: Set<string> } {
 
 const kb = (bytes: number) => Math.round(bytes / 1024);
 
-async function readBody(file: ImportFile, report: FileReport): Promise<{ data: Record<string, unknown>; body: string }> {
+async function readBody(file: ImportFile, report: FileReport): Promise<{ data: Record<string, unknown>; body: string; prefixLines: number }> {
   const limits = importLimits();
   if (report.format === "markdown") {
     if (report.bytes > limits.markdownBytes) throw new Skip("oversized", msg("import.detail.oversized", { size: kb(report.bytes), limit: kb(limits.markdownBytes) }));
@@ -298,7 +306,8 @@ async function readBody(file: ImportFile, report: FileReport): Promise<{ data: R
     if (text === null) throw new Skip("binary", msg("import.detail.notText"));
     try {
       const split = splitFrontMatter(text);
-      return { data: split.data, body: split.body.replace(/\r\n?/g, "\n") };
+      const clean = text.replace(/^\uFEFF/, "");
+      return { data: split.data, body: split.body.replace(/\r\n?/g, "\n"), prefixLines: newlines(clean.slice(0, clean.length - split.body.length)) };
     } catch (error) {
       const message = (error as Error).message;
       if (/must be a mapping/.test(message)) throw new Skip("front-matter", msg("import.detail.fmNotMapping"));
@@ -317,7 +326,7 @@ async function readBody(file: ImportFile, report: FileReport): Promise<{ data: R
   }
   const { markdown, imagesDropped } = htmlToMarkdown(html);
   if (imagesDropped) report.warnings.push(msg("import.warn.imagesDropped", { count: imagesDropped }));
-  return { data: {}, body: markdown };
+  return { data: {}, body: markdown, prefixLines: 0 };
 }
 
 /** The reader's message for a front matter value the schema refused. */
@@ -341,7 +350,7 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
   try {
     if (isMappingFile(file.name)) throw new Skip("mapping-file", msg("import.detail.mappingFile"));
     if (report.format === "other") throw new Skip("unsupported", msg("import.detail.unsupported"));
-    const { data, body: rawBody } = await readBody(file, report);
+    const { data, body: rawBody, prefixLines } = await readBody(file, report);
     const fm = FrontMatterSchema.partial().safeParse(data);
     if (!fm.success) throw new Skip("front-matter", frontMatterIssue(fm.error.issues[0]));
     const extra = frontMatterExtras(data);
@@ -396,7 +405,7 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
     checkBody(body);
     if (number) batch.set(number, file.name);
     Object.assign(report, { number, category, type: meta.type, ownerDepartment: meta.ownerDepartment });
-    return { report, meta, body, sketch: sketchText(body) };
+    return { report, meta, body, sketch: sketchText(body), lineOffset: prefixLines + newlines(rawBody) - newlines(body) };
   } catch (error) {
     if (error instanceof Skip) {
       Object.assign(report, { outcome: "skipped", reason: error.reason, detail: error.detail });
@@ -556,7 +565,7 @@ function linkDocuments(prepared: Prepared[], mergedInto: Map<string, string>): v
   };
   const rewritten = new Map<string, string>();
   for (const p of importable.values()) {
-    const r = rewriteLinks(p.body!, p.report.file, lookup);
+    const r = rewriteLinks(p.body!, p.report.file, lookup, p.lineOffset ?? 0);
     if (r.rewritten || r.outside.length || r.unknownAnchors.length) p.report.links = { rewritten: r.rewritten, outside: r.outside, unknownAnchors: r.unknownAnchors };
     else delete p.report.links;
     rewritten.set(p.report.file, r.body);

@@ -206,7 +206,13 @@ function lineAt(body: string, offset: number): number {
  * became, "not-imported" when the file is there but is not imported, or
  * undefined when there is no such file.
  */
-export function rewriteLinks(body: string, fromFile: string, lookup: (path: string) => LinkTarget | "not-imported" | undefined): LinkRewrite {
+export function rewriteLinks(
+  body: string,
+  fromFile: string,
+  lookup: (path: string) => LinkTarget | "not-imported" | undefined,
+  /** Lines of the file before the body (front matter, the title heading), so reported lines are the file's. */
+  lineOffset = 0,
+): LinkRewrite {
   const result: LinkRewrite = { body, rewritten: 0, outside: [], unknownAnchors: [] };
   const edits: { start: number; end: number; text: string }[] = [];
   for (const link of findLinks(body)) {
@@ -216,7 +222,7 @@ export function rewriteLinks(body: string, fromFile: string, lookup: (path: stri
     const pathPart = (hash >= 0 ? raw.slice(0, hash) : raw).replace(/\?.*$/, "");
     const anchor = hash >= 0 ? raw.slice(hash + 1) : "";
     const resolved = resolveImportPath(fromFile, pathPart);
-    const line = lineAt(body, link.start);
+    const line = lineAt(body, link.start) + lineOffset;
     const target = resolved === null ? undefined : lookup(resolved);
     if (!target || target === "not-imported") {
       result.outside.push({ target: link.target, line, why: target === "not-imported" ? "not-imported" : "missing" });

@@ -146,6 +146,7 @@ function groupLines(t: Translate, groups: DuplicateGroup[], reports: FileReport[
       const why = [p.sameTitle ? t("import.dup.sameTitle") : "", p.identical ? t("import.dup.identical") : t("import.dup.similar", { percent: Math.round(p.similarity * 100) })].filter(Boolean);
       out.push(`      ${p.a} ↔ ${p.b}: ${why.join(", ")}`);
     }
+    if (g.morePairs) out.push(`      ${t("import.dup.more", { count: g.morePairs })}`);
   }
   if (dryRun && groups.some((g) => g.action === "import")) out.push(`  ${t("import.cli.duplicatesHint")}`);
   return out;

@@ -30,6 +30,7 @@ import { allNumbers } from "~/documents/version-index.server";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, ValidationError } from "~/utils/errors.server";
 import { htmlToMarkdown } from "./html-to-markdown";
+import { reportText, type ImportMessage, type ReportText } from "./report";
 import { fileFinder, headingAnchors, rewriteLinks, type LinkTarget, type OutsideLink } from "./links";
 import { estimateSimilarity, groupsOf, similarPairs, sketchText, titleKey, type Sketch } from "./similarity";
 import { importTitle, MAX_TITLE, type TitleResult } from "./titles";
@@ -102,14 +103,8 @@ export type ReasonCode =
   | "invalid"
   | "publish-failed";
 
-/** A message of the report, translated where it is shown (app/i18n/messages/import.ts). */
-export interface ImportMessage {
-  key: string;
-  vars?: Record<string, string | number>;
-}
-
-/** Reports written before messages were translated hold plain text. */
-export type ReportText = ImportMessage | string;
+export type { ImportMessage, ReportText };
+export { reportText };
 
 export interface LinkReport {
   /** Links to other imported files, rewritten to their document numbers. */
@@ -152,6 +147,8 @@ export interface DuplicateGroup {
   files: string[];
   /** Why they belong together: every related pair found. */
   pairs: { a: string; b: string; sameTitle: boolean; identical: boolean; similarity: number }[];
+  /** Related pairs not listed (groups of many files list the first 50). */
+  morePairs?: number;
   /** The file imported when the group is merged, unless another is chosen. */
   keep: string;
   /** What the import did with the group (after a run; in a dry run, what it would do). */
@@ -458,6 +455,9 @@ export function mappingAmong(files: ImportFile[]): ImportMapping | undefined {
   return f ? parseMapping(f.data.toString("utf8"), f.name) : undefined;
 }
 
+/** Related pairs listed per group (a group of many copies lists the first ones and a count). */
+const MAX_LISTED_PAIRS = 50;
+
 /** Groups of duplicates and near-duplicates among the files that can be imported. */
 function findDuplicates(prepared: Prepared[], threshold: number): DuplicateGroup[] {
   const ready = prepared.filter((p) => p.report.outcome === "ready" && p.sketch);
@@ -474,7 +474,8 @@ function findDuplicates(prepared: Prepared[], threshold: number): DuplicateGroup
     if (!key) return;
     byTitle.set(key, [...(byTitle.get(key) ?? []), i]);
   });
-  for (const list of byTitle.values()) for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) edge(list[x], list[y]).sameTitle = true;
+  // Files with one title are paired with the first of them (a chain is enough to group them).
+  for (const list of byTitle.values()) for (let y = 1; y < list.length; y++) edge(list[0], list[y]).sameTitle = true;
   const sketches = ready.map((p) => p.sketch!);
   for (const pair of similarPairs(sketches, threshold)) {
     const e = edge(pair.a, pair.b);
@@ -491,11 +492,18 @@ function findDuplicates(prepared: Prepared[], threshold: number): DuplicateGroup
         Number(ready[y].report.numberFrom === "file") - Number(ready[x].report.numberFrom === "file") || sketches[y].tokens - sketches[x].tokens || x - y,
     )[0];
     const inGroup = new Set(members);
-    const pairs = [...edges.values()]
-      .filter((e) => inGroup.has(e.a))
-      .sort((p, q) => p.a - q.a || p.b - q.b)
+    const related = [...edges.values()].filter((e) => inGroup.has(e.a)).sort((p, q) => p.a - q.a || p.b - q.b);
+    const pairs = related
+      .slice(0, MAX_LISTED_PAIRS)
       .map((e) => ({ a: ready[e.a].report.file, b: ready[e.b].report.file, sameTitle: e.sameTitle, identical: e.identical, similarity: Math.round(e.similarity * 100) / 100 }));
-    return { id: i + 1, files, pairs, keep: ready[keep].report.file, action: "import" as DuplicatePolicy };
+    return {
+      id: i + 1,
+      files,
+      pairs,
+      ...(related.length > pairs.length ? { morePairs: related.length - pairs.length } : {}),
+      keep: ready[keep].report.file,
+      action: "import" as DuplicatePolicy,
+    };
   });
 }
 
@@ -693,11 +701,6 @@ export function summarizeReports(reports: FileReport[]) {
   };
 }
 
-/** A report message in the given language (plain text from older reports stays as it was). */
-export function reportText(t: (key: string, vars?: ImportMessage["vars"]) => string, text: ReportText | undefined): string {
-  if (text === undefined) return "";
-  return typeof text === "string" ? text : t(text.key, text.vars);
-}
 
 /** The account an import runs as: an existing user (CLI --as), else a neutral "import" author. */
 export function importActor(username: string): ImportOptions["actor"] {

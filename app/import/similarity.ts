@@ -217,53 +217,51 @@ export function estimateSimilarity(a: Sketch, b: Sketch): number {
   return taken ? both / taken : 0;
 }
 
+/** Sketch values found in more texts than this are boilerplate: they add no candidates (and would add n² of them). */
+const MAX_POSTING = 1000;
+
 /**
- * Pairs of texts at least `threshold` alike (and every pair of identical
- * texts). Candidates come from an inverted index over the sketches' values,
- * so unrelated texts are never compared one by one.
+ * Pairs of texts at least `threshold` alike. Identical texts (same digest)
+ * are paired with the first of them only, and only that first one is
+ * compared with others, so a folder of a hundred copies yields a hundred
+ * pairs, not five thousand. Candidates come from an inverted index over the
+ * sketches' values, so unrelated texts are never compared one by one.
  */
 export function similarPairs(sketches: Sketch[], threshold = 0.8): SimilarPair[] {
   const out: SimilarPair[] = [];
-  const seen = new Set<string>();
-  const key = (a: number, b: number) => `${a}:${b}`;
-  // Identical texts first (by digest), whatever their length.
-  const byDigest = new Map<string, number[]>();
+  const firstOf = new Map<string, number>();
+  const reps: number[] = [];
   sketches.forEach((s, i) => {
     if (!s.tokens) return;
-    const list = byDigest.get(s.digest) ?? [];
-    list.push(i);
-    byDigest.set(s.digest, list);
+    const first = firstOf.get(s.digest);
+    if (first === undefined) {
+      firstOf.set(s.digest, i);
+      reps.push(i);
+    } else out.push({ a: first, b: i, similarity: 1, identical: true });
   });
-  for (const list of byDigest.values()) {
-    for (let x = 0; x < list.length; x++) {
-      for (let y = x + 1; y < list.length; y++) {
-        seen.add(key(list[x], list[y]));
-        out.push({ a: list[x], b: list[y], similarity: 1, identical: true });
-      }
-    }
-  }
-  // Near-duplicates: count shared sketch values per pair, estimate those that share enough.
+  // Near-duplicates among distinct texts: count shared sketch values per pair, estimate those that share enough.
   const postings = new Map<number, number[]>();
-  sketches.forEach((s, i) => {
-    for (const v of s.mins) {
+  for (const i of reps) {
+    for (const v of sketches[i].mins) {
       const list = postings.get(v);
       if (list) list.push(i);
       else postings.set(v, [i]);
     }
-  });
-  const shared = new Map<string, number>();
+  }
+  const n = sketches.length;
+  const shared = new Map<number, number>();
   for (const list of postings.values()) {
-    if (list.length < 2) continue;
+    if (list.length < 2 || list.length > MAX_POSTING) continue;
     for (let x = 0; x < list.length; x++) {
       for (let y = x + 1; y < list.length; y++) {
-        const k = key(list[x], list[y]);
+        const k = list[x] * n + list[y];
         shared.set(k, (shared.get(k) ?? 0) + 1);
       }
     }
   }
   for (const [k, count] of shared) {
-    if (seen.has(k)) continue;
-    const [a, b] = k.split(":").map(Number);
+    const a = Math.floor(k / n);
+    const b = k % n;
     const room = Math.max(sketches[a].mins.length, sketches[b].mins.length);
     // Texts with similarity J share about J·k of their values; half the threshold leaves a wide margin for chance.
     if (count < Math.max(1, Math.floor((threshold * room) / 2))) continue;

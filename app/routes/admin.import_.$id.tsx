@@ -5,7 +5,8 @@ import { useEffect } from "react";
 import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
 import { discardImportJob, getImportJob, startImportJob } from "~/import/jobs.server";
-import { reportText, summarizeReports, type DuplicateGroup, type FileReport } from "~/import/import.server";
+import { summarizeReports, type DuplicateGroup, type FileReport } from "~/import/import.server";
+import { reportText } from "~/import/report";
 import { CsrfField } from "~/components/csrf-field";
 import { FormError } from "~/components/field";
 import { formatDate } from "~/i18n/i18n";
@@ -264,6 +265,7 @@ function DuplicateGroups({ groups, reports, choose = false }: { groups: Duplicat
                   .join(", ")}
               </li>
             ))}
+            {g.morePairs ? <li>{t("import.dup.more", { count: g.morePairs })}</li> : null}
           </ul>
           {choose ? (
             <div className="import-group-choices">

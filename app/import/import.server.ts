@@ -482,7 +482,11 @@ function findDuplicates(prepared: Prepared[], threshold: number): DuplicateGroup
     e.identical = pair.identical;
     e.similarity = pair.similarity;
   }
-  for (const e of edges.values()) if (e.sameTitle && !e.similarity) e.similarity = estimateSimilarity(sketches[e.a], sketches[e.b]);
+  const titleKeys = ready.map((p) => titleKey(p.report.title ?? ""));
+  for (const e of edges.values()) {
+    e.sameTitle = !!titleKeys[e.a] && titleKeys[e.a] === titleKeys[e.b];
+    if (!e.similarity) e.similarity = estimateSimilarity(sketches[e.a], sketches[e.b]);
+  }
   const groups = groupsOf(ready.length, [...edges.values()].map((e) => [e.a, e.b] as const));
   return groups.map((members, i) => {
     const files = members.map((m) => ready[m].report.file);

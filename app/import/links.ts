@@ -194,10 +194,20 @@ export function findLinks(body: string): Found[] {
   return found.sort((a, b) => a.start - b.start);
 }
 
-function lineAt(body: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset; i++) if (body.charCodeAt(i) === 10) line++;
-  return line;
+/** Finds the 1-based line of an offset (line starts computed once per body, then a binary search). */
+function lineFinder(body: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 /**
@@ -215,6 +225,7 @@ export function rewriteLinks(
 ): LinkRewrite {
   const result: LinkRewrite = { body, rewritten: 0, outside: [], unknownAnchors: [] };
   const edits: { start: number; end: number; text: string }[] = [];
+  const lineAt = lineFinder(body);
   for (const link of findLinks(body)) {
     const raw = link.target.replace(/\\([()])/g, "$1");
     if (!isRelativeFileLink(raw)) continue;
@@ -222,7 +233,7 @@ export function rewriteLinks(
     const pathPart = (hash >= 0 ? raw.slice(0, hash) : raw).replace(/\?.*$/, "");
     const anchor = hash >= 0 ? raw.slice(hash + 1) : "";
     const resolved = resolveImportPath(fromFile, pathPart);
-    const line = lineAt(body, link.start) + lineOffset;
+    const line = lineAt(link.start) + lineOffset;
     const target = resolved === null ? undefined : lookup(resolved);
     if (!target || target === "not-imported") {
       result.outside.push({ target: link.target, line, why: target === "not-imported" ? "not-imported" : "missing" });

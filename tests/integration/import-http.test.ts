@@ -176,7 +176,7 @@ describe("duplicates, links and kept front matter on the upload page", () => {
     const html = plan.text_;
     expect(html).toContain("Duplicates and near-duplicates");
     expect(html).toContain('data-group="1"');
-    expect(html).toMatch(/<input type="radio" name="group\.1" value="import" checked=""/);
+    expect(html).toMatch(/<input type="radio" name="group\.1" checked="" value="import"/);
     expect(html).toMatch(/name="group\.1" value="skip"/);
     expect(html).toMatch(/same title, identical text/);
     expect(html).toContain("Front matter kept as written: issuer, promulgated, source_id");

@@ -30,6 +30,25 @@ export const FrontMatterSchema = z.object({
 
 export type FrontMatter = z.infer<typeof FrontMatterSchema>;
 
+/** The front matter keys the portal reads; any other key is kept as written, in `DocumentMeta.extra`. */
+export const KNOWN_FRONT_MATTER_KEYS: readonly string[] = Object.keys(FrontMatterSchema.shape);
+
+/** Keys a file may not carry in its front matter (they would reach object prototypes). */
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * The front matter keys the portal does not use (e.g. `author:` or `revision:` from another
+ * system), kept so that an export writes them back. Undefined when there are none.
+ */
+export function frontMatterExtras(data: Record<string, unknown>): Record<string, unknown> | undefined {
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (KNOWN_FRONT_MATTER_KEYS.includes(key) || FORBIDDEN_KEYS.has(key)) continue;
+    extra[key] = value;
+  }
+  return Object.keys(extra).length ? extra : undefined;
+}
+
 /** Document metadata as the application uses it (camelCase). */
 export interface DocumentMeta {
   number: string;
@@ -43,6 +62,8 @@ export interface DocumentMeta {
   nextReviewDate?: string;
   retired: boolean;
   lang?: "zh" | "en";
+  /** Front matter keys the portal does not use, kept as they were written (see frontMatterExtras). */
+  extra?: Record<string, unknown>;
 }
 
 export class FrontMatterError extends Error {
@@ -69,7 +90,10 @@ export function parseDocument(text: string): { meta: DocumentMeta; body: string 
       fieldErrors,
     );
   }
-  return { meta: toMeta(parsed.data), body };
+  const meta = toMeta(parsed.data);
+  const extra = frontMatterExtras(data);
+  if (extra) meta.extra = extra;
+  return { meta, body };
 }
 
 /** Splits without validating (for imports of files that may lack front matter). */
@@ -123,7 +147,10 @@ export function toFrontMatter(meta: DocumentMeta): FrontMatter {
 
 /** Writes a markdown file: front matter then body (with one trailing newline). */
 export function serializeDocument(meta: DocumentMeta, body: string): string {
-  const yaml = YAML.stringify(toFrontMatter(meta), { lineWidth: 0 }).trimEnd();
+  const fm: Record<string, unknown> = { ...toFrontMatter(meta) };
+  // Keys kept from another system follow the portal's own, in their original order.
+  for (const [key, value] of Object.entries(meta.extra ?? {})) if (!(key in fm) && !FORBIDDEN_KEYS.has(key)) fm[key] = value;
+  const yaml = YAML.stringify(fm, { lineWidth: 0 }).trimEnd();
   const cleanBody = body.replace(/\r\n/g, "\n").replace(/^\n+/, "").trimEnd();
   return `---\n${yaml}\n---\n\n${cleanBody}\n`;
 }

@@ -7,6 +7,9 @@
 import { parseDocument } from "htmlparser2";
 import type { ChildNode, Element } from "domhandler";
 
+/** A relative link to a markdown or Word file (no scheme, not protocol-relative, not an in-page anchor). */
+const RELATIVE_FILE_LINK = /^(?![a-z][a-z0-9+.-]*:)(?!\/)(?!#)[^?#]+\.(docx|md|markdown)(#[^\s]*)?$/i;
+
 export interface ConvertResult {
   markdown: string;
   imagesDropped: number;
@@ -79,6 +82,9 @@ function inline(nodes: ChildNode[], ctx: Ctx): string {
         const href = node.attribs.href ?? "";
         const label = inner();
         if (/^(https?:|mailto:)/i.test(href) && label.trim()) out += `[${label}](${href.replace(/[()\s]/g, encodeURIComponent)})`;
+        // A link to another file of the import ("Leave policy.docx#_Toc1", "../hr/leave.md") is kept for the
+        // import to rewrite to that document's number; other relative targets keep their text only.
+        else if (RELATIVE_FILE_LINK.test(href) && label.trim()) out += `[${label}](${href.replace(/[()\s<>]/g, encodeURIComponent)})`;
         else out += label; // bookmarks and footnote anchors keep their text only
         break;
       }

@@ -3,21 +3,37 @@
  * matter) and Word .docx files. Every file is first checked completely —
  * type, size, text, conversion, metadata, number — and only then published,
  * one commit per file through publishVersion, so a bad file is reported and
- * never half-imported. A dry run does the checks and reports what would happen.
+ * never half-imported. Titles come from the front matter or the top heading,
+ * duplicates and near-duplicates are found and may be skipped or merged,
+ * links between the imported files become links to their numbers, and front
+ * matter keys the portal does not use are kept. A dry run does all of this
+ * and reports what would happen, writing nothing.
  */
 import mammoth from "mammoth";
 import YAML from "yaml";
 import { z } from "zod";
-import { getUserByUsername } from "~/access/users.server";
+import { getDepartment, getUserByUsername } from "~/access/users.server";
 import { readDb } from "~/data/db.server";
 import { getConfig } from "~/documents/config.server";
 import { publishVersion, validateBody, validateMeta } from "~/documents/documents.server";
-import { CONFIDENTIALITY, FrontMatterError, FrontMatterSchema, splitFrontMatter, type Confidentiality, type DocumentMeta } from "~/documents/front-matter";
+import {
+  CONFIDENTIALITY,
+  FrontMatterError,
+  FrontMatterSchema,
+  frontMatterExtras,
+  splitFrontMatter,
+  type Confidentiality,
+  type DocumentMeta,
+} from "~/documents/front-matter";
 import { allocateNumber, claimNumber, formatNumber, parseNumber } from "~/documents/numbering.server";
 import { allNumbers } from "~/documents/version-index.server";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, ValidationError } from "~/utils/errors.server";
 import { htmlToMarkdown } from "./html-to-markdown";
+import { reportText, type ImportMessage, type ReportText } from "./report";
+import { fileFinder, headingAnchors, rewriteLinks, type LinkTarget, type OutsideLink } from "./links";
+import { estimateSimilarity, groupsOf, similarPairs, sketchText, titleKey, type Sketch } from "./similarity";
+import { importTitle, MAX_TITLE, type TitleResult } from "./titles";
 
 export interface ImportFile {
   /** Path relative to the imported folder (or the uploaded file's name), with "/" separators. */
@@ -45,6 +61,18 @@ export type ImportMapping = z.infer<typeof MappingSchema>;
 /** File names taken as the mapping file when they sit at the top of an imported folder. */
 export const MAPPING_FILE_NAMES = ["import-mapping.yaml", "import-mapping.yml", "import-mapping.json"];
 
+export type DuplicatePolicy = "import" | "skip" | "merge";
+export const DUPLICATE_POLICIES: readonly DuplicatePolicy[] = ["import", "skip", "merge"];
+
+/** A decision about one group of duplicates, made on the dry run's report (or with --keep). */
+export interface DuplicateChoice {
+  /** The group's files as the dry run listed them. */
+  files: string[];
+  action: DuplicatePolicy;
+  /** With "merge": the file imported for the group. */
+  keep?: string;
+}
+
 export interface ImportOptions {
   /** Category chosen in the upload form (or --category) for files that do not state theirs. */
   category?: string;
@@ -52,6 +80,11 @@ export interface ImportOptions {
   ownerDepartment?: string;
   confidentiality?: Confidentiality;
   mapping?: ImportMapping;
+  /** What happens to groups of duplicates without a choice of their own (default "import": all are imported, and reported). */
+  duplicates?: DuplicatePolicy;
+  duplicateChoices?: DuplicateChoice[];
+  /** Estimated share of shared text from which two files count as near-duplicates (default 0.8). */
+  similarity?: number;
   /** The importing account (author of the commits). */
   actor: { username: string; name: string; email: string; departmentId?: string };
 }
@@ -65,9 +98,22 @@ export type ReasonCode =
   | "empty"
   | "front-matter"
   | "duplicate-number"
+  | "duplicate"
   | "no-category"
   | "invalid"
   | "publish-failed";
+
+export type { ImportMessage, ReportText };
+export { reportText };
+
+export interface LinkReport {
+  /** Links to other imported files, rewritten to their document numbers. */
+  rewritten: number;
+  /** Links to files that are not part of the import, or not imported. */
+  outside: OutsideLink[];
+  /** Rewritten links whose anchor names no heading of the target (kept as written). */
+  unknownAnchors: { target: string; line: number }[];
+}
 
 export interface FileReport {
   file: string;
@@ -75,21 +121,63 @@ export interface FileReport {
   bytes: number;
   outcome: "ready" | "imported" | "skipped" | "failed";
   reason?: ReasonCode;
-  detail?: string;
+  detail?: ReportText;
   number?: string;
   numberFrom?: "file" | "assigned";
   title?: string;
+  /** Where the title came from. */
+  titleFrom?: TitleResult["source"];
   category?: string;
   type?: string;
   ownerDepartment?: string;
-  warnings: string[];
+  /** Front matter keys the portal does not use: kept in the document's front matter, written back by an export. */
+  extraKeys?: string[];
+  links?: LinkReport;
+  /** The duplicate group (DuplicateGroup.id) the file belongs to. */
+  group?: number;
+  /** Skipped as a duplicate of this file (imported as `number`). */
+  duplicateOf?: { file: string; number?: string };
+  warnings: ReportText[];
+}
+
+export interface DuplicateGroup {
+  /** 1-based, in the order of the group's first file. */
+  id: number;
+  /** The group's files in reading order. */
+  files: string[];
+  /** Why they belong together: every related pair found. */
+  pairs: { a: string; b: string; sameTitle: boolean; identical: boolean; similarity: number }[];
+  /** Related pairs not listed (groups of many files list the first 50). */
+  morePairs?: number;
+  /** The file imported when the group is merged, unless another is chosen. */
+  keep: string;
+  /** What the import did with the group (after a run; in a dry run, what it would do). */
+  action: DuplicatePolicy;
+  kept?: string;
+}
+
+/** An import's (or a dry run's) complete answer. */
+export interface ImportResult {
+  files: FileReport[];
+  duplicates: DuplicateGroup[];
 }
 
 interface Prepared {
   report: FileReport;
   meta?: DocumentMeta;
   body?: string;
+  sketch?: Sketch;
+  /** Lines of the file before `body` (front matter, title heading). */
+  lineOffset?: number;
 }
+
+const newlines = (s: string) => {
+  let n = 0;
+  for (let i = s.indexOf("\n"); i >= 0; i = s.indexOf("\n", i + 1)) n++;
+  return n;
+};
+
+const msg = (key: string, vars?: ImportMessage["vars"]): ImportMessage => (vars ? { key, vars } : { key });
 
 /** Parses a mapping file (YAML or JSON); throws ValidationError with the reason. */
 export function parseMapping(text: string, name = "mapping file"): ImportMapping {
@@ -173,30 +261,19 @@ function numberFromName(name: string): string | undefined {
   return parseNumber(candidate) ? candidate : undefined;
 }
 
-function titleFromName(name: string): string {
-  const base = (name.split("/").pop() ?? name).replace(/\.[^.]+$/, "");
-  return base.replace(/^[A-Za-z][A-Za-z0-9]{1,7}-\d{1,6}[\s_.-]*/, "").replace(/[_]+/g, " ").trim() || base;
-}
-
-/** Takes a leading "# Title" out of the body when it is the document's title. */
-function leadingHeading(body: string): { title?: string; rest: string } {
-  const m = /^\s*#\s+(.+?)\s*#*\s*(?:\n|$)/.exec(body);
-  if (!m) return { rest: body };
-  return { title: m[1].replace(/\\([\\`*_[\]<>])/g, "$1").trim(), rest: body.slice(m[0].length) };
-}
-
 function str(v: unknown): string | undefined {
   if (typeof v === "string" && v.trim()) return v.trim();
   if (typeof v === "number") return String(v);
   return undefined;
 }
 
+/** A file left out, with its reason and a message in the reader's language. */
 class Skip extends Error {
   constructor(
     public reason: ReasonCode,
-    message: string,
+    public detail: ImportMessage,
   ) {
-    super(message);
+    super(detail.key);
   }
 }
 
@@ -216,60 +293,86 @@ function numberingState(): { highest: Map<string, number>; used: Set<string> } {
   return { highest, used };
 }
 
-async function readBody(file: ImportFile, report: FileReport): Promise<{ data: Record<string, unknown>; body: string }> {
+const kb = (bytes: number) => Math.round(bytes / 1024);
+
+async function readBody(file: ImportFile, report: FileReport): Promise<{ data: Record<string, unknown>; body: string; prefixLines: number }> {
   const limits = importLimits();
   if (report.format === "markdown") {
-    if (report.bytes > limits.markdownBytes) {
-      throw new Skip("oversized", `${Math.round(report.bytes / 1024)} KB is over the ${Math.round(limits.markdownBytes / 1024)} KB limit`);
-    }
+    if (report.bytes > limits.markdownBytes) throw new Skip("oversized", msg("import.detail.oversized", { size: kb(report.bytes), limit: kb(limits.markdownBytes) }));
     const text = decodeText(file.data);
-    if (text === null) throw new Skip("binary", "the file is not UTF-8 text");
+    if (text === null) throw new Skip("binary", msg("import.detail.notText"));
     try {
-      return splitFrontMatter(text);
+      const split = splitFrontMatter(text);
+      const clean = text.replace(/^\uFEFF/, "");
+      return { data: split.data, body: split.body.replace(/\r\n?/g, "\n"), prefixLines: newlines(clean.slice(0, clean.length - split.body.length)) };
     } catch (error) {
-      throw new Skip("front-matter", (error as Error).message);
+      const message = (error as Error).message;
+      if (/must be a mapping/.test(message)) throw new Skip("front-matter", msg("import.detail.fmNotMapping"));
+      const line = /line (\d+)/.exec(message)?.[1];
+      throw new Skip("front-matter", line ? msg("import.detail.fmYamlLine", { line: Number(line) + 1 }) : msg("import.detail.fmYaml"));
     }
   }
-  if (report.bytes > limits.docxBytes) {
-    throw new Skip("oversized", `${Math.round(report.bytes / 1024)} KB is over the ${Math.round(limits.docxBytes / 1024)} KB limit`);
-  }
-  if (file.data.length < 4 || file.data.readUInt32LE(0) !== 0x04034b50) throw new Skip("corrupt-docx", "not a Word (.docx) file: it is not a zip package");
+  if (report.bytes > limits.docxBytes) throw new Skip("oversized", msg("import.detail.oversized", { size: kb(report.bytes), limit: kb(limits.docxBytes) }));
+  if (file.data.length < 4 || file.data.readUInt32LE(0) !== 0x04034b50) throw new Skip("corrupt-docx", msg("import.detail.notZip"));
   let html: string;
   try {
     const result = await mammoth.convertToHtml({ buffer: file.data }, { externalFileAccess: false } as Parameters<typeof mammoth.convertToHtml>[1]);
     html = result.value;
   } catch (error) {
-    throw new Skip("corrupt-docx", `the Word file cannot be read (${(error as Error).message.split("\n")[0].slice(0, 160)})`);
+    throw new Skip("corrupt-docx", msg("import.detail.docxUnreadable", { message: (error as Error).message.split("\n")[0].slice(0, 160) }));
   }
   const { markdown, imagesDropped } = htmlToMarkdown(html);
-  if (imagesDropped) report.warnings.push(`${imagesDropped} image(s) left out`);
-  return { data: {}, body: markdown };
+  if (imagesDropped) report.warnings.push(msg("import.warn.imagesDropped", { count: imagesDropped }));
+  return { data: {}, body: markdown, prefixLines: 0 };
 }
 
-async function prepare(file: ImportFile, options: ImportOptions, numbers: ReturnType<typeof numberingState>, batch: Set<string>): Promise<Prepared> {
+/** The reader's message for a front matter value the schema refused. */
+function frontMatterIssue(issue: z.ZodIssue): ImportMessage {
+  const field = issue.path.join(".") || "front matter";
+  const top = String(issue.path[0] ?? "");
+  if (top === "effective_date" || top === "next_review_date") return msg("import.detail.fm.date", { field });
+  if (top === "confidentiality") return msg("import.detail.fm.choice", { field, choices: CONFIDENTIALITY.join(", ") });
+  if (top === "lang") return msg("import.detail.fm.choice", { field, choices: "zh, en" });
+  if (top === "title" && issue.code === "too_big") return msg("import.detail.fm.titleLong", { field, max: MAX_TITLE });
+  if (top === "audience_departments") return msg("import.detail.fm.list", { field });
+  if (top === "retired") return msg("import.detail.fm.boolean", { field });
+  return msg("import.detail.fm.text", { field });
+}
+
+/** Largest block of kept front matter keys (as YAML) a document may carry. */
+const MAX_EXTRA_BYTES = 16 * 1024;
+
+async function prepare(file: ImportFile, options: ImportOptions, numbers: ReturnType<typeof numberingState>, batch: Map<string, string>): Promise<Prepared> {
   const report: FileReport = { file: file.name, format: formatOf(file.name), bytes: file.bytes ?? file.data.length, outcome: "ready", warnings: [] };
   try {
-    if (isMappingFile(file.name)) throw new Skip("mapping-file", "the category mapping for this import");
-    if (report.format === "other") throw new Skip("unsupported", "only markdown (.md) and Word (.docx) files are imported");
-    const { data, body: rawBody } = await readBody(file, report);
+    if (isMappingFile(file.name)) throw new Skip("mapping-file", msg("import.detail.mappingFile"));
+    if (report.format === "other") throw new Skip("unsupported", msg("import.detail.unsupported"));
+    const { data, body: rawBody, prefixLines } = await readBody(file, report);
     const fm = FrontMatterSchema.partial().safeParse(data);
-    if (!fm.success) {
-      const issue = fm.error.issues[0];
-      throw new Skip("front-matter", `${issue.path.join(".")}: ${issue.message}`);
+    if (!fm.success) throw new Skip("front-matter", frontMatterIssue(fm.error.issues[0]));
+    const extra = frontMatterExtras(data);
+    if (extra) {
+      const size = Buffer.byteLength(YAML.stringify(extra), "utf8");
+      if (size > MAX_EXTRA_BYTES) throw new Skip("front-matter", msg("import.detail.fm.extraTooLarge", { size: kb(size), limit: kb(MAX_EXTRA_BYTES) }));
+      report.extraKeys = Object.keys(extra);
     }
-    const heading = leadingHeading(rawBody);
-    const title = str(data.title) ?? heading.title ?? titleFromName(file.name);
-    const body = str(data.title) && heading.title !== str(data.title) ? rawBody : heading.rest;
-    if (!body.trim()) throw new Skip("empty", "the document has no text");
+    const titled = importTitle(rawBody, file.name, str(data.title));
+    if (titled.shortened) report.warnings.push(msg("import.warn.titleShortened", { max: MAX_TITLE }));
+    const { title, body } = titled;
+    report.title = title;
+    report.titleFrom = titled.source;
+    if (!body.trim()) throw new Skip("empty", msg("import.detail.empty"));
 
-    // Number: from the front matter or the file name when valid and free; otherwise issued.
+    // Number: from the front matter or the file name when valid and free; otherwise issued later.
     const stated = str(data.number) ?? numberFromName(file.name);
     let number: string | undefined;
     if (stated) {
       if (!parseNumber(stated)) {
-        report.warnings.push(`"${stated}" is not a valid document number; a new number is issued`);
-      } else if (numbers.used.has(stated) || batch.has(stated)) {
-        throw new Skip("duplicate-number", `${stated} is already used${batch.has(stated) ? " by another file in this import" : ""}; numbers are never reused`);
+        report.warnings.push(msg("import.warn.badNumber", { number: stated }));
+      } else if (batch.has(stated)) {
+        throw new Skip("duplicate-number", msg("import.detail.numberInImport", { number: stated, file: batch.get(stated)! }));
+      } else if (numbers.used.has(stated)) {
+        throw new Skip("duplicate-number", msg("import.detail.numberUsed", { number: stated }));
       } else {
         number = stated;
         report.numberFrom = "file";
@@ -277,16 +380,12 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
     }
     const mapped = mappingFor(options.mapping, file.name);
     const category = number ? parseNumber(number)!.category : (str(data.category) ?? options.category ?? mapped.category);
-    if (!category) throw new Skip("no-category", "no category: choose one in the form, or add it to the front matter or the mapping file");
-    if (!getConfig().categories.some((c) => c.code === category)) throw new Skip("invalid", `unknown category ${category}`);
-    if (str(data.category) && str(data.category) !== category) throw new Skip("invalid", `the number ${number} belongs to category ${category}, not ${str(data.category)}`);
-    if (!number) {
-      const seq = (numbers.highest.get(category) ?? 0) + 1;
-      number = formatNumber(category, seq);
-      report.numberFrom = "assigned";
-    }
+    if (!category) throw new Skip("no-category", msg("import.detail.noCategory"));
+    if (!getConfig().categories.some((c) => c.code === category)) throw new Skip("invalid", msg("import.detail.unknownCategory", { category }));
+    if (str(data.category) && str(data.category) !== category)
+      throw new Skip("invalid", msg("import.detail.numberCategory", { number: number!, category, stated: str(data.category)! }));
     const meta: DocumentMeta = {
-      number,
+      number: number ?? formatNumber(category, 1),
       title,
       category,
       type: str(data.type) ?? mapped.type ?? options.type ?? "manual",
@@ -297,29 +396,51 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
       nextReviewDate: fm.data.next_review_date,
       retired: false,
       lang: fm.data.lang,
+      ...(extra ? { extra } : {}),
     };
-    try {
-      validateMeta(meta, { checkDepartments: true });
-      validateBody(body);
-    } catch (error) {
-      if (error instanceof DomainError && error.code === "too_large") throw new Skip("oversized", error.message);
-      if (error instanceof DomainError && /binary/.test(error.message)) throw new Skip("binary", error.message);
-      if (error instanceof DomainError || error instanceof FrontMatterError) throw new Skip("invalid", error.message);
-      throw error;
-    }
-    // Reserve the number in the simulation so later files see it as taken.
-    const p = parseNumber(number)!;
-    numbers.highest.set(p.category, Math.max(numbers.highest.get(p.category) ?? 0, p.seq));
-    batch.add(number);
-    Object.assign(report, { number, title, category, type: meta.type, ownerDepartment: meta.ownerDepartment });
-    return { report, meta, body };
+    checkMeta(meta);
+    checkBody(body);
+    if (number) batch.set(number, file.name);
+    Object.assign(report, { number, category, type: meta.type, ownerDepartment: meta.ownerDepartment });
+    return { report, meta, body, sketch: sketchText(body), lineOffset: prefixLines + newlines(rawBody) - newlines(body) };
   } catch (error) {
     if (error instanceof Skip) {
-      Object.assign(report, { outcome: "skipped", reason: error.reason, detail: error.message });
+      Object.assign(report, { outcome: "skipped", reason: error.reason, detail: error.detail });
       return { report };
     }
-    Object.assign(report, { outcome: "failed", reason: "invalid", detail: (error as Error).message });
+    Object.assign(report, { outcome: "failed", reason: "invalid", detail: msg("import.detail.unexpected", { message: (error as Error).message.slice(0, 300) }) });
     return { report };
+  }
+}
+
+/** The metadata checks of validateMeta, each with the reader's message. */
+function checkMeta(meta: DocumentMeta): void {
+  const config = getConfig();
+  if (!config.types.some((t) => t.code === meta.type)) throw new Skip("invalid", msg("import.detail.unknownType", { type: meta.type }));
+  if (!meta.ownerDepartment || !getDepartment(meta.ownerDepartment))
+    throw new Skip("invalid", msg("import.detail.unknownDepartment", { department: meta.ownerDepartment || "—" }));
+  const unknown = meta.audienceDepartments.filter((d) => !getDepartment(d));
+  if (unknown.length) throw new Skip("invalid", msg("import.detail.unknownAudience", { departments: unknown.join(", ") }));
+  if (meta.title.length > MAX_TITLE) throw new Skip("invalid", msg("import.detail.fm.titleLong", { field: "title", max: MAX_TITLE }));
+  try {
+    validateMeta(meta, { checkDepartments: true });
+  } catch (error) {
+    if (error instanceof DomainError || error instanceof FrontMatterError) throw new Skip("invalid", msg("import.detail.invalidOther", { message: error.message }));
+    throw error;
+  }
+}
+
+function checkBody(body: string): void {
+  try {
+    validateBody(body);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "too_large") {
+      throw new Skip("oversized", msg("import.detail.oversized", { size: kb(Buffer.byteLength(body, "utf8")), limit: kb(getEnv().MAX_DOCUMENT_BYTES) }));
+    }
+    if (error instanceof ValidationError && error.fieldErrors.body === "binary data") throw new Skip("binary", msg("import.detail.binaryData"));
+    if (error instanceof ValidationError && error.fieldErrors.body === "required") throw new Skip("empty", msg("import.detail.empty"));
+    if (error instanceof DomainError) throw new Skip("invalid", msg("import.detail.invalidOther", { message: error.message }));
+    throw error;
   }
 }
 
@@ -334,17 +455,162 @@ export function mappingAmong(files: ImportFile[]): ImportMapping | undefined {
   return f ? parseMapping(f.data.toString("utf8"), f.name) : undefined;
 }
 
-/** Checks every file and says what an import would do (numbers as they would be issued now). Writes nothing. */
-export async function planImport(files: ImportFile[], options: ImportOptions): Promise<FileReport[]> {
-  return (await prepareAll(files, options)).map((p) => p.report);
+/** Related pairs listed per group (a group of many copies lists the first ones and a count). */
+const MAX_LISTED_PAIRS = 50;
+
+/** Groups of duplicates and near-duplicates among the files that can be imported. */
+function findDuplicates(prepared: Prepared[], threshold: number): DuplicateGroup[] {
+  const ready = prepared.filter((p) => p.report.outcome === "ready" && p.sketch);
+  const edges = new Map<string, { a: number; b: number; sameTitle: boolean; identical: boolean; similarity: number }>();
+  const edge = (a: number, b: number) => {
+    const key = `${a}:${b}`;
+    let e = edges.get(key);
+    if (!e) edges.set(key, (e = { a, b, sameTitle: false, identical: false, similarity: 0 }));
+    return e;
+  };
+  const byTitle = new Map<string, number[]>();
+  ready.forEach((p, i) => {
+    const key = titleKey(p.report.title ?? "");
+    if (!key) return;
+    byTitle.set(key, [...(byTitle.get(key) ?? []), i]);
+  });
+  // Files with one title are paired with the first of them (a chain is enough to group them).
+  for (const list of byTitle.values()) for (let y = 1; y < list.length; y++) edge(list[0], list[y]).sameTitle = true;
+  const sketches = ready.map((p) => p.sketch!);
+  for (const pair of similarPairs(sketches, threshold)) {
+    const e = edge(pair.a, pair.b);
+    e.identical = pair.identical;
+    e.similarity = pair.similarity;
+  }
+  const titleKeys = ready.map((p) => titleKey(p.report.title ?? ""));
+  for (const e of edges.values()) {
+    e.sameTitle = !!titleKeys[e.a] && titleKeys[e.a] === titleKeys[e.b];
+    if (!e.similarity) e.similarity = estimateSimilarity(sketches[e.a], sketches[e.b]);
+  }
+  const groups = groupsOf(ready.length, [...edges.values()].map((e) => [e.a, e.b] as const));
+  return groups.map((members, i) => {
+    const files = members.map((m) => ready[m].report.file);
+    // Kept by default: a file that states its number, then the longest text, then the first in reading order.
+    const keep = [...members].sort(
+      (x, y) =>
+        Number(ready[y].report.numberFrom === "file") - Number(ready[x].report.numberFrom === "file") || sketches[y].tokens - sketches[x].tokens || x - y,
+    )[0];
+    const inGroup = new Set(members);
+    const related = [...edges.values()].filter((e) => inGroup.has(e.a)).sort((p, q) => p.a - q.a || p.b - q.b);
+    const pairs = related
+      .slice(0, MAX_LISTED_PAIRS)
+      .map((e) => ({ a: ready[e.a].report.file, b: ready[e.b].report.file, sameTitle: e.sameTitle, identical: e.identical, similarity: Math.round(e.similarity * 100) / 100 }));
+    return {
+      id: i + 1,
+      files,
+      pairs,
+      ...(related.length > pairs.length ? { morePairs: related.length - pairs.length } : {}),
+      keep: ready[keep].report.file,
+      action: "import" as DuplicatePolicy,
+    };
+  });
 }
 
-async function prepareAll(files: ImportFile[], options: ImportOptions): Promise<Prepared[]> {
+/** Applies the importer's decisions to the duplicate groups: skipped files get their reason, merged ones the file kept. */
+function applyDuplicateDecisions(prepared: Prepared[], groups: DuplicateGroup[], options: ImportOptions): Map<string, string> {
+  const byFile = new Map(prepared.map((p) => [p.report.file, p]));
+  const mergedInto = new Map<string, string>();
+  for (const group of groups) {
+    for (const f of group.files) byFile.get(f)!.report.group = group.id;
+    const choice = options.duplicateChoices?.find((c) => c.files.some((f) => group.files.includes(f)));
+    const action = choice?.action ?? options.duplicates ?? "import";
+    group.action = action;
+    if (action === "skip") {
+      for (const f of group.files) {
+        Object.assign(byFile.get(f)!.report, { outcome: "skipped", reason: "duplicate", detail: msg("import.detail.duplicateSkipped", { group: group.id }) });
+      }
+    } else if (action === "merge") {
+      const kept = choice?.keep && group.files.includes(choice.keep) ? choice.keep : group.keep;
+      group.kept = kept;
+      for (const f of group.files) {
+        if (f === kept) continue;
+        mergedInto.set(f, kept);
+        Object.assign(byFile.get(f)!.report, { outcome: "skipped", reason: "duplicate", duplicateOf: { file: kept }, detail: msg("import.detail.duplicateOf", { file: kept }) });
+      }
+    }
+  }
+  return mergedInto;
+}
+
+/** The predicted (dry run) or issued numbers for every file that will be imported, in reading order. */
+function predictNumbers(prepared: Prepared[], numbers: ReturnType<typeof numberingState>): void {
+  for (const p of prepared) {
+    if (p.report.outcome !== "ready" || !p.meta) continue;
+    if (p.report.numberFrom === "file") {
+      const parsed = parseNumber(p.meta.number)!;
+      numbers.highest.set(parsed.category, Math.max(numbers.highest.get(parsed.category) ?? 0, parsed.seq));
+    }
+  }
+  for (const p of prepared) {
+    if (p.report.outcome !== "ready" || !p.meta || p.report.numberFrom === "file") continue;
+    const seq = (numbers.highest.get(p.meta.category) ?? 0) + 1;
+    numbers.highest.set(p.meta.category, seq);
+    p.meta = { ...p.meta, number: formatNumber(p.meta.category, seq) };
+    p.report.number = p.meta.number;
+    p.report.numberFrom = "assigned";
+  }
+}
+
+/** Rewrites links between the files to document numbers and records each file's links in its report. */
+function linkDocuments(prepared: Prepared[], mergedInto: Map<string, string>): void {
+  const importable = new Map<string, Prepared>();
+  for (const p of prepared) if (p.report.outcome === "ready" && p.meta && p.body !== undefined) importable.set(p.report.file, p);
+  const allFiles = new Map(prepared.map((p) => [p.report.file, p]));
+  const find = fileFinder(allFiles);
+  const targets = new Map<string, LinkTarget>();
+  const targetOf = (p: Prepared): LinkTarget => {
+    let t = targets.get(p.report.file);
+    if (!t) targets.set(p.report.file, (t = { number: p.meta!.number, anchors: headingAnchors(p.body!) }));
+    return t;
+  };
+  const lookup = (path: string): LinkTarget | "not-imported" | undefined => {
+    const hit = find(path);
+    if (!hit) return undefined;
+    const kept = mergedInto.get(hit.report.file);
+    const doc = importable.get(kept ?? hit.report.file);
+    return doc ? targetOf(doc) : "not-imported";
+  };
+  const rewritten = new Map<string, string>();
+  for (const p of importable.values()) {
+    const r = rewriteLinks(p.body!, p.report.file, lookup, p.lineOffset ?? 0);
+    if (r.rewritten || r.outside.length || r.unknownAnchors.length) p.report.links = { rewritten: r.rewritten, outside: r.outside, unknownAnchors: r.unknownAnchors };
+    else delete p.report.links;
+    rewritten.set(p.report.file, r.body);
+  }
+  for (const [file, body] of rewritten) importable.get(file)!.body = body;
+  // A merged file's report names the number of the document it became part of.
+  for (const [file, kept] of mergedInto) {
+    const report = allFiles.get(file)!.report;
+    const number = importable.get(kept)?.meta?.number;
+    if (number && report.duplicateOf) {
+      report.duplicateOf.number = number;
+      report.detail = msg("import.detail.duplicateOfNumber", { file: kept, number });
+    }
+  }
+}
+
+async function prepareAll(files: ImportFile[], options: ImportOptions): Promise<{ prepared: Prepared[]; duplicates: DuplicateGroup[]; mergedInto: Map<string, string> }> {
   const numbers = numberingState();
-  const batch = new Set<string>();
-  const out: Prepared[] = [];
-  for (const file of sortFiles(files)) out.push(await prepare(file, options, numbers, batch));
-  return out;
+  const batch = new Map<string, string>();
+  const prepared: Prepared[] = [];
+  for (const file of sortFiles(files)) prepared.push(await prepare(file, options, numbers, batch));
+  const duplicates = findDuplicates(prepared, options.similarity ?? 0.8);
+  const mergedInto = applyDuplicateDecisions(prepared, duplicates, options);
+  for (const p of prepared) delete p.sketch;
+  return { prepared, duplicates, mergedInto };
+}
+
+/** Checks every file and says what an import would do (numbers as they would be issued now, links as they would be rewritten). Writes nothing. */
+export async function planImport(files: ImportFile[], options: ImportOptions): Promise<ImportResult> {
+  const { prepared, duplicates, mergedInto } = await prepareAll(files, options);
+  predictNumbers(prepared, numberingState());
+  linkDocuments(prepared, mergedInto);
+  return { files: prepared.map((p) => p.report), duplicates };
 }
 
 export interface ImportProgress {
@@ -354,60 +620,91 @@ export interface ImportProgress {
 }
 
 /**
- * Imports the files: checks all of them first, then publishes each valid one
- * as a new document (one commit each). Returns the report for every file.
+ * Imports the files: checks all of them first, issues the numbers of every
+ * file that passed, rewrites the links between them to those numbers, then
+ * publishes each one as a new document (one commit each: a document arrives
+ * whole — text, title, kept front matter, links — or not at all). Returns the
+ * report for every file and the duplicate groups.
  */
 export async function runImport(
   files: ImportFile[],
   options: ImportOptions,
   onProgress: (progress: ImportProgress, report?: FileReport) => Promise<void> | void = () => {},
-): Promise<FileReport[]> {
-  const prepared = await prepareAll(files, options);
+): Promise<ImportResult> {
+  const { prepared, duplicates, mergedInto } = await prepareAll(files, options);
   const total = prepared.length;
   await onProgress({ done: 0, total });
+  // Numbers first, so that links between the files can name them before any is published: the
+  // numbers the files state, then the issued ones in reading order (as the dry run predicted them).
+  const order = [...prepared.filter((p) => p.report.numberFrom === "file"), ...prepared.filter((p) => p.report.numberFrom !== "file")];
+  for (const item of order) {
+    const report = item.report;
+    if (report.outcome !== "ready" || !item.meta) continue;
+    try {
+      if (report.numberFrom === "file") {
+        await claimNumber(item.meta.number, new Set(allNumbers()), options.actor.username, `import ${report.file}`);
+      } else {
+        item.meta = { ...item.meta, number: await allocateNumber(item.meta.category, allNumbers(), options.actor.username, `import ${report.file}`) };
+        report.numberFrom = "assigned";
+      }
+      report.number = item.meta.number;
+    } catch (error) {
+      const duplicate = error instanceof ValidationError && error.fieldErrors.number === "already used";
+      Object.assign(report, {
+        outcome: duplicate ? "skipped" : "failed",
+        reason: duplicate ? "duplicate-number" : "publish-failed",
+        detail: duplicate ? msg("import.detail.numberUsed", { number: item.meta.number }) : msg("import.detail.publishFailed", { message: (error as Error).message.slice(0, 300) }),
+      });
+    }
+  }
+  linkDocuments(prepared, mergedInto);
+  const mergedFrom = new Map<string, string[]>();
+  for (const [file, kept] of mergedInto) mergedFrom.set(kept, [...(mergedFrom.get(kept) ?? []), file]);
   const reports: FileReport[] = [];
   let done = 0;
   for (const item of prepared) {
     const report = item.report;
     if (report.outcome === "ready" && item.meta && item.body !== undefined) {
       try {
-        const meta = { ...item.meta };
-        if (report.numberFrom === "file") {
-          await claimNumber(meta.number, new Set(allNumbers()), options.actor.username, `import ${report.file}`);
-        } else {
-          meta.number = await allocateNumber(meta.category, allNumbers(), options.actor.username, `import ${report.file}`);
-        }
+        checkBody(item.body); // links rewritten: the text may have grown
+        const merged = mergedFrom.get(report.file);
+        const from = report.file.split("/").pop();
         await publishVersion({
-          number: meta.number,
-          meta,
+          number: item.meta.number,
+          meta: item.meta,
           body: item.body,
           author: { username: options.actor.username, name: options.actor.name, email: options.actor.email },
           change: "new",
-          summary: `Imported from ${report.file.split("/").pop()}`.slice(0, 200),
+          summary: (merged?.length ? `Imported from ${from} (duplicates not imported: ${merged.join(", ")})` : `Imported from ${from}`).slice(0, 200),
           expectedVersion: 0,
         });
-        Object.assign(report, { outcome: "imported", number: meta.number });
+        report.outcome = "imported";
       } catch (error) {
-        const duplicate = error instanceof ValidationError && error.fieldErrors.number === "already used";
-        Object.assign(report, {
-          outcome: duplicate ? "skipped" : "failed",
-          reason: duplicate ? "duplicate-number" : "publish-failed",
-          detail: (error as Error).message,
-        });
+        if (error instanceof Skip) Object.assign(report, { outcome: "skipped", reason: error.reason, detail: error.detail });
+        else Object.assign(report, { outcome: "failed", reason: "publish-failed", detail: msg("import.detail.publishFailed", { message: (error as Error).message.slice(0, 300) }) });
       }
     }
     reports.push(report);
     done++;
     await onProgress({ done, total, file: report.file }, report);
   }
-  return reports;
+  return { files: reports, duplicates };
 }
 
 /** Counts per outcome, for summaries. */
 export function summarizeReports(reports: FileReport[]) {
   const count = (o: FileReport["outcome"]) => reports.filter((r) => r.outcome === o).length;
-  return { total: reports.length, ready: count("ready"), imported: count("imported"), skipped: count("skipped"), failed: count("failed") };
+  return {
+    total: reports.length,
+    ready: count("ready"),
+    imported: count("imported"),
+    skipped: count("skipped"),
+    failed: count("failed"),
+    linksRewritten: reports.reduce((n, r) => n + (r.outcome === "ready" || r.outcome === "imported" ? (r.links?.rewritten ?? 0) : 0), 0),
+    linksOutside: reports.reduce((n, r) => n + (r.outcome === "ready" || r.outcome === "imported" ? (r.links?.outside.length ?? 0) : 0), 0),
+  };
 }
+
 
 /** The account an import runs as: an existing user (CLI --as), else a neutral "import" author. */
 export function importActor(username: string): ImportOptions["actor"] {

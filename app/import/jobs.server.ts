@@ -22,6 +22,8 @@ import {
   planImport,
   runImport,
   summarizeReports,
+  type DuplicateChoice,
+  type DuplicateGroup,
   type FileReport,
   type ImportFile,
   type ImportMapping,
@@ -42,6 +44,8 @@ export interface ImportJob {
   current?: string;
   /** The dry run's answer (status planned) or the import's report. */
   reports: FileReport[];
+  /** Groups of duplicates and near-duplicates among the files (absent in jobs from before they were looked for). */
+  duplicates?: DuplicateGroup[];
   startedAt?: string;
   finishedAt?: string;
   error?: string;
@@ -105,6 +109,7 @@ export async function createImportJob(user: AuthUser, input: UploadInput): Promi
     await fsp.writeFile(path.join(dir, stored), f.data);
     files.push({ name: f.name, stored, bytes: f.data.length });
   }
+  const plan = await planImport(input.files, { ...input.options, mapping, actor: actorOf(user) });
   const job: ImportJob = {
     id,
     createdAt: nowIso(),
@@ -116,7 +121,8 @@ export async function createImportJob(user: AuthUser, input: UploadInput): Promi
     files,
     total: files.length,
     done: 0,
-    reports: await planImport(input.files, { ...input.options, mapping, actor: actorOf(user) }),
+    reports: plan.files,
+    duplicates: plan.duplicates,
   };
   await updateDb((data) => {
     mutableCollection<ImportJob>(data, COLLECTION).push(job);
@@ -136,20 +142,46 @@ async function loadFiles(job: ImportJob): Promise<ImportFile[]> {
 const running = new Map<string, Promise<void>>();
 
 /**
+ * The decisions taken on the dry run's page, one per duplicate group:
+ * "import", "skip" or "keep:<n>" (merge, importing the group's n-th file).
+ */
+export function duplicateChoicesFrom(job: ImportJob, decisions: Record<number, string>): DuplicateChoice[] {
+  const choices: DuplicateChoice[] = [];
+  for (const group of job.duplicates ?? []) {
+    const decision = decisions[group.id];
+    if (decision === undefined) continue;
+    if (decision === "import" || decision === "skip") choices.push({ files: group.files, action: decision });
+    else {
+      const keep = /^keep:(\d+)$/.exec(decision);
+      const file = keep ? group.files[Number(keep[1])] : undefined;
+      if (!file) throw new ValidationError(`Choose what to do with duplicate group ${group.id}`, { [`group.${group.id}`]: "unknown choice" });
+      choices.push({ files: group.files, action: "merge", keep: file });
+    }
+  }
+  return choices;
+}
+
+/**
  * Starts a planned job in the background (the checks run again, since the
  * documents may have changed since the dry run). Returns at once.
+ * `decisions` are the choices made for the dry run's duplicate groups.
  */
-export async function startImportJob(user: AuthUser, id: string): Promise<void> {
+export async function startImportJob(user: AuthUser, id: string, decisions: Record<number, string> = {}): Promise<void> {
   await withLock(`import-job:${id}`, async () => {
     const job = getImportJob(id);
     if (job.status !== "planned") throw new ConflictError("This import has already run");
-    await patchJob(id, { status: "running", startedAt: nowIso(), done: 0, reports: [] });
+    const duplicateChoices = duplicateChoicesFrom(job, decisions);
+    await patchJob(id, (j) => {
+      Object.assign(j, { status: "running", startedAt: nowIso(), done: 0, reports: [] });
+      if (duplicateChoices.length) j.options = { ...j.options, duplicateChoices };
+    });
   });
   const job = getImportJob(id);
   const work = (async () => {
     try {
       const files = await loadFiles(job);
-      const reports = await runImport(files, { ...job.options, mapping: job.mapping, actor: actorOf(user) }, async (p, report) => {
+      const started = getImportJob(id);
+      const result = await runImport(files, { ...started.options, mapping: job.mapping, actor: actorOf(user) }, async (p, report) => {
         await patchJob(id, (j) => {
           j.done = p.done;
           j.total = p.total;
@@ -157,14 +189,15 @@ export async function startImportJob(user: AuthUser, id: string): Promise<void> 
           if (report) j.reports.push(report);
         });
       });
+      const reports = result.files;
       const s = summarizeReports(reports);
-      await patchJob(id, { status: "done", finishedAt: nowIso(), current: undefined });
+      await patchJob(id, { status: "done", finishedAt: nowIso(), current: undefined, duplicates: result.duplicates });
       await appendAudit({
         actor: user.username,
         action: "import.run",
         object: `import:${id}`,
         outcome: s.failed ? "failed" : "ok",
-        details: { via: "upload", imported: s.imported, skipped: s.skipped, failed: s.failed, numbers: reports.filter((r) => r.outcome === "imported").map((r) => r.number) },
+        details: { via: "upload", imported: s.imported, skipped: s.skipped, failed: s.failed, linksOutside: s.linksOutside, numbers: reports.filter((r) => r.outcome === "imported").map((r) => r.number) },
       });
     } catch (error) {
       await patchJob(id, { status: "failed", finishedAt: nowIso(), error: (error as Error).message });

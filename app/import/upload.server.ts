@@ -4,7 +4,7 @@ import { getConfig } from "~/documents/config.server";
 import { CONFIDENTIALITY } from "~/documents/front-matter";
 import { getDepartment } from "~/access/users.server";
 import { readForm } from "~/utils/http.server";
-import type { ImportFile } from "./import.server";
+import { DUPLICATE_POLICIES, type DuplicatePolicy, type ImportFile } from "./import.server";
 import { cleanUploadName, MAX_UPLOAD_BYTES, type UploadInput } from "./jobs.server";
 
 function isFile(v: unknown): v is File {
@@ -22,6 +22,7 @@ export const UploadSchema = z.object({
   type: optionalText.refine((v) => !v || getConfig().types.some((t) => t.code === v), "unknown document type"),
   ownerDepartment: optionalText.refine((v) => !v || !!getDepartment(v), "unknown department"),
   confidentiality: z.enum(CONFIDENTIALITY).optional(),
+  duplicates: z.enum(DUPLICATE_POLICIES as [DuplicatePolicy, ...DuplicatePolicy[]]).default("import"),
   files: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.unknown())),
   mapping: z.unknown().optional(),
 });
@@ -54,7 +55,7 @@ export async function readUpload(
     input: {
       files,
       mappingFile,
-      options: { category: v.category, type: v.type, ownerDepartment: v.ownerDepartment, confidentiality: v.confidentiality },
+      options: { category: v.category, type: v.type, ownerDepartment: v.ownerDepartment, confidentiality: v.confidentiality, duplicates: v.duplicates },
     },
   };
 }

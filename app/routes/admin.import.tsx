@@ -117,6 +117,15 @@ export default function AdminImport() {
             ))}
           </select>
         </Field>
+        <Field label={t("import.duplicatesPolicy")} name="duplicates" error={fe.duplicates} hint={t("import.duplicatesPolicyHint")}>
+          <select id="duplicates" name="duplicates" defaultValue="import">
+            {(["import", "skip", "merge"] as const).map((p) => (
+              <option key={p} value={p}>
+                {t(`import.policy.${p}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
         <div className="actions">
           <button type="submit" name="intent" value="check" disabled={busy}>
             {t("import.check")}

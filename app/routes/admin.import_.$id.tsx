@@ -5,7 +5,8 @@ import { useEffect } from "react";
 import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
 import { discardImportJob, getImportJob, startImportJob } from "~/import/jobs.server";
-import { summarizeReports } from "~/import/import.server";
+import { summarizeReports, type DuplicateGroup, type FileReport } from "~/import/import.server";
+import { reportText } from "~/import/report";
 import { CsrfField } from "~/components/csrf-field";
 import { FormError } from "~/components/field";
 import { formatDate } from "~/i18n/i18n";
@@ -31,13 +32,24 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
       current: job.current,
       error: job.error,
       reports: job.reports,
+      duplicates: job.duplicates ?? [],
       summary: summarizeReports(job.reports),
     },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 });
 
-const ActionSchema = z.object({ intent: z.enum(["run", "discard"]) });
+/** Run or discard; with "run", one choice per duplicate group (`group.<id>`: import, skip or keep:<n>). */
+const ActionSchema = z
+  .object({ intent: z.enum(["run", "discard"]) })
+  .catchall(z.string().max(20))
+  .superRefine((v, ctx) => {
+    for (const [key, value] of Object.entries(v)) {
+      if (key === "intent") continue;
+      if (!/^group\.\d{1,5}$/.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "unknown field" });
+      else if (!/^(import|skip|keep:\d{1,5})$/.test(String(value))) ctx.addIssue({ code: "custom", path: [key], message: "unknown choice" });
+    }
+  });
 
 export async function action({ request, params }: ActionFunctionArgs) {
   try {
@@ -45,7 +57,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const form = await readForm(request, ActionSchema);
     if (!form.ok) return invalid(form.fieldErrors);
     const id = String(params.id);
-    if (form.value.intent === "run") await startImportJob(user, id);
+    const decisions: Record<number, string> = {};
+    for (const [key, value] of Object.entries(form.value)) if (key.startsWith("group.")) decisions[Number(key.slice(6))] = String(value);
+    if (form.value.intent === "run") await startImportJob(user, id, decisions);
     else await discardImportJob(id);
     return redirect(form.value.intent === "run" ? `/admin/import/${id}` : "/admin/import");
   } catch (error) {
@@ -97,12 +111,14 @@ export default function ImportReport() {
         <section className="panel">
           <p className="banner banner-info">{t("import.dryRunNote")}</p>
           <p>{t("import.summaryPlan", { ready: s.ready, skipped: s.skipped + s.failed, total: s.total })}</p>
+          {s.linksRewritten || s.linksOutside ? <p>{t("import.summaryLinks", { rewritten: s.linksRewritten, outside: s.linksOutside })}</p> : null}
           <div className="actions">
-            {s.ready > 0 ? (
-              <Form method="post" className="inline-form">
+            {s.ready > 0 || job.duplicates.length > 0 ? (
+              <Form method="post" className="inline-form import-run" id="import-run">
                 <CsrfField />
+                {job.duplicates.length ? <DuplicateGroups groups={job.duplicates} reports={job.reports} choose /> : null}
                 <button type="submit" name="intent" value="run">
-                  {t("import.confirm", { count: s.ready })}
+                  {job.duplicates.length ? t("import.run") : t("import.confirm", { count: s.ready })}
                 </button>
               </Form>
             ) : (
@@ -117,9 +133,13 @@ export default function ImportReport() {
           </div>
         </section>
       ) : job.status !== "running" ? (
-        <p className="import-summary" role="status">
-          {t("import.summary", { imported: s.imported, skipped: s.skipped, failed: s.failed, total: job.total })}
-        </p>
+        <>
+          <p className="import-summary" role="status">
+            {t("import.summary", { imported: s.imported, skipped: s.skipped, failed: s.failed, total: job.total })}
+          </p>
+          {s.linksRewritten || s.linksOutside ? <p>{t("import.summaryLinks", { rewritten: s.linksRewritten, outside: s.linksOutside })}</p> : null}
+          {job.duplicates.length ? <DuplicateGroups groups={job.duplicates} reports={job.reports} /> : null}
+        </>
       ) : null}
 
       <div className="table-wrap">
@@ -156,18 +176,7 @@ export default function ImportReport() {
                   ) : null}
                 </td>
                 <td>
-                  {r.outcome === "ready" || r.outcome === "imported" ? (
-                    <>
-                      {r.title}
-                      {r.category ? <span className="muted small"> · {r.category} · {r.ownerDepartment}</span> : null}
-                    </>
-                  ) : (
-                    <>
-                      <strong>{r.reason ? t(`import.reason.${r.reason}`) : ""}</strong>
-                      {r.detail ? <span className="muted"> — {r.detail}</span> : null}
-                    </>
-                  )}
-                  {r.warnings.length ? <div className="muted small">{r.warnings.join("; ")}</div> : null}
+                  <FileDetails report={r} />
                 </td>
               </tr>
             ))}
@@ -178,5 +187,104 @@ export default function ImportReport() {
         <Link to="/admin/import">{t("import.back")}</Link>
       </p>
     </div>
+  );
+}
+
+/** The title (or the reason for leaving the file out) and what else the reader should know about one file. */
+function FileDetails({ report: r }: { report: FileReport }) {
+  const t = useT();
+  const kept = r.outcome === "ready" || r.outcome === "imported";
+  return (
+    <>
+      {kept ? (
+        <>
+          {r.title}
+          {r.category ? (
+            <span className="muted small">
+              {" "}
+              · {r.category} · {r.ownerDepartment}
+            </span>
+          ) : null}
+          {r.titleFrom && r.titleFrom !== "heading" && r.titleFrom !== "front-matter" ? <div className="muted small">{t(`import.titleFrom.${r.titleFrom}`)}</div> : null}
+        </>
+      ) : (
+        <>
+          <strong>{r.reason ? t(`import.reason.${r.reason}`) : ""}</strong>
+          {r.detail ? <span className="muted"> — {reportText(t, r.detail)}</span> : null}
+        </>
+      )}
+      {kept && r.extraKeys?.length ? <div className="small import-extra">{t("import.extraKeys", { keys: r.extraKeys.join(", ") })}</div> : null}
+      {kept && r.links ? (
+        <ul className="small import-links">
+          {r.links.rewritten ? <li>{t("import.links.rewritten", { count: r.links.rewritten })}</li> : null}
+          {r.links.outside.map((o) => (
+            <li key={`${o.line}:${o.target}`} className="import-link-outside">
+              {t(`import.links.${o.why}`, { target: o.target, line: o.line })}
+            </li>
+          ))}
+          {r.links.unknownAnchors.map((a) => (
+            <li key={`a${a.line}:${a.target}`}>{t("import.links.unknownAnchor", { target: a.target, line: a.line })}</li>
+          ))}
+        </ul>
+      ) : null}
+      {r.warnings.length ? <div className="muted small">{r.warnings.map((w) => reportText(t, w)).join("; ")}</div> : null}
+    </>
+  );
+}
+
+/** The groups of duplicates; on a dry run, with a choice per group (radio buttons of the run form). */
+function DuplicateGroups({ groups, reports, choose = false }: { groups: DuplicateGroup[]; reports: FileReport[]; choose?: boolean }) {
+  const t = useT();
+  const byFile = new Map(reports.map((r) => [r.file, r]));
+  return (
+    <section className="import-duplicates" aria-labelledby="import-duplicates-title">
+      <h2 id="import-duplicates-title">{t("import.duplicates")}</h2>
+      <p className="muted">{t(choose ? "import.duplicatesIntro" : "import.duplicatesDone")}</p>
+      {groups.map((g) => (
+        <fieldset key={g.id} className="import-group" data-group={g.id}>
+          <legend>
+            {t("import.dup.group", { id: g.id })}
+            {choose ? null : <span className="muted"> — {g.action === "merge" ? t("import.dup.action.merge", { file: g.kept ?? g.keep }) : t(`import.dup.action.${g.action}`)}</span>}
+          </legend>
+          <ul className="import-group-files">
+            {g.files.map((f) => {
+              const r = byFile.get(f);
+              return (
+                <li key={f}>
+                  <code>{f}</code> {r?.number ? <span className="doc-number">{r.number}</span> : null} “{r?.title}”
+                </li>
+              );
+            })}
+          </ul>
+          <ul className="muted small import-group-why">
+            {g.pairs.map((p) => (
+              <li key={`${p.a}|${p.b}`}>
+                <code>{p.a}</code> ↔ <code>{p.b}</code>:{" "}
+                {[p.sameTitle ? t("import.dup.sameTitle") : "", p.identical ? t("import.dup.identical") : t("import.dup.similar", { percent: Math.round(p.similarity * 100) })]
+                  .filter(Boolean)
+                  .join(", ")}
+              </li>
+            ))}
+            {g.morePairs ? <li>{t("import.dup.more", { count: g.morePairs })}</li> : null}
+          </ul>
+          {choose ? (
+            <div className="import-group-choices">
+              <label>
+                <input type="radio" name={`group.${g.id}`} value="import" defaultChecked={g.action === "import"} /> {t("import.dup.choice.import")}
+              </label>
+              {g.files.map((f, i) => (
+                <label key={f}>
+                  <input type="radio" name={`group.${g.id}`} value={`keep:${i}`} defaultChecked={g.action === "merge" && (g.kept ?? g.keep) === f} />{" "}
+                  {t("import.dup.choice.keep", { file: f })} {f === g.keep ? <span className="muted">{t("import.dup.suggested")}</span> : null}
+                </label>
+              ))}
+              <label>
+                <input type="radio" name={`group.${g.id}`} value="skip" defaultChecked={g.action === "skip"} /> {t("import.dup.choice.skip")}
+              </label>
+            </div>
+          ) : null}
+        </fieldset>
+      ))}
+    </section>
   );
 }

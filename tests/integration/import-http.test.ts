@@ -152,6 +152,89 @@ describe("the upload page", () => {
   });
 });
 
+/** The corpus of regulations and handbook pages as a folder upload ("corpus/…"). */
+function corpusUpload(filter: (name: string) => boolean = () => true) {
+  const root = path.join(ROOT, "tests/fixtures/import-corpus");
+  const out: { name: string; data: Buffer }[] = [];
+  const visit = (dir: string, rel: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) visit(path.join(dir, e.name), r);
+      else if (filter(r)) out.push({ name: `corpus/${r}`, data: fs.readFileSync(path.join(dir, e.name)) });
+    }
+  };
+  visit(root, "");
+  return out;
+}
+
+describe("duplicates, links and kept front matter on the upload page", () => {
+  it("shows duplicate groups with a choice each, links and kept keys in the dry run, and merges as chosen", async () => {
+    const admin = await signedIn("admin");
+    const res = await upload(admin, { intent: "check" }, corpusUpload());
+    expect(res.status).toBe(302);
+    const plan = await admin.get(res.location);
+    const html = plan.text_;
+    expect(html).toContain("Duplicates and near-duplicates");
+    expect(html).toContain('data-group="1"');
+    expect(html).toMatch(/<input type="radio" name="group\.1" checked="" value="import"/);
+    expect(html).toMatch(/name="group\.1" value="skip"/);
+    expect(html).toMatch(/same title, identical text/);
+    expect(html).toContain("Front matter kept as written: issuer, promulgated, source_id");
+    expect(html).toContain("Link to travel/policy.md (line 10): there is no such file in the import");
+    expect(html).toContain("Links: 13 rewritten to document numbers, 2 lead outside the import.");
+    expect(html).toContain("中华人民共和国民法典 · 第三编 合同");
+    expect(html).toContain("no heading: title from the folder name");
+    expect(rows(html)["handbook/README.md"]).toBe("ready");
+    const keep = new RegExp('value="(keep:\\d+)"[^>]*>(?:\\s|<!-- -->)*Import only regulations/labour-law-2018\\.md;').exec(html);
+    expect(keep).not.toBeNull();
+    // An unknown choice is refused with a message, and nothing runs.
+    const bad = await admin.post(res.location, { intent: "run", "group.1": "keep:99" });
+    expect(bad.status).toBe(400);
+    expect((await admin.get(res.location)).text_).toContain("This is a dry run");
+
+    const run = await admin.post(res.location, { intent: "run", "group.1": keep![1] });
+    expect(run.status).toBe(302);
+    const { html: done } = await waitDone(admin, res.location);
+    expect(done).toContain("9 imported, 3 skipped, 0 failed, of 12 file(s).");
+    const r = rows(done);
+    expect(r["regulations/labour-law-2018.md"]).toBe("imported");
+    expect(r["regulations/labour-law-2009.md"]).toBe("skipped");
+    expect(r["regulations/labour-law-2018-copy.md"]).toBe("skipped");
+    expect(done).toContain("Imported once, as regulations/labour-law-2018.md");
+    const labour = /data-file="regulations\/labour-law-2018\.md">[\s\S]*?href="\/docs\/(APR-\d+)"/.exec(done)![1];
+    expect(done).toContain(`A duplicate of regulations/labour-law-2018.md, imported as ${labour}; links to this file lead there.`);
+    const number = (file: string) => new RegExp(`data-file="${file.replace(/[.]/g, "\\.")}">[\\s\\S]*?href="/docs/([A-Z]+-\\d+)"`).exec(done)![1];
+
+    // A reader follows the rewritten link to the section it named.
+    const staff = await signedIn("staff");
+    const handbook = await staff.get(`/docs/${number("handbook/README.md")}`);
+    expect(handbook.status).toBe(200);
+    expect(handbook.text_).toContain(`href="/docs/${number("handbook/security/access-control.md")}#badges"`);
+    const access = await staff.get(`/docs/${number("handbook/security/access-control.md")}`);
+    expect(access.text_).toContain('<h3 id="badges">Badges</h3>');
+
+    // The same report in Chinese: reasons and details translated.
+    const zh = await signIn(server.url, "admin", { lang: "zh-CN" });
+    const zhReport = (await zh.get(res.location)).text_;
+    expect(zhReport).toContain("重复文件");
+    expect(zhReport).toContain(`是 regulations/labour-law-2018.md 的重复件，后者已导入为 ${labour}；指向本文件的链接改指向它。`);
+    expect(zhReport).toContain("指向 travel/policy.md 的链接（第 10 行）：本次导入中没有这个文件");
+    expect(zhReport).not.toContain("A duplicate of");
+    expect(zhReport).not.toContain("there is no such file");
+  });
+
+  it("skips a whole group when the form says so, and reports the links that now lead nowhere", async () => {
+    const admin = await signedIn("admin");
+    const res = await upload(admin, { intent: "import", category: "APR", ownerDepartment: "docctl", duplicates: "skip" }, corpusUpload((n) => n.startsWith("regulations/") && !n.includes("civil-code")));
+    expect(res.status).toBe(302);
+    const { html } = await waitDone(admin, res.location);
+    expect(html).toContain("1 imported, 3 skipped, 0 failed, of 4 file(s).");
+    expect(html).toContain("Left out with the rest of duplicate group 1.");
+    expect(html).toContain("All skipped");
+    expect(html).toContain("Link to ./labour-law-2009.md (line 5): that file is not imported");
+  });
+});
+
 describe("in a browser without JavaScript", () => {
   it("uploads, checks, imports and follows the self-refreshing report page", async () => {
     const { page, context } = await newPage(browser, { javaScriptEnabled: false, locale: "en-GB" });

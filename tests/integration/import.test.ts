@@ -30,7 +30,7 @@ afterAll(async () => {
 function cli(script: "import" | "export", args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, `scripts/${script}.ts`), ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: world.dataDir, CONTENT_DIR: path.join(ROOT, "content"), ...env },
+    env: { ...process.env, DATA_DIR: world.dataDir, CONTENT_DIR: path.join(ROOT, "content"), LANG: "C.UTF-8", LC_ALL: "", LC_MESSAGES: "", ...env },
     encoding: "utf8",
     timeout: 240_000,
   });
@@ -55,14 +55,14 @@ describe("Word files", () => {
     const files = ["procedure.docx", "EXE-120 Warehouse checklist.docx", "corrupt.docx"].map((name) => ({ name, data: fs.readFileSync(path.join(FIXTURES, name)) }));
     const options = { category: "EXE", ownerDepartment: "qa", actor };
 
-    const plan = await planImport(files, options);
+    const plan = (await planImport(files, options)).files;
     const byFile = Object.fromEntries(plan.map((r) => [r.file, r]));
     expect(byFile["procedure.docx"]).toMatchObject({ outcome: "ready", title: "Incoming goods inspection procedure", category: "EXE", numberFrom: "assigned" });
     expect(byFile["EXE-120 Warehouse checklist.docx"]).toMatchObject({ outcome: "ready", number: "EXE-120", numberFrom: "file", title: "Warehouse opening checklist" });
     expect(byFile["corrupt.docx"]).toMatchObject({ outcome: "skipped", reason: "corrupt-docx" });
     expect(latestVersion("EXE-120")).toBeUndefined(); // a plan writes nothing
 
-    const reports = await runImport(files, options);
+    const reports = (await runImport(files, options)).files;
     const imported = reports.filter((r) => r.outcome === "imported");
     expect(imported.map((r) => r.file).sort()).toEqual(["EXE-120 Warehouse checklist.docx", "procedure.docx"]);
     const procedure = latestVersion(imported.find((r) => r.file === "procedure.docx")!.number!)!;

@@ -33,4 +33,15 @@ describe("front matter", () => {
     expect(() => parseDocument(text.replace("internal", "secret"))).toThrow(/confidentiality/);
     expect(() => parseDocument("---\n: : :\n---\nbody")).toThrow(/YAML|mapping|invalid/i);
   });
+
+  it("keeps front matter keys it does not use, in order, and writes them back after its own", () => {
+    const withExtra = text.replace("effective_date: 2024-05-06\n", "effective_date: 2024-05-06\nauthor: 王芳\nrevision: 3\nreviewers: [qa, legal]\nsource:\n  system: OA\n  id: \"0042\"\n");
+    const { meta, body } = parseDocument(withExtra);
+    expect(meta.extra).toEqual({ author: "王芳", revision: 3, reviewers: ["qa", "legal"], source: { system: "OA", id: "0042" } });
+    const written = serializeDocument(meta, body);
+    expect(written).toMatch(/effective_date: 2024-05-06\nauthor: 王芳\nrevision: 3\n/);
+    expect(parseDocument(written).meta).toEqual(meta);
+    // A document without such keys has no `extra` at all.
+    expect("extra" in parseDocument(text).meta).toBe(false);
+  });
 });

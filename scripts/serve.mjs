@@ -17,6 +17,7 @@ import { installGlobals } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import morgan from "morgan";
+import { trackConnections } from "./connections.mjs";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 function setting(name, fallback, valid, what) {
@@ -135,27 +136,9 @@ const onListen = () => {
 };
 const server = host ? app.listen(port, host, onListen) : app.listen(port, onListen);
 
-// Connections and how many requests each is answering, so that a stop can
-// close idle keep-alive connections at once and the others after their answer.
-const sockets = new Map();
+// Connections and how many requests each is answering (scripts/connections.mjs).
+const connections = trackConnections(server);
 let stopping = false;
-server.on("connection", (socket) => {
-  sockets.set(socket, 0);
-  socket.once("close", () => sockets.delete(socket));
-});
-const inFlight = new Set();
-server.on("request", (req, res) => {
-  const socket = req.socket;
-  sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
-  inFlight.add(res);
-  if (stopping) res.setHeader("Connection", "close");
-  res.once("close", () => {
-    inFlight.delete(res);
-    const left = (sockets.get(socket) ?? 1) - 1;
-    sockets.set(socket, left);
-    if (stopping && left === 0) socket.end();
-  });
-});
 
 async function stop() {
   // Remix keeps a timer per page answer for up to five seconds; nothing that
@@ -178,11 +161,7 @@ for (const signal of ["SIGTERM", "SIGINT"]) {
       if (error) console.error(error);
       void stop();
     });
-    for (const [socket, busy] of sockets) if (busy === 0) socket.end();
-    // Answers still being prepared tell the client that this connection ends with them.
-    for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
-    setTimeout(() => {
-      for (const socket of sockets.keys()) socket.destroy();
-    }, GRACE_MS).unref();
+    connections.stop();
+    setTimeout(() => connections.destroyAll(), GRACE_MS).unref();
   });
 }

@@ -1,12 +1,14 @@
 import type { TocEntry } from "~/documents/render.server";
 import { useT } from "~/i18n/use-t";
+import { useArticleHtml, type ArticleHtml } from "./article-html";
 
 /** Sanitised document HTML (rendered and cleaned on the server) with its table of contents. */
-export function MarkdownView({ html, toc, lang }: { html: string; toc: TocEntry[]; lang?: string }) {
+export function MarkdownView({ html: article, toc, lang }: { html: ArticleHtml; toc: TocEntry[]; lang?: string }) {
   const t = useT();
+  const { html, attributes } = useArticleHtml(article);
   return (
     <div className="doc-layout">
-      <div className="markdown" lang={lang === "en" ? "en" : lang === "zh" ? "zh" : undefined} dangerouslySetInnerHTML={{ __html: html }} />
+      <div {...attributes} className="markdown" lang={lang === "en" ? "en" : lang === "zh" ? "zh" : undefined} dangerouslySetInnerHTML={{ __html: html }} />
       {toc.length > 1 ? (
         <nav className="doc-toc" aria-label={t("doc.toc")}>
           <strong>{t("doc.toc")}</strong>

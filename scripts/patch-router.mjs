@@ -8,7 +8,8 @@
 // (docs/decisions/065-own-http-server.md). On the server the route table never
 // changes, so this adds caches to the server-side (CommonJS) builds:
 // - @remix-run/router: ranked branches per routes array, and compiled patterns
-//   per pattern;
+//   per pattern, and match results per routes array and path (copied out,
+//   so a caller cannot change what the next one gets);
 // - @remix-run/react's <RemixServer>: the React route objects it builds from
 //   the build's manifest and route modules, once per build instead of per page
 //   (decision 076);
@@ -25,13 +26,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const MARKER = "/* regula: route-match caches */";
+export const MARKER = "/* regula: route-match caches v2 */";
+// What the first version of this script wrote into @remix-run/router (undone before patching again).
+const LEGACY_MARKER = "/* regula: route-match caches */";
 
 export const targets = [
   {
     name: "@remix-run/router (server build)",
     file: "node_modules/@remix-run/router/dist/router.cjs.js",
-    prologue: `const regulaBranchCache = new WeakMap();\nconst regulaPathCache = new Map();`,
+    prologue: `const regulaBranchCache = new WeakMap();\nconst regulaPathCache = new Map();\nconst regulaMatchCache = new WeakMap();
+function regulaCopyMatches(matches) {
+  return matches && matches.map((m) => ({ ...m, params: { ...m.params } }));
+}`,
+    legacyPrologue: `const regulaBranchCache = new WeakMap();\nconst regulaPathCache = new Map();`,
     edits: [
       {
         what: "ranked branches per routes array",
@@ -45,6 +52,36 @@ export const targets = [
     regulaBranchCache.set(routes, branches);
   }
   let matches = null;`,
+      },
+      {
+        what: "match results per routes array and path",
+        legacy: false,
+        from: `  let decoded = decodePath(pathname);
+  for (let i = 0; matches == null && i < branches.length; ++i) {`,
+        to: `  let decoded = decodePath(pathname);
+  let regulaResults = regulaMatchCache.get(routes);
+  if (!regulaResults) {
+    regulaResults = new Map();
+    regulaMatchCache.set(routes, regulaResults);
+  }
+  let regulaMatchKey = (allowPartial ? "1" : "0") + decoded;
+  let regulaKnown = regulaResults.get(regulaMatchKey);
+  if (regulaKnown !== undefined) return regulaCopyMatches(regulaKnown);
+  for (let i = 0; matches == null && i < branches.length; ++i) {`,
+      },
+      {
+        what: "match results kept",
+        legacy: false,
+        from: `    matches = matchRouteBranch(branches[i], decoded, allowPartial);
+  }
+  return matches;
+}`,
+        to: `    matches = matchRouteBranch(branches[i], decoded, allowPartial);
+  }
+  if (regulaResults.size >= 5000) regulaResults.clear();
+  regulaResults.set(regulaMatchKey, regulaCopyMatches(matches));
+  return matches;
+}`,
       },
       {
         what: "compiled patterns",
@@ -109,6 +146,11 @@ function patchOne(target, quiet) {
   }
   let text = fs.readFileSync(file, "utf8");
   if (text.includes(MARKER)) return true;
+  if (text.includes(LEGACY_MARKER)) {
+    // Patched by the first version of this script: back to the package's code first.
+    text = text.replace(`\n${LEGACY_MARKER}\n${target.legacyPrologue ?? target.prologue}`, "");
+    for (const edit of target.edits) if (edit.legacy !== false) text = text.replace(edit.to, edit.from);
+  }
   for (const edit of target.edits) {
     if (text.split(edit.from).length !== 2) {
       console.warn(`[patch-router] this ${target.name} does not have the expected code for ${edit.what}; left unchanged (pages are served, only slower)`);

@@ -7,7 +7,9 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { boot, shutdown, stopRequested } from "~/boot.server";
 import { isCrossSiteRefusal, recordCrossSitePost } from "~/access/refusals.server";
+import { ArticleHtmlContext } from "~/components/article-html";
 import { NonceContext } from "~/components/nonce";
+import type { ArticleLoadContext } from "~/documents/article-html.server";
 import { securityHeaders } from "~/utils/headers.server";
 
 // For scripts/serve.mjs: it answers cross-site posts itself (403) and records them through
@@ -28,8 +30,7 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  _loadContext: AppLoadContext,
+  loadContext: AppLoadContext,
 ) {
   const nonce = randomBytes(16).toString("base64");
   const waitForAll = isbot(request.headers.get("user-agent") || "");
@@ -38,7 +39,9 @@ export default function handleRequest(
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
       <NonceContext.Provider value={nonce}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
+        <ArticleHtmlContext.Provider value={(loadContext as ArticleLoadContext | undefined)?.articles ?? null}>
+          <RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
+        </ArticleHtmlContext.Provider>
       </NonceContext.Provider>,
       {
         nonce,

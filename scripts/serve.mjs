@@ -16,7 +16,8 @@ import { createRequestHandler } from "@remix-run/express";
 import { installGlobals } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
-import morgan from "morgan";
+import { trackConnections } from "./connections.mjs";
+import { requestLog } from "./request-log.mjs";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 function setting(name, fallback, valid, what) {
@@ -30,6 +31,7 @@ function setting(name, fallback, valid, what) {
 }
 const GRACE_MS = Number(setting("SHUTDOWN_GRACE_MS", "10000", (v) => /^\d{1,7}$/.test(v), "a number of milliseconds"));
 const REQUEST_LOG = setting("REQUEST_LOG", "1", (v) => v === "0" || v === "1", "0 or 1");
+const COMPRESSION = setting("COMPRESSION", "1", (v) => v === "0" || v === "1", "0 or 1");
 const PORT = Number(setting("PORT", "3000", (v) => /^\d{1,5}$/.test(v) && Number(v) < 65536, "a port number (0–65535)"));
 
 const buildArg = process.argv[2];
@@ -98,7 +100,9 @@ async function refuseCrossSite(req, res) {
 
 const app = express();
 app.disable("x-powered-by");
-app.use(compression());
+// gzip at zlib's fastest level: a fraction of the default level's CPU for an HTML page, still
+// several times smaller. COMPRESSION=0 leaves compression to a reverse proxy in front.
+if (COMPRESSION === "1") app.use(compression({ level: 1 }));
 // Static files: fingerprinted assets under /assets/ are cached for a year; the few
 // top-level files (favicon, service worker) are looked up by name, so that a page
 // request never costs a file-system lookup.
@@ -118,12 +122,16 @@ if (clientDir) {
   });
   app.use((req, res, next) => (topFiles.has(req.path) ? topStatic(req, res, next) : next()));
 }
-if (REQUEST_LOG === "1") app.use(morgan("tiny"));
+const log = REQUEST_LOG === "1" ? requestLog() : null;
+if (log) app.use(log.middleware);
 app.use((req, res, next) => {
   if (!crossSite(req)) return next();
   refuseCrossSite(req, res).catch(next);
 });
-app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
+// Per request: whether it asks for a whole page or a client navigation's data (`.data`),
+// and where a page's article HTML is handed to the render (decision 076).
+const getLoadContext = (req) => ({ pageRequest: !req.path.endsWith(".data"), articles: new Map() });
+app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV, getLoadContext }));
 
 const port = PORT;
 const host = process.env.HOST;
@@ -135,27 +143,9 @@ const onListen = () => {
 };
 const server = host ? app.listen(port, host, onListen) : app.listen(port, onListen);
 
-// Connections and how many requests each is answering, so that a stop can
-// close idle keep-alive connections at once and the others after their answer.
-const sockets = new Map();
+// Connections and how many requests each is answering (scripts/connections.mjs).
+const connections = trackConnections(server);
 let stopping = false;
-server.on("connection", (socket) => {
-  sockets.set(socket, 0);
-  socket.once("close", () => sockets.delete(socket));
-});
-const inFlight = new Set();
-server.on("request", (req, res) => {
-  const socket = req.socket;
-  sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
-  inFlight.add(res);
-  if (stopping) res.setHeader("Connection", "close");
-  res.once("close", () => {
-    inFlight.delete(res);
-    const left = (sockets.get(socket) ?? 1) - 1;
-    sockets.set(socket, left);
-    if (stopping && left === 0) socket.end();
-  });
-});
 
 async function stop() {
   // Remix keeps a timer per page answer for up to five seconds; nothing that
@@ -165,6 +155,7 @@ async function stop() {
   } catch (error) {
     console.error(error);
   }
+  log?.flush();
   process.exit(0);
 }
 
@@ -178,11 +169,7 @@ for (const signal of ["SIGTERM", "SIGINT"]) {
       if (error) console.error(error);
       void stop();
     });
-    for (const [socket, busy] of sockets) if (busy === 0) socket.end();
-    // Answers still being prepared tell the client that this connection ends with them.
-    for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
-    setTimeout(() => {
-      for (const socket of sockets.keys()) socket.destroy();
-    }, GRACE_MS).unref();
+    connections.stop();
+    setTimeout(() => connections.destroyAll(), GRACE_MS).unref();
   });
 }

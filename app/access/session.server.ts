@@ -5,9 +5,9 @@
  * tokens (Authorization: Bearer …) instead.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { createCookieSessionStorage, redirect, type Session } from "@remix-run/node";
-import { readDb, updateDb } from "~/data/db.server";
-import type { User } from "~/data/schema";
+import { createCookieSessionStorage, createSession, redirect, type Session } from "@remix-run/node";
+import { derived, readDb, updateDb } from "~/data/db.server";
+import type { Data, User } from "~/data/schema";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, NotFoundError } from "~/utils/errors.server";
 import { appendAudit } from "~/audit/audit.server";
@@ -38,8 +38,33 @@ function sessionStorage() {
   return storage;
 }
 
+/**
+ * Cookie headers already read: the verified contents of a signed cookie (empty
+ * for one that does not verify). A page asks for its
+ * session several times (user, CSRF token), and checking the signature is an
+ * HMAC each time; the same header always reads the same, so it is read once.
+ * (Whether the session is still valid is decided from the database per request.)
+ * Bounded: the oldest entries go first.
+ */
+const readCookies = new Map<string, Partial<SessionData>>();
+const READ_COOKIES_MAX = 2000;
+
+async function sessionData(header: string): Promise<Partial<SessionData>> {
+  const known = readCookies.get(header);
+  if (known) return known;
+  const session = await sessionStorage().getSession(header);
+  const data = session.data as Partial<SessionData>;
+  if (readCookies.size >= READ_COOKIES_MAX) readCookies.delete(readCookies.keys().next().value!);
+  readCookies.set(header, data);
+  return data;
+}
+
 export async function getSession(request: Request): Promise<Session<SessionData>> {
-  return sessionStorage().getSession(request.headers.get("Cookie"));
+  const header = request.headers.get("Cookie");
+  // Without our cookie there is nothing to verify; a fresh session each time.
+  if (!header || !header.includes("__regula=")) return sessionStorage().getSession(header);
+  const data = await sessionData(header);
+  return createSession<SessionData>({ ...data } as SessionData);
 }
 
 export async function commitSession(session: Session<SessionData>): Promise<string> {
@@ -56,6 +81,13 @@ export async function ensureCsrf(request: Request): Promise<{ csrf: string; setC
   return { csrf, setCookie: await commitSession(session) };
 }
 
+/** Sign-in sessions by id (the first of an id, as a scan would find it). */
+const sessionsById = derived((data) => {
+  const map = new Map<string, Data["sessions"][number]>();
+  for (const s of data.sessions) if (!map.has(s.id)) map.set(s.id, s);
+  return map;
+});
+
 export type AuthUser = User & { sessionId?: string; via: "cookie" | "token" };
 
 /** The signed-in user (cookie session or API token), or null. */
@@ -66,7 +98,8 @@ export async function getUser(request: Request): Promise<AuthUser | null> {
   const sid = session.get("sid");
   const uid = session.get("uid");
   if (!sid || !uid) return null;
-  const record = readDb().sessions.find((s) => s.id === sid && s.userId === uid);
+  const record = sessionsById().get(sid);
+  if (record?.userId !== uid) return null;
   if (!record || record.expiresAt < new Date().toISOString()) return null;
   const user = getUserById(uid);
   if (!user || !user.active) return null;

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "react";
 import type { TocEntry } from "~/documents/render.server";
 import { useT } from "~/i18n/use-t";
+import { useArticleHtml, type ArticleHtml } from "./article-html";
 
 /**
  * A table wider than its box scrolls inside it; with JavaScript such a table is
@@ -23,12 +24,13 @@ function useScrollableTables(html: string) {
 }
 
 /** Sanitised document HTML (rendered and cleaned on the server) with its table of contents. */
-export function MarkdownView({ html, toc, lang }: { html: string; toc: TocEntry[]; lang?: string }) {
+export function MarkdownView({ html: article, toc, lang }: { html: ArticleHtml; toc: TocEntry[]; lang?: string }) {
   const t = useT();
+  const { html, attributes } = useArticleHtml(article);
   const body = useScrollableTables(html);
   return (
     <div className="doc-layout">
-      <div ref={body} className="markdown" lang={lang === "en" ? "en" : lang === "zh" ? "zh" : undefined} dangerouslySetInnerHTML={{ __html: html }} />
+      <div ref={body} {...attributes} className="markdown" lang={lang === "en" ? "en" : lang === "zh" ? "zh" : undefined} dangerouslySetInnerHTML={{ __html: html }} />
       {toc.length > 1 ? (
         <nav className="doc-toc" aria-label={t("doc.toc")}>
           <strong>{t("doc.toc")}</strong>

@@ -15,6 +15,8 @@ import { emptyData } from "./schema";
 
 let db: Low<Data> | null = null;
 let loading: Promise<Low<Data>> | null = null;
+/** Counts changes (and reloads), so that views derived from the data know when to rebuild. */
+let generation = 0;
 
 function dbFile() {
   return path.join(getEnv().dataDir, "db.json");
@@ -57,7 +59,12 @@ export function readDb(): Readonly<Data> {
 export async function updateDb<T>(mutate: (data: Data) => T): Promise<T> {
   if (!db) await loadDb();
   const low = db!;
-  const result = mutate(low.data);
+  let result: T;
+  try {
+    result = mutate(low.data);
+  } finally {
+    generation++;
+  }
   try {
     // steno (under lowdb) coalesces overlapping writes into one rename.
     await low.write();
@@ -65,12 +72,27 @@ export async function updateDb<T>(mutate: (data: Data) => T): Promise<T> {
     try {
       await low.read();
       low.data = { ...emptyData(), ...(low.data ?? {}) };
+      generation++;
     } catch {
       /* keep memory as is; the next write will retry */
     }
     throw new DomainError("unavailable", `Could not save changes: ${(error as Error).message}`);
   }
   return result;
+}
+
+/**
+ * A view computed from the data (an index, a lookup table), built on first use
+ * and built again on the first use after any change through `updateDb` or a
+ * reload. Pages read such views instead of scanning collections per request.
+ */
+export function derived<T>(build: (data: Readonly<Data>) => T): () => T {
+  let cached: { generation: number; data: Readonly<Data>; value: T } | null = null;
+  return () => {
+    const data = readDb();
+    if (!cached || cached.generation !== generation || cached.data !== data) cached = { generation, data, value: build(data) };
+    return cached.value;
+  };
 }
 
 /** Typed view of one collection (domains that add their own collections use this). */
@@ -91,4 +113,5 @@ export function mutableCollection<T>(data: Data, name: string): T[] {
 export function resetDbForTests() {
   db = null;
   loading = null;
+  generation++;
 }

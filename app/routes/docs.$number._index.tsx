@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { articleHtml } from "~/documents/article-html.server";
 import { openCurrent } from "~/documents/documents.server";
 import { noticesFor } from "~/documents/notices.server";
 import { AccessDenied } from "~/components/access-denied";
@@ -11,7 +12,7 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { page } from "~/utils/http.server";
 
-export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
+export const loader = page(async ({ request, params, context }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const view = await openCurrent(user, String(params.number));
   const headers = { "Cache-Control": "private, no-store" };
@@ -24,7 +25,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
       retired: view.meta.retired,
       retiredAt: view.record.date,
       lang: view.meta.lang,
-      html: view.rendered.html,
+      html: articleHtml(context, `${view.summary.number}@${view.record.version}`, view.rendered.html),
       toc: view.rendered.toc,
       publishedAt: view.record.date,
       author: view.record.authorName,

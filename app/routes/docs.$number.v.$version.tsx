@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { articleHtml } from "~/documents/article-html.server";
 import { openVersion } from "~/documents/documents.server";
 import { AccessDenied } from "~/components/access-denied";
 import { MarkdownView } from "~/components/markdown-view";
@@ -10,7 +11,7 @@ import { useLocale, useT } from "~/i18n/use-t";
 import { NotFoundError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
 
-export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
+export const loader = page(async ({ request, params, context }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const version = Number(params.version);
   if (!/^\d{1,6}$/.test(String(params.version)) || version < 1) throw new NotFoundError(`"${String(params.version).slice(0, 20)}" is not a version number`);
@@ -31,7 +32,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
       summary: view.record.summary,
       title: view.meta.title,
       lang: view.meta.lang,
-      html: view.rendered.html,
+      html: articleHtml(context, `${view.summary.number}@${view.record.version}`, view.rendered.html),
       toc: view.rendered.toc,
     },
     { headers },

@@ -15,6 +15,8 @@ export interface LoadResult {
   p99: number;
   max: number;
   bytes: number;
+  /** Every latency, in ms, when the run was asked to keep them (to merge interleaved rounds). */
+  latencies?: number[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -65,6 +67,7 @@ export async function runLoad(options: {
   concurrency: number;
   durationMs: number;
   warmupMs?: number;
+  keepLatencies?: boolean;
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const headers = options.headers ?? {};
@@ -100,7 +103,8 @@ export async function runLoad(options: {
   );
   const seconds = (Date.now() - started) / 1000;
   agent.destroy();
-  return summarize(latencies, errors, seconds, bytes);
+  const result = summarize(latencies, errors, seconds, bytes);
+  return options.keepLatencies ? { ...result, latencies } : result;
 }
 
 /** Sequential requests (one at a time), for per-request latency of heavier pages. */

@@ -78,7 +78,9 @@ export async function startPortal(options: { root: string; buildDir: string; dat
   let out = "";
   const started = Date.now();
   // Started as `npm start` starts it (scripts/start.mjs), heap limit included.
-  const child = spawn(process.execPath, [...serverNodeArgs({ ...process.env, ...options.env }), path.join(options.root, "scripts/serve.mjs"), path.join(options.buildDir, "server", "index.js")], {
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of each server process there when it stops.
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...serverNodeArgs({ ...process.env, ...options.env }), ...profile, path.join(options.root, "scripts/serve.mjs"), path.join(options.buildDir, "server", "index.js")], {
     cwd: options.root,
     env: {
       ...process.env,

@@ -35,10 +35,10 @@ import {
   foldSparse,
   hasCjk,
   indexTerms,
+  indexTermsOfFolded,
   minimumGroups,
   parseQuery,
   synonymMap,
-  termsOfFolded,
   TOKENIZER_VERSION,
   type ParsedQuery,
   type SynonymMap,
@@ -49,9 +49,9 @@ const FILE_FORMAT = 3;
 /** Field boosts, in the index's field order: number, title, headings, body. */
 const BOOSTS = [6, 3, 2, 1];
 /** The best candidates whose score is adjusted for how close the parts of the query stand. */
-const PROXIMITY_RERANK = 30;
+const PROXIMITY_RERANK = 20;
 /** Occurrences of one part looked at when measuring proximity. */
-const PROXIMITY_OCCURRENCES = 200;
+const PROXIMITY_OCCURRENCES = 64;
 
 /** The number as indexed: "EXE-003" also as "exe003" so either form matches. */
 function numberField(number: string): string {
@@ -73,7 +73,7 @@ function foldDoc(doc: SearchDoc): FoldedDoc {
 /** The terms of each field: number, title, headings (markdown, chapter and article headings), body. */
 function fieldTerms(doc: SearchDoc, folded: FoldedDoc): string[][] {
   const headings = [doc.headings ?? "", structuralHeadings(doc.text)].filter(Boolean).join("\n");
-  return [indexTerms(numberField(doc.number)), indexTerms(doc.title), indexTerms(headings), termsOfFolded(folded.text).map((t) => t.term)];
+  return [indexTerms(numberField(doc.number)), indexTerms(doc.title), indexTerms(headings), indexTermsOfFolded(folded.text)];
 }
 
 interface Candidate {
@@ -379,40 +379,43 @@ export class EmbeddedEngine implements SearchEngine {
 
   /** The length of the shortest stretch of text holding one occurrence of every matched part, or null. */
   private smallestSpan(text: string, parsed: ParsedQuery, groups: number): number | null {
-    const hits: { at: number; end: number; group: number }[] = [];
-    let wanted = 0;
+    // Per part, the sorted starts and ends of its first occurrences (any alternative).
+    const lists: { at: number[]; end: number[] }[] = [];
     parsed.groups.forEach((g, index) => {
       if (!((groups >>> index) & 1)) return;
-      let any = false;
+      const at: number[] = [];
+      const end: number[] = [];
       for (const a of g.alternatives) {
         const needle = a.text.startsWith('"') ? a.text.slice(1, -1) : a.text;
         if (!needle) continue;
-        let at = text.indexOf(needle);
-        for (let n = 0; at >= 0 && n < PROXIMITY_OCCURRENCES; n++) {
-          hits.push({ at, end: at + needle.length, group: index });
-          any = true;
-          at = text.indexOf(needle, at + needle.length);
+        let from = text.indexOf(needle);
+        for (let n = 0; from >= 0 && n < PROXIMITY_OCCURRENCES; n++) {
+          at.push(from);
+          end.push(from + needle.length);
+          from = text.indexOf(needle, from + needle.length);
         }
       }
-      if (any) wanted++;
+      if (!at.length) return;
+      if (g.alternatives.length > 1) {
+        const order = at.map((_v, k) => k).sort((x, y) => at[x] - at[y]);
+        lists.push({ at: order.map((k) => at[k]), end: order.map((k) => end[k]) });
+      } else lists.push({ at, end });
     });
-    if (wanted < 2) return null;
-    hits.sort((a, b) => a.at - b.at);
-    const inWindow = new Map<number, number>();
+    if (lists.length < 2) return null;
+    // Sweep: always advance the part whose current occurrence starts first.
+    const pointer = new Array<number>(lists.length).fill(0);
     let best = Infinity;
-    let left = 0;
-    for (let right = 0; right < hits.length; right++) {
-      inWindow.set(hits[right].group, (inWindow.get(hits[right].group) ?? 0) + 1);
-      while (inWindow.size === wanted) {
-        best = Math.min(best, hits[right].end - hits[left].at);
-        const g = hits[left].group;
-        const n = inWindow.get(g)! - 1;
-        if (n) inWindow.set(g, n);
-        else inWindow.delete(g);
-        left++;
+    for (;;) {
+      let first = 0;
+      let lastEnd = 0;
+      for (let k = 0; k < lists.length; k++) {
+        if (lists[k].at[pointer[k]] < lists[first].at[pointer[first]]) first = k;
+        lastEnd = Math.max(lastEnd, lists[k].end[pointer[k]]);
       }
+      best = Math.min(best, lastEnd - lists[first].at[pointer[first]]);
+      if (++pointer[first] >= lists[first].at.length) break;
     }
-    return Number.isFinite(best) ? best : null;
+    return best;
   }
 
   private toHit({ doc, score, readable, groups }: Candidate, found: PostingsQuery, parsed: ParsedQuery): SearchHit {
@@ -464,7 +467,7 @@ export class EmbeddedEngine implements SearchEngine {
     if (best < 0) return buildSnippet(doc.text.slice(0, 1000), needles);
     const mark = Math.max(0, Math.floor(best / FOLD_MARK_STEP) - 1);
     const from = f.marks[mark] ?? 0;
-    const to = Math.min(doc.text.length, from + 1200);
+    const to = Math.min(doc.text.length, from + 600);
     const html = buildSnippet(doc.text.slice(from, to), needles);
     const lead = from > 0 && !html.startsWith("…") ? "…" : "";
     const tail = to < doc.text.length && !html.endsWith("…") ? "…" : "";

@@ -38,10 +38,6 @@ const SLOT_UNIT = 2 ** 32; // slot × 2^32 + tf0 × 2^24 + tf1 × 2^16 + tf2 × 
 /** Slots stay below 2^20 so that a packed posting is an exact integer (< 2^53). */
 const MAX_SLOTS = 2 ** 20;
 
-function pack(slot: number, tf: readonly number[]): number {
-  return slot * SLOT_UNIT + ((Math.min(tf[0], MAX_TF) << 24) >>> 0) + (Math.min(tf[1], MAX_TF) << 16) + (Math.min(tf[2], MAX_TF) << 8) + Math.min(tf[3], MAX_TF);
-}
-
 function slotOf(posting: number): number {
   return Math.floor(posting / SLOT_UNIT);
 }
@@ -98,6 +94,12 @@ export interface SavedPostings {
 
 export class PostingsIndex {
   private dictionary = new SearchableMap<number[]>();
+  /**
+   * The terms that are not Chinese, sharing their lists with `dictionary`:
+   * typo-tolerant lookups walk this smaller tree (walking every Chinese pair
+   * for an English typo was most of such a query's time).
+   */
+  private latin = new SearchableMap<number[]>();
   private slotIds: (string | null)[] = [];
   private slotOfId = new Map<string, number>();
   private lengths: number[] = [];
@@ -134,21 +136,35 @@ export class PostingsIndex {
     if (this.slotIds.length >= MAX_SLOTS) this.compact();
     if (this.slotIds.length >= MAX_SLOTS) throw new Error(`the search index holds at most ${MAX_SLOTS} documents`);
     const slot = this.slotIds.length;
-    const frequencies = new Map<string, number[]>();
+    // term → its four frequencies packed as in a posting (8 bits each), counted in place.
+    const frequencies = new Map<string, number>();
     for (let f = 0; f < FIELD_COUNT; f++) {
-      const seen = new Set<string>();
+      const shift = 8 * (FIELD_COUNT - 1 - f);
+      const unit = 2 ** shift;
+      let distinct = 0;
       for (const term of fields[f]) {
-        let tf = frequencies.get(term);
-        if (!tf) frequencies.set(term, (tf = new Array<number>(FIELD_COUNT).fill(0)));
-        tf[f]++;
-        seen.add(term);
+        const packed = frequencies.get(term) ?? 0;
+        const tf = Math.floor(packed / unit) % 256;
+        if (tf === 0) distinct++;
+        if (tf < MAX_TF) frequencies.set(term, packed + unit);
       }
-      this.lengths.push(seen.size);
-      this.lengthSums[f] += seen.size;
+      this.lengths.push(distinct);
+      this.lengthSums[f] += distinct;
     }
-    for (const [term, tf] of frequencies) this.dictionary.fetch(term, () => []).push(pack(slot, tf));
+    const base = slot * SLOT_UNIT;
+    for (const [term, packed] of frequencies) this.listFor(term).push(base + packed);
     this.slotIds.push(id);
     this.slotOfId.set(id, slot);
+  }
+
+  private listFor(term: string): number[] {
+    let list = this.dictionary.get(term);
+    if (!list) {
+      list = [];
+      this.dictionary.set(term, list);
+      if (isLatin(term)) this.latin.set(term, list);
+    }
+    return list;
   }
 
   remove(id: string): boolean {
@@ -185,7 +201,10 @@ export class PostingsIndex {
       list.length = w;
       if (!w) emptied.push(term);
     }
-    for (const term of emptied) this.dictionary.delete(term);
+    for (const term of emptied) {
+      this.dictionary.delete(term);
+      this.latin.delete(term);
+    }
     this.slotIds = ids;
     this.lengths = lengths;
     this.slotOfId = new Map(ids.map((id, slot) => [id, slot]));
@@ -196,7 +215,7 @@ export class PostingsIndex {
     const terms: Expansion["terms"] = [];
     const exact = this.dictionary.get(spec.term);
     if (exact) terms.push({ term: spec.term, weight: 1, list: exact });
-    const fuzzy = spec.fuzzy > 0 ? this.dictionary.fuzzyGet(spec.term, spec.fuzzy) : null;
+    const fuzzy = spec.fuzzy > 0 ? (isLatin(spec.term) ? this.latin : this.dictionary).fuzzyGet(spec.term, spec.fuzzy) : null;
     if (spec.prefix) {
       for (const [term, list] of this.dictionary.atPrefix(spec.term)) {
         const distance = term.length - spec.term.length;
@@ -427,10 +446,16 @@ export class PostingsIndex {
       }
       at += n;
       index.dictionary.set(saved.terms[i], list);
+      if (isLatin(saved.terms[i])) index.latin.set(saved.terms[i], list);
     }
     if (at !== postings.length) throw new Error("postings do not match their counts");
     return index;
   }
+}
+
+/** A term that is not Chinese (its first character is below the CJK blocks). */
+function isLatin(term: string): boolean {
+  return term.charCodeAt(0) < 0x2e80;
 }
 
 function bm25(tf: number, length: number, average: number, weightedIdf: number): number {

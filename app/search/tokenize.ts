@@ -26,14 +26,38 @@ const foldCache = new Map<string, string>();
 
 /** One character (code point) folded for search: NFKC, Simplified, lower case. */
 export function foldChar(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  if (cp < 0x10000 && ch.length === 1) {
+    const known = bmpFolds[cp];
+    if (known !== undefined) return known;
+  }
   const hit = foldCache.get(ch);
   if (hit !== undefined) return hit;
   const nfkc = ch.normalize("NFKC");
   let simplified = fromTraditional(nfkc);
   if (simplified === nfkc) simplified = fromHongKong(nfkc);
   const folded = simplified.toLowerCase();
-  if (foldCache.size < 100_000) foldCache.set(ch, folded);
+  if (cp < 0x10000 && ch.length === 1) bmpFolds[cp] = folded;
+  else if (foldCache.size < 100_000) foldCache.set(ch, folded);
   return folded;
+}
+
+/** Folds of the Basic Multilingual Plane by code point, filled on first use (a Map lookup per character was most of the indexing time). */
+const bmpFolds: (string | undefined)[] = new Array(0x10000);
+
+/** Kind of each BMP code point, filled on first use: 1 whitespace, 2 Chinese/kana, 3 other. */
+const bmpKinds = new Uint8Array(0x10000);
+
+function kindOf(cp: number, ch: string): number {
+  if (cp < 0x10000) {
+    let k = bmpKinds[cp];
+    if (!k) {
+      k = /\s/u.test(ch) || cp === 0x200b || cp === 0xfeff ? 1 : CJK.test(ch) ? 2 : 3;
+      bmpKinds[cp] = k;
+    }
+    return k;
+  }
+  return CJK.test(ch) ? 2 : 3;
 }
 
 export function isCjkChar(ch: string): boolean {
@@ -53,15 +77,8 @@ export interface FoldedText {
   end: number[];
 }
 
-function isSpace(cp: number, ch: string): boolean {
-  if (cp < 128) return cp === 32 || (cp >= 9 && cp <= 13);
-  return cp === 0x3000 || cp === 0x200b || cp === 0xfeff || (cp < 0x3000 && /\s/u.test(ch));
-}
-
 function isCjkCode(cp: number, ch: string): boolean {
-  if (cp >= 0x4e00 && cp <= 0x9fff) return true;
-  if (cp < 0x3005) return false;
-  return CJK.test(ch);
+  return kindOf(cp, ch) === 2;
 }
 
 /** Every this many folded units, `foldSparse` records where the original character starts. */
@@ -69,30 +86,63 @@ export const FOLD_MARK_STEP = 64;
 
 /**
  * Folds text, calling `unit(originalStart, originalEnd, count)` for every
- * `count` folded units written (shared by the full and the sparse offset maps).
+ * `count` folded units written (shared by the full and the sparse offset
+ * maps), or `run(originalStart, length)` for a stretch copied unchanged
+ * (then each folded unit is the original unit at the same distance).
  */
-function foldCore(original: string, unit: ((from: number, to: number, count: number) => void) | null): string {
-  // Collected in parts and joined once: appending character by character would
-  // leave a rope of one string node per character in every stored folded text.
+function foldCore(
+  original: string,
+  unit: ((from: number, to: number, count: number) => void) | null,
+  run: ((from: number, length: number) => void) | null = null,
+): string {
+  // Collected in parts and joined once; stretches that fold to themselves are copied as slices.
   const parts: string[] = [];
   let length = 0;
   let pendingSpace = -1; // original offset of a whitespace run not yet written
   let pendingNewlines = 0;
   let lastCjk = false;
-  let i = 0;
+  let copyFrom = -1; // start of a stretch of characters that fold to themselves, not yet written
   const n = original.length;
+  const flushCopy = (to: number) => {
+    if (copyFrom < 0) return;
+    if (to > copyFrom) {
+      parts.push(original.slice(copyFrom, to));
+      if (run) run(copyFrom, to - copyFrom);
+      else if (unit) for (let k = copyFrom; k < to; k++) unit(k, k + 1, 1);
+      length += to - copyFrom;
+    }
+    copyFrom = -1;
+  };
+  let i = 0;
   while (i < n) {
-    const cp = original.codePointAt(i)!;
-    const width = cp > 0xffff ? 2 : 1;
-    const ch = width === 1 ? original[i] : original.slice(i, i + 2);
-    if (isSpace(cp, ch)) {
+    const cp = original.charCodeAt(i);
+    let width = 1;
+    let ch: string;
+    let kind: number;
+    let folded: string;
+    if (cp < 128) {
+      kind = cp === 32 || (cp >= 9 && cp <= 13) ? 1 : 3;
+      ch = "";
+      folded = "";
+    } else if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
+      ch = original.slice(i, i + 2);
+      width = ch.length === 2 && ch.codePointAt(0)! > 0xffff ? 2 : 1;
+      if (width === 1) ch = original[i];
+      kind = kindOf(ch.codePointAt(0)!, ch);
+      folded = "";
+    } else {
+      ch = original[i];
+      kind = kindOf(cp, ch);
+      folded = "";
+    }
+    if (kind === 1) {
+      flushCopy(i);
       if (pendingSpace < 0) pendingSpace = i;
       if (cp === 10) pendingNewlines++;
       i += width;
       continue;
     }
-    const folded = cp < 128 ? (cp >= 65 && cp <= 90 ? String.fromCharCode(cp + 32) : ch) : foldChar(ch);
-    const cjk = cp >= 128 && isCjkCode(cp, ch);
+    const cjk = kind === 2;
     if (pendingSpace >= 0) {
       // A line wrapped inside a Chinese sentence is not a word break.
       const joined = lastCjk && cjk && pendingNewlines === 1 && /^[^\S\n]*\n[^\S\n]*$/u.test(original.slice(pendingSpace, i));
@@ -100,16 +150,35 @@ function foldCore(original: string, unit: ((from: number, to: number, count: num
         parts.push(" ");
         length++;
         unit?.(pendingSpace, pendingSpace + 1, 1);
+        if (run && !unit) run(-pendingSpace - 1, 1);
       }
       pendingSpace = -1;
       pendingNewlines = 0;
     }
-    unit?.(i, i + width, folded.length);
-    parts.push(folded);
-    length += folded.length;
+    if (cp < 128) {
+      if (cp >= 65 && cp <= 90) {
+        flushCopy(i);
+        parts.push(String.fromCharCode(cp + 32));
+        length++;
+        unit?.(i, i + 1, 1);
+        if (run && !unit) run(-i - 1, 1);
+      } else if (copyFrom < 0) copyFrom = i;
+    } else {
+      folded = foldChar(ch);
+      if (folded === ch) {
+        if (copyFrom < 0) copyFrom = i;
+      } else {
+        flushCopy(i);
+        unit?.(i, i + width, folded.length);
+        if (run && !unit) for (let k = 0; k < folded.length; k++) run(-i - 1, 1);
+        parts.push(folded);
+        length += folded.length;
+      }
+    }
     lastCjk = cjk;
     i += width;
   }
+  flushCopy(n);
   return parts.join("");
 }
 
@@ -133,9 +202,23 @@ export function foldWithOffsets(original: string): FoldedText {
  */
 export function foldSparse(original: string): { text: string; marks: Int32Array } {
   const marks: number[] = [];
-  let at = 0;
-  const text = foldCore(original, (from, _to, count) => {
-    for (let k = 0; k < count; k++, at++) if (at % FOLD_MARK_STEP === 0) marks.push(from);
+  let at = 0; // folded units written so far
+  // run(from, length): `length` units copied from `from`; run(-offset - 1, 1): one unit standing for the character at `offset`.
+  const text = foldCore(original, null, (from, count) => {
+    if (from < 0) {
+      if (at % FOLD_MARK_STEP === 0) marks.push(-from - 1);
+      at++;
+      return;
+    }
+    let next = at % FOLD_MARK_STEP === 0 ? at : at + FOLD_MARK_STEP - (at % FOLD_MARK_STEP);
+    while (next < at + count) {
+      let offset = from + (next - at);
+      const code = original.charCodeAt(offset);
+      if (code >= 0xdc00 && code <= 0xdfff && offset > 0) offset--; // the start of its character
+      marks.push(offset);
+      next += FOLD_MARK_STEP;
+    }
+    at += count;
   });
   return { text, marks: Int32Array.from(marks) };
 }
@@ -154,12 +237,15 @@ function segmentWords(text: string, out: string[]) {
 }
 
 const PLAIN_WORD = /^[a-z0-9]+$/;
+const EDGE_PUNCTUATION = /^[("'[{<]+|[)"'\]}>.,;:!?]+$/g;
 
 function words(text: string): string[] {
   const out: string[] = [];
   if (!WORD_CHAR.test(text)) return out; // punctuation between Chinese runs
   // Plain lower-case words and numbers are words as they are; the segmenter decides the rest.
-  for (const piece of text.split(" ")) {
+  for (const raw of text.split(" ")) {
+    // Punctuation around a word ("trip.", "(see") is not part of it.
+    const piece = raw.replace(EDGE_PUNCTUATION, "");
     if (!piece) continue;
     if (PLAIN_WORD.test(piece)) out.push(piece);
     else segmentWords(piece, out);
@@ -217,7 +303,51 @@ export function termsOfFolded(folded: string, tails = true): Term[] {
 
 /** Terms to index for a field's text. */
 export function indexTerms(text: string): string[] {
-  return termsOfFolded(fold(text)).map((t) => t.term);
+  return indexTermsOfFolded(fold(text));
+}
+
+/**
+ * The index terms of already-folded text (the same as `termsOfFolded(folded)`'s
+ * terms), without building an object per term: indexing long documents
+ * spends most of its time here.
+ */
+export function indexTermsOfFolded(folded: string): string[] {
+  const out: string[] = [];
+  const n = folded.length;
+  let other = -1; // start of a stretch of non-Chinese text
+  let previous = ""; // the previous Chinese character of the current run
+  const flushOther = (to: number) => {
+    if (other < 0) return;
+    for (const w of words(folded.slice(other, to))) if (w.length <= MAX_TERM_LENGTH) out.push(w);
+    other = -1;
+  };
+  let i = 0;
+  while (i < n) {
+    const cp = folded.charCodeAt(i);
+    let width = 1;
+    let cjk = false;
+    if (cp >= 0x4e00 && cp <= 0x9fff) cjk = true;
+    else if (cp >= 0x3005) {
+      const wide = cp >= 0xd800 && cp <= 0xdbff && i + 1 < n;
+      const ch = wide ? folded.slice(i, i + 2) : folded[i];
+      width = ch.length;
+      cjk = kindOf(ch.codePointAt(0)!, ch) === 2;
+    }
+    if (cjk) {
+      flushOther(i);
+      const ch = width === 1 ? folded[i] : folded.slice(i, i + width);
+      if (previous) out.push(previous + ch);
+      previous = ch;
+    } else {
+      if (previous) out.push(previous);
+      previous = "";
+      if (other < 0) other = i;
+    }
+    i += width;
+  }
+  if (previous) out.push(previous);
+  flushOther(n);
+  return out;
 }
 
 // ---- queries ----------------------------------------------------------------

@@ -175,3 +175,11 @@ describe("opaque pair tokens", () => {
     expect(opaqueTerms("審批 approval").split(" ")).toEqual([opaqueToken("审批"), opaqueToken("批")]);
   });
 });
+
+describe("index terms of long folded text", () => {
+  it("are the same as the terms of the general tokenizer", async () => {
+    const { indexTermsOfFolded, termsOfFolded, fold } = await import("~/search/tokenize");
+    const text = fold("第十条　經營者不得以不正當手段獲取權利人的商業秘密；ISO9001 審核 checklist, EXE-003 v1.2 𠀀𠀁好。\n\n（一）表");
+    expect(indexTermsOfFolded(text)).toEqual(termsOfFolded(text).map((t) => t.term));
+  });
+});

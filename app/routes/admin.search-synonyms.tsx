@@ -15,9 +15,9 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
 });
 
 export async function action({ request }: ActionFunctionArgs) {
-  const admin = await requireRole(request, "admin");
   let id = "new";
   try {
+    const admin = await requireRole(request, "admin");
     const form = await readForm(request, SynonymFormSchema);
     id = String(form.form.get("id") ?? "new");
     if (!form.ok) return invalid(form.fieldErrors, "synonyms.err.invalid", { id });

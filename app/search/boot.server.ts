@@ -24,16 +24,23 @@ registerJob("search.catch-up", async () => {
 }, 300);
 
 onBoot("search", async () => {
-  const engine = await chooseEngine();
+  // Loading (or rebuilding) the index runs after the server starts answering. Searches wait
+  // until the saved index is read, then answer from what is indexed while the rest catches up.
+  let usable: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (usable = resolve));
+  setSearchReadiness(ready);
+  let engine;
+  try {
+    engine = await chooseEngine();
+  } catch (error) {
+    usable(); // nothing to wait for: searches report that search has not started
+    throw error;
+  }
   try {
     await applySynonyms();
   } catch (error) {
     console.error(`[search] could not apply the synonym list: ${(error as Error).message}`);
   }
-  // Loading (or rebuilding) the index runs after the server starts answering. Searches wait
-  // until the saved index is read, then answer from what is indexed while the rest catches up.
-  let usable: () => void = () => {};
-  const ready = new Promise<void>((resolve) => (usable = resolve));
   const sync = syncIndex(engine, { onUsable: () => usable() }).then(
     (report) => {
       const what =
@@ -47,7 +54,6 @@ onBoot("search", async () => {
     (error) => console.error(`[search] could not load the index: ${(error as Error).message}; the catch-up job retries`),
   );
   void sync.finally(() => usable());
-  setSearchReadiness(ready);
 });
 
 // An index change waiting for its (debounced) save is written before the process exits.

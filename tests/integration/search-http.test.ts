@@ -169,6 +169,7 @@ describe("the JSON API and suggestions", () => {
         "category",
         "confidentiality",
         "effectiveDate",
+        "missing",
         "number",
         "ownerDepartment",
         "readable",

@@ -12,4 +12,5 @@ export const ADMIN_LINKS: { to: string; label: string }[] = [
   { to: "/acknowledgements/report", label: "admin.acknowledgements" },
   { to: "/admin/webhooks", label: "admin.webhooks" },
   { to: "/admin/deliveries", label: "admin.deliveries" },
+  { to: "/admin/search-synonyms", label: "synonyms.title" },
 ];

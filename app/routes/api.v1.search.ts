@@ -11,13 +11,15 @@ import { api } from "~/utils/http.server";
 export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user: Parameters<typeof searchDocuments>[0] }) => {
   const params = parseSearchParams(new URL(request.url));
   if (!params.q.trim()) throw new ValidationError("Give a query in q", { q: "required" });
-  const { result, numberMatch, tookMs } = await searchDocuments(user, params);
+  const { result, numberMatch, catchingUp, tookMs } = await searchDocuments(user, params);
   return {
     query: params.q,
     total: result.total,
     page: result.page,
     pageSize: result.pageSize,
     tookMs,
+    // Set while the index catches up with the repository: hits come from the documents indexed so far.
+    catchingUp: catchingUp ? { indexed: catchingUp.done, total: catchingUp.total } : null,
     numberMatch: numberMatch ? { number: numberMatch.number, title: numberMatch.title, url: `/docs/${numberMatch.number}` } : null,
     hits: result.hits.map((h) => ({ ...h, url: `/docs/${h.number}` })),
     facets: result.facets,

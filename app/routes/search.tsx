@@ -7,7 +7,7 @@ import { DocBadges } from "~/components/doc-badges";
 import { nameOf, type Names } from "~/components/labels";
 import { formatDate, type Translate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { documentNumberIn, parseSearchParams, searchDocuments, type SearchParams } from "~/search/search.server";
+import { documentNumberIn, parseSearchParams, searchCatchUp, searchDocuments, type SearchParams } from "~/search/search.server";
 import { page } from "~/utils/http.server";
 // search.css reaches every page through the header's search-suggest component.
 
@@ -23,9 +23,9 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
     if (match) throw redirect(`/docs/${match.number}`);
   }
   const labels = labelMaps();
-  if (!q) return { params, labels, outcome: null };
-  const { result, tookMs } = await searchDocuments(user, params);
-  return { params, labels, outcome: { result, tookMs } };
+  if (!q) return { params, labels, outcome: null, catchingUp: searchCatchUp() };
+  const { result, tookMs, catchingUp } = await searchDocuments(user, params);
+  return { params, labels, outcome: { result, tookMs }, catchingUp };
 });
 
 const CONFIDENTIALITY = ["internal", "department", "restricted"] as const;
@@ -80,7 +80,7 @@ function options(names: Names, locale: "zh-CN" | "en", withCode = false) {
 }
 
 export default function SearchPage() {
-  const { params, labels, outcome } = useLoaderData<typeof loader>();
+  const { params, labels, outcome, catchingUp } = useLoaderData<typeof loader>();
   const t = useT();
   const locale = useLocale();
   const navigation = useNavigation();
@@ -131,6 +131,12 @@ export default function SearchPage() {
           </div>
         </fieldset>
       </Form>
+
+      {catchingUp ? (
+        <p className="banner banner-info search-catching-up" role="status">
+          {t("search.catchingUp", { done: catchingUp.done, total: catchingUp.total })}
+        </p>
+      ) : null}
 
       {!result ? (
         <SearchTips t={t} intro />

@@ -4,9 +4,10 @@
  */
 import { onBoot, onShutdown } from "~/boot.server";
 import { addHealthCheck } from "~/health.server";
-import { chooseEngine, currentEngine, engineFallbackReason, searchLoading, setSearchReadiness, whenSearchReady } from "./engine.server";
+import { catchUpProgress, chooseEngine, currentEngine, engineFallbackReason, searchLoading, setSearchReadiness, whenSearchReady } from "./engine.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { catchUpIfBehind, subscribeToPublications, syncIndex } from "./indexer.server";
+import { applySynonyms } from "./synonyms.server";
 
 subscribeToPublications(currentEngine);
 
@@ -23,9 +24,24 @@ registerJob("search.catch-up", async () => {
 }, 300);
 
 onBoot("search", async () => {
-  const engine = await chooseEngine();
-  // Loading (or rebuilding) the index runs after the server starts answering; searches wait for it.
-  const sync = syncIndex(engine).then(
+  // Loading (or rebuilding) the index runs after the server starts answering. Searches wait
+  // until the saved index is read, then answer from what is indexed while the rest catches up.
+  let usable: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (usable = resolve));
+  setSearchReadiness(ready);
+  let engine;
+  try {
+    engine = await chooseEngine();
+  } catch (error) {
+    usable(); // nothing to wait for: searches report that search has not started
+    throw error;
+  }
+  try {
+    await applySynonyms();
+  } catch (error) {
+    console.error(`[search] could not apply the synonym list: ${(error as Error).message}`);
+  }
+  const sync = syncIndex(engine, { onUsable: () => usable() }).then(
     (report) => {
       const what =
         report.mode === "loaded"
@@ -37,7 +53,7 @@ onBoot("search", async () => {
     },
     (error) => console.error(`[search] could not load the index: ${(error as Error).message}; the catch-up job retries`),
   );
-  setSearchReadiness(sync);
+  void sync.finally(() => usable());
 });
 
 // An index change waiting for its (debounced) save is written before the process exits.
@@ -60,5 +76,6 @@ addHealthCheck("search", async () => {
   if (searchLoading()) return { ok: true, engine: engine.name, state: "loading" };
   const health = await engine.health();
   const fallback = engineFallbackReason();
-  return { ...health, ...(fallback ? { fallback } : {}) };
+  const catchingUp = catchUpProgress();
+  return { ...health, ...(fallback ? { fallback } : {}), ...(catchingUp ? { state: "catching-up", catchingUp } : {}) };
 });

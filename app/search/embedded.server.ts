@@ -25,32 +25,64 @@ import {
   type SearchOptions,
   type SearchResult,
 } from "./engine.server";
+import { structuralHeadings } from "./plain-text";
 import { PostingsIndex, type PostingsQuery, type SavedPostings } from "./postings";
 import { buildSnippet, highlightHtml, needlesFor } from "./snippet";
-import { fold, hasCjk, indexTerms, parseQuery, TOKENIZER_VERSION, type ParsedQuery } from "./tokenize";
+import {
+  bitCount,
+  fold,
+  FOLD_MARK_STEP,
+  foldSparse,
+  hasCjk,
+  indexTerms,
+  indexTermsOfFolded,
+  minimumGroups,
+  parseQuery,
+  synonymMap,
+  TOKENIZER_VERSION,
+  type ParsedQuery,
+  type SynonymMap,
+} from "./tokenize";
 
-/** 2: postings.ts replaced MiniSearch's index (a file of format 1 is rebuilt). */
-const FILE_FORMAT = 2;
-/** Field boosts, in the index's field order: number, title, body. */
-const BOOSTS = [6, 3, 1];
+/** 3: a headings field (a file of format 1 or 2 is rebuilt). */
+const FILE_FORMAT = 3;
+/** Field boosts, in the index's field order: number, title, headings, body. */
+const BOOSTS = [6, 3, 2, 1];
+/** The best candidates whose score is adjusted for how close the parts of the query stand. */
+const PROXIMITY_RERANK = 20;
+/** Occurrences of one part looked at when measuring proximity. */
+const PROXIMITY_OCCURRENCES = 64;
 
 /** The number as indexed: "EXE-003" also as "exe003" so either form matches. */
 function numberField(number: string): string {
   return `${number} ${number.replace(/[^A-Za-z0-9]/g, "")}`;
 }
 
-function fieldTerms(doc: SearchDoc): string[][] {
-  return [indexTerms(numberField(doc.number)), indexTerms(doc.title), indexTerms(doc.text)];
+interface FoldedDoc {
+  title: string;
+  text: string;
+  /** Offsets in the original text of every FOLD_MARK_STEP-th folded unit (for snippets of long documents). */
+  marks: Int32Array;
 }
 
-function foldDoc(doc: SearchDoc) {
-  return { title: fold(`${doc.number} ${doc.title}`), text: fold(doc.text) };
+function foldDoc(doc: SearchDoc): FoldedDoc {
+  const body = foldSparse(doc.text);
+  return { title: fold(`${doc.number} ${doc.title}`), text: body.text, marks: body.marks };
+}
+
+/** The terms of each field: number, title, headings (markdown, chapter and article headings), body. */
+function fieldTerms(doc: SearchDoc, folded: FoldedDoc): string[][] {
+  const headings = [doc.headings ?? "", structuralHeadings(doc.text)].filter(Boolean).join("\n");
+  return [indexTerms(numberField(doc.number)), indexTerms(doc.title), indexTerms(headings), indexTermsOfFolded(folded.text)];
 }
 
 interface Candidate {
   doc: SearchDoc;
   score: number;
   readable: boolean;
+  /** Parts of the query matched (bit per part). */
+  groups: number;
+  covered: number;
 }
 
 interface SavedFile {
@@ -67,7 +99,8 @@ export class EmbeddedEngine implements SearchEngine {
   private index = new PostingsIndex();
   private docs = new Map<string, SearchDoc>();
   /** Folded title and text per document, for phrase checks (filled when indexed, or on first use after loading). */
-  private foldedCache = new Map<string, { title: string; text: string }>();
+  private foldedCache = new Map<string, FoldedDoc>();
+  private synonyms: SynonymMap = new Map();
   private head: string | null = null;
   private nonInternal = 0;
   private saveTimer: NodeJS.Timeout | null = null;
@@ -109,11 +142,23 @@ export class EmbeddedEngine implements SearchEngine {
 
   async indexDocument(doc: SearchDoc): Promise<void> {
     const previous = this.docs.get(doc.number);
-    this.index.add(doc.number, fieldTerms(doc));
+    const folded = foldDoc(doc);
+    this.index.add(doc.number, fieldTerms(doc, folded));
     if (previous && previous.confidentiality !== "internal") this.nonInternal--;
     if (doc.confidentiality !== "internal") this.nonInternal++;
     this.docs.set(doc.number, doc);
-    this.foldedCache.set(doc.number, foldDoc(doc));
+    this.foldedCache.set(doc.number, folded);
+  }
+
+  async reset(): Promise<void> {
+    this.index = new PostingsIndex();
+    this.docs = new Map();
+    this.foldedCache = new Map();
+    this.nonInternal = 0;
+  }
+
+  async setSynonyms(groups: string[][]): Promise<void> {
+    this.synonyms = synonymMap(groups);
   }
 
   async removeDocument(number: string): Promise<void> {
@@ -128,17 +173,22 @@ export class EmbeddedEngine implements SearchEngine {
   async rebuild(docs: SearchDoc[], onProgress?: (done: number, total: number) => void): Promise<void> {
     const index = new PostingsIndex();
     const map = new Map<string, SearchDoc>();
-    const folded = new Map<string, { title: string; text: string }>();
+    const folded = new Map<string, FoldedDoc>();
     const total = docs.length;
     const step = Math.max(1, Math.floor(total / 100));
+    let slice = performance.now();
     for (let i = 0; i < total; i++) {
       const doc = docs[i];
-      index.add(doc.number, fieldTerms(doc));
+      const f = foldDoc(doc);
+      index.add(doc.number, fieldTerms(doc, f));
       map.set(doc.number, doc);
-      folded.set(doc.number, foldDoc(doc));
+      folded.set(doc.number, f);
       if (onProgress && ((i + 1) % step === 0 || i + 1 === total)) onProgress(i + 1, total);
-      // Let the event loop breathe on large rebuilds.
-      if ((i + 1) % 500 === 0) await new Promise((r) => setImmediate(r));
+      // Let the event loop breathe on large rebuilds (a slice of at most ~20 ms of work).
+      if (performance.now() - slice > 20) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
     }
     if (total === 0) onProgress?.(0, 0);
     index.compact();
@@ -246,43 +296,129 @@ export class EmbeddedEngine implements SearchEngine {
     return hit;
   }
 
-  /** Whether every exact text (phrases, long Chinese runs) occurs in the title, or in the body for a reader who may read it. */
-  private containsExact(doc: SearchDoc, exact: string[], readable: boolean): boolean {
-    if (!exact.length) return true;
-    const f = this.folded(doc);
-    return exact.every((p) => f.title.includes(p) || (readable && f.text.includes(p)));
-  }
-
   async search(query: string, options: SearchOptions): Promise<SearchResult> {
-    const parsed = parseQuery(query);
+    const parsed = parseQuery(query, this.synonyms);
     const { page, pageSize, from, to } = pageBounds(options);
-    if (!parsed.terms.length) return { total: 0, page, pageSize, hits: [], facets: countFacets([]) };
+    if (!parsed.groups.length) return { total: 0, page, pageSize, hits: [], facets: countFacets([]) };
     const filters = options.filters ?? {};
     const reader = options.reader;
     // Documents the reader may not read can match on number and title only (admins may read all).
     const titleOnly = this.nonInternal > 0 && !reader.roles.includes("admin");
-    const found = this.index.search(
-      parsed.terms.map((t) => ({ term: t.term, prefix: t.prefix, fuzzy: t.fuzzy })),
-      BOOSTS,
-    );
+    const alternatives = parsed.groups.flatMap((g, group) => g.alternatives.map((a) => ({ group, terms: a.terms, exact: a.exact })));
+    const found = this.index.searchAlternatives(alternatives, BOOSTS);
+    // Bit per alternative: its part, and whether it needs its exact text checked.
+    const groupOf = alternatives.map((a) => a.group);
+    let needsExact = 0;
+    alternatives.forEach((a, bit) => {
+      if (a.exact !== null) needsExact |= 1 << bit;
+    });
+    const need = minimumGroups(parsed.groups.length);
     const facets = emptyFacets();
     const selected: Candidate[] = [];
     for (const match of found.matches) {
       const doc = this.docs.get(match.id);
       if (!doc || (doc.retired && !filters.includeRetired)) continue;
       const readable = decideRead(reader, doc).allowed;
-      const score = readable ? match.full : titleOnly ? match.limited : 0;
-      if (score <= 0 || !this.containsExact(doc, parsed.exact, readable)) continue;
+      const altMask = readable ? match.fullMask : titleOnly ? match.limitedMask : 0;
+      if (!altMask) continue;
+      // Parts matched without an exact-text check, and those that still need one.
+      let sure = 0;
+      let maybe = 0;
+      for (let bit = 0; bit < alternatives.length; bit++) {
+        if (!((altMask >>> bit) & 1)) continue;
+        if ((needsExact >>> bit) & 1) maybe |= 1 << groupOf[bit];
+        else sure |= 1 << groupOf[bit];
+      }
+      if (bitCount(sure | maybe) < need) continue;
+      let groups = sure;
+      if (maybe & ~sure) {
+        const f = this.folded(doc);
+        for (let bit = 0; bit < alternatives.length; bit++) {
+          const g = 1 << groupOf[bit];
+          if (groups & g || !((altMask >>> bit) & 1) || !((needsExact >>> bit) & 1)) continue;
+          const exact = alternatives[bit].exact!;
+          if (f.title.includes(exact) || (readable && f.text.includes(exact))) groups |= g;
+        }
+      }
+      const covered = bitCount(groups);
+      if (covered < need) continue;
+      const score = readable ? match.full : match.limited;
       bumpFacets(facets, doc);
-      if (passesFacetFilters(doc, filters)) selected.push({ doc, score, readable });
+      if (passesFacetFilters(doc, filters)) selected.push({ doc, score, readable, groups, covered });
     }
-    // Best first; on equal scores, documents the reader may read first.
-    selected.sort((x, y) => y.score - x.score || Number(y.readable) - Number(x.readable));
+    // More parts matched first; then the best score; on equal scores, documents the reader may read first.
+    const order = (x: Candidate, y: Candidate) => y.covered - x.covered || y.score - x.score || Number(y.readable) - Number(x.readable);
+    selected.sort(order);
+    if (parsed.groups.length > 1) this.rerankByProximity(selected, parsed, order);
+    if (options.pinFirst) {
+      const at = selected.findIndex((c) => c.doc.number === options.pinFirst);
+      if (at > 0) selected.unshift(...selected.splice(at, 1));
+    }
     const hits = selected.slice(from, to).map((c) => this.toHit(c, found, parsed));
     return { total: selected.length, page, pageSize, hits, facets };
   }
 
-  private toHit({ doc, score, readable }: Candidate, found: PostingsQuery, parsed: ParsedQuery): SearchHit {
+  /**
+   * Raises the score of the best candidates whose matched parts stand close
+   * together in the text (会计档案的保管 rather than 会计 … 档案 … 保管 pages apart).
+   */
+  private rerankByProximity(selected: Candidate[], parsed: ParsedQuery, order: (x: Candidate, y: Candidate) => number) {
+    const top = selected.slice(0, PROXIMITY_RERANK);
+    let changed = false;
+    for (const c of top) {
+      if (!c.readable || c.covered < 2) continue;
+      const span = this.smallestSpan(this.folded(c.doc).text, parsed, c.groups);
+      if (span === null) continue;
+      c.score *= 1 + 0.5 / (1 + span / 40);
+      changed = true;
+    }
+    if (!changed) return;
+    top.sort(order);
+    selected.splice(0, top.length, ...top);
+  }
+
+  /** The length of the shortest stretch of text holding one occurrence of every matched part, or null. */
+  private smallestSpan(text: string, parsed: ParsedQuery, groups: number): number | null {
+    // Per part, the sorted starts and ends of its first occurrences (any alternative).
+    const lists: { at: number[]; end: number[] }[] = [];
+    parsed.groups.forEach((g, index) => {
+      if (!((groups >>> index) & 1)) return;
+      const at: number[] = [];
+      const end: number[] = [];
+      for (const a of g.alternatives) {
+        const needle = a.text.startsWith('"') ? a.text.slice(1, -1) : a.text;
+        if (!needle) continue;
+        let from = text.indexOf(needle);
+        for (let n = 0; from >= 0 && n < PROXIMITY_OCCURRENCES; n++) {
+          at.push(from);
+          end.push(from + needle.length);
+          from = text.indexOf(needle, from + needle.length);
+        }
+      }
+      if (!at.length) return;
+      if (g.alternatives.length > 1) {
+        const order = at.map((_v, k) => k).sort((x, y) => at[x] - at[y]);
+        lists.push({ at: order.map((k) => at[k]), end: order.map((k) => end[k]) });
+      } else lists.push({ at, end });
+    });
+    if (lists.length < 2) return null;
+    // Sweep: always advance the part whose current occurrence starts first.
+    const pointer = new Array<number>(lists.length).fill(0);
+    let best = Infinity;
+    for (;;) {
+      let first = 0;
+      let lastEnd = 0;
+      for (let k = 0; k < lists.length; k++) {
+        if (lists[k].at[pointer[k]] < lists[first].at[pointer[first]]) first = k;
+        lastEnd = Math.max(lastEnd, lists[k].end[pointer[k]]);
+      }
+      best = Math.min(best, lastEnd - lists[first].at[pointer[first]]);
+      if (++pointer[first] >= lists[first].at.length) break;
+    }
+    return best;
+  }
+
+  private toHit({ doc, score, readable, groups }: Candidate, found: PostingsQuery, parsed: ParsedQuery): SearchHit {
     const matched = found.matchedTerms(doc.number, readable ? "all" : "number-title");
     const needles = needlesFor({
       phrases: parsed.phrases,
@@ -304,9 +440,37 @@ export class EmbeddedEngine implements SearchEngine {
       effectiveDate: doc.effectiveDate,
       confidentiality: doc.confidentiality,
       retired: doc.retired,
-      snippetHtml: readable ? buildSnippet(doc.text, needles) : null,
+      snippetHtml: readable ? this.snippet(doc, needles) : null,
       readable,
       score: Math.round(score * 1000) / 1000,
+      missing: parsed.groups.filter((_g, index) => !((groups >>> index) & 1)).map((g) => g.text.replace(/^"|"$/g, "")),
     };
+  }
+
+  /**
+   * The snippet of a long document is cut from a window around its best
+   * match, found in the cached folded text, so only that window is folded again.
+   */
+  private snippet(doc: SearchDoc, needles: ReturnType<typeof needlesFor>): string {
+    if (doc.text.length <= 4000) return buildSnippet(doc.text, needles);
+    const f = this.folded(doc);
+    let best = -1;
+    let weight = -1;
+    for (const n of needles) {
+      if (n.weight <= weight) continue;
+      const at = f.text.indexOf(n.text);
+      if (at >= 0) {
+        best = at;
+        weight = n.weight;
+      }
+    }
+    if (best < 0) return buildSnippet(doc.text.slice(0, 1000), needles);
+    const mark = Math.max(0, Math.floor(best / FOLD_MARK_STEP) - 1);
+    const from = f.marks[mark] ?? 0;
+    const to = Math.min(doc.text.length, from + 600);
+    const html = buildSnippet(doc.text.slice(from, to), needles);
+    const lead = from > 0 && !html.startsWith("…") ? "…" : "";
+    const tail = to < doc.text.length && !html.endsWith("…") ? "…" : "";
+    return lead + html + tail;
   }
 }

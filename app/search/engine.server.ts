@@ -26,6 +26,8 @@ export interface SearchDoc {
   retired: boolean;
   /** The body as plain text (markdown removed). */
   text: string;
+  /** The body's headings (markdown headings), one per line; article and chapter headings are found in `text`. */
+  headings?: string;
   /** Blob id of the indexed version (to find documents that changed). */
   blob: string;
 }
@@ -47,6 +49,8 @@ export interface SearchOptions {
   /** 1-based. */
   page?: number;
   pageSize?: number;
+  /** A document number the query names: that document comes first when it matches. */
+  pinFirst?: string;
 }
 
 export interface SearchHit {
@@ -66,6 +70,8 @@ export interface SearchHit {
   /** Whether the reader may read the document (otherwise only number and title are shown). */
   readable: boolean;
   score: number;
+  /** Parts of the query the document does not match (empty when it matches them all). */
+  missing: string[];
 }
 
 export type FacetName = "category" | "type" | "department" | "confidentiality";
@@ -95,6 +101,14 @@ export interface SearchEngine {
   indexDocument(doc: SearchDoc): Promise<void>;
   removeDocument(number: string): Promise<void>;
   search(query: string, options: SearchOptions): Promise<SearchResult>;
+  /**
+   * Empties the index so that it can be filled document by document while
+   * searches answer from what is already in it (engines that cannot answer
+   * from a partial index leave this out and are rebuilt with `rebuild`).
+   */
+  reset?(): Promise<void>;
+  /** Applies the company's synonym groups (each a list of terms that mean the same). */
+  setSynonyms(groups: string[][]): Promise<void>;
   /** Replaces the whole index with these documents. */
   rebuild(docs: SearchDoc[], onProgress?: (done: number, total: number) => void): Promise<void>;
   /** number → blob id of every indexed document. */
@@ -188,30 +202,49 @@ export async function chooseEngine(options: { log?: (line: string) => void } = {
   return chosen;
 }
 
-/** The engine chosen at start (throws before boot). */
 let readiness: Promise<unknown> = Promise.resolve();
 let loading = false;
+let catchUp: CatchUpProgress | null = null;
+
+/** How far the index is in bringing itself level with the repository. */
+export interface CatchUpProgress {
+  /** Documents indexed so far in this catch-up. */
+  done: number;
+  /** Documents to index in this catch-up. */
+  total: number;
+}
 
 /**
  * The index is brought level with the repository after the server has started
- * listening (loading 10,000 documents takes seconds); searches wait for it.
+ * listening. `usable` resolves once searches can answer (the saved index is
+ * loaded, or an empty one is being filled); until then they wait for it.
  */
-export function setSearchReadiness(sync: Promise<unknown>) {
+export function setSearchReadiness(usable: Promise<unknown>) {
   loading = true;
-  readiness = sync.then(
+  readiness = usable.then(
     () => (loading = false),
     () => (loading = false),
   );
 }
 
-/** Resolves once the start-up load or rebuild of the index has finished. */
+/** Resolves once searches can answer (possibly from an index that is still catching up). */
 export function whenSearchReady(): Promise<unknown> {
   return readiness;
 }
 
-/** True while the start-up load or rebuild is still running. */
+/** True while the saved index is still being read. */
 export function searchLoading(): boolean {
   return loading;
+}
+
+/** Records catch-up progress (null once the index is level with the repository). */
+export function setCatchUpProgress(progress: CatchUpProgress | null) {
+  catchUp = progress && progress.done < progress.total ? { ...progress } : null;
+}
+
+/** Progress of a catch-up in progress, or null when the index is level with the repository. */
+export function catchUpProgress(): CatchUpProgress | null {
+  return catchUp;
 }
 
 export function currentEngine(): SearchEngine {
@@ -226,4 +259,5 @@ export function engineFallbackReason(): string | null {
 export function resetEngineForTests() {
   chosen = null;
   fallbackReason = null;
+  catchUp = null;
 }

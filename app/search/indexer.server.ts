@@ -8,28 +8,10 @@ import { renderVersion } from "~/documents/documents.server";
 import { allLatest, indexedHead, type VersionRecord } from "~/documents/version-index.server";
 import { on } from "~/utils/events.server";
 import { withLock } from "~/utils/lock.server";
-import type { SearchDoc, SearchEngine } from "./engine.server";
+import { setCatchUpProgress, type SearchDoc, type SearchEngine } from "./engine.server";
+import { headingsFromHtml, htmlToText } from "./plain-text";
 
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
-
-/** Sanitised HTML → plain text: blocks become paragraphs, a soft line break stays a line break. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(br|hr)\s*\/?>/gi, "\n\n")
-    .replace(/<\/(p|h[1-6]|li|tr|blockquote|pre|div|dt|dd|table|thead|tbody|caption|ul|ol|dl)>/gi, "\n\n")
-    .replace(/<\/(td|th)>/gi, " \t ")
-    .replace(/<[^>]*>/g, "")
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, code: string) => {
-      if (code[0] === "#") {
-        const n = code[1] === "x" || code[1] === "X" ? parseInt(code.slice(2), 16) : parseInt(code.slice(1), 10);
-        return Number.isFinite(n) && n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : m;
-      }
-      return ENTITIES[code.toLowerCase()] ?? m;
-    })
-    .replace(/[ \t]+\n/g, "\n")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
-}
+export { htmlToText };
 
 /** The index entry for a version record (its current metadata and plain body text). */
 export async function searchDocFromRecord(record: VersionRecord): Promise<SearchDoc> {
@@ -46,6 +28,7 @@ export async function searchDocFromRecord(record: VersionRecord): Promise<Search
     effectiveDate: record.meta.effectiveDate ?? null,
     retired: record.meta.retired,
     text: htmlToText(rendered.html),
+    headings: headingsFromHtml(rendered.html),
     blob: record.blob,
   };
 }
@@ -59,52 +42,85 @@ export interface SyncReport {
   ms: number;
 }
 
+/** Lets other work (pages, /healthz) run between documents of a long catch-up. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Brings the engine level with the repository head the version index
  * describes: a saved index at that head is used as is; one at another head
  * has the documents whose current version differs re-indexed; a missing or
  * unreadable one (or `full`) is rebuilt from every current version.
+ *
+ * Once the saved index is loaded (or an empty one is being filled) searches
+ * can answer: `onUsable` is called then, and the documents are indexed one at
+ * a time, yielding to the event loop between them, with the progress in
+ * `catchUpProgress()` so that search pages can say the index is catching up.
  */
 export async function syncIndex(
   engine: SearchEngine,
-  options: { full?: boolean; onProgress?: (done: number, total: number) => void; loaded?: boolean } = {},
+  options: { full?: boolean; onProgress?: (done: number, total: number) => void; loaded?: boolean; onUsable?: () => void } = {},
 ): Promise<SyncReport> {
   return withLock("search-index", async () => {
     const started = Date.now();
     const head = indexedHead();
     const latest = allLatest();
-    // `loaded`: the engine already holds its index in this process; compare with what it has.
-    const state = options.full ? null : options.loaded ? { head: engine.indexedHead() } : await engine.open();
-    if (!state) {
-      const docs: SearchDoc[] = [];
-      for (const record of latest) docs.push(await searchDocFromRecord(record));
-      await engine.rebuild(docs, options.onProgress);
+    const progress = (done: number, total: number) => {
+      setCatchUpProgress({ done, total });
+      options.onProgress?.(done, total);
+    };
+    try {
+      // `loaded`: the engine already holds its index in this process; compare with what it has.
+      const state = options.full ? null : options.loaded ? { head: engine.indexedHead() } : await engine.open();
+      if (!state) {
+        if (engine.reset) {
+          // Filled document by document: searches answer from what is indexed so far.
+          await engine.reset();
+          options.onUsable?.();
+          progress(0, latest.length);
+          for (let i = 0; i < latest.length; i++) {
+            await engine.indexDocument(await searchDocFromRecord(latest[i]));
+            progress(i + 1, latest.length);
+            await yieldToEventLoop();
+          }
+        } else {
+          const docs: SearchDoc[] = [];
+          for (const record of latest) docs.push(await searchDocFromRecord(record));
+          await engine.rebuild(docs, progress);
+          options.onUsable?.();
+        }
+        await engine.setHead(head);
+        await engine.flush();
+        return { mode: "rebuilt", documents: latest.length, changed: latest.length, removed: 0, head, ms: Date.now() - started };
+      }
+      options.onUsable?.();
+      if (state.head === head) {
+        return { mode: "loaded", documents: latest.length, changed: 0, removed: 0, head, ms: Date.now() - started };
+      }
+      const indexed = await engine.indexedBlobs();
+      const current = new Set(latest.map((r) => r.number));
+      const stale = latest.filter((r) => indexed.get(r.number) !== r.blob);
+      const gone = [...indexed.keys()].filter((n) => !current.has(n));
+      const total = stale.length + gone.length;
+      progress(0, total);
+      let done = 0;
+      for (const record of stale) {
+        await engine.indexDocument(await searchDocFromRecord(record));
+        progress(++done, total);
+        await yieldToEventLoop();
+      }
+      for (const number of gone) {
+        await engine.removeDocument(number);
+        progress(++done, total);
+      }
       await engine.setHead(head);
       await engine.flush();
-      return { mode: "rebuilt", documents: docs.length, changed: docs.length, removed: 0, head, ms: Date.now() - started };
+      return { mode: "caught-up", documents: latest.length, changed: stale.length, removed: gone.length, head, ms: Date.now() - started };
+    } finally {
+      setCatchUpProgress(null);
+      options.onUsable?.();
     }
-    if (state.head === head) {
-      return { mode: "loaded", documents: latest.length, changed: 0, removed: 0, head, ms: Date.now() - started };
-    }
-    const indexed = await engine.indexedBlobs();
-    let changed = 0;
-    let removed = 0;
-    const current = new Set<string>();
-    for (const record of latest) {
-      current.add(record.number);
-      if (indexed.get(record.number) === record.blob) continue;
-      await engine.indexDocument(await searchDocFromRecord(record));
-      changed++;
-    }
-    for (const number of indexed.keys()) {
-      if (!current.has(number)) {
-        await engine.removeDocument(number);
-        removed++;
-      }
-    }
-    await engine.setHead(head);
-    await engine.flush();
-    return { mode: "caught-up", documents: latest.length, changed, removed, head, ms: Date.now() - started };
   });
 }
 

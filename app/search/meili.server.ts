@@ -32,9 +32,10 @@ import {
   type SearchOptions,
   type SearchResult,
 } from "./engine.server";
+import { structuralHeadings } from "./plain-text";
 import { filterValue, readScope, scopeFilter } from "./scope.server";
 import { buildSnippet, highlightHtml, needlesFor } from "./snippet";
-import { fold, opaqueTerms, opaqueToken, parseQuery, TOKENIZER_VERSION, type ParsedQuery } from "./tokenize";
+import { bitCount, fold, minimumGroups, opaqueTerms, opaqueToken, parseQuery, synonymMap, termsOfFolded, TOKENIZER_VERSION, type ParsedQuery, type SynonymMap } from "./tokenize";
 
 const STATE_FORMAT = 1;
 const BATCH_SIZE = 500;
@@ -44,10 +45,13 @@ const MARK_START = "\u0002";
 const MARK_END = "\u0003";
 
 /** A document as stored in Meilisearch. */
-export interface MeiliDoc extends Omit<SearchDoc, "text"> {
+export interface MeiliDoc extends Omit<SearchDoc, "text" | "headings"> {
   id: string;
   /** The body as plain text. */
   body: string;
+  /** Markdown, chapter and article headings (ranked between the title and the body). */
+  headings: string;
+  headingPairs: string;
   /** The number also without separators (EXE003). */
   numberCompact: string;
   titlePairs: string;
@@ -77,16 +81,17 @@ const FACETS: Record<FacetName, string> = {
 
 /** Index settings: what is searched, filtered and sorted, Chinese locale, typo rules. */
 export const MEILI_SETTINGS: Settings = {
-  searchableAttributes: ["number", "numberCompact", "title", "titlePairs", "body", "bodyPairs"],
+  // Order is rank: a title match before a heading match before a passing mention in the body.
+  searchableAttributes: ["number", "numberCompact", "title", "titlePairs", "headings", "headingPairs", "body", "bodyPairs"],
   filterableAttributes: ["number", "category", "type", "ownerDepartment", "audienceDepartments", "confidentiality", "retired"],
   sortableAttributes: ["number", "effectiveDate", "version"],
   displayedAttributes: [...META_FIELDS, "body"],
-  localizedAttributes: [{ attributePatterns: ["title", "body"], locales: ["zho", "eng"] }],
+  localizedAttributes: [{ attributePatterns: ["title", "headings", "body"], locales: ["zho", "eng"] }],
   typoTolerance: {
     enabled: true,
     minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 },
     // Pair tokens must match exactly: one letter off is another pair of characters.
-    disableOnAttributes: ["number", "numberCompact", "titlePairs", "bodyPairs"],
+    disableOnAttributes: ["number", "numberCompact", "titlePairs", "headingPairs", "bodyPairs"],
     disableOnNumbers: true,
   },
   pagination: { maxTotalHits: 10_000 },
@@ -94,11 +99,14 @@ export const MEILI_SETTINGS: Settings = {
 };
 
 export function toMeiliDoc(doc: SearchDoc): MeiliDoc {
-  const { text, ...meta } = doc;
+  const { text, headings: markdownHeadings, ...meta } = doc;
+  const headings = [markdownHeadings ?? "", structuralHeadings(text)].filter(Boolean).join("\n");
   return {
     ...meta,
     id: meiliId(doc.number),
     body: text,
+    headings,
+    headingPairs: opaqueTerms(headings),
     numberCompact: doc.number.replace(/[^A-Za-z0-9]/g, ""),
     titlePairs: opaqueTerms(doc.title),
     bodyPairs: opaqueTerms(doc.text),
@@ -110,9 +118,29 @@ export function meiliId(number: string): string {
   return number.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.codePointAt(0)!.toString(16)}_`);
 }
 
-/** The query string sent to Meilisearch: words as folded, Chinese terms as pair tokens, in query order. */
+/** The query string sent to Meilisearch: each part as typed (synonyms are Meilisearch's own setting), words folded, Chinese terms as pair tokens. */
 export function meiliQuery(parsed: ParsedQuery): string {
-  return parsed.terms.map((t) => (t.kind === "word" ? t.term : opaqueToken(t.term))).join(" ");
+  return parsed.groups
+    .flatMap((g) => g.alternatives[0].terms)
+    .map((t) => (t.kind === "word" ? t.term : opaqueToken(t.term)))
+    .join(" ");
+}
+
+/** A term as Meilisearch sees it in documents: folded words, Chinese pairs as opaque tokens, in order. */
+function meiliWords(term: string): string {
+  return termsOfFolded(fold(term), false)
+    .map((t) => (t.kind === "word" ? t.term : opaqueToken(t.term)))
+    .join(" ");
+}
+
+/** The synonym groups as Meilisearch's `synonyms` setting (every term lists the others of its group). */
+export function meiliSynonyms(groups: readonly (readonly string[])[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const group of groups) {
+    const words = [...new Set(group.map(meiliWords).filter(Boolean))];
+    for (const w of words) out[w] = [...new Set([...(out[w] ?? []), ...words.filter((o) => o !== w)])];
+  }
+  return out;
 }
 
 function taskError(task: Task, what: string): Error {
@@ -144,6 +172,8 @@ export class MeiliEngine implements SearchEngine {
   readonly client: Meilisearch;
   readonly uid: string;
   private head: string | null = null;
+  private synonymGroups: string[][] = [];
+  private synonyms: SynonymMap = new Map();
   private host: string;
   private stateFile: string;
 
@@ -171,7 +201,20 @@ export class MeiliEngine implements SearchEngine {
       if (errorCode(error) !== "index_not_found") throw error;
       await settle(this.client.createIndex(uid, { primaryKey: "id" }).waitTask(), `creating index ${uid}`);
     }
-    await settle(this.client.index(uid).updateSettings(MEILI_SETTINGS).waitTask(), `updating the settings of ${uid}`);
+    await settle(this.client.index(uid).updateSettings({ ...MEILI_SETTINGS, synonyms: meiliSynonyms(this.synonymGroups) }).waitTask(), `updating the settings of ${uid}`);
+  }
+
+  /** Keeps the list for query parsing (highlighting, coverage) and sends it to Meilisearch's synonyms setting. */
+  async setSynonyms(groups: string[][]): Promise<void> {
+    this.synonymGroups = groups.map((g) => [...g]);
+    this.synonyms = synonymMap(groups);
+    try {
+      await this.client.getRawIndex(this.uid);
+    } catch (error) {
+      if (errorCode(error) === "index_not_found") return; // applied with the settings when the index is created
+      throw error;
+    }
+    await settle(this.index.updateSynonyms(meiliSynonyms(this.synonymGroups)).waitTask(), "updating the synonyms");
   }
 
   async open(): Promise<{ head: string | null } | null> {
@@ -266,9 +309,9 @@ export class MeiliEngine implements SearchEngine {
   // ---- searching ---------------------------------------------------------------
 
   async search(query: string, options: SearchOptions): Promise<SearchResult> {
-    const parsed = parseQuery(query);
+    const parsed = parseQuery(query, this.synonyms);
     const { page, pageSize, from, to } = pageBounds(options);
-    if (!parsed.terms.length) return { total: 0, page, pageSize, hits: [], facets: emptyFacets() };
+    if (!parsed.groups.length) return { total: 0, page, pageSize, hits: [], facets: emptyFacets() };
     const filters = options.filters ?? {};
     const scope = readScope(options.reader);
     const scopeExpr = scopeFilter(scope);
@@ -281,7 +324,9 @@ export class MeiliEngine implements SearchEngine {
     const checkPhrases = parsed.exact.length > 0;
     const fetch = checkPhrases ? PHRASE_CANDIDATES : to;
     const q = meiliQuery(parsed);
-    const common = { indexUid: this.uid, q, matchingStrategy: "all" as const, showRankingScore: true, page: 1, hitsPerPage: fetch };
+    // Several parts: documents matching fewer of them are listed too, after those matching all (Meilisearch's "words" rule).
+    const matchingStrategy = parsed.groups.length > 1 ? ("last" as const) : ("all" as const);
+    const common = { indexUid: this.uid, q, matchingStrategy, showRankingScore: true, page: 1, hitsPerPage: fetch };
     const readableQuery = (extra: string[]): MultiSearchQuery => ({
       ...common,
       filter: [...base, ...(scopeExpr ? [scopeExpr] : []), ...extra],
@@ -311,7 +356,7 @@ export class MeiliEngine implements SearchEngine {
     const { results } = await this.client.multiSearch({ queries });
     const readableRes = results[0];
     const limitedRes = scopeExpr ? results[1] : undefined;
-    type Match = { hit: MeiliHit; readable: boolean; number: string; score: number };
+    type Match = { hit: MeiliHit; readable: boolean; number: string; score: number; covered?: number };
     let matches: Match[] = [];
     for (const hit of readableRes.hits as MeiliHit[]) {
       // The scope filter already decided; a disagreement with the policy would only ever hide a snippet.
@@ -323,11 +368,12 @@ export class MeiliEngine implements SearchEngine {
     let total: number;
     let facets: SearchResult["facets"];
     if (checkPhrases) {
-      // Exact text is checked here on the candidates the engine returned (already permission-filtered).
+      // Exact text is checked here on the candidates the engine returned (already permission-filtered);
+      // a document is kept when it matches at least half the parts, those matching more first.
+      const need = minimumGroups(parsed.groups.length);
       const all = matches.filter((m) => {
-        const title = fold(`${m.hit.number} ${m.hit.title}`);
-        const body = m.readable ? fold(m.hit.body ?? "") : "";
-        return parsed.exact.every((p) => title.includes(p) || body.includes(p));
+        m.covered = bitCount(this.groupsMatched(parsed, m.hit, m.readable));
+        return m.covered >= need;
       });
       facets = countFacets(all.map((m) => m.hit as MeiliDoc));
       matches = all.filter(
@@ -350,9 +396,45 @@ export class MeiliEngine implements SearchEngine {
         }
       }
     }
-    matches.sort(byScore);
+    matches.sort((a, b) => (b.covered ?? 0) - (a.covered ?? 0) || byScore(a, b));
+    if (options.pinFirst && page === 1) {
+      // The document a number names comes first, fetched on its own when the page did not hold it.
+      const at = matches.findIndex((m) => m.number === options.pinFirst);
+      if (at > 0) matches.unshift(...matches.splice(at, 1));
+      else if (at < 0) {
+        const { hits } = await this.index.search<MeiliHit>("", {
+          filter: [...base, `number = ${filterValue(options.pinFirst)}`],
+          attributesToRetrieve: [...META_FIELDS, "body"],
+          limit: 1,
+        });
+        const hit = hits[0];
+        if (hit && hit.number) matches.unshift({ hit, readable: decideRead(options.reader, hit as MeiliDoc).allowed, number: hit.number, score: 1 });
+      }
+    }
     const hits = matches.slice(from, to).map((m) => this.toHit(m.hit, m.readable, m.score, parsed));
     return { total, page, pageSize, hits, facets };
+  }
+
+  /**
+   * The parts of the query a returned document matches, checked on its text:
+   * an alternative with exact text where that text occurs, another where its
+   * folded text occurs (typo matches are Meilisearch's and count as matched
+   * when it marked them).
+   */
+  private groupsMatched(parsed: ParsedQuery, hit: MeiliHit, readable: boolean): number {
+    const title = fold(`${hit.number} ${hit.title}`);
+    const body = readable ? fold(hit.body ?? "") : "";
+    const marked = new Set([...(hit._formatted?.body ?? "").matchAll(new RegExp(`${MARK_START}([^${MARK_END}]*)${MARK_END}`, "g"))].map((m) => fold(m[1])));
+    let mask = 0;
+    parsed.groups.forEach((g, index) => {
+      const ok = g.alternatives.some((a) => {
+        const text = a.exact ?? a.text;
+        if (title.includes(text) || body.includes(text)) return true;
+        return a.exact === null && a.terms.every((t) => t.kind === "word" && [...marked].some((w) => w.startsWith(t.term.slice(0, 3))));
+      });
+      if (ok) mask |= 1 << index;
+    });
+    return mask;
   }
 
   private toHit(hit: MeiliHit, readable: boolean, score: number, parsed: ParsedQuery): SearchHit {
@@ -381,6 +463,7 @@ export class MeiliEngine implements SearchEngine {
       snippetHtml: readable ? buildSnippet(hit.body ?? "", needles) : null,
       readable,
       score: Math.round(score * 1000) / 1000,
+      missing: ((mask) => parsed.groups.filter((_g, index) => !((mask >>> index) & 1)).map((g) => g.text.replace(/^"|"$/g, "")))(this.groupsMatched(parsed, hit, readable)),
     };
   }
 

@@ -1,13 +1,20 @@
 /**
  * The embedded engine's inverted index: for each term, the documents that
- * contain it and how often in each of three fields (number, title, body).
+ * contain it and how often in each of four fields (number, title, headings,
+ * body).
  *
  * Why not MiniSearch's own index: it keeps a Map per term and field and builds
  * an object per matching document for every term of a query, so a common
  * Chinese character pair (thousands of documents) costs most of a query in
  * allocation and garbage collection. Here a posting is one number in a plain
- * array — the document's slot and its three term frequencies packed into a
+ * array — the document's slot and its four term frequencies packed into a
  * double — and a query scores into typed arrays that are reused.
+ *
+ * A query is a list of alternatives, each a set of terms that must all occur,
+ * grouped into the parts of the query (a part matches through any of its
+ * alternatives: what was typed or a synonym). A document's score is the sum
+ * over the parts it matches of its best alternative; which alternatives
+ * matched is returned as a mask, so the engine ranks by how many parts match.
  *
  * Scoring is the same BM25+ per field as MiniSearch (k 1.2, b 0.7, d 0.5, the
  * field length being the number of distinct terms in it), with its weights
@@ -22,19 +29,14 @@
  */
 import SearchableMap from "minisearch/SearchableMap";
 
-export const FIELD_COUNT = 3;
+export const FIELD_COUNT = 4;
 const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
 const WEIGHT = { prefix: 0.375, fuzzy: 0.45 };
-/** Term frequencies are stored in 11 bits per field (BM25 has long stopped growing by then). */
-const MAX_TF = 2047;
-const SLOT_UNIT = 2 ** 33; // slot × 2^33 + tf0 × 2^22 + tf1 × 2^11 + tf2
-const TF0_UNIT = 2 ** 22;
+/** Term frequencies are stored in 8 bits per field (BM25 has long stopped growing by then). */
+const MAX_TF = 255;
+const SLOT_UNIT = 2 ** 32; // slot × 2^32 + tf0 × 2^24 + tf1 × 2^16 + tf2 × 2^8 + tf3
 /** Slots stay below 2^20 so that a packed posting is an exact integer (< 2^53). */
 const MAX_SLOTS = 2 ** 20;
-
-function pack(slot: number, tf: readonly number[]): number {
-  return slot * SLOT_UNIT + Math.min(tf[0], MAX_TF) * TF0_UNIT + Math.min(tf[1], MAX_TF) * 2048 + Math.min(tf[2], MAX_TF);
-}
 
 function slotOf(posting: number): number {
   return Math.floor(posting / SLOT_UNIT);
@@ -55,10 +57,21 @@ interface Expansion {
 
 export interface PostingsMatch {
   id: string;
-  /** Score over all three fields; 0 when not every term matched there. */
+  /** Score over all fields, summed over the parts matched there. */
   full: number;
-  /** Score over number and title only; 0 when not every term matched there. */
+  /** Score over number and title only. */
   limited: number;
+  /** Alternatives whose terms all occurred in some field (bit per alternative, in query order). */
+  fullMask: number;
+  /** Alternatives whose terms all occurred in number or title. */
+  limitedMask: number;
+}
+
+/** One alternative of a query part: terms that must all occur. */
+export interface QueryAlternativeSpec {
+  /** The part of the query it belongs to (alternatives of one part are next to each other). */
+  group: number;
+  terms: readonly QueryTermSpec[];
 }
 
 export interface PostingsQuery {
@@ -81,6 +94,12 @@ export interface SavedPostings {
 
 export class PostingsIndex {
   private dictionary = new SearchableMap<number[]>();
+  /**
+   * The terms that are not Chinese, sharing their lists with `dictionary`:
+   * typo-tolerant lookups walk this smaller tree (walking every Chinese pair
+   * for an English typo was most of such a query's time).
+   */
+  private latin = new SearchableMap<number[]>();
   private slotIds: (string | null)[] = [];
   private slotOfId = new Map<string, number>();
   private lengths: number[] = [];
@@ -91,6 +110,12 @@ export class PostingsIndex {
   private stageLimited = new Int32Array(0);
   private scoreFull = new Float64Array(0);
   private scoreLimited = new Float64Array(0);
+  private bestFull = new Float64Array(0);
+  private bestLimited = new Float64Array(0);
+  private totalFull = new Float64Array(0);
+  private totalLimited = new Float64Array(0);
+  private maskFull = new Int32Array(0);
+  private maskLimited = new Int32Array(0);
 
   get size(): number {
     return this.slotOfId.size;
@@ -111,21 +136,35 @@ export class PostingsIndex {
     if (this.slotIds.length >= MAX_SLOTS) this.compact();
     if (this.slotIds.length >= MAX_SLOTS) throw new Error(`the search index holds at most ${MAX_SLOTS} documents`);
     const slot = this.slotIds.length;
-    const frequencies = new Map<string, number[]>();
+    // term → its four frequencies packed as in a posting (8 bits each), counted in place.
+    const frequencies = new Map<string, number>();
     for (let f = 0; f < FIELD_COUNT; f++) {
-      const seen = new Set<string>();
+      const shift = 8 * (FIELD_COUNT - 1 - f);
+      const unit = 2 ** shift;
+      let distinct = 0;
       for (const term of fields[f]) {
-        let tf = frequencies.get(term);
-        if (!tf) frequencies.set(term, (tf = new Array<number>(FIELD_COUNT).fill(0)));
-        tf[f]++;
-        seen.add(term);
+        const packed = frequencies.get(term) ?? 0;
+        const tf = Math.floor(packed / unit) % 256;
+        if (tf === 0) distinct++;
+        if (tf < MAX_TF) frequencies.set(term, packed + unit);
       }
-      this.lengths.push(seen.size);
-      this.lengthSums[f] += seen.size;
+      this.lengths.push(distinct);
+      this.lengthSums[f] += distinct;
     }
-    for (const [term, tf] of frequencies) this.dictionary.fetch(term, () => []).push(pack(slot, tf));
+    const base = slot * SLOT_UNIT;
+    for (const [term, packed] of frequencies) this.listFor(term).push(base + packed);
     this.slotIds.push(id);
     this.slotOfId.set(id, slot);
+  }
+
+  private listFor(term: string): number[] {
+    let list = this.dictionary.get(term);
+    if (!list) {
+      list = [];
+      this.dictionary.set(term, list);
+      if (isLatin(term)) this.latin.set(term, list);
+    }
+    return list;
   }
 
   remove(id: string): boolean {
@@ -162,7 +201,10 @@ export class PostingsIndex {
       list.length = w;
       if (!w) emptied.push(term);
     }
-    for (const term of emptied) this.dictionary.delete(term);
+    for (const term of emptied) {
+      this.dictionary.delete(term);
+      this.latin.delete(term);
+    }
     this.slotIds = ids;
     this.lengths = lengths;
     this.slotOfId = new Map(ids.map((id, slot) => [id, slot]));
@@ -173,7 +215,7 @@ export class PostingsIndex {
     const terms: Expansion["terms"] = [];
     const exact = this.dictionary.get(spec.term);
     if (exact) terms.push({ term: spec.term, weight: 1, list: exact });
-    const fuzzy = spec.fuzzy > 0 ? this.dictionary.fuzzyGet(spec.term, spec.fuzzy) : null;
+    const fuzzy = spec.fuzzy > 0 ? (isLatin(spec.term) ? this.latin : this.dictionary).fuzzyGet(spec.term, spec.fuzzy) : null;
     if (spec.prefix) {
       for (const [term, list] of this.dictionary.atPrefix(spec.term)) {
         const distance = term.length - spec.term.length;
@@ -198,84 +240,143 @@ export class PostingsIndex {
       this.stageLimited = new Int32Array(size);
       this.scoreFull = new Float64Array(size);
       this.scoreLimited = new Float64Array(size);
+      this.bestFull = new Float64Array(size);
+      this.bestLimited = new Float64Array(size);
+      this.totalFull = new Float64Array(size);
+      this.totalLimited = new Float64Array(size);
+      this.maskFull = new Int32Array(size);
+      this.maskLimited = new Int32Array(size);
     }
-    this.stageFull.fill(-1, 0, slots);
-    this.stageLimited.fill(-1, 0, slots);
-    this.scoreFull.fill(0, 0, slots);
-    this.scoreLimited.fill(0, 0, slots);
+    this.bestFull.fill(0, 0, slots);
+    this.bestLimited.fill(0, 0, slots);
+    this.totalFull.fill(0, 0, slots);
+    this.totalLimited.fill(0, 0, slots);
+    this.maskFull.fill(0, 0, slots);
+    this.maskLimited.fill(0, 0, slots);
   }
 
   /**
    * Documents that contain every query term: scored over all fields (`full`)
-   * and over number and title alone (`limited`), with field boosts.
+   * and over number and title alone (`limited`), with field boosts. (Every
+   * term is its own part; only documents matching all of them are returned.)
    */
   search(query: readonly QueryTermSpec[], boosts: readonly number[]): PostingsQuery {
-    const expansions = query.map((spec) => this.expand(spec));
+    const found = this.searchAlternatives(
+      query.map((term, group) => ({ group, terms: [term] })),
+      boosts,
+    );
+    const all = query.length >= 31 ? -1 : (1 << query.length) - 1;
+    const quality = query.length;
+    const matches: PostingsMatch[] = [];
+    for (const m of found.matches) {
+      const full = (m.fullMask | 0) === (all | 0);
+      const limited = (m.limitedMask | 0) === (all | 0);
+      if (!full && !limited) continue;
+      matches.push({ ...m, full: full ? m.full * quality : 0, limited: limited ? m.limited * quality : 0, fullMask: full ? m.fullMask : 0, limitedMask: limited ? m.limitedMask : 0 });
+    }
+    return { matches, matchedTerms: found.matchedTerms };
+  }
+
+  /**
+   * Documents that match at least one alternative, with the masks of the
+   * alternatives they match (over all fields, and over number and title) and
+   * their scores: per part, the best of its matching alternatives, summed.
+   */
+  searchAlternatives(alternatives: readonly QueryAlternativeSpec[], boosts: readonly number[]): PostingsQuery {
+    if (alternatives.length > 31) throw new Error("a query has at most 31 alternatives");
+    const expansions = alternatives.map((a) => a.terms.map((spec) => this.expand(spec)));
     const matches: PostingsMatch[] = [];
     const slots = this.slotIds.length;
     const live = this.slotOfId.size;
-    const result: PostingsQuery = { matches, matchedTerms: (id, fields) => this.matchedTerms(expansions, id, fields) };
-    if (!query.length || !live || expansions.some((e) => !e.terms.length)) return result;
+    const result: PostingsQuery = { matches, matchedTerms: (id, fields) => this.matchedTerms(expansions.flat(), id, fields) };
+    if (!alternatives.length || !live) return result;
     this.scratch(slots);
-    const { stageFull, stageLimited, scoreFull, scoreLimited, slotIds, lengths } = this;
+    const { stageFull, stageLimited, scoreFull, scoreLimited, bestFull, bestLimited, totalFull, totalLimited, maskFull, maskLimited, slotIds, lengths } = this;
     const averages = this.lengthSums.map((sum) => sum / live || 1);
-    const idf = [0, 0, 0];
-    const count = [0, 0, 0];
-    for (let q = 0; q < expansions.length; q++) {
-      const previous = q - 1;
-      for (const { weight, list } of expansions[q].terms) {
-        count[0] = count[1] = count[2] = 0;
-        for (let r = 0; r < list.length; r++) {
-          const rest = list[r] % SLOT_UNIT;
-          const tf0 = Math.floor(rest / TF0_UNIT);
-          const low = rest - tf0 * TF0_UNIT;
-          if (tf0) count[0]++;
-          if (low >>> 11) count[1]++;
-          if (low & 2047) count[2]++;
-        }
-        for (let f = 0; f < FIELD_COUNT; f++) {
-          idf[f] = weight * boosts[f] * Math.log(1 + (live - count[f] + 0.5) / (count[f] + 0.5));
-        }
-        for (let r = 0; r < list.length; r++) {
-          const posting = list[r];
-          const slot = Math.floor(posting / SLOT_UNIT);
-          const full = stageFull[slot];
-          const limited = stageLimited[slot];
-          // A document still in the running for either score, and alive.
-          if (full < previous && limited < previous) continue;
-          if (slotIds[slot] === null) continue;
-          const rest = posting - slot * SLOT_UNIT;
-          const tf0 = Math.floor(rest / TF0_UNIT);
-          const low = rest - tf0 * TF0_UNIT;
-          const tf1 = low >>> 11;
-          const tf2 = low & 2047;
-          const base = slot * FIELD_COUNT;
-          let titleScore = 0;
-          if (tf0) titleScore += bm25(tf0, lengths[base], averages[0], idf[0]);
-          if (tf1) titleScore += bm25(tf1, lengths[base + 1], averages[1], idf[1]);
-          if (full >= previous) {
-            const all = tf2 ? titleScore + bm25(tf2, lengths[base + 2], averages[2], idf[2]) : titleScore;
-            stageFull[slot] = q;
-            scoreFull[slot] += all;
+    const idf = [0, 0, 0, 0];
+    const count = [0, 0, 0, 0];
+    for (let a = 0; a < alternatives.length; a++) {
+      const terms = expansions[a];
+      if (terms.length && terms.every((e) => e.terms.length)) {
+        stageFull.fill(-1, 0, slots);
+        stageLimited.fill(-1, 0, slots);
+        scoreFull.fill(0, 0, slots);
+        scoreLimited.fill(0, 0, slots);
+        for (let q = 0; q < terms.length; q++) {
+          const previous = q - 1;
+          for (const { weight, list } of terms[q].terms) {
+            count[0] = count[1] = count[2] = count[3] = 0;
+            for (let r = 0; r < list.length; r++) {
+              const rest = list[r] % SLOT_UNIT;
+              if (rest >= 16777216) count[0]++;
+              if ((rest >>> 16) & 255) count[1]++;
+              if ((rest >>> 8) & 255) count[2]++;
+              if (rest & 255) count[3]++;
+            }
+            for (let f = 0; f < FIELD_COUNT; f++) {
+              idf[f] = weight * boosts[f] * Math.log(1 + (live - count[f] + 0.5) / (count[f] + 0.5));
+            }
+            for (let r = 0; r < list.length; r++) {
+              const posting = list[r];
+              const slot = Math.floor(posting / SLOT_UNIT);
+              const full = stageFull[slot];
+              const limited = stageLimited[slot];
+              // A document still in the running for either score, and alive.
+              if (full < previous && limited < previous) continue;
+              if (slotIds[slot] === null) continue;
+              const rest = posting - slot * SLOT_UNIT;
+              const tf0 = rest >>> 24;
+              const tf1 = (rest >>> 16) & 255;
+              const tf2 = (rest >>> 8) & 255;
+              const tf3 = rest & 255;
+              const base = slot * FIELD_COUNT;
+              let titleScore = 0;
+              if (tf0) titleScore += bm25(tf0, lengths[base], averages[0], idf[0]);
+              if (tf1) titleScore += bm25(tf1, lengths[base + 1], averages[1], idf[1]);
+              if (full >= previous) {
+                let all = titleScore;
+                if (tf2) all += bm25(tf2, lengths[base + 2], averages[2], idf[2]);
+                if (tf3) all += bm25(tf3, lengths[base + 3], averages[3], idf[3]);
+                stageFull[slot] = q;
+                scoreFull[slot] += all;
+              }
+              if (titleScore > 0 && limited >= previous) {
+                stageLimited[slot] = q;
+                scoreLimited[slot] += titleScore;
+              }
+            }
           }
-          if (titleScore > 0 && limited >= previous) {
-            stageLimited[slot] = q;
-            scoreLimited[slot] += titleScore;
+        }
+        const last = terms.length - 1;
+        const bit = 1 << a;
+        for (let slot = 0; slot < slots; slot++) {
+          if (stageFull[slot] === last) {
+            maskFull[slot] |= bit;
+            if (scoreFull[slot] > bestFull[slot]) bestFull[slot] = scoreFull[slot];
+          }
+          if (stageLimited[slot] === last) {
+            maskLimited[slot] |= bit;
+            if (scoreLimited[slot] > bestLimited[slot]) bestLimited[slot] = scoreLimited[slot];
+          }
+        }
+      }
+      // The end of a part: its best alternative counts once.
+      if (a + 1 === alternatives.length || alternatives[a + 1].group !== alternatives[a].group) {
+        for (let slot = 0; slot < slots; slot++) {
+          if (bestFull[slot]) {
+            totalFull[slot] += bestFull[slot];
+            bestFull[slot] = 0;
+          }
+          if (bestLimited[slot]) {
+            totalLimited[slot] += bestLimited[slot];
+            bestLimited[slot] = 0;
           }
         }
       }
     }
-    const last = expansions.length - 1;
-    const quality = expansions.length;
     for (let slot = 0; slot < slots; slot++) {
-      const full = stageFull[slot] === last;
-      const limited = stageLimited[slot] === last;
-      if (!full && !limited) continue;
-      matches.push({
-        id: slotIds[slot]!,
-        full: full ? scoreFull[slot] * quality : 0,
-        limited: limited ? scoreLimited[slot] * quality : 0,
-      });
+      if (!maskFull[slot] && !maskLimited[slot]) continue;
+      matches.push({ id: slotIds[slot]!, full: totalFull[slot], limited: totalLimited[slot], fullMask: maskFull[slot], limitedMask: maskLimited[slot] });
     }
     return result;
   }
@@ -289,7 +390,7 @@ export class PostingsIndex {
         const posting = findSlot(list, slot);
         if (posting === null) continue;
         const rest = posting - slot * SLOT_UNIT;
-        if (fields === "all" || Math.floor(rest / 2048) > 0) out.push(term);
+        if (fields === "all" || rest >>> 16 > 0) out.push(term);
       }
     }
     return [...new Set(out)];
@@ -345,10 +446,16 @@ export class PostingsIndex {
       }
       at += n;
       index.dictionary.set(saved.terms[i], list);
+      if (isLatin(saved.terms[i])) index.latin.set(saved.terms[i], list);
     }
     if (at !== postings.length) throw new Error("postings do not match their counts");
     return index;
   }
+}
+
+/** A term that is not Chinese (its first character is below the CJK blocks). */
+function isLatin(term: string): boolean {
+  return term.charCodeAt(0) < 0x2e80;
 }
 
 function bm25(tf: number, length: number, average: number, weightedIdf: number): number {

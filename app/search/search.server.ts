@@ -9,7 +9,7 @@ import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { ValidationError } from "~/utils/errors.server";
 import { escapeHtml } from "./snippet";
-import { currentEngine, whenSearchReady, DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type SearchReader, type SearchResult } from "./engine.server";
+import { catchUpProgress, currentEngine, whenSearchReady, DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type CatchUpProgress, type SearchReader, type SearchResult } from "./engine.server";
 
 const optionalCode = z
   .string()
@@ -73,6 +73,8 @@ export interface SearchOutcome {
   result: SearchResult;
   /** Set when the query is a document number that exists. */
   numberMatch: { number: string; title: string } | null;
+  /** Set while the index is still catching up with the repository: the answer comes from what is indexed so far. */
+  catchingUp: CatchUpProgress | null;
   tookMs: number;
 }
 
@@ -94,14 +96,22 @@ export async function searchDocuments(reader: SearchReader, params: SearchParams
     },
     page: params.page,
     pageSize: params.pageSize,
+    // The document a number names is the first hit, before those that merely mention it.
+    pinFirst: numberMatch?.number,
   });
   return {
     params,
     engine: engine.name,
     result,
     numberMatch,
+    catchingUp: catchUpProgress(),
     tookMs: Math.round((performance.now() - started) * 10) / 10,
   };
+}
+
+/** Progress of the index catching up with the repository, or null when it is level. */
+export function searchCatchUp(): CatchUpProgress | null {
+  return catchUpProgress();
 }
 
 export interface Suggestion {
@@ -124,7 +134,7 @@ export async function suggestDocuments(reader: SearchReader, query: string, limi
     out.push({ number: byNumber.number, title: byNumber.title, titleHtml: escapeHtml(byNumber.title), readable, url: `/docs/${byNumber.number}` });
   }
   await whenSearchReady();
-  const { hits } = await currentEngine().search(byNumber ? byNumber.number : q, { reader, page: 1, pageSize: limit });
+  const { hits } = await currentEngine().search(byNumber ? byNumber.number : q, { reader, page: 1, pageSize: limit, pinFirst: byNumber?.number });
   for (const h of hits) {
     if (out.some((s) => s.number === h.number)) continue;
     out.push({ number: h.number, title: h.title, titleHtml: h.titleHtml, readable: h.readable, url: `/docs/${h.number}` });

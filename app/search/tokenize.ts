@@ -14,7 +14,7 @@
 import { Converter } from "opencc-js/t2cn";
 
 /** Bump when the terms produced for the same text change (saved indexes are then rebuilt). */
-export const TOKENIZER_VERSION = 1;
+export const TOKENIZER_VERSION = 2;
 
 const MAX_TERM_LENGTH = 40;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u3007]/u;
@@ -26,14 +26,38 @@ const foldCache = new Map<string, string>();
 
 /** One character (code point) folded for search: NFKC, Simplified, lower case. */
 export function foldChar(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  if (cp < 0x10000 && ch.length === 1) {
+    const known = bmpFolds[cp];
+    if (known !== undefined) return known;
+  }
   const hit = foldCache.get(ch);
   if (hit !== undefined) return hit;
   const nfkc = ch.normalize("NFKC");
   let simplified = fromTraditional(nfkc);
   if (simplified === nfkc) simplified = fromHongKong(nfkc);
   const folded = simplified.toLowerCase();
-  if (foldCache.size < 100_000) foldCache.set(ch, folded);
+  if (cp < 0x10000 && ch.length === 1) bmpFolds[cp] = folded;
+  else if (foldCache.size < 100_000) foldCache.set(ch, folded);
   return folded;
+}
+
+/** Folds of the Basic Multilingual Plane by code point, filled on first use (a Map lookup per character was most of the indexing time). */
+const bmpFolds: (string | undefined)[] = new Array(0x10000);
+
+/** Kind of each BMP code point, filled on first use: 1 whitespace, 2 Chinese/kana, 3 other. */
+const bmpKinds = new Uint8Array(0x10000);
+
+function kindOf(cp: number, ch: string): number {
+  if (cp < 0x10000) {
+    let k = bmpKinds[cp];
+    if (!k) {
+      k = /\s/u.test(ch) || cp === 0x200b || cp === 0xfeff ? 1 : CJK.test(ch) ? 2 : 3;
+      bmpKinds[cp] = k;
+    }
+    return k;
+  }
+  return CJK.test(ch) ? 2 : 3;
 }
 
 export function isCjkChar(ch: string): boolean {
@@ -53,65 +77,178 @@ export interface FoldedText {
   end: number[];
 }
 
-/** Folds text for matching while remembering where each folded unit came from. */
-export function foldWithOffsets(original: string): FoldedText {
-  // Collected in parts and joined once: appending character by character would
-  // leave a rope of one string node per character in every stored folded text.
+function isCjkCode(cp: number, ch: string): boolean {
+  return kindOf(cp, ch) === 2;
+}
+
+/** Every this many folded units, `foldSparse` records where the original character starts. */
+export const FOLD_MARK_STEP = 64;
+
+/**
+ * Folds text, calling `unit(originalStart, originalEnd, count)` for every
+ * `count` folded units written (shared by the full and the sparse offset
+ * maps), or `run(originalStart, length)` for a stretch copied unchanged
+ * (then each folded unit is the original unit at the same distance).
+ */
+function foldCore(
+  original: string,
+  unit: ((from: number, to: number, count: number) => void) | null,
+  run: ((from: number, length: number) => void) | null = null,
+): string {
+  // Collected in parts and joined once; stretches that fold to themselves are copied as slices.
   const parts: string[] = [];
   let length = 0;
-  const start: number[] = [];
-  const end: number[] = [];
   let pendingSpace = -1; // original offset of a whitespace run not yet written
   let pendingNewlines = 0;
   let lastCjk = false;
+  let copyFrom = -1; // start of a stretch of characters that fold to themselves, not yet written
+  const n = original.length;
+  const flushCopy = (to: number) => {
+    if (copyFrom < 0) return;
+    if (to > copyFrom) {
+      parts.push(original.slice(copyFrom, to));
+      if (run) run(copyFrom, to - copyFrom);
+      else if (unit) for (let k = copyFrom; k < to; k++) unit(k, k + 1, 1);
+      length += to - copyFrom;
+    }
+    copyFrom = -1;
+  };
   let i = 0;
-  while (i < original.length) {
-    const cp = original.codePointAt(i)!;
-    const ch = String.fromCodePoint(cp);
-    const width = ch.length;
-    if (/\s/u.test(ch) || cp === 0x200b || cp === 0xfeff) {
+  while (i < n) {
+    const cp = original.charCodeAt(i);
+    let width = 1;
+    let ch: string;
+    let kind: number;
+    let folded: string;
+    if (cp < 128) {
+      kind = cp === 32 || (cp >= 9 && cp <= 13) ? 1 : 3;
+      ch = "";
+      folded = "";
+    } else if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
+      ch = original.slice(i, i + 2);
+      width = ch.length === 2 && ch.codePointAt(0)! > 0xffff ? 2 : 1;
+      if (width === 1) ch = original[i];
+      kind = kindOf(ch.codePointAt(0)!, ch);
+      folded = "";
+    } else {
+      ch = original[i];
+      kind = kindOf(cp, ch);
+      folded = "";
+    }
+    if (kind === 1) {
+      flushCopy(i);
       if (pendingSpace < 0) pendingSpace = i;
-      if (ch === "\n") pendingNewlines++;
+      if (cp === 10) pendingNewlines++;
       i += width;
       continue;
     }
-    const folded = foldChar(ch);
-    const cjk = isCjkChar(ch);
+    const cjk = kind === 2;
     if (pendingSpace >= 0) {
       // A line wrapped inside a Chinese sentence is not a word break.
       const joined = lastCjk && cjk && pendingNewlines === 1 && /^[^\S\n]*\n[^\S\n]*$/u.test(original.slice(pendingSpace, i));
       if (!joined && length > 0) {
         parts.push(" ");
         length++;
-        start.push(pendingSpace);
-        end.push(pendingSpace + 1);
+        unit?.(pendingSpace, pendingSpace + 1, 1);
+        if (run && !unit) run(-pendingSpace - 1, 1);
       }
       pendingSpace = -1;
       pendingNewlines = 0;
     }
-    for (let k = 0; k < folded.length; k++) {
-      start.push(i);
-      end.push(i + width);
+    if (cp < 128) {
+      if (cp >= 65 && cp <= 90) {
+        flushCopy(i);
+        parts.push(String.fromCharCode(cp + 32));
+        length++;
+        unit?.(i, i + 1, 1);
+        if (run && !unit) run(-i - 1, 1);
+      } else if (copyFrom < 0) copyFrom = i;
+    } else {
+      folded = foldChar(ch);
+      if (folded === ch) {
+        if (copyFrom < 0) copyFrom = i;
+      } else {
+        flushCopy(i);
+        unit?.(i, i + width, folded.length);
+        if (run && !unit) for (let k = 0; k < folded.length; k++) run(-i - 1, 1);
+        parts.push(folded);
+        length += folded.length;
+      }
     }
-    parts.push(folded);
-    length += folded.length;
     lastCjk = cjk;
     i += width;
   }
-  return { text: parts.join(""), start, end };
+  flushCopy(n);
+  return parts.join("");
+}
+
+/** Folds text for matching while remembering where each folded unit came from. */
+export function foldWithOffsets(original: string): FoldedText {
+  const start: number[] = [];
+  const end: number[] = [];
+  const text = foldCore(original, (from, to, count) => {
+    for (let k = 0; k < count; k++) {
+      start.push(from);
+      end.push(to);
+    }
+  });
+  return { text, start, end };
+}
+
+/**
+ * Folds text and records, for every FOLD_MARK_STEP-th folded unit, the offset
+ * in the original where its character starts (enough to cut a snippet out of
+ * a long document without folding all of it again).
+ */
+export function foldSparse(original: string): { text: string; marks: Int32Array } {
+  const marks: number[] = [];
+  let at = 0; // folded units written so far
+  // run(from, length): `length` units copied from `from`; run(-offset - 1, 1): one unit standing for the character at `offset`.
+  const text = foldCore(original, null, (from, count) => {
+    if (from < 0) {
+      if (at % FOLD_MARK_STEP === 0) marks.push(-from - 1);
+      at++;
+      return;
+    }
+    let next = at % FOLD_MARK_STEP === 0 ? at : at + FOLD_MARK_STEP - (at % FOLD_MARK_STEP);
+    while (next < at + count) {
+      let offset = from + (next - at);
+      const code = original.charCodeAt(offset);
+      if (code >= 0xdc00 && code <= 0xdfff && offset > 0) offset--; // the start of its character
+      marks.push(offset);
+      next += FOLD_MARK_STEP;
+    }
+    at += count;
+  });
+  return { text, marks: Int32Array.from(marks) };
 }
 
 /** The folded form of a text (see foldWithOffsets). */
 export function fold(text: string): string {
-  return foldWithOffsets(text).text;
+  return foldCore(text, null);
 }
 
 let segmenter: Intl.Segmenter | null = null;
-function words(text: string): string[] {
+function segmentWords(text: string, out: string[]) {
   segmenter ??= new Intl.Segmenter("zh", { granularity: "word" });
-  const out: string[] = [];
   for (const s of segmenter.segment(text)) {
     if (s.isWordLike && WORD_CHAR.test(s.segment)) out.push(s.segment);
+  }
+}
+
+const PLAIN_WORD = /^[a-z0-9]+$/;
+const EDGE_PUNCTUATION = /^[("'[{<]+|[)"'\]}>.,;:!?]+$/g;
+
+function words(text: string): string[] {
+  const out: string[] = [];
+  if (!WORD_CHAR.test(text)) return out; // punctuation between Chinese runs
+  // Plain lower-case words and numbers are words as they are; the segmenter decides the rest.
+  for (const raw of text.split(" ")) {
+    // Punctuation around a word ("trip.", "(see") is not part of it.
+    const piece = raw.replace(EDGE_PUNCTUATION, "");
+    if (!piece) continue;
+    if (PLAIN_WORD.test(piece)) out.push(piece);
+    else segmentWords(piece, out);
   }
   return out;
 }
@@ -150,7 +287,8 @@ export function termsOfFolded(folded: string, tails = true): Term[] {
     run = [];
   };
   for (const ch of folded) {
-    if (isCjkChar(ch)) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 128 && isCjkCode(cp, ch)) {
       flushBuffer();
       run.push(ch);
     } else {
@@ -165,7 +303,51 @@ export function termsOfFolded(folded: string, tails = true): Term[] {
 
 /** Terms to index for a field's text. */
 export function indexTerms(text: string): string[] {
-  return termsOfFolded(fold(text)).map((t) => t.term);
+  return indexTermsOfFolded(fold(text));
+}
+
+/**
+ * The index terms of already-folded text (the same as `termsOfFolded(folded)`'s
+ * terms), without building an object per term: indexing long documents
+ * spends most of its time here.
+ */
+export function indexTermsOfFolded(folded: string): string[] {
+  const out: string[] = [];
+  const n = folded.length;
+  let other = -1; // start of a stretch of non-Chinese text
+  let previous = ""; // the previous Chinese character of the current run
+  const flushOther = (to: number) => {
+    if (other < 0) return;
+    for (const w of words(folded.slice(other, to))) if (w.length <= MAX_TERM_LENGTH) out.push(w);
+    other = -1;
+  };
+  let i = 0;
+  while (i < n) {
+    const cp = folded.charCodeAt(i);
+    let width = 1;
+    let cjk = false;
+    if (cp >= 0x4e00 && cp <= 0x9fff) cjk = true;
+    else if (cp >= 0x3005) {
+      const wide = cp >= 0xd800 && cp <= 0xdbff && i + 1 < n;
+      const ch = wide ? folded.slice(i, i + 2) : folded[i];
+      width = ch.length;
+      cjk = kindOf(ch.codePointAt(0)!, ch) === 2;
+    }
+    if (cjk) {
+      flushOther(i);
+      const ch = width === 1 ? folded[i] : folded.slice(i, i + width);
+      if (previous) out.push(previous + ch);
+      previous = ch;
+    } else {
+      if (previous) out.push(previous);
+      previous = "";
+      if (other < 0) other = i;
+    }
+    i += width;
+  }
+  if (previous) out.push(previous);
+  flushOther(n);
+  return out;
 }
 
 // ---- queries ----------------------------------------------------------------
@@ -179,24 +361,51 @@ export interface QueryTerm {
   fuzzy: number;
 }
 
+/** One way of matching a part of the query: all its terms, and its exact text where one is required. */
+export interface QueryAlternative {
+  /** Every one of these terms must occur. */
+  terms: QueryTerm[];
+  /** Folded text that must occur as it is (a phrase, a Chinese run of 3+ characters, joined words with digits), or null. */
+  exact: string | null;
+  /** Folded text to look for when measuring how close the parts of a query are. */
+  text: string;
+}
+
+/**
+ * One part of a query: a word, a Chinese run, a quoted phrase or joined words.
+ * A document matches the part when it matches one of its alternatives (what
+ * was typed, then the synonyms from the company's list).
+ */
+export interface QueryGroup {
+  /** The folded part as typed. */
+  text: string;
+  alternatives: QueryAlternative[];
+}
+
 export interface ParsedQuery {
   /** What the person typed (trimmed). */
   raw: string;
-  /** Every term must match (AND), in query order, without duplicates. */
+  /** The parts of the query, in order, without duplicates (at most MAX_GROUPS). Documents are ranked by how many they match. */
+  groups: QueryGroup[];
+  /** Every term of every alternative, in query order, without duplicates. */
   terms: QueryTerm[];
   /** Quoted phrases, folded; each must occur exactly in the text searched. */
   phrases: string[];
-  /** Folded Chinese runs of two or more characters (for highlighting whole fragments). */
+  /** Folded Chinese runs of two or more characters, synonyms included (for highlighting whole fragments). */
   cjkRuns: string[];
-  /**
-   * Text that must occur as it is in what was searched: the phrases, and every
-   * Chinese run of three or more characters (its pairs could otherwise match
-   * in different places of a document).
-   */
+  /** The exact text each part requires as typed (phrases, Chinese runs of 3+ characters, joined words with digits). */
   exact: string[];
 }
 
+/** Parts of a query beyond this many are ignored (a query is at most 200 characters). */
+export const MAX_GROUPS = 12;
+/** Alternatives (typed part + synonyms) over the whole query, so a match fits a 31-bit mask. */
+export const MAX_ALTERNATIVES = 31;
+
 const QUOTES = /"([^"]*)"?|“([^”]*)”?|「([^」]*)」?|『([^』]*)』?/gu;
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u3007]{2,}/gu;
+/** Quoted phrases, and words joined by - _ / . (EXE-003, anti-bribery, v1.2), in one pass. */
+const QUERY_PARTS = /"([^"]*)"?|“([^”]*)”?|「([^」]*)」?|『([^』]*)』?|([\p{L}\p{N}]+(?:[-_/.][\p{L}\p{N}]+)+)/gu;
 
 /** Edit distance tolerated for an English word (the same thresholds as Meilisearch's defaults). */
 export function typoBudget(word: string): number {
@@ -206,39 +415,206 @@ export function typoBudget(word: string): number {
   return 0;
 }
 
-/** Parses a query: quoted phrases, words with typo tolerance, prefix on the last word, Chinese pairs. */
-export function parseQuery(input: string): ParsedQuery {
+function wordTerm(word: string): QueryTerm {
+  return { term: word, kind: "word", prefix: false, fuzzy: typoBudget(word) };
+}
+
+function runTerms(run: string): QueryTerm[] {
+  const chars = [...run];
+  if (chars.length === 1) return [{ term: chars[0], kind: "char", prefix: true, fuzzy: 0 }];
+  const out: QueryTerm[] = [];
+  for (let k = 0; k + 1 < chars.length; k++) out.push({ term: chars[k] + chars[k + 1], kind: "pair", prefix: false, fuzzy: 0 });
+  return out;
+}
+
+/** The alternative for a folded text: a Chinese run by pairs, words by words (several words must occur as written). */
+function alternativeOf(folded: string, exactWords = false): QueryAlternative | null {
+  const terms = termsOfFolded(folded, false).map((t) => (t.kind === "word" ? wordTerm(t.term) : { ...t, prefix: t.kind === "char", fuzzy: 0 }));
+  if (!terms.length) return null;
+  const cjkOnly = !/[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u3007]/u.test(folded);
+  const exact = cjkOnly ? ([...folded].length >= 3 ? folded : null) : exactWords || terms.length > 1 ? folded : null;
+  return { terms, exact, text: folded };
+}
+
+/** A company vocabulary: each folded term → the other terms of its synonym groups. */
+export type SynonymMap = ReadonlyMap<string, readonly string[]>;
+
+/** Builds the lookup from synonym groups (terms folded, so Traditional and case do not matter). */
+export function synonymMap(groups: readonly (readonly string[])[]): SynonymMap {
+  const map = new Map<string, string[]>();
+  for (const group of groups) {
+    const folded = [...new Set(group.map((t) => fold(t)).filter(Boolean))];
+    for (const term of folded) {
+      const others = map.get(term) ?? [];
+      for (const other of folded) if (other !== term && !others.includes(other)) others.push(other);
+      map.set(term, others);
+    }
+  }
+  return map;
+}
+
+/**
+ * Splits a long Chinese run around a term of the company's vocabulary
+ * (加班工资 → 加班 + 工资), so a query typed without spaces still matches the
+ * parts separately and through their synonyms. Pieces stay two characters or more.
+ */
+function splitRun(run: string, synonyms: SynonymMap): string[] {
+  const chars = [...run];
+  if (chars.length < 4 || !synonyms.size) return [run];
+  let best: { at: number; length: number } | null = null;
+  for (const term of synonyms.keys()) {
+    const length = [...term].length;
+    if (length < 2 || length >= chars.length || !hasCjk(term)) continue;
+    const unit = run.indexOf(term);
+    if (unit < 0) continue;
+    const at = [...run.slice(0, unit)].length;
+    const rest = chars.length - at - length;
+    if ((at > 0 && at < 2) || (rest > 0 && rest < 2)) continue;
+    if (!best || at < best.at || (at === best.at && length > best.length)) best = { at, length };
+  }
+  if (!best) return [run];
+  const before = chars.slice(0, best.at).join("");
+  const term = chars.slice(best.at, best.at + best.length).join("");
+  const after = chars.slice(best.at + best.length).join("");
+  return [...(before ? splitRun(before, synonyms) : []), term, ...(after ? splitRun(after, synonyms) : [])];
+}
+
+/**
+ * Parses a query into parts (words, Chinese runs, quoted phrases, joined
+ * words), each matched by what was typed or by a synonym from `synonyms`.
+ * English words tolerate typos (joined words too: "anti-bribry" works like
+ * "anti bribry"); the last word is a prefix while typing.
+ */
+export function parseQuery(input: string, synonyms: SynonymMap = new Map()): ParsedQuery {
   const raw = input.trim().slice(0, 200);
+  const groups: QueryGroup[] = [];
   const phrases: string[] = [];
-  const unquoted = raw.replace(QUOTES, (_m, a?: string, b?: string, c?: string, d?: string) => {
-    const inner = (a ?? b ?? c ?? d ?? "").trim();
-    const folded = fold(inner);
-    if (folded) phrases.push(folded);
-    return ` ${inner} `;
-  });
-  const folded = fold(unquoted.replace(/["“”「」『』]/g, " "));
-  const all = termsOfFolded(folded, false);
   const seen = new Set<string>();
-  const terms: QueryTerm[] = [];
-  let lastWord = -1;
-  for (const t of all) {
-    if (seen.has(t.term)) continue;
-    seen.add(t.term);
-    terms.push({ term: t.term, kind: t.kind, prefix: t.kind === "char", fuzzy: t.kind === "word" ? typoBudget(t.term) : 0 });
-    if (t.kind === "word") lastWord = terms.length - 1;
+  const addGroup = (text: string, first: QueryAlternative | null) => {
+    if (!first || seen.has(text)) return;
+    seen.add(text);
+    const alternatives = [first];
+    for (const other of synonyms.get(text) ?? []) {
+      const alternative = alternativeOf(other);
+      if (alternative) alternatives.push(alternative);
+    }
+    groups.push({ text, alternatives });
+  };
+  const plain = (segment: string) => {
+    const folded = fold(segment.replace(/["“”「」『』]/g, " "));
+    let buffer = "";
+    let run = "";
+    const flushBuffer = () => {
+      for (const w of words(buffer)) if (w.length <= MAX_TERM_LENGTH) addGroup(w, { terms: [wordTerm(w)], exact: null, text: w });
+      buffer = "";
+    };
+    const flushRun = () => {
+      if (run) for (const piece of splitRun(run, synonyms)) addGroup(piece, alternativeOf(piece));
+      run = "";
+    };
+    for (const ch of folded) {
+      if (isCjkChar(ch)) {
+        flushBuffer();
+        run += ch;
+      } else {
+        flushRun();
+        buffer += ch;
+      }
+    }
+    flushRun();
+    flushBuffer();
+  };
+  let last = 0;
+  for (const m of raw.matchAll(QUERY_PARTS)) {
+    const compound = m[5];
+    if (compound !== undefined && hasCjk(compound)) continue; // left in the plain text around it
+    plain(raw.slice(last, m.index));
+    last = m.index! + m[0].length;
+    if (compound !== undefined) {
+      const folded = fold(compound);
+      // Joined words with a digit (EXE-003, v1.2) must occur as written; joined words are otherwise words with typo tolerance.
+      const alternative = alternativeOf(folded, /\d/.test(folded));
+      if (alternative && !/\d/.test(folded)) alternative.exact = null;
+      addGroup(folded, alternative);
+    } else {
+      const inner = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").trim();
+      const folded = fold(inner);
+      if (!folded) continue;
+      phrases.push(folded);
+      const alternative = alternativeOf(folded);
+      if (alternative) {
+        alternative.exact = folded;
+        for (const t of alternative.terms) t.prefix = false;
+      }
+      addGroup(`"${folded}"`, alternative);
+    }
+  }
+  plain(raw.slice(last));
+  groups.splice(MAX_GROUPS);
+  let alternatives = 0;
+  for (const g of groups) {
+    g.alternatives.splice(Math.max(1, MAX_ALTERNATIVES - alternatives - (groups.length - 1 - groups.indexOf(g))));
+    alternatives += g.alternatives.length;
   }
   // Search as you type: the last word may be unfinished, unless it ends a phrase or a space follows it.
   const endsOpen = !/[\s"”」』]$/u.test(input);
-  if (lastWord >= 0 && lastWord === terms.length - 1 && endsOpen) terms[lastWord].prefix = true;
-  const cjkRuns = [...folded.matchAll(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u3007]{2,}/gu)].map((m) => m[0]);
-  for (const p of phrases) for (const m of p.matchAll(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u3007]{2,}/gu)) cjkRuns.push(m[0]);
-  const runs = [...new Set(cjkRuns)];
-  // Words joined by - _ / . (EXE-003, multi-factor) are split into words above; keep them joined.
-  const compounds = [...unquoted.matchAll(/[\p{L}\p{N}]+(?:[-_/.][\p{L}\p{N}]+)+/gu)]
-    .map((m) => fold(m[0]))
-    .filter((c) => !hasCjk(c));
-  const exact = [...new Set([...phrases, ...runs.filter((r) => [...r].length >= 3), ...compounds])];
-  return { raw, terms, phrases, cjkRuns: runs, exact };
+  const lastGroup = groups[groups.length - 1];
+  const lastTerms = lastGroup?.alternatives[0].terms;
+  if (endsOpen && lastTerms && lastTerms.length && lastTerms[lastTerms.length - 1].kind === "word" && !lastGroup.text.startsWith('"')) {
+    lastTerms[lastTerms.length - 1].prefix = true;
+  }
+  const terms: QueryTerm[] = [];
+  const termKeys = new Set<string>();
+  for (const g of groups) {
+    for (const a of g.alternatives) {
+      for (const t of a.terms) {
+        const key = `${t.term}|${t.prefix}`;
+        if (termKeys.has(key)) continue;
+        termKeys.add(key);
+        terms.push(t);
+      }
+    }
+  }
+  const runs = new Set<string>();
+  for (const g of groups) for (const a of g.alternatives) for (const m of a.text.matchAll(CJK_RUN)) runs.add(m[0]);
+  const exact = [...new Set(groups.map((g) => g.alternatives[0].exact).filter((e): e is string => !!e))];
+  return { raw, groups, terms, phrases, cjkRuns: [...runs], exact };
+}
+
+/**
+ * Which parts of the query a document matches, given the alternatives whose
+ * terms all occurred (`altMask`, bit per alternative in query order) and the
+ * folded texts that may be searched: an alternative with exact text counts
+ * only where that text occurs. Returns the mask of matched parts.
+ */
+export function matchedGroups(parsed: ParsedQuery, altMask: number, texts: readonly string[]): number {
+  let bit = 0;
+  let groupsMask = 0;
+  parsed.groups.forEach((g, index) => {
+    for (const a of g.alternatives) {
+      const on = (altMask >>> bit) & 1;
+      bit++;
+      if (!on || groupsMask & (1 << index)) continue;
+      if (a.exact === null || texts.some((t) => t.includes(a.exact!))) groupsMask |= 1 << index;
+    }
+  });
+  return groupsMask;
+}
+
+/** Number of bits set. */
+export function bitCount(mask: number): number {
+  let n = 0;
+  for (let m = mask >>> 0; m; m &= m - 1) n++;
+  return n;
+}
+
+/**
+ * The fewest parts a document must match to be listed: at least half of them
+ * (those matching more come first), so a query never answers nothing when
+ * most of its words match.
+ */
+export function minimumGroups(groups: number): number {
+  return Math.max(1, Math.ceil(groups / 2));
 }
 
 // ---- opaque pair tokens (for engines that segment Chinese themselves) ----------

@@ -24,7 +24,8 @@ export async function waitSearchReady(url: string, timeoutMs: number): Promise<v
     try {
       const res = await fetch(`${url}/healthz`);
       const body = (await res.json()) as { checks?: { search?: { state?: string } } };
-      if (body.checks?.search?.state !== "loading") return;
+      const state = body.checks?.search?.state;
+      if (state !== "loading" && state !== "catching-up") return;
     } catch {
       /* answering again in a moment */
     }

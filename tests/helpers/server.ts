@@ -30,6 +30,8 @@ export async function startServer(options: {
   buildDir?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Return as soon as the server answers, without waiting for the search index (tests of the catch-up itself). */
+  waitForSearch?: boolean;
 }): Promise<RunningServer> {
   const buildDir = options.buildDir ?? process.env.REGULA_TEST_BUILD;
   if (!buildDir) throw new Error("No test build: run through vitest (global setup builds the app)");
@@ -85,18 +87,19 @@ export async function startServer(options: {
       }),
   };
   // A started portal is one whose search index has loaded too (it loads after the server answers).
-  if (!exited) await searchReady(running).catch(() => undefined);
+  if (!exited && options.waitForSearch !== false) await searchReady(running).catch(() => undefined);
   return running;
 }
 
-/** Waits until /healthz no longer reports the search index as loading (it loads after the server answers). */
+/** Waits until /healthz no longer reports the search index as loading or catching up (it loads after the server answers). */
 export async function searchReady(server: RunningServer, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${server.url}/healthz`);
     const body = (await res.json()) as { checks?: { search?: { state?: string } } };
-    if (body.checks?.search?.state !== "loading") return;
-    if (Date.now() > deadline) throw new Error("the search index was still loading");
+    const state = body.checks?.search?.state;
+    if (state !== "loading" && state !== "catching-up") return;
+    if (Date.now() > deadline) throw new Error(`the search index was still ${state}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { PostingsIndex, type QueryTermSpec } from "~/search/postings";
 import { indexTerms } from "~/search/tokenize";
 
-const BOOSTS = [6, 3, 1];
+const BOOSTS = [6, 3, 2, 1];
 
 const DOCS = [
   { id: "EXE-001", number: "EXE-001 EXE001", title: "采购审批流程", body: "采购申请需部门负责人审批。审批通过后由采购部执行。Purchase approval workflow." },
@@ -14,7 +14,7 @@ const DOCS = [
 ];
 
 function fieldsOf(d: (typeof DOCS)[number]) {
-  return [indexTerms(d.number), indexTerms(d.title), indexTerms(d.body)];
+  return [indexTerms(d.number), indexTerms(d.title), [], indexTerms(d.body)];
 }
 
 function ourIndex() {
@@ -95,7 +95,7 @@ describe("the postings index", () => {
 
   it("forgets replaced and removed documents, before and after compaction", () => {
     const index = ourIndex();
-    index.add("EXE-001", [indexTerms("EXE-001"), indexTerms("付款规程"), indexTerms("付款前核对发票。")]);
+    index.add("EXE-001", [indexTerms("EXE-001"), indexTerms("付款规程"), [], indexTerms("付款前核对发票。")]);
     const approve = [{ term: "审批", prefix: false, fuzzy: 0 }];
     expect(index.search(approve, BOOSTS).matches.map((m) => m.id)).toEqual(["ACC-001"]);
     expect(index.search([{ term: "发票", prefix: false, fuzzy: 0 }], BOOSTS).matches.map((m) => m.id)).toEqual(["EXE-001"]);
@@ -111,11 +111,11 @@ describe("the postings index", () => {
 
   it("compacts by itself after many replacements and keeps answering the same", () => {
     const index = new PostingsIndex();
-    for (let i = 0; i < 20; i++) index.add(`D-${i}`, [[`d${i}`], ["标题"], [`正文${i % 3}`, "共同"]]);
+    for (let i = 0; i < 20; i++) index.add(`D-${i}`, [[`d${i}`], ["标题"], [], [`正文${i % 3}`, "共同"]]);
     const query = [{ term: "共同", prefix: false, fuzzy: 0 }];
     const expected = index.search(query, BOOSTS).matches.map((m) => [m.id, m.full]);
     for (let round = 0; round < 10; round++) {
-      for (let i = 0; i < 20; i++) index.add(`D-${i}`, [[`d${i}`], ["标题"], [`正文${i % 3}`, "共同"]]);
+      for (let i = 0; i < 20; i++) index.add(`D-${i}`, [[`d${i}`], ["标题"], [], [`正文${i % 3}`, "共同"]]);
     }
     expect(index.size).toBe(20);
     const after = index.search(query, BOOSTS).matches.map((m) => [m.id, m.full]);
@@ -131,7 +131,7 @@ describe("the postings index", () => {
     expect(loaded.size).toBe(4);
     expect(loaded.has("EXE-002")).toBe(false);
     for (const query of QUERIES) expect(loaded.search(query, BOOSTS).matches).toEqual(index.search(query, BOOSTS).matches);
-    loaded.add("EXE-009", [indexTerms("EXE-009"), indexTerms("审批补充"), indexTerms("补充说明")]);
+    loaded.add("EXE-009", [indexTerms("EXE-009"), indexTerms("审批补充"), [], indexTerms("补充说明")]);
     expect(loaded.search([{ term: "审批", prefix: false, fuzzy: 0 }], BOOSTS).matches.map((m) => m.id)).toContain("EXE-009");
   });
 
@@ -139,7 +139,43 @@ describe("the postings index", () => {
     const saved = ourIndex().toJSON();
     expect(() => PostingsIndex.fromJSON({ ...saved, postings: saved.postings.slice(0, 40) })).toThrow(/postings/);
     expect(() => PostingsIndex.fromJSON({ ...saved, terms: saved.terms.slice(1) })).toThrow(/counts/);
-    expect(() => PostingsIndex.fromJSON({ ...saved, lengths: saved.lengths.slice(3) })).toThrow(/lengths/);
-    expect(() => PostingsIndex.fromJSON({ ...saved, ids: saved.ids.slice(0, 2), lengths: saved.lengths.slice(0, 6) })).toThrow(/past the documents/);
+    expect(() => PostingsIndex.fromJSON({ ...saved, lengths: saved.lengths.slice(4) })).toThrow(/lengths/);
+    expect(() => PostingsIndex.fromJSON({ ...saved, ids: saved.ids.slice(0, 2), lengths: saved.lengths.slice(0, 8) })).toThrow(/past the documents/);
+  });
+
+  it("ranks by parts matched: a document matching one part of two is found, and a part matches through any of its alternatives", () => {
+    const index = ourIndex();
+    const term = (t: string) => ({ term: t, prefix: false, fuzzy: 0 });
+    // Part 0: 审批 or (synonym) 巡检; part 1: 入库.
+    const found = index.searchAlternatives(
+      [
+        { group: 0, terms: [term("审批")] },
+        { group: 0, terms: [term("巡检")] },
+        { group: 1, terms: [term("入库")] },
+      ],
+      BOOSTS,
+    );
+    const byId = new Map(found.matches.map((m) => [m.id, m]));
+    expect([...byId.keys()].sort()).toEqual(["ACC-001", "EXE-001", "EXE-002"]);
+    expect(byId.get("ACC-001")!.fullMask).toBe(0b101); // 审批 and 入库
+    expect(byId.get("EXE-002")!.fullMask).toBe(0b010); // only through the synonym
+    expect(byId.get("EXE-001")!.fullMask).toBe(0b001);
+    // Terms of one alternative must all occur: 采购 + 巡检 occur in no single document.
+    const both = index.searchAlternatives([{ group: 0, terms: [term("采购"), term("巡检")] }], BOOSTS);
+    expect(both.matches).toEqual([]);
+  });
+
+  it("counts a part once, with its best alternative", () => {
+    const index = ourIndex();
+    const term = (t: string) => ({ term: t, prefix: false, fuzzy: 0 });
+    const one = index.searchAlternatives([{ group: 0, terms: [term("审批")] }], BOOSTS).matches.find((m) => m.id === "EXE-001")!;
+    const twice = index.searchAlternatives(
+      [
+        { group: 0, terms: [term("审批")] },
+        { group: 0, terms: [term("审批")] },
+      ],
+      BOOSTS,
+    ).matches.find((m) => m.id === "EXE-001")!;
+    expect(twice.full).toBeCloseTo(one.full, 9);
   });
 });

@@ -4,7 +4,7 @@
  * English words without stemming, and query parsing.
  */
 import { describe, expect, it } from "vitest";
-import { fold, foldWithOffsets, indexTerms, opaqueTerms, opaqueToken, parseQuery, typoBudget } from "~/search/tokenize";
+import { bitCount, fold, foldSparse, foldWithOffsets, indexTerms, matchedGroups, minimumGroups, opaqueTerms, opaqueToken, parseQuery, synonymMap, typoBudget } from "~/search/tokenize";
 
 describe("folding", () => {
   it("turns Traditional into Simplified, full-width into ASCII and upper into lower case", () => {
@@ -34,6 +34,16 @@ describe("folding", () => {
     expect(original.slice(f.start[ab], f.end[ab + 1])).toBe("ＡＢ");
     const ext = f.text.indexOf("𠀀");
     expect(original.slice(f.start[ext], f.end[ext + 1])).toBe("𠀀");
+  });
+});
+
+describe("sparse folding", () => {
+  it("gives the same text as folding and points every 64th unit back at its original character", () => {
+    const original = "第一條　總則\n\n  ".repeat(40) + "ＡＢ處理";
+    const sparse = foldSparse(original);
+    const full = foldWithOffsets(original);
+    expect(sparse.text).toBe(full.text);
+    sparse.marks.forEach((offset, k) => expect(offset).toBe(full.start[k * 64]));
   });
 });
 
@@ -101,7 +111,42 @@ describe("queries", () => {
   it("requires long Chinese runs, phrases and joined words to occur as they are", () => {
     expect(parseQuery("审批时限 待处理").exact).toEqual(["审批时限", "待处理"]);
     expect(parseQuery("处理").exact).toEqual([]);
-    expect(parseQuery('"Root cause" EXE-003 multi-factor').exact).toEqual(["root cause", "exe-003", "multi-factor"]);
+    // Joined words with a digit must occur as written; joined words of letters only tolerate typos like separate words.
+    expect(parseQuery('"Root cause" EXE-003 multi-factor').exact).toEqual(["root cause", "exe-003"]);
+  });
+
+  it("reads a query as parts, each matched by what was typed or a synonym", () => {
+    const synonyms = synonymMap([["加班", "延长工作时间"], ["出境", "境外"]]);
+    const q = parseQuery("个人信息 出境", synonyms);
+    expect(q.groups.map((g) => [g.text, g.alternatives.map((a) => a.exact ?? a.text)])).toEqual([
+      ["个人信息", ["个人信息"]],
+      ["出境", ["出境", "境外"]],
+    ]);
+    // A run typed without spaces is split around a term of the vocabulary.
+    expect(parseQuery("加班工资", synonyms).groups.map((g) => g.text)).toEqual(["加班", "工资"]);
+    expect(parseQuery("加班工资", synonyms).groups[0].alternatives[1].terms.map((t) => t.term)).toEqual(["延长", "长工", "工作", "作时", "时间"]);
+    // Traditional terms in the list or the query fold to the same.
+    expect(parseQuery("出境", synonymMap([["出境", "境外"]])).groups[0].alternatives.length).toBe(2);
+    expect(parseQuery("加班工资").groups.map((g) => g.text)).toEqual(["加班工资"]);
+  });
+
+  it("lets typos inside hyphenated words count like typos in separate words", () => {
+    const joined = parseQuery("anti-bribry policy");
+    const apart = parseQuery("anti bribry policy");
+    expect(joined.exact).toEqual([]);
+    expect(joined.terms.map((t) => [t.term, t.fuzzy])).toEqual(apart.terms.map((t) => [t.term, t.fuzzy]));
+    expect(joined.groups[0].alternatives[0].terms.map((t) => t.term)).toEqual(["anti", "bribry"]);
+  });
+
+  it("needs at least half of the parts for a document to be listed", () => {
+    expect([1, 2, 3, 4, 5].map(minimumGroups)).toEqual([1, 1, 2, 2, 3]);
+    const q = parseQuery("会计 档案 保管");
+    // Alternatives 0..2 are the three parts; a document matching parts 0 and 2 (no exact text needed) matches two.
+    expect(bitCount(matchedGroups(q, 0b101, ["…"]))).toBe(2);
+    // An exact run (3+ characters) counts only where it occurs.
+    const long = parseQuery("审批时限 付款");
+    expect(matchedGroups(long, 0b11, ["审批 时限 付款"])).toBe(0b10);
+    expect(matchedGroups(long, 0b11, ["审批时限内付款"])).toBe(0b11);
   });
 
   it("ignores an unbalanced quote and repeated terms", () => {
@@ -128,5 +173,13 @@ describe("opaque pair tokens", () => {
 
   it("lists a text's Chinese terms only", () => {
     expect(opaqueTerms("審批 approval").split(" ")).toEqual([opaqueToken("审批"), opaqueToken("批")]);
+  });
+});
+
+describe("index terms of long folded text", () => {
+  it("are the same as the terms of the general tokenizer", async () => {
+    const { indexTermsOfFolded, termsOfFolded, fold } = await import("~/search/tokenize");
+    const text = fold("第十条　經營者不得以不正當手段獲取權利人的商業秘密；ISO9001 審核 checklist, EXE-003 v1.2 𠀀𠀁好。\n\n（一）表");
+    expect(indexTermsOfFolded(text)).toEqual(termsOfFolded(text).map((t) => t.term));
   });
 });

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { getUserByUsername } from "~/access/users.server";
 import { readDb } from "~/data/db.server";
 import { getConfig } from "~/documents/config.server";
+import { stripInvisible } from "~/utils/visible-text";
 import { publishVersion, validateBody, validateMeta } from "~/documents/documents.server";
 import { CONFIDENTIALITY, FrontMatterError, FrontMatterSchema, splitFrontMatter, type Confidentiality, type DocumentMeta } from "~/documents/front-matter";
 import { allocateNumber, claimNumber, formatNumber, parseNumber } from "~/documents/numbering.server";
@@ -258,7 +259,8 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
       throw new Skip("front-matter", `${issue.path.join(".")}: ${issue.message}`);
     }
     const heading = leadingHeading(rawBody);
-    const title = str(data.title) ?? heading.title ?? titleFromName(file.name);
+    // Zero-width and text-direction characters are removed from titles (a title left with nothing visible is refused).
+    const title = stripInvisible(str(data.title) ?? heading.title ?? titleFromName(file.name));
     const body = str(data.title) && heading.title !== str(data.title) ? rawBody : heading.rest;
     if (!body.trim()) throw new Skip("empty", "the document has no text");
 

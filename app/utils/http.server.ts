@@ -8,6 +8,7 @@ import { DomainError, ValidationError } from "./errors.server";
 import { assertSameOrigin, requireUser, type AuthUser } from "~/access/session.server";
 import { FrontMatterError } from "~/documents/front-matter";
 import { RefMovedError } from "~/documents/repo.server";
+import { translate } from "~/i18n/i18n";
 
 export interface ErrorBody {
   error: { code: string; message: string; fieldErrors?: Record<string, string>; details?: Record<string, unknown> };
@@ -21,7 +22,9 @@ function toDomainError(error: unknown): DomainError | null {
 }
 
 function bodyOf(e: DomainError): ErrorBody {
-  const fieldErrors = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
+  const given = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
+  // A field message that is a catalogue key (e.g. validation.invisibleText) is spelled out in English here; pages translate it.
+  const fieldErrors = given && Object.fromEntries(Object.entries(given).map(([k, v]) => [k, translate("en", v)]));
   const { fieldErrors: _f, ...rest } = e.details ?? {};
   return {
     error: {

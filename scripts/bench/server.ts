@@ -23,8 +23,8 @@ export async function waitSearchReady(url: string, timeoutMs: number): Promise<v
   for (;;) {
     try {
       const res = await fetch(`${url}/healthz`);
-      const body = (await res.json()) as { checks?: { search?: { state?: string } } };
-      if (body.checks?.search?.state !== "loading") return;
+      const body = (await res.json()) as { search?: string };
+      if (body.search !== "loading") return;
     } catch {
       /* answering again in a moment */
     }

@@ -21,10 +21,10 @@ function toDomainError(error: unknown): DomainError | null {
   return null;
 }
 
-function bodyOf(e: DomainError): ErrorBody {
+/** The JSON error body; `spell` turns field messages that are catalogue keys (validation.invisibleText) into English, for API clients (pages translate them). */
+function bodyOf(e: DomainError, spell = false): ErrorBody {
   const given = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
-  // A field message that is a catalogue key (e.g. validation.invisibleText) is spelled out in English here; pages translate it.
-  const fieldErrors = given && Object.fromEntries(Object.entries(given).map(([k, v]) => [k, translate("en", v)]));
+  const fieldErrors = given && spell ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, translate("en", v)])) : given;
   const { fieldErrors: _f, ...rest } = e.details ?? {};
   return {
     error: {
@@ -80,7 +80,7 @@ export function api<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args
         return error;
       }
       const e = toDomainError(error);
-      if (e) return apiJson(bodyOf(e), { status: e.status });
+      if (e) return apiJson(bodyOf(e, true), { status: e.status });
       console.error(error);
       return apiJson({ error: { code: "internal", message: "Something went wrong on the server" } }, { status: 500 });
     }

@@ -48,7 +48,7 @@ beforeAll(async () => {
   await useWorldInProcess(world);
   const { appendAudit, auditFile, auditHeadFile } = await import("~/audit/audit.server");
   const { createBackup } = await import("~/backup/backup.server");
-  await appendAudit({ actor: "editor", action: "proposal.submit", object: "P-0001" });
+  for (const action of ["auth.login", "proposal.create", "proposal.submit"]) await appendAudit({ actor: "editor", action, object: "P-0001" });
   // A publication and a backup, each anchoring the log's newest entry of its moment, then more activity.
   await publishTestDocument("MON-950", "监控记录表", "# 监控记录表\n\n每日记录。\n");
   await appendAudit({ actor: "approver", action: "proposal.approve", object: "P-0001" });
@@ -63,6 +63,7 @@ beforeAll(async () => {
   const published = Number(trailer.split(" ")[0]);
   expect(published).toBeGreaterThan(0);
   cutTo = published - 1;
+  expect(cutTo).toBeGreaterThanOrEqual(2);
 }, 120_000);
 afterAll(async () => world?.cleanup());
 

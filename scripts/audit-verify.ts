@@ -14,7 +14,8 @@ import { checkAuditAnchors } from "~/backup/audit-anchors.server";
 async function main() {
   const file = auditFile();
   let failed = false;
-  const key = auditKey();
+  // Read-only: a missing key file is reported, not created.
+  const key = auditKey({ create: false });
   if (key.fallback) console.log(`note: AUDIT_KEY and AUDIT_KEY_FILE are not set; the head is checked with the key in ${key.source}`);
 
   const chain = verifyAuditChain();

@@ -85,7 +85,7 @@ function inside(dir: string, file: string) {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
-function readOrCreateKeyFile(file: string): Buffer {
+function readOrCreateKeyFile(file: string, create: boolean): Buffer {
   try {
     const text = fs.readFileSync(file, "utf8").trim();
     if (text.length < 32) throw new ConfigError(`The audit key in ${file} is shorter than 32 characters; put a longer secret there (e.g. openssl rand -hex 32).`);
@@ -94,6 +94,9 @@ function readOrCreateKeyFile(file: string): Buffer {
     if (error instanceof ConfigError) throw error;
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
       throw new ConfigError(`The audit key file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    }
+    if (!create) {
+      throw new ConfigError(`The audit key file ${file} does not exist, so the audit head's signature cannot be checked. Set AUDIT_KEY or AUDIT_KEY_FILE as the portal has them.`);
     }
   }
   // Created once, atomically: several processes starting together agree on one key.
@@ -122,9 +125,9 @@ function readOrCreateKeyFile(file: string): Buffer {
 /**
  * The key that signs the audit head: AUDIT_KEY, else the file AUDIT_KEY_FILE
  * names, else a key file in the user's configuration folder (created at first
- * use, with a warning). The key may never be inside DATA_DIR.
+ * use, with a warning; `create: false` for read-only checks). The key may never be inside DATA_DIR.
  */
-export function auditKey(): AuditKey {
+export function auditKey(options: { create?: boolean } = {}): AuditKey {
   if (cachedKey) return cachedKey;
   const env = getEnv();
   let key: Buffer;
@@ -139,7 +142,7 @@ export function auditKey(): AuditKey {
       throw new ConfigError(`The audit key file ${file} is inside DATA_DIR: whoever can rewrite the log could rewrite its key. Point AUDIT_KEY_FILE outside ${env.dataDir}.`);
     }
     fallback = !env.AUDIT_KEY_FILE;
-    key = readOrCreateKeyFile(file);
+    key = readOrCreateKeyFile(file, options.create !== false);
     source = file;
   }
   cachedKey = { key, id: createHash("sha256").update(key).digest("hex").slice(0, 12), source, fallback };

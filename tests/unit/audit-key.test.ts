@@ -54,6 +54,13 @@ describe("the audit key", () => {
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining("was signed with another key") });
   });
 
+  it("is not created by a read-only check (audit:verify): a missing key file is reported", async () => {
+    const dataDir = fs.mkdtempSync(path.join(tmp, "data-"));
+    const audit = await fresh({ DATA_DIR: dataDir, AUDIT_KEY_FILE: path.join(tmp, "nowhere", "audit-key") });
+    expect(() => audit.auditKey({ create: false })).toThrow(/does not exist, so the audit head's signature cannot be checked/);
+    expect(fs.existsSync(path.join(tmp, "nowhere"))).toBe(false);
+  });
+
   it("refuses a key file inside DATA_DIR", async () => {
     const dataDir = fs.mkdtempSync(path.join(tmp, "data-"));
     const audit = await fresh({ DATA_DIR: dataDir, AUDIT_KEY_FILE: path.join(dataDir, "audit-key") });

@@ -123,18 +123,41 @@ describe("npm run audit:verify with anchors", () => {
 
   it("records a head that does not match at the next start, and keeps reporting it after the head is signed anew", async () => {
     restore();
+    // The newest entries cut off and the head deleted: a portal starting now signs a new head, but first records what it found.
     cutLog(cutTo + 1);
-    const last = entries(fs.readFileSync(logFile, "utf8")).at(-1)!;
-    fs.writeFileSync(headFile, JSON.stringify({ seq: last.seq, hash: last.hash }) + "\n");
-    const { appendAudit, resetAuditForTests, readAuditEntries } = await import("~/audit/audit.server");
+    fs.rmSync(headFile);
+    const { appendAudit, resetAuditForTests, readAuditEntries, readAuditHead } = await import("~/audit/audit.server");
     resetAuditForTests();
     await appendAudit({ actor: "staff", action: "document.view", object: "MON-950" });
     const recorded = readAuditEntries().find((e) => e.action === "audit.head-rejected");
-    expect(recorded?.details).toMatchObject({ problem: expect.stringContaining("not signed") });
-    expect(fs.readdirSync(path.dirname(headFile)).some((f) => f.startsWith("audit.head.rejected-"))).toBe(true);
+    expect(recorded).toMatchObject({ actor: "system", outcome: "failed", details: { problem: expect.stringContaining("audit.head is missing") } });
+    expect(readAuditHead()?.mac).toMatch(/^[0-9a-f]{64}$/);
     const { code, stdout } = await verify();
     expect(code).toBe(1);
-    expect(stdout).toMatch(/the portal found that audit\.head is not signed/);
+    expect(stdout).toMatch(/the portal found that audit\.head is missing, but the log holds \d+ entries/);
+
+    // Cut off without touching the head: the head it kept aside names the lost entries.
+    restore();
+    cutLog(cutTo);
+    resetAuditForTests();
+    await appendAudit({ actor: "staff", action: "document.view", object: "MON-950" });
+    expect(readAuditEntries().find((e) => e.action === "audit.head-rejected")?.details).toMatchObject({ problem: expect.stringMatching(/entries \d+ to \d+ are missing/) });
+    expect(fs.readdirSync(path.dirname(headFile)).some((f) => f.startsWith("audit.head.rejected-"))).toBe(true);
+    resetAuditForTests();
+  });
+
+  it("signs an unsigned head that matches the log (an installation from before signing), and records that", async () => {
+    restore();
+    const { appendAudit, resetAuditForTests, readAuditEntries } = await import("~/audit/audit.server");
+    const head = JSON.parse(pristineHead) as { seq: number; hash: string };
+    fs.writeFileSync(headFile, JSON.stringify({ seq: head.seq, hash: head.hash }) + "\n");
+    resetAuditForTests();
+    await appendAudit({ actor: "staff", action: "document.view", object: "MON-950" });
+    const added = readAuditEntries().slice(-2);
+    expect(added.map((e) => e.action)).toEqual(["audit.head-signed", "document.view"]);
+    const { code, stdout } = await verify();
+    expect(stdout).toContain("audit verification passed");
+    expect(code).toBe(0);
     resetAuditForTests();
   });
 });

@@ -124,12 +124,13 @@ describe("SIGKILL during publications", () => {
     const reported: WorkerRun["ok"] = [];
     let kills = 0;
     let killedDuringStart = 0;
-    // Bounded by work, not by the clock: 12 rounds, each killed at a point of its work (2 while
-    // starting up, 10 during their 2nd to 5th publication), then one round that finishes.
-    // However slow the machine, that is 13 writer starts and at most ~70 publication attempts.
-    const ROUNDS = 12;
+    // Bounded by work, not by the clock: 10 rounds, each killed at a point of its work (2 while
+    // starting up, 8 during their 2nd to 5th publication), then one round that finishes.
+    // However slow the machine, that is 11 writer starts and at most ~50 publication attempts
+    // (about 30 s on a quiet 2-core machine, 5 minutes at a load average of 20).
+    const ROUNDS = 10;
     for (let round = 0; round < ROUNDS; round++) {
-      const during = round % 6 === 5;
+      const during = round % 5 === 4;
       const kill: KillPoint = during ? { at: "boot" } : { at: "publication", n: 2 + Math.floor(random() * 4) };
       const run = await runWorker(world.dataDir, ["MON-9", "8", "400"], { ...kill, jitterMs: Math.floor(random() * (during ? 400 : 120)) });
       if (run.code !== null && run.code !== 0) throw new Error(`writer failed (seed ${seed}):\n${run.output.slice(-2000)}`);
@@ -146,7 +147,7 @@ describe("SIGKILL during publications", () => {
     expect(last.output, `seed ${seed}`).toContain("DONE");
     reported.push(...last.ok);
     expect(kills, `seed ${seed}`).toBe(ROUNDS);
-    expect(reported.length, `seed ${seed}`).toBeGreaterThanOrEqual(10 + 4);
+    expect(reported.length, `seed ${seed}`).toBeGreaterThanOrEqual(8 + 4);
 
     const repo = path.join(world.dataDir, "repo");
     // The repository is intact for native git.

@@ -127,7 +127,7 @@ describe("SIGKILL during publications", () => {
     // Bounded by work, not by the clock: 10 rounds, each killed at a point of its work (2 while
     // starting up, 8 during their 2nd to 5th publication), then one round that finishes.
     // However slow the machine, that is 11 writer starts and at most ~50 publication attempts
-    // (about 30 s on a quiet 2-core machine, 5 minutes at a load average of 20).
+    // (12 rounds took 5 minutes at a load average of 20; the loop it replaces timed out at 10).
     const ROUNDS = 10;
     for (let round = 0; round < ROUNDS; round++) {
       const during = round % 5 === 4;

@@ -190,8 +190,8 @@ async function writeHead(head: { seq: number; hash: string }) {
  * signed head matches the log. The head may be one entry behind the log: the
  * portal may have stopped between appending an entry and signing its head.
  */
-export function checkAuditHead(entries: { seq: number; hash: string }[], head: AuditHead | null, key: AuditKey = auditKey()): string | null {
-  const n = entries.length;
+export function checkAuditHead(log: LogView, head: AuditHead | null, key: AuditKey = auditKey()): string | null {
+  const n = log.length;
   if (!head) return n ? `audit.head is missing, but the log holds ${n} entries (it was deleted, or the log was not written by the portal)` : null;
   if (!head.mac) return "audit.head is not signed (it was written by hand, or by a version of Regula before heads were signed)";
   if (!signatureMatches(head, key)) {
@@ -200,9 +200,20 @@ export function checkAuditHead(entries: { seq: number; hash: string }[], head: A
       : "audit.head's signature does not match its content: it was not written by the portal";
   }
   if (head.seq > n) return `entries ${n + 1} to ${head.seq} are missing (the log ends before its signed head)`;
-  if (head.seq > 0 && entries[head.seq - 1].hash !== head.hash) return `entry ${head.seq} does not match the signed head (the log was rewritten)`;
+  if (head.seq > 0 && log.hashAt(head.seq) !== head.hash) return `entry ${head.seq} does not match the signed head (the log was rewritten)`;
   if (head.seq < n - 1) return `entries ${head.seq + 2} to ${n} come after the signed head (they were not written by the portal)`;
   return null;
+}
+
+/** What the head check needs of a log: its length and the hash of entry `seq` (1-based). */
+export interface LogView {
+  length: number;
+  hashAt(seq: number): string | undefined;
+}
+
+/** A LogView over parsed entries. */
+export function viewOf(entries: { hash: string }[]): LogView {
+  return { length: entries.length, hashAt: (seq) => entries[seq - 1]?.hash };
 }
 
 /** The line of the log a head problem points at (1-based). */
@@ -269,16 +280,17 @@ async function loadTail(): Promise<{ seq: number; hash: string }> {
       await fsp.writeFile(auditFile(), lines.length ? lines.join("\n") + "\n" : "");
     }
   }
-  const entries = lines.map((l) => {
+  // Only the lines the head check needs are parsed (the log can be large).
+  const hashAt = (seq: number) => {
     try {
-      return JSON.parse(l) as AuditEntry;
+      return (JSON.parse(lines[seq - 1] ?? "null") as AuditEntry | null)?.hash;
     } catch {
-      return { seq: -1, hash: "" } as AuditEntry;
+      return undefined;
     }
-  });
-  const last = entries[entries.length - 1];
+  };
+  const last = lines.length ? (JSON.parse(lines[lines.length - 1]) as AuditEntry) : null;
   tail = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS };
-  await inspectHeadAtStart(entries);
+  await inspectHeadAtStart({ length: lines.length, hashAt });
   return tail;
 }
 
@@ -290,11 +302,11 @@ async function loadTail(): Promise<{ seq: number; hash: string }> {
  * unsigned (an installation from before signed heads) and matches the log is
  * signed, and that too is recorded.
  */
-async function inspectHeadAtStart(entries: AuditEntry[]) {
+async function inspectHeadAtStart(log: LogView) {
   const head = readAuditHead();
-  const problem = checkAuditHead(entries, head);
+  const problem = checkAuditHead(log, head);
   if (!problem) return;
-  const unsignedButMatching = !!head && !head.mac && checkAuditHead(entries, signHead(head.seq, head.hash)) === null;
+  const unsignedButMatching = !!head && !head.mac && checkAuditHead(log, signHead(head.seq, head.hash)) === null;
   if (unsignedButMatching) {
     await appendLocked({ actor: "system", action: "audit.head-signed", outcome: "ok", details: { seq: head.seq, key: auditKey().id } });
     return;
@@ -306,7 +318,7 @@ async function inspectHeadAtStart(entries: AuditEntry[]) {
     actor: "system",
     action: "audit.head-rejected",
     outcome: "failed",
-    details: { problem, recordedHead: head ? { seq: head.seq, hash: head.hash, key: head.key ?? null } : null, logEntries: entries.length },
+    details: { problem, recordedHead: head ? { seq: head.seq, hash: head.hash, key: head.key ?? null } : null, logEntries: log.length },
   });
 }
 
@@ -380,7 +392,7 @@ export function verifyAuditChain():
   }
   const head = readAuditHead();
   const key = auditKey();
-  const problem = checkAuditHead(entries, head, key);
+  const problem = checkAuditHead(viewOf(entries), head, key);
   if (problem) return { ok: false, line: lineOf(entries, head), reason: problem };
   const rejected = entries.find((e) => e.action === "audit.head-rejected");
   if (rejected) {

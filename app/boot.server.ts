@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { getEnv } from "~/utils/env.server";
+import { auditKey } from "~/audit/audit.server";
 import { loadDb, readDb } from "~/data/db.server";
 import { seedDocuments, seedPeople } from "~/data/seed.server";
 import { ensureRepo, resolveRef } from "~/documents/repo.server";
@@ -92,6 +93,11 @@ async function doBoot() {
   const env = getEnv();
   getConfig();
   assertWritable(env.dataDir);
+  // The audit key is settled before anything is recorded: a key that cannot be had stops the start with a clear message.
+  const key = auditKey();
+  if (key.fallback) {
+    console.warn(`[audit] AUDIT_KEY and AUDIT_KEY_FILE are not set: the audit head is signed with the key in ${key.source} (decision 074)`);
+  }
   acquireDataDirLock(process.env.REGULA_PROCESS_NAME ?? "the Regula server");
   await loadDb();
   await ensureRepo();

@@ -11,10 +11,12 @@ import { ArticleHtmlContext } from "~/components/article-html";
 import { NonceContext } from "~/components/nonce";
 import type { ArticleLoadContext } from "~/documents/article-html.server";
 import { securityHeaders } from "~/utils/headers.server";
+import { addressedHost, FORWARDED_HEADERS, isOwnOrigin } from "~/utils/origin.server";
 
-// For scripts/serve.mjs: it answers cross-site posts itself (403) and records them through
-// recordCrossSitePost; it calls stopRequested at SIGTERM and shutdown after its last answer.
-export { recordCrossSitePost, shutdown, stopRequested };
+// For scripts/serve.mjs: it answers cross-site posts itself (403) by the app's origin rule and
+// records them through recordCrossSitePost; it calls stopRequested at SIGTERM and shutdown after
+// its last answer.
+export { addressedHost, FORWARDED_HEADERS, isOwnOrigin, recordCrossSitePost, shutdown, stopRequested };
 
 export const streamTimeout = 5_000;
 

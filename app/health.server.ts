@@ -1,4 +1,9 @@
-/** Health of the parts the portal needs. Domains add checks (search, backups). */
+/**
+ * Health of the parts the portal needs. Domains add checks (search, backups).
+ * Anyone may ask whether the portal is up (publicHealth); the details (head
+ * commit, user counts, backup times, delivery counts) are for admins and for
+ * a monitor holding HEALTH_TOKEN (routes/healthz.ts decides, decision 075).
+ */
 import { readDb } from "~/data/db.server";
 import { resolveRef } from "~/documents/repo.server";
 import { indexedHead } from "~/documents/version-index.server";
@@ -37,4 +42,17 @@ export async function health(): Promise<{ ok: boolean; checks: Record<string, He
   }
   if (!out.search) out.search = { ok: true, engine: "none" };
   return { ok: Object.values(out).every((c) => c.ok), checks: out };
+}
+
+export interface PublicHealth {
+  status: "ok" | "degraded";
+  /** Whether search answers yet: "loading" while the index loads after start, else the engine's state or "ready". */
+  search: string;
+}
+
+/** What an anonymous caller is told: the overall status and whether search is ready, nothing else. */
+export function publicHealth(result: { ok: boolean; checks: Record<string, HealthCheck> }): PublicHealth {
+  const search = result.checks.search;
+  const state = typeof search?.state === "string" ? search.state : search?.ok === false ? "unavailable" : "ready";
+  return { status: result.ok ? "ok" : "degraded", search: state };
 }

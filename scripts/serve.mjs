@@ -48,10 +48,14 @@ if (!fs.existsSync(buildPath)) {
 const build = await import(url.pathToFileURL(buildPath).href);
 installGlobals({ nativeFetch: build.future.v3_singleFetch });
 
-/** The host this request was addressed to, as the framework and the app compare it. */
+// One rule for which origin a form may come from, shared with the app (app/utils/origin.server.ts):
+// PUBLIC_URL when set; else the Host header, or X-Forwarded-Host only when TRUST_PROXY=1.
+const { addressedHost, isOwnOrigin, FORWARDED_HEADERS } = build.entry.module;
+const TRUST_PROXY = process.env.TRUST_PROXY === "1";
+
+/** The host this request was addressed to, as the app compares it. */
 function requestHost(req) {
-  const forwarded = req.get("x-forwarded-host")?.split(",")[0]?.trim();
-  return forwarded || req.get("host") || "";
+  return addressedHost((name) => req.get(name));
 }
 
 /**
@@ -63,11 +67,21 @@ function crossSite(req) {
   if (!UNSAFE.has(req.method) || req.path.startsWith("/api/")) return false;
   const origin = req.get("origin");
   if (!origin) return false;
-  if (origin === "null") return true;
-  try {
-    return new URL(origin).host !== requestHost(req);
-  } catch {
-    return true;
+  return !isOwnOrigin(origin, (name) => req.get(name));
+}
+
+/**
+ * Forwarded headers are anyone's say unless a trusted proxy sets them: without
+ * TRUST_PROXY=1 they are removed before the framework or the app sees them.
+ * A post this server has found same-origin is then marked for the framework's
+ * own comparison (Origin against X-Forwarded-Host or Host), which knows
+ * nothing of PUBLIC_URL.
+ */
+function normaliseHeaders(req) {
+  if (!TRUST_PROXY) for (const name of FORWARDED_HEADERS) delete req.headers[name];
+  const origin = req.get("origin");
+  if (UNSAFE.has(req.method) && origin && origin !== "null" && isOwnOrigin(origin, (name) => req.get(name))) {
+    req.headers["x-forwarded-host"] = new URL(origin).host;
   }
 }
 
@@ -125,12 +139,18 @@ if (clientDir) {
 const log = REQUEST_LOG === "1" ? requestLog() : null;
 if (log) app.use(log.middleware);
 app.use((req, res, next) => {
-  if (!crossSite(req)) return next();
-  refuseCrossSite(req, res).catch(next);
+  if (crossSite(req)) return void refuseCrossSite(req, res).catch(next);
+  normaliseHeaders(req);
+  next();
 });
 // Per request: whether it asks for a whole page or a client navigation's data (`.data`),
-// and where a page's article HTML is handed to the render (decision 076).
-const getLoadContext = (req) => ({ pageRequest: !req.path.endsWith(".data"), articles: new Map() });
+// where a page's article HTML is handed to the render (decision 076), and the TCP
+// peer, for per-address limits when no trusted proxy names the client.
+const getLoadContext = (req) => ({
+  pageRequest: !req.path.endsWith(".data"),
+  articles: new Map(),
+  clientAddress: req.socket.remoteAddress ?? "",
+});
 app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV, getLoadContext }));
 
 const port = PORT;

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { withoutInvisible } from "~/utils/visible-text";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { appendAudit } from "~/audit/audit.server";
@@ -33,7 +34,7 @@ import { getUserById } from "./users.server";
 export { RATIFY_DAYS };
 
 export const EmergencyInputSchema = z.object({
-  number: z.string().trim().min(1, "required").max(40),
+  number: withoutInvisible(z.string().trim().min(1, "required").max(40)),
   justification: z
     .string()
     .trim()

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { withoutInvisible } from "~/utils/visible-text";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { appendAudit } from "~/audit/audit.server";
@@ -78,7 +79,7 @@ const days = z.coerce
 /** The request form (page and API share it). */
 export const RequestInputSchema = z
   .object({
-    number: z.string().trim().min(1, "required").max(40),
+    number: withoutInvisible(z.string().trim().min(1, "required").max(40)),
     purpose: z.string().trim().min(10, "say what you need it for (at least 10 characters)").max(2000, "at most 2000 characters"),
     scope: z.enum(["all", "sections"]).default("all"),
     /** One section per line (or an array from the API). */

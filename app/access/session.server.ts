@@ -9,11 +9,12 @@ import { createCookieSessionStorage, createSession, redirect, type Session } fro
 import { derived, readDb, updateDb } from "~/data/db.server";
 import type { Data, User } from "~/data/schema";
 import { getEnv } from "~/utils/env.server";
+import { isOwnOrigin } from "~/utils/origin.server";
 import { DomainError, NotFoundError } from "~/utils/errors.server";
 import { appendAudit } from "~/audit/audit.server";
 import { dummyVerify, verifyPassword } from "./password.server";
 import { getUserById, getUserByUsername } from "./users.server";
-import { checkLoginRate, recordLoginFailure, clearLoginFailures } from "./rate-limit.server";
+import { recordSignInFailure, recordSignInSuccess, signInWait } from "./rate-limit.server";
 
 const SESSION_HOURS = 12;
 
@@ -118,19 +119,30 @@ export async function requireUser(request: Request): Promise<AuthUser> {
   throw redirect(`/login?redirectTo=${encodeURIComponent(redirectTo)}`);
 }
 
-/** Checks a username and password; on success creates a session and returns its cookie. */
+/**
+ * Checks a username and password; on success creates a session and returns its cookie.
+ * `clientAddress` is where the attempt came from (see origin.server's clientAddress):
+ * failures count per address and name, and per address across names.
+ */
 export async function signIn(
   request: Request,
   username: string,
   password: string,
-  clientKey: string,
+  clientAddress: string,
 ): Promise<{ user: User; setCookie: string }> {
-  const rateKey = `${clientKey}|${username.trim().toLowerCase()}`;
-  const wait = checkLoginRate(rateKey);
+  const { wait, limit } = signInWait(clientAddress, username);
   if (wait > 0) {
-    await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "denied", details: { reason: "rate-limited" } });
-    throw new DomainError("rate_limited", `Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, {
+    const minutes = Math.ceil(wait / 60);
+    await appendAudit({
+      actor: username.slice(0, 64) || "anonymous",
+      action: "auth.login",
+      outcome: "denied",
+      details: { reason: limit === "address" ? "rate-limited-address" : "rate-limited", address: clientAddress },
+    });
+    throw new DomainError("rate_limited", `Too many failed sign-in attempts${limit === "address" ? " from this address" : ""}. Try again in ${minutes} minute(s).`, {
       retryAfter: wait,
+      key: limit === "address" ? "login.rateLimitedAddress" : "login.rateLimited",
+      vars: { minutes },
     });
   }
   const user = getUserByUsername(username);
@@ -138,11 +150,11 @@ export async function signIn(
   if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
   else await dummyVerify(password);
   if (!ok || !user) {
-    recordLoginFailure(rateKey);
-    await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "failed" });
-    throw new DomainError("unauthorized", "Wrong username or password");
+    recordSignInFailure(clientAddress, username);
+    await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "failed", details: { address: clientAddress } });
+    throw new DomainError("unauthorized", "Wrong username or password", { key: "login.failed" });
   }
-  clearLoginFailures(rateKey);
+  recordSignInSuccess(clientAddress, username);
   const sid = randomUUID();
   const now = new Date();
   await updateDb((data) => {
@@ -192,17 +204,8 @@ function sameToken(a: string, b: string) {
  */
 export async function assertSameOrigin(request: Request, form?: FormData): Promise<void> {
   const url = new URL(request.url);
-  const host = request.headers.get("X-Forwarded-Host") ?? request.headers.get("Host") ?? url.host;
   const origin = request.headers.get("Origin") ?? request.headers.get("Referer");
-  if (origin && origin !== "null") {
-    let originHost = "";
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      /* malformed */
-    }
-    if (originHost !== host) throw new DomainError("forbidden", "Cross-site request refused");
-  } else if (origin === "null") {
+  if (origin && !isOwnOrigin(origin, (name) => request.headers.get(name), url.host)) {
     throw new DomainError("forbidden", "Cross-site request refused");
   }
   if (request.headers.get("Authorization")?.startsWith("Bearer ")) return;

@@ -1,6 +1,7 @@
 /** Users and departments: the people side of the portal. */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { visibleName } from "~/utils/visible-text";
 import { derived, readDb, updateDb } from "~/data/db.server";
 import type { Department, Role, User } from "~/data/schema";
 import { ROLES } from "~/data/schema";
@@ -100,7 +101,7 @@ export const PasswordSchema = z.string().min(8, "at least 8 characters").max(200
 
 export const NewUserSchema = z.object({
   username: UsernameSchema,
-  name: z.string().trim().min(1, "required").max(80),
+  name: visibleName(80),
   email: z.string().trim().email("not an email address").max(200),
   departmentId: z.string().min(1, "choose a department"),
   roles: z.array(z.enum(ROLES as [Role, ...Role[]])).min(1, "choose at least one role"),
@@ -147,7 +148,7 @@ export async function createUser(input: NewUser): Promise<User> {
 }
 
 export const UpdateUserSchema = z.object({
-  name: z.string().trim().min(1, "required").max(80),
+  name: visibleName(80),
   email: z.string().trim().email("not an email address").max(200),
   departmentId: z.string().min(1),
   roles: z.array(z.enum(ROLES as [Role, ...Role[]])).min(1, "choose at least one role"),
@@ -193,8 +194,8 @@ export async function setLocale(id: string, locale: "zh-CN" | "en"): Promise<voi
 
 export const DepartmentSchema = z.object({
   id: z.string().trim().regex(/^[a-z][a-z0-9-]{1,23}$/, "2-24 lower-case letters, digits or dashes"),
-  nameZh: z.string().trim().min(1, "required").max(60),
-  nameEn: z.string().trim().min(1, "required").max(60),
+  nameZh: visibleName(60),
+  nameEn: visibleName(60),
   headUserId: z.string().optional(),
 });
 

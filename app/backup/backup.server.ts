@@ -18,6 +18,7 @@ import { getEnv } from "~/utils/env.server";
 import { now } from "~/utils/clock.server";
 import { DomainError, NotFoundError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
+import type { AuditAnchor } from "~/audit/audit.server";
 import { readArchive, readFirstMember, writeArchive, type ArchiveMember } from "./archive.server";
 import { git, readRefs } from "./git-native.server";
 
@@ -45,6 +46,8 @@ export interface BackupManifest {
   by: string;
   repository: { head: string | null; refs: Record<string, string>; commits: number; documents: number };
   users: number;
+  /** The audit log's newest entry in this backup: an anchor a live log cut short of it disagrees with. */
+  audit?: AuditAnchor | null;
   files: ManifestFile[];
 }
 
@@ -152,6 +155,24 @@ interface Snapshot {
   refs: Record<string, string>;
   head: string | null;
   dataFiles: string[];
+  audit: AuditAnchor | null;
+}
+
+/** The newest entry of a (staged) audit log: its last complete line. */
+async function lastAuditEntry(file: string): Promise<AuditAnchor | null> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, "utf8");
+  } catch {
+    return null;
+  }
+  const lines = text.split("\n").filter((l) => l.trim());
+  try {
+    const last = JSON.parse(lines[lines.length - 1] ?? "null") as { seq?: unknown; hash?: unknown } | null;
+    return last && typeof last.seq === "number" && typeof last.hash === "string" ? { seq: last.seq, hash: last.hash } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The moment of the backup: refs and data files copied while writers are held back. */
@@ -172,7 +193,8 @@ async function takeSnapshot(staging: string, outDir: string): Promise<Snapshot> 
           }
         }
         const present = dataFiles.filter((rel) => fs.existsSync(path.join(staging, "data", rel)));
-        return { refs, head: refs["refs/heads/main"] ?? null, dataFiles: present };
+        const audit = await lastAuditEntry(path.join(staging, "data", "audit", "audit.log"));
+        return { refs, head: refs["refs/heads/main"] ?? null, dataFiles: present, audit };
       }),
     ),
   );
@@ -295,6 +317,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         by: options.by,
         repository: { head: snapshot.head, refs: snapshot.refs, ...counts },
         users: countUsers(path.join(staging, "data", "db.json")),
+        audit: snapshot.audit,
         files,
       };
       members.unshift({ name: MANIFEST, data: Buffer.from(JSON.stringify(manifest, null, 2) + "\n"), mtime: createdAt });

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { useT } from "~/i18n/use-t";
 
 /** A labelled form field with its error message (aria-linked). */
 export function Field({
@@ -14,6 +15,9 @@ export function Field({
   hint?: string;
   children: ReactNode;
 }) {
+  // A message that is a catalogue key (e.g. validation.invisibleText) is shown in the reader's language.
+  const t = useT();
+  if (error) error = t(error);
   return (
     <div className={`field${error ? " field-invalid" : ""}`}>
       <label htmlFor={name}>{label}</label>

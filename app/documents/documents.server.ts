@@ -21,13 +21,14 @@ import {
 import { decideRead, type ReadDecision } from "~/access/policy.server";
 import { scopeToDecision } from "~/access/sections.server";
 import { getDepartment } from "~/access/users.server";
-import { appendAudit } from "~/audit/audit.server";
+import { appendAudit, currentAuditAnchor, formatAnchor } from "~/audit/audit.server";
 import type { User } from "~/data/schema";
 import { emit } from "~/utils/events.server";
 import { dayOf } from "~/utils/clock.server";
 import { getEnv } from "~/utils/env.server";
 import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
+import { hasVisibleCharacter, holdsInvisible, INVISIBLE_TEXT } from "~/utils/visible-text";
 
 export type Reader = Pick<User, "id" | "username" | "roles" | "departmentId" | "name">;
 
@@ -302,6 +303,8 @@ export function validateMeta(meta: DocumentMeta, options: { checkDepartments?: b
   if (!config.types.some((t) => t.code === meta.type)) errors.type = "unknown document type";
   if (!meta.title?.trim()) errors.title = "title is required";
   else if (meta.title.length > 200) errors.title = "title is at most 200 characters";
+  // Zero-width and text-direction characters would let a title hide or reverse what it says.
+  else if (holdsInvisible(meta.title) || !hasVisibleCharacter(meta.title)) errors.title = INVISIBLE_TEXT;
   if (options.checkDepartments !== false) {
     if (!getDepartment(meta.ownerDepartment)) errors.ownerDepartment = "unknown department";
     const unknown = meta.audienceDepartments.filter((d) => !getDepartment(d));
@@ -374,6 +377,8 @@ export async function publishVersion(input: PublishInput): Promise<VersionRecord
     ];
     if (input.proposal) trailers.push(["Proposal", input.proposal]);
     for (const a of input.approvedBy ?? []) trailers.push(["Approved-by", a]);
+    // The audit log's newest entry at this moment: a log later cut short of it disagrees with the repository.
+    trailers.push(["Audit-head", formatAnchor(await currentAuditAnchor())]);
     const lines = summary.split("\n");
     const message = formatMessage(`${input.number} v${version}: ${lines[0]}`, lines.slice(1).join("\n"), trailers);
     const path = documentPath(input.number);

@@ -110,3 +110,46 @@ export async function nativeReadBlobs(gitdir: string, oids: string[], onBlob: (o
   });
 }
 
+
+/**
+ * The values of one trailer (e.g. "Audit-head") in first-parent history of `head`, newest
+ * first, read with one `git log`; null when native git is not available.
+ */
+export async function nativeTrailerValues(gitdir: string, head: string, key: string): Promise<{ commit: string; subject: string; values: string[] }[] | null> {
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn("git", ["-c", "safe.directory=*", "--git-dir", gitdir, "log", "--first-parent", "--no-abbrev", "--format=%x1e%H%x1f%B", head], {
+        env: gitEnv(),
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+    } catch {
+      resolve(null);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    child.on("error", () => resolve(null));
+    child.stdout.on("data", (d: Buffer) => chunks.push(d));
+    child.on("close", (code) => {
+      if (code !== 0) return resolve(null);
+      const out: { commit: string; subject: string; values: string[] }[] = [];
+      for (const entry of Buffer.concat(chunks).toString("utf8").split("\x1e")) {
+        if (!entry.trim()) continue;
+        const [oid, message = ""] = entry.split("\x1f");
+        out.push({ commit: oid.trim(), subject: message.split("\n")[0], values: trailerValues(message, key) });
+      }
+      resolve(out);
+    });
+  });
+}
+
+function trailerValues(message: string, key: string): string[] {
+  const paragraphs = message.trim().split(/\n\s*\n/);
+  const last = paragraphs[paragraphs.length - 1] ?? "";
+  const prefix = `${key.toLowerCase()}:`;
+  return last
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.toLowerCase().startsWith(prefix))
+    .map((l) => l.slice(prefix.length).trim());
+}

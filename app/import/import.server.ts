@@ -15,6 +15,7 @@ import { z } from "zod";
 import { getDepartment, getUserByUsername } from "~/access/users.server";
 import { readDb } from "~/data/db.server";
 import { getConfig } from "~/documents/config.server";
+import { stripInvisible } from "~/utils/visible-text";
 import { publishVersion, validateBody, validateMeta } from "~/documents/documents.server";
 import {
   CONFIDENTIALITY,
@@ -358,7 +359,9 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
     }
     const titled = importTitle(rawBody, file.name, str(data.title));
     if (titled.shortened) report.warnings.push(msg("import.warn.titleShortened", { max: MAX_TITLE }));
-    const { title, body } = titled;
+    // Zero-width and text-direction characters are removed from titles (a title left with nothing visible is refused).
+    const title = stripInvisible(titled.title);
+    const { body } = titled;
     report.title = title;
     report.titleFrom = titled.source;
     if (!body.trim()) throw new Skip("empty", msg("import.detail.empty"));

@@ -9,6 +9,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
+import { visibleName } from "~/utils/visible-text";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { formatDate, translate, type Locale } from "~/i18n/i18n";
@@ -52,7 +53,7 @@ const eventList = z.preprocess(
 
 /** The webhook form (create and edit). */
 export const WebhookSchema = z.object({
-  name: z.string().trim().min(1, "required").max(60),
+  name: visibleName(60),
   url: z
     .string()
     .trim()

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { visibleName } from "~/utils/visible-text";
 import type { AuthUser } from "~/access/session.server";
 import { getDepartment, hasRole, isAdmin } from "~/access/users.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
@@ -92,7 +93,7 @@ const checkbox = z.preprocess((v) => v === "on" || v === "1" || v === "true" || 
 const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === undefined || v === "" ? [] : Array.isArray(v) ? v : [v]), z.array(item));
 
 export const GuideDetailsSchema = z.object({
-  title: z.string().trim().min(1, "title is required").max(120, "at most 120 characters"),
+  title: visibleName(120, { required: "title is required" }),
   description: z.string().trim().max(2000, "at most 2000 characters").optional(),
   roles: list(z.enum(ROLES as [Role, ...Role[]])),
   departmentIds: list(z.string().min(1)),
@@ -101,7 +102,7 @@ export const GuideDetailsSchema = z.object({
 });
 
 export const StepSchema = z.object({
-  title: z.string().trim().min(1, "title is required").max(120, "at most 120 characters"),
+  title: visibleName(120, { required: "title is required" }),
   note: z.string().trim().max(2000, "at most 2000 characters").optional(),
   numbers: z.string().max(2000).default(""),
 });

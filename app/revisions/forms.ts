@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { CONFIDENTIALITY } from "~/documents/front-matter";
+import { visibleName, withoutInvisible } from "~/utils/visible-text";
 
 const optionalDate = z
   .string()
@@ -20,7 +21,7 @@ const body = z.string().max(4 * 1024 * 1024);
 /** Fields of a revision draft (create and edit). */
 export const RevisionFields = {
   change: z.enum(["minor", "major"]),
-  title: text(200).optional(),
+  title: visibleName(200, { allowEmpty: true }).optional(),
   type: z.string().max(40).optional(),
   confidentiality: z.enum(CONFIDENTIALITY).optional(),
   audienceDepartments: list.optional(),
@@ -40,7 +41,7 @@ export const ProposeForm = z.discriminatedUnion("intent", [
 const NewFields = {
   category: z.string().min(1, "choose a category").max(8),
   type: z.string().min(1, "choose a type").max(40),
-  title: z.string().trim().min(1, "title is required").max(200, "at most 200 characters"),
+  title: visibleName(200, { required: "title is required" }),
   ownerDepartment: z.string().min(1, "choose a department").max(24),
   confidentiality: z.enum(CONFIDENTIALITY).default("internal"),
   audienceDepartments: list.default([]),
@@ -61,7 +62,7 @@ export const EditForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.enum(["save", "save-submit"]),
     change: z.enum(["minor", "major"]).optional(),
-    title: text(200).optional(),
+    title: visibleName(200, { allowEmpty: true }).optional(),
     type: z.string().max(40).optional(),
     confidentiality: z.enum(CONFIDENTIALITY).optional(),
     audienceDepartments: list.optional(),
@@ -93,12 +94,12 @@ export const SuggestionForm = z.discriminatedUnion("intent", [
 
 /** JSON API: POST /api/v1/proposals */
 export const ApiCreateSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("revision"), number: z.string().max(40), ...RevisionFields }),
+  z.object({ kind: z.literal("revision"), number: withoutInvisible(z.string().max(40)), ...RevisionFields }),
   z.object({ kind: z.literal("new"), ...NewFields }),
-  z.object({ kind: z.literal("retire"), number: z.string().max(40), summary: text(500).default(""), effectiveDate: optionalDate }),
+  z.object({ kind: z.literal("retire"), number: withoutInvisible(z.string().max(40)), summary: text(500).default(""), effectiveDate: optionalDate }),
   z.object({
     kind: z.literal("restore"),
-    number: z.string().max(40),
+    number: withoutInvisible(z.string().max(40)),
     version: z.coerce.number().int().min(1),
     summary: text(500).default(""),
     effectiveDate: optionalDate,
@@ -108,7 +109,7 @@ export const ApiCreateSchema = z.discriminatedUnion("kind", [
 /** JSON API: POST /api/v1/proposals/:id (update a draft) */
 export const ApiUpdateSchema = z.object({
   change: z.enum(["minor", "major"]).optional(),
-  title: text(200).optional(),
+  title: visibleName(200, { allowEmpty: true }).optional(),
   type: z.string().max(40).optional(),
   confidentiality: z.enum(CONFIDENTIALITY).optional(),
   audienceDepartments: z.array(z.string().max(24)).optional(),

@@ -8,6 +8,7 @@ import { Field, FormError } from "~/components/field";
 import { useT } from "~/i18n/use-t";
 import { actionError, readForm } from "~/utils/http.server";
 import { getEnv } from "~/utils/env.server";
+import { clientAddress } from "~/utils/origin.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Regula" }];
 
@@ -28,12 +29,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { demo: getEnv().DEMO === "1" };
 }
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const form = await readForm(request, LoginSchema);
     if (!form.ok) return data({ formError: form.formError, fieldErrors: form.fieldErrors }, { status: 400 });
-    const clientKey = getEnv().TRUST_PROXY === "1" ? (request.headers.get("X-Forwarded-For") ?? "").split(",")[0].trim() : "direct";
-    const { setCookie } = await signIn(request, form.value.username, form.value.password, clientKey);
+    const address = clientAddress((name) => request.headers.get(name), (context as { clientAddress?: string }).clientAddress);
+    const { setCookie } = await signIn(request, form.value.username, form.value.password, address);
     return redirect(safeRedirect(form.value.redirectTo), { headers: { "Set-Cookie": setCookie } });
   } catch (error) {
     return actionError(error);
@@ -42,7 +43,11 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function Login() {
   const t = useT();
-  const result = useActionData<typeof action>() as { formError?: string; fieldErrors?: Record<string, string> } | undefined;
+  const result = useActionData<typeof action>() as
+    | { formError?: string; fieldErrors?: Record<string, string>; details?: { key?: string; vars?: Record<string, string | number> } }
+    | undefined;
+  // Refusals with a message key (wrong password, too many attempts) are shown in the reader's language.
+  const formError = result?.details?.key ? t(result.details.key, result.details.vars) : result?.formError;
   const [params] = useSearchParams();
   const navigation = useNavigation();
   return (
@@ -51,7 +56,7 @@ export default function Login() {
       <Form method="post" className="form">
         <CsrfField />
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/"} />
-        <FormError message={result?.formError} />
+        <FormError message={formError} />
         <Field label={t("login.username")} name="username" error={result?.fieldErrors?.username}>
           <input id="username" name="username" type="text" autoComplete="username" required autoFocus />
         </Field>

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { withoutInvisible } from "~/utils/visible-text";
 import { createApiToken, listApiTokens, requireUser, revokeApiToken } from "~/access/session.server";
 import { getDepartment, setPassword } from "~/access/users.server";
 import { verifyPassword } from "~/access/password.server";
@@ -14,7 +15,7 @@ import { useLocale, useT } from "~/i18n/use-t";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 
 const FormSchema = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("create-token"), label: z.string().trim().max(60).default("") }),
+  z.object({ intent: z.literal("create-token"), label: withoutInvisible(z.string().trim().max(60).default("")) }),
   z.object({ intent: z.literal("revoke-token"), id: z.string().min(1) }),
   z.object({ intent: z.literal("password"), current: z.string().min(1, "required"), next: z.string().min(8, "at least 8 characters").max(200) }),
 ]);

@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   BACKUP_RETENTION: z.coerce.number().int().min(1).default(14),
   BACKUP_DIR: z.string().optional(),
   TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+  HEALTH_TOKEN: z.string().min(16, "HEALTH_TOKEN must be at least 16 characters").optional(),
+  AUDIT_KEY: z.string().min(32, "AUDIT_KEY must be at least 32 characters").optional(),
+  AUDIT_KEY_FILE: z.string().min(1).optional(),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
   MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
 });

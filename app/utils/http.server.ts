@@ -8,6 +8,7 @@ import { DomainError, ValidationError } from "./errors.server";
 import { assertSameOrigin, requireUser, type AuthUser } from "~/access/session.server";
 import { FrontMatterError } from "~/documents/front-matter";
 import { RefMovedError } from "~/documents/repo.server";
+import { translate } from "~/i18n/i18n";
 
 export interface ErrorBody {
   error: { code: string; message: string; fieldErrors?: Record<string, string>; details?: Record<string, unknown> };
@@ -20,8 +21,10 @@ function toDomainError(error: unknown): DomainError | null {
   return null;
 }
 
-function bodyOf(e: DomainError): ErrorBody {
-  const fieldErrors = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
+/** The JSON error body; `spell` turns field messages that are catalogue keys (validation.invisibleText) into English, for API clients (pages translate them). */
+function bodyOf(e: DomainError, spell = false): ErrorBody {
+  const given = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
+  const fieldErrors = given && spell ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, translate("en", v)])) : given;
   const { fieldErrors: _f, ...rest } = e.details ?? {};
   return {
     error: {
@@ -77,7 +80,7 @@ export function api<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args
         return error;
       }
       const e = toDomainError(error);
-      if (e) return apiJson(bodyOf(e), { status: e.status });
+      if (e) return apiJson(bodyOf(e, true), { status: e.status });
       console.error(error);
       return apiJson({ error: { code: "internal", message: "Something went wrong on the server" } }, { status: 500 });
     }

@@ -23,9 +23,8 @@ export async function waitSearchReady(url: string, timeoutMs: number): Promise<v
   for (;;) {
     try {
       const res = await fetch(`${url}/healthz`);
-      const body = (await res.json()) as { checks?: { search?: { state?: string } } };
-      const state = body.checks?.search?.state;
-      if (state !== "loading" && state !== "catching-up") return;
+      const body = (await res.json()) as { search?: string };
+      if (body.search !== "loading" && body.search !== "catching-up") return;
     } catch {
       /* answering again in a moment */
     }

@@ -20,6 +20,7 @@ import { Client } from "../helpers/client";
 import { ROOT } from "../helpers/paths";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
+import { scaled } from "../helpers/time";
 
 const DAY = 86_400_000;
 const MARKER = "RESTRICTED-MARKER-7Q4Z"; // in the sample's restricted EXE-005 body
@@ -257,7 +258,7 @@ describe("journey 2: a major revision from draft to acknowledgement", () => {
       await testHook(server.url, { offsetMs: 0 });
       await closeAll(reader, editor, pre, final);
     }
-  }, 120_000);
+  }, scaled(120_000));
 });
 
 describe("journey 3: an access grant that runs out", () => {
@@ -342,7 +343,7 @@ describe("journey 3: an access grant that runs out", () => {
     } finally {
       await closeAll(reader, head);
     }
-  }, 90_000);
+  }, scaled(90_000));
 });
 
 describe("journey 4: emergency access", () => {
@@ -420,7 +421,7 @@ describe("journey 4: emergency access", () => {
     } finally {
       await closeAll(taker, controller, owner);
     }
-  }, 90_000);
+  }, scaled(90_000));
 });
 
 describe("journey 5: the interface in Chinese and English", () => {
@@ -521,7 +522,7 @@ describe("journey 6: accessibility", () => {
     expect(await check("staff", ["/", "/docs/EXE-003"])).toEqual({ "/": [], "/docs/EXE-003": [] });
     // The approver sees the proposal with its diff and the signing forms.
     expect(await check("approver", [proposalPath])).toEqual({ [proposalPath]: [] });
-  }, 90_000);
+  }, scaled(90_000));
 });
 
 describe("journey 7: without JavaScript", () => {

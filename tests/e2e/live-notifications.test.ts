@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from "../helpers/browser";
 import { freePort, type RunningServer } from "../helpers/server";
+import { scaled } from "../helpers/time";
 import { createWorld, type World } from "../helpers/world";
 import { publish } from "../integration/notifications-receivers";
 
@@ -92,7 +93,7 @@ async function unread(page: Page): Promise<number> {
  * (same tag: the browser replaces, never duplicates, the notification).
  */
 async function pushAndWait(page: Page, deliver: () => Promise<unknown>, tag: string) {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + scaled(30_000);
   let nextSend = 0;
   for (;;) {
     if (Date.now() >= nextSend) {

@@ -2,7 +2,14 @@
 export class Client {
   cookies = new Map<string, string>();
   csrf = "";
-  constructor(public baseUrl: string) {}
+  /** The Origin its form posts carry: the address it talks to, unless the portal is known by another (PUBLIC_URL). */
+  origin: string;
+  constructor(
+    public baseUrl: string,
+    options: { origin?: string } = {},
+  ) {
+    this.origin = options.origin ?? baseUrl;
+  }
 
   /** The Cookie header this client sends. */
   cookieHeader() {
@@ -50,7 +57,7 @@ export class Client {
       headers: {
         Cookie: this.cookieHeader(),
         "Content-Type": "application/x-www-form-urlencoded",
-        Origin: options.origin ?? this.baseUrl,
+        Origin: options.origin ?? this.origin,
         ...options.headers,
       },
     });
@@ -70,7 +77,7 @@ export class Client {
     fd.set("_csrf", this.csrf);
     for (const [k, v] of Object.entries(fields)) fd.append(k, v);
     for (const f of files) fd.append(f.field ?? "files", new Blob([typeof f.data === "string" ? f.data : new Uint8Array(f.data)]), f.name);
-    const res = await fetch(this.baseUrl + path, { method: "POST", body: fd, redirect: "manual", headers: { Cookie: this.cookieHeader(), Origin: this.baseUrl } });
+    const res = await fetch(this.baseUrl + path, { method: "POST", body: fd, redirect: "manual", headers: { Cookie: this.cookieHeader(), Origin: this.origin } });
     this.store(res);
     return { status: res.status, location: res.headers.get("location") ?? "", text: await res.text() };
   }
@@ -97,8 +104,12 @@ export class Client {
 }
 
 /** A client signed in as `username`, with the interface in `lang` ("en" unless told; null keeps the account's language). */
-export async function signIn(baseUrl: string, username: string, options: { lang?: "en" | "zh-CN" | null; password?: string } = {}): Promise<Client> {
-  const c = new Client(baseUrl);
+export async function signIn(
+  baseUrl: string,
+  username: string,
+  options: { lang?: "en" | "zh-CN" | null; password?: string; origin?: string } = {},
+): Promise<Client> {
+  const c = new Client(baseUrl, { origin: options.origin });
   const lang = options.lang === undefined ? "en" : options.lang;
   if (lang) c.cookies.set("regula_lang", lang);
   await c.login(username, options.password);

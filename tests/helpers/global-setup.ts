@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { ROOT, TEST_BUILD_ROOT } from "./paths";
+import { ROOT, TEST_BUILD_ROOT, useTestEnv } from "./paths";
 import { startServer } from "./server";
 
 function hashTree(hash: ReturnType<typeof createHash>, p: string) {
@@ -34,6 +34,7 @@ function pointAssetsAtFinalBuild(buildDir: string, key: string) {
 }
 
 export default async function setup() {
+  useTestEnv();
   const hash = createHash("sha256");
   for (const p of ["app", "public", "content", "vite.config.ts", "package.json", "tsconfig.json"]) {
     const full = path.join(ROOT, p);

@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { ROOT } from "./paths";
+import { ROOT, TEST_ENV } from "./paths";
+import { scaled } from "./time";
 
 export interface RunningServer {
   url: string;
@@ -48,6 +49,7 @@ export async function startServer(options: {
       CONTENT_DIR: path.join(ROOT, "content"),
       REGULA_TEST_HOOKS: "1",
       DEMO: "1",
+      ...TEST_ENV,
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -55,7 +57,7 @@ export async function startServer(options: {
   child.stdout!.on("data", (d) => (out += d.toString()));
   child.stderr!.on("data", (d) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.timeoutMs ?? scaled(60_000));
   let exited = false;
   child.on("exit", () => (exited = true));
   for (;;) {
@@ -92,14 +94,21 @@ export async function startServer(options: {
 }
 
 /** Waits until /healthz no longer reports the search index as loading or catching up (it loads after the server answers). */
-export async function searchReady(server: RunningServer, timeoutMs = 60_000): Promise<void> {
+export async function searchReady(server: RunningServer, timeoutMs = scaled(60_000)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${server.url}/healthz`);
-    const body = (await res.json()) as { checks?: { search?: { state?: string } } };
-    const state = body.checks?.search?.state;
-    if (state !== "loading" && state !== "catching-up") return;
-    if (Date.now() > deadline) throw new Error(`the search index was still ${state}`);
+    const body = (await res.json()) as { search?: string };
+    if (body.search !== "loading" && body.search !== "catching-up") return;
+    if (Date.now() > deadline) throw new Error(`the search index was still ${body.search}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** /healthz with its details, as a monitor holding HEALTH_TOKEN reads it. */
+export async function healthDetails<T = { status: string; ok: boolean; checks: Record<string, Record<string, unknown>> }>(
+  server: { url: string },
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${server.url}/healthz`, { headers: { Authorization: `Bearer ${TEST_ENV.HEALTH_TOKEN}` } });
+  return { status: res.status, body: (await res.json()) as T };
 }

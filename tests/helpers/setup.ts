@@ -1,5 +1,8 @@
 // An unexpected console.error fails the test that caused it.
 import { afterEach, vi } from "vitest";
+import { useTestEnv } from "./paths";
+
+useTestEnv();
 
 const errors: string[] = [];
 const original = console.error;

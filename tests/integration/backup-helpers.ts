@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { ROOT } from "../helpers/paths";
+import { scaled } from "../helpers/time";
 
 export const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 
@@ -12,7 +13,7 @@ export function runScript(
   name: string,
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 120_000,
+  timeoutMs = scaled(120_000),
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
@@ -81,7 +82,7 @@ export async function publishTestDocument(number: string, title: string, body: s
 
 /** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
 export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   for (;;) {
     const value = await check();
     if (value) return value;

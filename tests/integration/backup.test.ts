@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../helpers/client";
-import { startServer, type RunningServer } from "../helpers/server";
+import { healthDetails, startServer, type RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { fingerprint, gitOut, publishTestDocument, runScript, sha256, waitFor } from "./backup-helpers";
 
@@ -47,7 +47,7 @@ async function admin(s = server) {
 type Health = { status: string; checks: { backup: { ok: boolean; lastGood: string | null; overdue: boolean; lastFailure?: { error: string } } } };
 
 async function health(s = server): Promise<Health> {
-  return (await (await fetch(`${s.url}/healthz`)).json()) as Health;
+  return (await healthDetails<Health>(s)).body;
 }
 
 async function hooks(body: Record<string, unknown>, s = server) {

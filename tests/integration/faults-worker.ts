@@ -17,6 +17,8 @@ const total = Number(totalArg);
 
 async function main() {
   const { boot } = await import("~/boot.server");
+  // The test may kill the writer from here on, while it starts (index catch-up after an earlier kill).
+  console.log("BOOT");
   await boot();
   const { publishVersion, readVersionContent } = await import("~/documents/documents.server");
   const { latestVersion, versionsOf } = await import("~/documents/version-index.server");

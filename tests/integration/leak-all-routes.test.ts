@@ -19,6 +19,7 @@ import { ROOT } from "../helpers/paths";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
 import { DAY, HEAD_OF, MARKER, advanceClock, apiPost, ensureRestrictedDoc, requestIdFrom, runJobs, signedIn, type RestrictedDoc } from "./access-helpers";
+import { scaled } from "../helpers/time";
 
 const READER = "itstaff";
 
@@ -57,7 +58,7 @@ beforeAll(async () => {
     body: `Draft body with ${MARKER} in it.\n`,
   });
   if (proposal.status !== 201) console.info(`[leak] no proposal created (${proposal.status}); proposal routes are swept with made-up ids`);
-}, 180_000);
+}, scaled(180_000));
 afterAll(async () => world?.cleanup());
 
 // ---- route files → URL patterns ---------------------------------------------

@@ -42,7 +42,8 @@ let pushService: Awaited<ReturnType<typeof startReceiver>>;
 const publishTimes: number[] = [];
 
 function signedIn(username: string) {
-  return signIn(server.url, username, { lang: null });
+  // The portal is known by PUBLIC_URL: its forms are posted from pages at that address.
+  return signIn(server.url, username, { lang: null, origin: PUBLIC_URL });
 }
 
 async function pub(input: Parameters<typeof publish>[1]) {

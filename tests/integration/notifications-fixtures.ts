@@ -5,6 +5,7 @@
  */
 import type { Confidentiality, DocumentMeta } from "~/documents/front-matter";
 import type { ChangeKind, VersionRecord } from "~/documents/version-index.server";
+import { scaled } from "../helpers/time";
 
 export const EDITOR = { username: "editor", name: "王编辑", email: "editor@regula.example" };
 
@@ -83,7 +84,7 @@ export async function user(username: string) {
 
 /** Waits until a condition holds (polling), or fails with the message. */
 export async function until<T>(fn: () => T | Promise<T>, message: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   for (;;) {
     const value = await fn();
     if (value) return value as NonNullable<T>;

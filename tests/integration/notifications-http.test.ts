@@ -230,7 +230,7 @@ describe("shutting down", () => {
     const started = Date.now();
     const stopping = server.stop("SIGTERM");
     await ended;
-    expect(endedAt - started).toBeLessThan(2000); // heartbeats come every 20 s: only the shutdown ends it this soon
+    expect(endedAt - started).toBeLessThan(10_000); // heartbeats come every 20 s: only the shutdown ends it this soon, even on a busy machine
     await stopping;
   });
 });

@@ -18,6 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { freePort } from "../helpers/server";
+import { scaled } from "../helpers/time";
 
 // ---- SMTP ---------------------------------------------------------------------
 
@@ -220,7 +221,7 @@ export async function emitOnServer(baseUrl: string, event: string, payload: unkn
 }
 
 export async function waitFor<T>(fn: () => T | Promise<T>, message: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   for (;;) {
     const value = await fn();
     if (value) return value as NonNullable<T>;

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, signIn } from "../helpers/client";
 import { createWorld, type World } from "../helpers/world";
-import type { RunningServer } from "../helpers/server";
+import { healthDetails, type RunningServer } from "../helpers/server";
+import { TEST_ENV } from "../helpers/paths";
 
 let world: World;
 let server: RunningServer;
@@ -196,13 +197,33 @@ describe("JSON API", () => {
     expect((await anon.json("/api/v1/documents", { Authorization: `Bearer ${token}` })).status).toBe(401);
   });
 
-  it("reports health", async () => {
+  it("reports health: status only to anyone, details to admins and the monitoring token", async () => {
+    // Anonymous: up or not, and whether search is ready; no commit, counts, times or deliveries.
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const anonymous = await res.json();
+    expect(anonymous).toEqual({ status: "ok", search: "ready" });
+    // A wrong token and a signed-in non-admin are anonymous too.
+    const wrong = await (await fetch(`${server.url}/healthz`, { headers: { Authorization: "Bearer not-the-health-token-at-all" } })).json();
+    expect(wrong).toEqual({ status: "ok", search: "ready" });
+    const staff = await signIn(server.url, "staff");
+    expect((await staff.json("/healthz")).body).toEqual({ status: "ok", search: "ready" });
+
+    const monitor = await healthDetails(server);
+    expect(monitor.status).toBe(200);
+    const body = monitor.body as { status: string; checks: Record<string, Record<string, unknown>> };
+    expect(body.status).toBe("ok");
     expect(body.checks.repository.ok).toBe(true);
-    expect(body.checks.database.ok).toBe(true);
+    expect(body.checks.repository.head).toMatch(/^[0-9a-f]{40}$/);
+    expect(body.checks.database).toMatchObject({ ok: true, users: expect.any(Number) });
     expect(body.checks).toHaveProperty("search");
+    expect(body.checks).toHaveProperty("backup");
+    expect(body.checks.notifications).toHaveProperty("deliveries");
+
+    const admin = await signIn(server.url, "admin");
+    const asAdmin = await admin.json<{ checks: Record<string, unknown> }>("/healthz");
+    expect(asAdmin.body.checks).toHaveProperty("repository");
+    expect(TEST_ENV.HEALTH_TOKEN.length).toBeGreaterThanOrEqual(16);
   });
 });
 

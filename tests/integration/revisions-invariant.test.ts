@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { as, DAY, git, PASSWORD, publishDoc } from "./revisions-helpers";
+import { scaled } from "../helpers/time";
 
 let world: World;
 beforeAll(async () => {
@@ -295,5 +296,5 @@ describe("main-line invariant under random workflows", () => {
     expect(published).toBeGreaterThanOrEqual(6);
     const all = results.flatMap((r) => Object.keys(r.counts));
     for (const action of ["create", "submit", "approve", "reject", "update"]) expect(all).toContain(action);
-  }, 300_000);
+  }, scaled(300_000));
 });

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signIn } from "../helpers/client";
-import { freePort, searchReady, type RunningServer } from "../helpers/server";
+import { freePort, healthDetails, searchReady, type RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { publishTestDoc, reviseTestDoc } from "./search-fixtures";
 
@@ -223,8 +223,7 @@ describe("the JSON API and suggestions", () => {
 
 describe("the index across restarts", () => {
   it("reports the engine and its documents in /healthz", async () => {
-    const res = await fetch(`${server.url}/healthz`);
-    const body = (await res.json()) as { checks: { search: { ok: boolean; engine: string; documents: number } } };
+    const { body } = await healthDetails<{ checks: { search: { ok: boolean; engine: string; documents: number } } }>(server);
     expect(body.checks.search).toMatchObject({ ok: true, engine: "embedded" });
     expect(body.checks.search.documents).toBeGreaterThanOrEqual(8);
   });
@@ -260,7 +259,7 @@ describe("the index across restarts", () => {
     server = await world.server({ MEILI_HOST: `http://127.0.0.1:${port}` });
     expect(server.output()).toContain(`[search] Meilisearch at http://127.0.0.1:${port} is not reachable`);
     expect(server.output()).toContain("using the embedded engine instead");
-    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { checks: { search: { engine: string; fallback: string } } };
+    const health = (await healthDetails<{ checks: { search: { engine: string; fallback: string } } }>(server)).body;
     expect(health.checks.search.engine).toBe("embedded");
     expect(health.checks.search.fallback).toMatch(/Meilisearch is not reachable/);
     expect(JSON.stringify(health)).not.toContain(`127.0.0.1:${port}`);

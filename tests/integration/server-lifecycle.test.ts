@@ -60,13 +60,17 @@ describe("the HTTP server", () => {
     agent.destroy();
   });
 
-  it("stops within a second of SIGTERM while a browser keeps an idle connection open", async () => {
+  it("stops at SIGTERM without waiting for a browser's idle connection", async () => {
+    // What it must not wait for: the idle keep-alive connection (Node closes it after 5 s),
+    // Remix's 5-second answer timers, or the grace period (10 s). Its own stop takes well under
+    // a second on a quiet machine; a bound below the 5-second waits leaves room for a busy one
+    // without letting any of those waits pass.
     const agent = new http.Agent({ keepAlive: true });
     expect((await get(agent, `${server.url}/login`)).status).toBe(200);
     const started = Date.now();
     server.process.kill("SIGTERM");
     expect(await exited(server)).toBe(0);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(4500);
     expect(server.output()).toContain("SIGTERM: finishing requests in progress, then stopping");
     agent.destroy();
   });
@@ -82,7 +86,8 @@ describe("the HTTP server", () => {
     const started = Date.now();
     server.process.kill("SIGTERM");
     expect(await exited(server)).toBe(0);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Below the grace period (10 s by default) and the 5-second waits, with room for a busy machine.
+    expect(Date.now() - started).toBeLessThan(4500);
     await reader.cancel().catch(() => undefined);
   });
 

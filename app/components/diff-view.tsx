@@ -252,10 +252,11 @@ function FormattedBlock({ item, t }: { item: Exclude<FormattedItem, { kind: "fol
 
 function foldText(item: Extract<FormattedItem, { kind: "fold" }>, t: Translate): string {
   const parts: string[] = [];
-  if (item.same + item.renum > 0) parts.push(t("diff.fold.same", { count: item.same + item.renum }));
-  if (item.renum > 0) parts.push(t("diff.fold.renum", { count: item.renum }));
-  if (item.add > 0) parts.push(t("diff.fold.add", { count: item.add }));
-  if (item.del > 0) parts.push(t("diff.fold.del", { count: item.del }));
+  const unchanged = (item.same ?? 0) + (item.renum ?? 0);
+  if (unchanged > 0) parts.push(t("diff.fold.same", { count: unchanged }));
+  if (item.renum) parts.push(t("diff.fold.renum", { count: item.renum }));
+  if (item.add) parts.push(t("diff.fold.add", { count: item.add }));
+  if (item.del) parts.push(t("diff.fold.del", { count: item.del }));
   if (item.first) parts.push(item.last && item.last !== item.first ? `${item.first}–${item.last}` : item.first);
   return parts.join(" · ");
 }
@@ -305,16 +306,17 @@ export function FormattedDiffView({ diff, t, folds, labels }: { diff: FormattedD
   const render = (item: FormattedItem, key: string): ReactNode => {
     if (item.kind !== "fold") return <FormattedBlock key={key} item={item} t={t} />;
     const state = loaded[item.fold];
+    const id = item.id ?? `fd-f${item.fold}`;
     if (Array.isArray(state)) {
       return (
-        <div key={key} className="fd-unfolded" id={item.id}>
+        <div key={key} className="fd-unfolded" id={id}>
           {state.map((inner, i) => render(inner, `${key}.${i}`))}
         </div>
       );
     }
-    if (item.same + item.renum + item.add + item.del === 0) return <span key={key} id={item.id} />;
+    if (!item.same && !item.renum && !item.add && !item.del) return <span key={key} id={id} />;
     return (
-      <p key={key} className="fd-fold" id={item.id}>
+      <p key={key} className="fd-fold" id={id}>
         <a href={folds.href(item.fold)} onClick={(e) => void open(e, item.fold)} aria-busy={state === "loading" || undefined}>
           <span>{foldText(item, t)}</span> <span className="fd-fold-show">{state === "loading" ? t("diff.fold.loading") : t("diff.fold.show")}</span>
         </a>

@@ -20,7 +20,7 @@
  * `?expand=N` (no JavaScript) or fetched on demand.
  */
 import { DIFF_DEFAULTS, MIN_BIGRAM_SIMILARITY, MIN_SIMILARITY, quickSimilarity, similarity, wordSegments, type DiffSegment, type WordSides } from "./diff.server";
-import { DIFF_MARK_CHARS, DIFF_MARKS, inlineDiffMarkdown, renderDiffMarkdown, sanitizeDiffHtml } from "./render.server";
+import { DIFF_MARK_CHARS, DIFF_MARKS, inlineDiffMarkdown, MARKDOWN_SYNTAX, renderDiffMarkdown, sanitizeDiffHtml } from "./render.server";
 import { alignBySimilarity, bigrams, Interner, matchSequences, type Profile } from "./sequence-diff.server";
 
 // ---- blocks -------------------------------------------------------------------------
@@ -267,16 +267,23 @@ export function compareBlocks(oldText: string, newText: string): BlockComparison
   });
   if (pa < a.length || pb < b.length) gaps.push({ dels: range(pa, a.length), adds: range(pb, b.length), after: matches.length - 1 });
 
-  // Moves: the same text removed in one place and added in another.
-  const addedByKey = new Map<string, number[]>();
-  for (const g of gaps) for (const j of g.adds) if (b[j].key.length - 2 >= MIN_MOVE_KEY) (addedByKey.get(b[j].key) ?? addedByKey.set(b[j].key, []).get(b[j].key)!).push(j);
+  // Moves: a text that occurs once in each version, removed in one place and
+  // added in another. Texts that recur (a common list item) are not moves.
+  const occurrences = (blocks: Block[]) => {
+    const n = new Map<string, number>();
+    for (const x of blocks) n.set(x.key, (n.get(x.key) ?? 0) + 1);
+    return n;
+  };
+  const inOld = occurrences(a);
+  const inNew = occurrences(b);
+  const addedByKey = new Map<string, number>();
+  for (const g of gaps) for (const j of g.adds) if (b[j].key.length - 2 >= MIN_MOVE_KEY && inNew.get(b[j].key) === 1 && inOld.get(b[j].key) === 1) addedByKey.set(b[j].key, j);
   const movedTo = new Map<number, number>(); // old → new
   const movedFrom = new Map<number, number>(); // new → old
   for (const g of gaps) {
     for (const i of g.dels) {
-      const list = addedByKey.get(a[i].key);
-      if (list?.length) {
-        const j = list.shift()!;
+      const j = addedByKey.get(a[i].key);
+      if (j !== undefined) {
         movedTo.set(i, j);
         movedFrom.set(j, i);
       }
@@ -434,10 +441,13 @@ function unitChanges(a: Block[], b: Block[], oldUnits: Unit[], newUnits: Unit[],
     }
   }
   // An article whose first paragraph was rewritten keeps its other paragraphs: still the same article.
+  const unitSize = new Map<number, number>();
+  for (const x of a) unitSize.set(x.unit, (unitSize.get(x.unit) ?? 0) + 1);
   for (const [ua, v] of votes) {
     if (newOfOld.has(ua)) continue;
-    const [ub] = [...v].sort((x, y) => y[1] - x[1])[0] ?? [];
-    if (ub !== undefined && !oldOfNew.has(ub)) {
+    const [ub, count] = [...v].sort((x, y) => y[1] - x[1])[0] ?? [];
+    // Most of the unit's other blocks must have gone to the same new unit.
+    if (ub !== undefined && !oldOfNew.has(ub) && count * 2 > (unitSize.get(ua) ?? 0) - 1) {
       newOfOld.set(ua, ub);
       oldOfNew.set(ub, ua);
       touchedOld.add(ua);
@@ -480,7 +490,7 @@ export type FormattedItem =
       /** For a moved-from stub: the id of the moved block. */
       ref?: string;
     }
-  | { kind: "fold"; fold: number; id: string; same: number; renum: number; add: number; del: number; first?: string; last?: string };
+  | { kind: "fold"; fold: number; id?: string; same?: number; renum?: number; add?: number; del?: number; first?: string; last?: string };
 
 export type FormattedDiff =
   | { tooLarge: true; reason: string }
@@ -557,6 +567,7 @@ function blockHtml(c: BlockComparison, op: Op): string {
     return tableHtml(op.table, block.table!.separator);
   }
   if (op.kind === "renum") op.words ??= wordSegments(c.old[op.a!].raw, c.new[op.b!].raw);
+  if (op.kind === "changed" && op.words && !MARKDOWN_SYNTAX.test(c.new[op.b!].raw)) return renderDiffMarkdown(marked(elideUnchanged(op.words.merged, c.new[op.b!].label)));
   if ((op.kind === "changed" || op.kind === "renum") && op.words) return renderDiffMarkdown(marked(op.words.merged));
   if (op.kind === "changed" && !op.words) {
     // Too long to compare word by word: the old block struck through, then the new one.
@@ -564,6 +575,58 @@ function blockHtml(c: BlockComparison, op: Op): string {
   }
   const block = op.kind === "del" ? c.old[op.a!] : c.new[op.b!];
   return renderDiffMarkdown(block.raw);
+}
+
+/** Marks where unchanged sentences of a changed paragraph were left out. */
+export const ELISION = "［…］";
+const SENTENCE_END = /[。；！？]|[.;!?](?=\s)/g;
+/** Paragraphs shorter than this are always shown whole. */
+const ELIDE_FROM = 80;
+
+/**
+ * A long changed paragraph shows its changed sentences and leaves the
+ * unchanged ones out (［…］), keeping its article number: most of a
+ * regulation's amended paragraphs change one phrase, and the page stays
+ * small enough for a phone. Only plain paragraphs (no markdown syntax).
+ */
+function elideUnchanged(segments: DiffSegment[], label: string | undefined): DiffSegment[] {
+  const total = segments.reduce((n, s) => n + s.text.length, 0);
+  if (total < ELIDE_FROM) return segments;
+  // Cut "same" segments at sentence ends, so each sentence is either untouched or changed.
+  const sentences: { segs: DiffSegment[]; changed: boolean }[] = [{ segs: [], changed: false }];
+  for (const seg of segments) {
+    if (seg.kind !== "same") {
+      const cur = sentences[sentences.length - 1];
+      cur.segs.push(seg);
+      cur.changed = true;
+      continue;
+    }
+    let from = 0;
+    for (const m of seg.text.matchAll(SENTENCE_END)) {
+      const end = m.index + m[0].length;
+      sentences[sentences.length - 1].segs.push({ text: seg.text.slice(from, end), kind: "same" });
+      sentences.push({ segs: [], changed: false });
+      from = end;
+    }
+    if (from < seg.text.length) sentences[sentences.length - 1].segs.push({ text: seg.text.slice(from), kind: "same" });
+  }
+  const out: DiffSegment[] = [];
+  let elided = false;
+  sentences.forEach((sentence, i) => {
+    if (sentence.segs.length === 0) return;
+    if (sentence.changed) {
+      out.push(...sentence.segs);
+      elided = false;
+      return;
+    }
+    const text = sentence.segs.map((x) => x.text).join("");
+    if (i === 0 && label && text.startsWith(label)) {
+      out.push({ text: label + "　", kind: "same" });
+    }
+    if (!elided) out.push({ text: ELISION, kind: "same" });
+    elided = true;
+  });
+  return out;
 }
 
 const unitAnchorNew = (u: number) => `fd-u${u}`;
@@ -609,14 +672,23 @@ function renderOps(c: BlockComparison, ops: Op[], anchors: Map<string, string>, 
   });
 }
 
+/** A fold: its number (its element id is fd-f<number>), what it holds, and the first and last article in it. */
 function foldItem(c: BlockComparison, ops: Op[], k: number): FormattedItem {
-  const count = (kind: OpKind) => ops.filter((o) => o.kind === kind).length;
+  const item: FormattedItem = { kind: "fold", fold: k };
+  for (const kind of ["same", "renum", "add", "del"] as const) {
+    const n = ops.filter((o) => o.kind === kind).length;
+    if (n) item[kind] = n;
+  }
   const labelOf = (op: Op) => {
     const block = op.b !== undefined ? c.new[op.b] : c.old[op.a!];
     const units = op.b !== undefined ? c.newUnits : c.oldUnits;
     return units[block.unit]?.label;
   };
-  return { kind: "fold", fold: k, id: foldAnchor(k), same: count("same"), renum: count("renum"), add: count("add"), del: count("del"), first: labelOf(ops[0]), last: labelOf(ops[ops.length - 1]) };
+  const first = labelOf(ops[0]);
+  const last = labelOf(ops[ops.length - 1]);
+  if (first) item.first = first;
+  if (last && last !== first) item.last = last;
+  return item;
 }
 
 function tooLargeReason(oldText: string, newText: string): string | undefined {
@@ -645,7 +717,7 @@ export function formattedDiff(oldText: string, newText: string, options: FormatO
     if (expand.has(k)) {
       const shown = renderOps(c, piece.fold, anchors, lastUnit);
       shown[0] = { ...shown[0], id: shown[0].id ?? foldAnchor(k) } as FormattedItem;
-      if (shown[0].id !== foldAnchor(k)) shown.unshift({ kind: "fold", fold: k, id: foldAnchor(k), same: 0, renum: 0, add: 0, del: 0 });
+      if (shown[0].id !== foldAnchor(k)) shown.unshift({ kind: "fold", fold: k, id: foldAnchor(k) });
       items.push(...shown);
     } else {
       for (const u of units) if (u && !anchors.has(u)) anchors.set(u, foldAnchor(k));

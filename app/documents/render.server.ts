@@ -172,7 +172,7 @@ function isPlainBalanced(html: string): boolean {
 
 // A paragraph with no markdown syntax, links or entities in it (most of a
 // regulation's text) renders as itself inside <p>; marked is not needed.
-const MARKDOWN_SYNTAX = /[*_`[\]<>&\\~|!#=:@]|www\.| {2}\n|^\s*[-+]|^\s*\d/m;
+export const MARKDOWN_SYNTAX = /[*_`[\]<>&\\~|!#=:@]|www\.| {2}\n|^\s*[-+]|^\s*\d/m;
 
 /** One markdown paragraph, heading, list item, quote or code block of a diff (with DIFF_MARKS) → sanitised HTML with the marks as <ins>/<del>. */
 export function renderDiffMarkdown(markdown: string): string {

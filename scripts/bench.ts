@@ -25,6 +25,7 @@ import { dirSize, generateCorpus, type CorpusInfo } from "./bench/corpus";
 import { get, runLoad, runSequential, summarize } from "./bench/load";
 import { benchReaderPages } from "./bench/reader-pages";
 import { memoryOf, startPortal, waitSearchReady, type BenchServer } from "./bench/server";
+import { benchDiffEditions } from "./bench/diff-editions";
 import http from "node:http";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -309,6 +310,9 @@ async function main() {
     row("npm run backup of the corpus (bundle, archive, full verification)", `${((Date.now() - backupStart) / 1000).toFixed(1)} s, ${(backupBytes / 2 ** 20).toFixed(0)} MB`);
     await portal.stop();
     portal = null;
+
+    // Diffs of regulation-sized editions (scripts/bench/diff-editions.ts; its own portal start).
+    await benchDiffEditions({ root: ROOT, buildDir, dataDir, number: corpus.large.number, runTsx, login, log, row: (m, r, t, ok) => row(`diff of editions: ${m}`, r, t, ok) });
 
     // 8. The embedded search engine alone (the search module's own benchmark).
     const benchSearchFile = path.join(ROOT, "scripts", "bench-search.ts");

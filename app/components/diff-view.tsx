@@ -1,5 +1,6 @@
-import type { ReactNode } from "react";
+import { useState, type MouseEvent, type ReactNode } from "react";
 import type { DiffRow, DiffSegment, DocumentDiff } from "~/documents/diff.server";
+import type { ChangeSummary, FormattedDiff, FormattedItem } from "~/documents/diff-blocks.server";
 
 export interface DiffLabels {
   /** Heading of the older side, e.g. "v3 (older)". */
@@ -171,5 +172,163 @@ function InlineTable({ rows, labels, caption }: TableProps) {
         })}
       </tbody>
     </table>
+  );
+}
+
+// ---- the formatted diff ("what the reader sees") -------------------------------------
+
+type Translate = (key: string, vars?: Record<string, string | number>) => string;
+type SummaryKind = keyof ChangeSummary["counts"];
+const SUMMARY_KINDS: SummaryKind[] = ["added", "removed", "changed", "moved", "renumbered"];
+
+/** Counts of changed articles and sections, each opening a list of links into the diff. */
+export function ChangeSummaryView({ summary, t }: { summary: ChangeSummary; t: Translate }) {
+  const kinds = SUMMARY_KINDS.filter((k) => summary.counts[k] > 0);
+  return (
+    <section className="fd-summary" aria-labelledby="fd-summary-title">
+      <h3 id="fd-summary-title">{t("diff.summary.title")}</h3>
+      {kinds.length === 0 ? (
+        <p className="muted">{t("diff.summary.none")}</p>
+      ) : (
+        <ul className="fd-counts">
+          {kinds.map((kind) => (
+            <li key={kind} className={`fd-count fd-count-${kind}`}>
+              <details>
+                <summary>{t(`diff.summary.${kind}`, { count: summary.counts[kind] })}</summary>
+                <ul className="fd-entries">
+                  {summary.entries
+                    .filter((e) => e.kind === kind)
+                    .map((e, i) => (
+                      <li key={i}>
+                        <a href={`#${e.anchor}`}>{e.label}</a>
+                        {e.from ? <span className="muted"> {t("diff.summary.was", { label: e.from })}</span> : null}
+                      </li>
+                    ))}
+                </ul>
+              </details>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function blockNote(item: Exclude<FormattedItem, { kind: "fold" }>, t: Translate): string | null {
+  switch (item.kind) {
+    case "add":
+      return t("diff.block.added");
+    case "del":
+      return t("diff.block.removed");
+    case "renum":
+      return item.from && item.to ? t("diff.block.renumbered", { from: item.from, to: item.to }) : null;
+    case "movedTo":
+      return item.from ? t("diff.block.movedTo", { from: item.from }) : t("diff.block.movedHere");
+    case "changed":
+      return item.from && item.to ? t("diff.block.renumbered", { from: item.from, to: item.to }) : null;
+    default:
+      return null;
+  }
+}
+
+function FormattedBlock({ item, t }: { item: Exclude<FormattedItem, { kind: "fold" }>; t: Translate }) {
+  if (item.kind === "movedFrom") {
+    return (
+      <p className="fd-b fd-movedFrom" id={item.id}>
+        <a href={`#${item.ref}`}>{item.to ? t("diff.block.movedFrom", { to: item.to }) : t("diff.block.movedAway")}</a>
+      </p>
+    );
+  }
+  const note = blockNote(item, t);
+  return (
+    <div className={`fd-b fd-${item.kind}`} id={item.id}>
+      {item.where ? <p className="fd-where">{item.where}</p> : null}
+      {note ? <p className="fd-note">{note}</p> : null}
+      {/* Sanitised on the server (documents/render.server.ts renderDiffMarkdown). */}
+      <div className="markdown fd-body" dangerouslySetInnerHTML={{ __html: item.html }} />
+    </div>
+  );
+}
+
+function foldText(item: Extract<FormattedItem, { kind: "fold" }>, t: Translate): string {
+  const parts: string[] = [];
+  const unchanged = (item.same ?? 0) + (item.renum ?? 0);
+  if (unchanged > 0) parts.push(t("diff.fold.same", { count: unchanged }));
+  if (item.renum) parts.push(t("diff.fold.renum", { count: item.renum }));
+  if (item.add) parts.push(t("diff.fold.add", { count: item.add }));
+  if (item.del) parts.push(t("diff.fold.del", { count: item.del }));
+  if (item.first) parts.push(item.last && item.last !== item.first ? `${item.first}–${item.last}` : item.first);
+  return parts.join(" · ");
+}
+
+export interface FoldLinks {
+  /** Page URL that shows the fold expanded (works without JavaScript). */
+  href: (fold: number) => string;
+  /** JSON endpoint answering { items } for the fold. */
+  src: (fold: number) => string;
+}
+
+/**
+ * The formatted diff: rendered blocks with insertions and deletions marked
+ * inside them, unchanged stretches folded. A fold is a link that expands it
+ * on the server; with JavaScript the click fetches just that stretch.
+ */
+export function FormattedDiffView({ diff, t, folds, labels }: { diff: FormattedDiff; t: Translate; folds: FoldLinks; labels: Pick<DiffLabels, "tooLarge" | "identical"> }) {
+  const [loaded, setLoaded] = useState<Record<number, FormattedItem[] | "loading">>({});
+  if (diff.tooLarge) {
+    return (
+      <div className="diff-too-large banner banner-warn">
+        <p>
+          <strong>{labels.tooLarge}</strong>
+        </p>
+        <p>{diff.reason}</p>
+      </div>
+    );
+  }
+  if (diff.identical) return <p className="diff-identical banner banner-info">{labels.identical}</p>;
+
+  const open = async (event: MouseEvent<HTMLAnchorElement>, fold: number) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    const href = event.currentTarget.href;
+    setLoaded((s) => ({ ...s, [fold]: "loading" }));
+    try {
+      const res = await fetch(folds.src(fold), { headers: { Accept: "application/json" } });
+      if (!res.ok) throw new Error(String(res.status));
+      const body = (await res.json()) as { items: FormattedItem[] };
+      setLoaded((s) => ({ ...s, [fold]: body.items }));
+    } catch {
+      // The server-side expansion still works.
+      window.location.assign(href);
+    }
+  };
+
+  const render = (item: FormattedItem, key: string): ReactNode => {
+    if (item.kind !== "fold") return <FormattedBlock key={key} item={item} t={t} />;
+    const state = loaded[item.fold];
+    const id = item.id ?? `fd-f${item.fold}`;
+    if (Array.isArray(state)) {
+      return (
+        <div key={key} className="fd-unfolded" id={id}>
+          {state.map((inner, i) => render(inner, `${key}.${i}`))}
+        </div>
+      );
+    }
+    if (!item.same && !item.renum && !item.add && !item.del) return <span key={key} id={id} />;
+    return (
+      <p key={key} className="fd-fold" id={id}>
+        <a href={folds.href(item.fold)} onClick={(e) => void open(e, item.fold)} aria-busy={state === "loading" || undefined}>
+          <span>{foldText(item, t)}</span> <span className="fd-fold-show">{state === "loading" ? t("diff.fold.loading") : t("diff.fold.show")}</span>
+        </a>
+      </p>
+    );
+  };
+
+  return (
+    <>
+      <ChangeSummaryView summary={diff.summary} t={t} />
+      <p className="muted small fd-legend">{t("diff.legend")}</p>
+      <div className="fd">{diff.items.map((item, i) => render(item, String(i)))}</div>
+    </>
   );
 }

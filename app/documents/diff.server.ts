@@ -1,12 +1,17 @@
 /**
- * Compares two versions of a markdown document: a line diff first, then a
- * word diff inside each changed line pair. Chinese is split into words with
- * Intl.Segmenter (the `diff` package's intlSegmenter option), so a changed
- * figure marks that word, not the whole line or every character. Inputs are
- * bounded: too large or too slow degrades to a "too large" result or to
- * whole-line marks, never a hang.
+ * Compares two versions of a markdown document as source text: a line diff
+ * first (patience matching, sequence-diff.server.ts), then removed and added
+ * lines are paired by similarity (not by position) and a word diff marks the
+ * changes inside each pair. A pair that shares too little is shown as a
+ * removed and an added line. Chinese is split into words with
+ * Intl.Segmenter, so a changed figure marks that word, not the whole line or
+ * every character. Inputs are bounded: too large or too slow degrades to a
+ * "too large" result or to whole-line marks, never a hang.
+ *
+ * The formatted diff ("what the reader sees", diff-blocks.server.ts) uses the
+ * same word diff and pairing on rendered blocks.
  */
-import { diffLines, diffWords } from "diff";
+import { alignBySimilarity, bigrams, dice, Interner, matchSequences, type Profile } from "./sequence-diff.server";
 
 export interface DiffSegment {
   text: string;
@@ -41,7 +46,7 @@ export interface DiffOptions {
   maxLines?: number;
   /** Total time budget for the line diff plus all word diffs (default 2000 ms). */
   timeoutMs?: number;
-  /** Edit-distance cap handed to diffLines and each diffWords call (default 20,000). */
+  /** Most removed plus added lines a diff may have before it is reported as too large (default 20,000). */
   maxEditLength?: number;
 }
 
@@ -60,8 +65,12 @@ export const DIFF_DEFAULTS = {
 const MAX_WORD_DIFF_CHARS = 20_000;
 // How far either side of a cut we look for a word boundary.
 const BOUNDARY_WINDOW = 48;
-// Below this share of unchanged text a pair reads better as del + add.
-const MIN_SIMILARITY = 0.3;
+// Below this share of unchanged text a pair reads better as del + add
+// ("confetti" of shared particles otherwise).
+export const MIN_SIMILARITY = 0.5;
+// Candidate pairs are chosen by character-bigram overlap before the word
+// diff confirms them.
+export const MIN_BIGRAM_SIMILARITY = 0.4;
 
 let segmenter: Intl.Segmenter | undefined;
 function wordSegmenter(): Intl.Segmenter {
@@ -105,68 +114,66 @@ export function diffTexts(oldText: string, newText: string, options: DiffOptions
     return tooLarge(`The two versions have ${oldLines.length + newLines.length} lines (limit ${maxLines}).`, oldBytes, newBytes);
   }
 
-  // Joined with a final newline on both sides so a missing newline at the end
-  // of the file does not show up as a changed last line.
-  const joined = (lines: string[]) => lines.map((l) => l + "\n").join("");
-  const changes = diffLines(joined(oldLines), joined(newLines), { timeout: budgetMs, maxEditLength });
-  if (!changes) {
+  const interner = new Interner();
+  const oldIds = oldLines.map((l) => interner.id(l));
+  const newIds = newLines.map((l) => interner.id(l));
+  const matches = matchSequences(oldIds, newIds);
+  const edits = oldLines.length + newLines.length - 2 * matches.length;
+  if (Date.now() - started > budgetMs || edits > maxEditLength) {
     return tooLarge("The versions differ too much to compare line by line within the time limit.", oldBytes, newBytes);
   }
 
   const rows: DiffRow[] = [];
   const stats: DiffStats = { added: 0, removed: 0, changed: 0 };
-  let oldNo = 0;
-  let newNo = 0;
-  let removedRun: string[] = [];
-  let addedRun: string[] = [];
 
-  // Pairs line i of a removed run with line i of the following added run.
-  // Consecutive unpaired (or too different) lines are emitted dels first,
-  // then adds, which reads like a replaced block rather than a zip.
-  const flushRuns = () => {
-    let pendingDel: string[] = [];
-    let pendingAdd: string[] = [];
-    const flushPending = () => {
-      for (const text of pendingDel) rows.push({ kind: "del", oldNo: ++oldNo, old: [{ text, kind: "del" }] });
-      for (const text of pendingAdd) rows.push({ kind: "add", newNo: ++newNo, new: [{ text, kind: "add" }] });
-      stats.removed += pendingDel.length;
-      stats.added += pendingAdd.length;
-      pendingDel = [];
-      pendingAdd = [];
+  // A removed run and the added run between the same unchanged lines: lines
+  // are paired by similarity, in order; unpaired lines stay removed/added.
+  const emitRun = (a0: number, a1: number, b0: number, b1: number) => {
+    const removed = oldLines.slice(a0, a1);
+    const added = newLines.slice(b0, b1);
+    const profiles = new Map<string, Profile>();
+    const profile = (text: string) => {
+      let p = profiles.get(text);
+      if (!p) profiles.set(text, (p = bigrams(text)));
+      return p;
     };
-    const pairs = Math.min(removedRun.length, addedRun.length);
-    for (let k = 0; k < pairs; k++) {
+    const candidates = removed.length === 1 && added.length === 1 ? [[0, 0] as [number, number]] : alignBySimilarity(removed.length, added.length, (i, j) => quickSimilarity(removed[i], added[j], profile), MIN_BIGRAM_SIMILARITY);
+    let i = 0;
+    let j = 0;
+    const del = (k: number) => {
+      rows.push({ kind: "del", oldNo: a0 + k + 1, old: [{ text: removed[k], kind: "del" }] });
+      stats.removed++;
+    };
+    const add = (k: number) => {
+      rows.push({ kind: "add", newNo: b0 + k + 1, new: [{ text: added[k], kind: "add" }] });
+      stats.added++;
+    };
+    for (const [pi, pj] of candidates) {
       const remaining = budgetMs - (Date.now() - started);
-      const words = remaining > 0 ? wordDiff(removedRun[k], addedRun[k], remaining, maxEditLength) : undefined;
-      if (words && similarity(words.old, words.new) >= MIN_SIMILARITY) {
-        flushPending();
-        rows.push({ kind: "change", oldNo: ++oldNo, newNo: ++newNo, old: words.old, new: words.new });
-        stats.changed++;
-      } else {
-        pendingDel.push(removedRun[k]);
-        pendingAdd.push(addedRun[k]);
-      }
+      const words = remaining > 0 ? wordSegments(removed[pi], added[pj]) : undefined;
+      if (!words || similarity(words.old, words.new) < MIN_SIMILARITY) continue;
+      while (i < pi) del(i++);
+      while (j < pj) add(j++);
+      rows.push({ kind: "change", oldNo: a0 + pi + 1, newNo: b0 + pj + 1, old: words.old, new: words.new });
+      stats.changed++;
+      i = pi + 1;
+      j = pj + 1;
     }
-    pendingDel.push(...removedRun.slice(pairs));
-    pendingAdd.push(...addedRun.slice(pairs));
-    flushPending();
-    removedRun = [];
-    addedRun = [];
+    while (i < removed.length) del(i++);
+    while (j < added.length) add(j++);
   };
 
-  for (const change of changes) {
-    const lines = splitLines(change.value);
-    if (change.removed) removedRun.push(...lines);
-    else if (change.added) addedRun.push(...lines);
-    else {
-      flushRuns();
-      for (const text of lines) {
-        rows.push({ kind: "context", oldNo: ++oldNo, newNo: ++newNo, old: [{ text, kind: "same" }], new: [{ text, kind: "same" }] });
-      }
+  let pa = 0;
+  let pb = 0;
+  for (const [ma, mb] of [...matches, [oldLines.length, newLines.length] as [number, number]]) {
+    if (ma > pa || mb > pb) emitRun(pa, ma, pb, mb);
+    if (ma < oldLines.length) {
+      const text = oldLines[ma];
+      rows.push({ kind: "context", oldNo: ma + 1, newNo: mb + 1, old: [{ text, kind: "same" }], new: [{ text, kind: "same" }] });
     }
+    pa = ma + 1;
+    pb = mb + 1;
   }
-  flushRuns();
-
   const identical = stats.added === 0 && stats.removed === 0 && stats.changed === 0;
   return { tooLarge: false, identical, rows: foldContext(rows, context), stats };
 }
@@ -176,13 +183,51 @@ export function diffStats(diff: DocumentDiff): DiffStats {
   return diff.tooLarge ? { added: 0, removed: 0, changed: 0 } : diff.stats;
 }
 
-type WordSides = { old: DiffSegment[]; new: DiffSegment[] };
+/** Bigram similarity of two texts, skipping the count when their lengths alone rule a match out. */
+export function quickSimilarity(a: string, b: string, profile: (text: string) => Profile): number {
+  const la = a.length;
+  const lb = b.length;
+  if (la + lb === 0) return 1;
+  if ((2 * Math.min(la, lb)) / (la + lb) < MIN_BIGRAM_SIMILARITY) return 0;
+  return dice(profile(a), profile(b));
+}
+
+/** Both sides of a changed pair, and the two interleaved (deletions before insertions) for a track-changes view. */
+export type WordSides = { old: DiffSegment[]; new: DiffSegment[]; merged: DiffSegment[] };
+
+const TOKEN = /\p{Script=Han}+|[\p{L}\p{M}\p{N}_]+|\s+|[\s\S]/gu;
+const HAN = /\p{Script=Han}/u;
+
+// Legal text repeats its phrases; segmenting each distinct run once saves
+// most of the segmenter's time. Bounded: cleared when full.
+const segmentCache = new Map<string, string[]>();
+function segmentHan(run: string): string[] {
+  let words = segmentCache.get(run);
+  if (!words) {
+    words = Array.from(wordSegmenter().segment(run), (s) => s.segment);
+    if (segmentCache.size > 20_000) segmentCache.clear();
+    segmentCache.set(run, words);
+  }
+  return words;
+}
+
+/** Splits text into words (Chinese by Intl.Segmenter), runs of spaces and single other characters; the tokens spell the text. */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(TOKEN)) {
+    const s = m[0];
+    if (s.length > 2 && HAN.test(s)) out.push(...segmentHan(s));
+    else out.push(s);
+  }
+  return out;
+}
 
 /**
- * Word-level segments for one changed line pair, or undefined when the pair
- * is too long or the word diff gave up (the caller then shows whole lines).
+ * Word-level segments for one changed pair, or undefined when the pair is
+ * too long to compare word by word (the caller then shows whole lines).
+ * Concatenating a side's segments always gives that side's text.
  */
-function wordDiff(a: string, b: string, timeout: number, maxEditLength: number): WordSides | undefined {
+export function wordSegments(a: string, b: string): WordSides | undefined {
   // Only the differing middle is segmented and diffed (see MAX_WORD_DIFF_CHARS).
   let prefix = commonPrefixLength(a, b);
   let suffix = commonSuffixLength(a, b, Math.min(a.length, b.length) - prefix);
@@ -192,26 +237,45 @@ function wordDiff(a: string, b: string, timeout: number, maxEditLength: number):
   const midB = b.slice(prefix, b.length - suffix);
   if (midA.length + midB.length > MAX_WORD_DIFF_CHARS) return undefined;
 
-  let middle: WordSides;
+  const old: DiffSegment[] = [{ text: a.slice(0, prefix), kind: "same" }];
+  const neu: DiffSegment[] = [{ text: a.slice(0, prefix), kind: "same" }];
+  const merged: DiffSegment[] = [{ text: a.slice(0, prefix), kind: "same" }];
   if (midA === "" || midB === "") {
-    middle = { old: [{ text: midA, kind: "del" }], new: [{ text: midB, kind: "add" }] };
+    old.push({ text: midA, kind: "del" });
+    neu.push({ text: midB, kind: "add" });
+    merged.push({ text: midA, kind: "del" }, { text: midB, kind: "add" });
   } else {
-    const parts = diffWords(midA, midB, { intlSegmenter: wordSegmenter(), timeout: Math.max(1, timeout), maxEditLength });
-    if (!parts) return undefined;
-    const oldParts = parts.filter((p) => !p.added).map((p): DiffSegment => ({ text: p.value, kind: p.removed ? "del" : "same" }));
-    const newParts = parts.filter((p) => !p.removed).map((p): DiffSegment => ({ text: p.value, kind: p.added ? "add" : "same" }));
-    // diffWords ignores whitespace-only differences and reports kept words
-    // with the new text's spacing; realign each side onto its own text.
-    const old = realign(oldParts, midA);
-    const neu = realign(newParts, midB);
-    // A whitespace-only change (indentation, full-width space) or a failed
-    // realignment: mark the whole differing middle instead.
-    const marked = old && neu && [...old, ...neu].some((s) => s.kind !== "same");
-    middle = old && neu && marked ? { old, new: neu } : { old: [{ text: midA, kind: "del" }], new: [{ text: midB, kind: "add" }] };
+    const ta = tokenize(midA);
+    const tb = tokenize(midB);
+    const interner = new Interner();
+    const matches = matchSequences(ta.map((t) => interner.id(t)), tb.map((t) => interner.id(t)));
+    let i = 0;
+    let j = 0;
+    for (const [mi, mj] of [...matches, [ta.length, tb.length] as [number, number]]) {
+      if (mi > i) {
+        const text = ta.slice(i, mi).join("");
+        old.push({ text, kind: "del" });
+        merged.push({ text, kind: "del" });
+      }
+      if (mj > j) {
+        const text = tb.slice(j, mj).join("");
+        neu.push({ text, kind: "add" });
+        merged.push({ text, kind: "add" });
+      }
+      if (mi < ta.length) {
+        old.push({ text: ta[mi], kind: "same" });
+        neu.push({ text: tb[mj], kind: "same" });
+        merged.push({ text: ta[mi], kind: "same" });
+      }
+      i = mi + 1;
+      j = mj + 1;
+    }
   }
-  const head: DiffSegment = { text: a.slice(0, prefix), kind: "same" };
-  const tail: DiffSegment = { text: a.slice(a.length - suffix), kind: "same" };
-  return { old: tidy([head, ...middle.old, tail]), new: tidy([head, ...middle.new, tail]) };
+  const tail = a.slice(a.length - suffix);
+  old.push({ text: tail, kind: "same" });
+  neu.push({ text: tail, kind: "same" });
+  merged.push({ text: tail, kind: "same" });
+  return { old: tidy(old), new: tidy(neu), merged: tidy(merged) };
 }
 
 function commonPrefixLength(a: string, b: string): number {
@@ -227,68 +291,39 @@ function commonSuffixLength(a: string, b: string, limit: number): number {
   return i;
 }
 
-/** The last word boundary at or before pos, looking only at a small window (never splits a surrogate pair). */
+// A cut may fall between two characters of a word; move it to the nearest
+// space or punctuation within the window (Chinese clauses end in ，。；、).
+const WORD_CHAR = /[\p{L}\p{M}\p{N}_]/u;
+function isWordChar(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  if (code < 128) return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+  return WORD_CHAR.test(text[i]) || (code >= 0xd800 && code <= 0xdfff);
+}
+
+/** A cut at or before pos that does not split a word (or pos - window when the word is longer). */
 function boundaryAtOrBefore(text: string, pos: number): number {
   if (pos <= 0) return 0;
   if (pos >= text.length) return text.length;
-  let start = Math.max(0, pos - BOUNDARY_WINDOW);
-  if (start > 0 && isLowSurrogate(text.charCodeAt(start))) start--;
-  const window = text.slice(start, Math.min(text.length, pos + BOUNDARY_WINDOW));
-  let best = start;
-  for (const s of wordSegmenter().segment(window)) {
-    if (start + s.index > pos) break;
-    best = start + s.index;
-  }
-  return best;
+  const limit = Math.max(0, pos - BOUNDARY_WINDOW);
+  let p = pos;
+  while (p > limit && isWordChar(text, p - 1) && isWordChar(text, p)) p--;
+  if (p > 0 && isLowSurrogate(text.charCodeAt(p))) p--;
+  return p;
 }
 
-/** The first word boundary at or after pos, looking only at a small window. */
+/** A cut at or after pos that does not split a word (or pos + window). */
 function boundaryAtOrAfter(text: string, pos: number): number {
   if (pos >= text.length) return text.length;
-  let end = Math.min(text.length, pos + BOUNDARY_WINDOW);
-  if (end < text.length && isLowSurrogate(text.charCodeAt(end))) end++;
-  let start = Math.max(0, pos - BOUNDARY_WINDOW);
-  if (start > 0 && isLowSurrogate(text.charCodeAt(start))) start--;
-  for (const s of wordSegmenter().segment(text.slice(start, end))) {
-    if (start + s.index >= pos) return start + s.index;
-  }
-  return end;
+  if (pos <= 0) return 0;
+  const limit = Math.min(text.length, pos + BOUNDARY_WINDOW);
+  let p = pos;
+  while (p < limit && isWordChar(text, p - 1) && isWordChar(text, p)) p++;
+  if (p < text.length && isLowSurrogate(text.charCodeAt(p))) p++;
+  return p;
 }
 
 function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
-}
-
-const isSpace = (ch: string) => /\s/.test(ch);
-
-/**
- * Re-cuts `text` so each segment covers the same non-whitespace characters
- * as the corresponding part; whitespace between parts goes to the earlier
- * part when that part ended in whitespace. Undefined if the parts do not
- * spell `text` (ignoring whitespace).
- */
-function realign(parts: DiffSegment[], text: string): DiffSegment[] | undefined {
-  const out: DiffSegment[] = [];
-  let i = 0;
-  for (const part of parts) {
-    const start = i;
-    for (const ch of part.text) {
-      if (isSpace(ch)) continue;
-      while (i < text.length && isSpace(text[i])) i++;
-      if (!text.startsWith(ch, i)) return undefined;
-      i += ch.length;
-    }
-    if (part.text !== "" && isSpace(part.text[part.text.length - 1])) {
-      while (i < text.length && isSpace(text[i])) i++;
-    }
-    out.push({ text: text.slice(start, i), kind: part.kind });
-  }
-  if (i < text.length) {
-    if (/\S/.test(text.slice(i))) return undefined;
-    if (out.length === 0) out.push({ text: "", kind: "same" });
-    out[out.length - 1].text += text.slice(i);
-  }
-  return out;
 }
 
 /** Drops empty segments and merges neighbours of the same kind. */
@@ -303,13 +338,13 @@ function tidy(segments: DiffSegment[]): DiffSegment[] {
   return out;
 }
 
-/** Share of non-whitespace text left unchanged, relative to the longer side (0..1). */
-function similarity(old: DiffSegment[], neu: DiffSegment[]): number {
+/** Share of non-whitespace text left unchanged on both sides together (0..1): 2 × unchanged / (old + new). */
+export function similarity(old: DiffSegment[], neu: DiffSegment[]): number {
   const visible = (segments: DiffSegment[], kinds: DiffSegment["kind"][]) =>
     segments.filter((s) => kinds.includes(s.kind)).reduce((n, s) => n + s.text.replace(/\s/g, "").length, 0);
   const same = Math.min(visible(old, ["same"]), visible(neu, ["same"]));
-  const total = Math.max(visible(old, ["same", "del"]), visible(neu, ["same", "add"]));
-  return total === 0 ? 1 : same / total;
+  const total = visible(old, ["same", "del"]) + visible(neu, ["same", "add"]);
+  return total === 0 ? 1 : (2 * same) / total;
 }
 
 /** Folds unchanged runs into "skip" rows, keeping `context` lines next to each change. */

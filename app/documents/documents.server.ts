@@ -4,6 +4,7 @@
  */
 import { getConfig } from "./config.server";
 import { diffTexts, type DocumentDiff } from "./diff.server";
+import { blockChanges, formattedDiff, formattedDiffFold, type FormatOptions, type FormattedDiff, type FormattedItem } from "./diff-blocks.server";
 import { type DocumentMeta, parseDocument, serializeDocument, FrontMatterError } from "./front-matter";
 import { parseNumber } from "./numbering.server";
 import { documentPath } from "./paths.server";
@@ -253,20 +254,55 @@ function metaFieldChanges(a: DocumentMeta, b: DocumentMeta) {
     .map((f) => ({ field: f, from: show(a[f]), to: show(b[f]) }));
 }
 
-/** Compares two versions of a document (history access required). */
-export async function diffVersions(reader: Reader, number: string, fromVersion: number, toVersion: number): Promise<VersionDiff> {
-  await requireHistoryAccess(reader, number, `diff v${fromVersion}..v${toVersion}`);
+async function readVersionPair(reader: Reader, number: string, fromVersion: number, toVersion: number, what: string) {
+  await requireHistoryAccess(reader, number, `${what} v${fromVersion}..v${toVersion}`);
   const versions = versionsOf(number);
   const from = versions.find((v) => v.version === fromVersion);
   const to = versions.find((v) => v.version === toVersion);
   if (!from || !to) throw new NotFoundError(`${number} has no version ${!from ? fromVersion : toVersion}`);
   const [a, b] = await Promise.all([readVersionContent(from), readVersionContent(to)]);
-  return { number, from, to, diff: diffTexts(a.body, b.body), metaChanges: metaFieldChanges(a.meta, b.meta) };
+  return { from, to, a, b };
+}
+
+/** Compares two versions of a document as source lines (history access required); `withChanges` adds the block-level changes and summary. */
+export async function diffVersions(reader: Reader, number: string, fromVersion: number, toVersion: number, options: { withChanges?: boolean } = {}): Promise<VersionDiff & { changes?: ReturnType<typeof blockChanges> }> {
+  const { from, to, a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff");
+  return {
+    number, from, to,
+    diff: diffTexts(a.body, b.body),
+    metaChanges: metaFieldChanges(a.meta, b.meta),
+    ...(options.withChanges ? { changes: blockChanges(a.body, b.body) } : {}),
+  };
+}
+
+/** The formatted diff ("what the reader sees") of two versions, with its change summary (history access required). */
+export async function formattedVersionDiff(reader: Reader, number: string, fromVersion: number, toVersion: number, options: FormatOptions = {}) {
+  const { from, to, a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff");
+  const diff: FormattedDiff = formattedDiff(a.body, b.body, options);
+  return { number, from, to, diff, metaChanges: metaFieldChanges(a.meta, b.meta) };
+}
+
+/** One folded stretch of a formatted version diff, loaded on demand (history access required). */
+export async function versionDiffFold(reader: Reader, number: string, fromVersion: number, toVersion: number, fold: number): Promise<FormattedItem[]> {
+  const { a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff section");
+  const items = formattedDiffFold(a.body, b.body, fold);
+  if (!items) throw new NotFoundError(`this comparison has no folded section ${fold}`);
+  return items;
 }
 
 /** Compares arbitrary texts (proposal against current) with the same engine. */
 export function diffBodies(oldBody: string, newBody: string): DocumentDiff {
   return diffTexts(oldBody, newBody);
+}
+
+/** The formatted diff of arbitrary texts (proposal against current). */
+export function formattedBodies(oldBody: string, newBody: string, options: FormatOptions = {}): FormattedDiff {
+  return formattedDiff(oldBody, newBody, options);
+}
+
+/** One folded stretch of formattedBodies, or undefined if there is none with that number. */
+export function formattedBodiesFold(oldBody: string, newBody: string, fold: number): FormattedItem[] | undefined {
+  return formattedDiffFold(oldBody, newBody, fold);
 }
 
 // ---- publishing -----------------------------------------------------------------

@@ -104,3 +104,89 @@ export function renderMarkdown(markdown: string, options: { baseHref?: string } 
 export function sanitize(html: string): string {
   return sanitizeHtml(html, SANITIZE);
 }
+
+// ---- diff fragments ----------------------------------------------------------------
+
+/**
+ * Marks inside markdown handed to renderDiffMarkdown: private-use characters
+ * that survive marked as text and become <ins class="fd-i"> / <del
+ * class="fd-d"> before the sanitiser runs (which also balances them). Input
+ * text never carries them: the diff strips them from both versions first.
+ */
+export const DIFF_MARKS = { insOpen: "\uE000", insClose: "\uE001", delOpen: "\uE002", delClose: "\uE003" } as const;
+export const DIFF_MARK_CHARS = /[\uE000-\uE003]/g;
+
+const DIFF_CLASSES = ["fd-tr-add", "fd-tr-del", "fd-tr-chg", "fd-td-chg"];
+const DIFF_SANITIZE: sanitizeHtml.IOptions = {
+  ...SANITIZE,
+  allowedAttributes: {
+    ...SANITIZE.allowedAttributes,
+    // No ids inside diff fragments: the diff page owns its anchors.
+    h1: [], h2: [], h3: [], h4: [], h5: [], h6: [],
+    ins: ["class"],
+    del: ["class"],
+    tr: ["class"],
+    th: ["align", "colspan", "rowspan", "class"],
+    td: ["align", "colspan", "rowspan", "class"],
+  },
+  allowedClasses: { ...SANITIZE.allowedClasses, ins: ["fd-i"], del: ["fd-d"], tr: DIFF_CLASSES, td: DIFF_CLASSES, th: DIFF_CLASSES },
+};
+
+const fragmentMarked = new Marked({ gfm: true, breaks: false, async: false });
+
+function marksToTags(html: string): string {
+  // A mark that landed inside a tag (an attribute, a URL) is dropped there.
+  return html
+    .replace(/<[^>]*>/g, (tag) => tag.replace(DIFF_MARK_CHARS, ""))
+    .replace(/\uE000/g, '<ins class="fd-i">')
+    .replace(/\uE001/g, "</ins>")
+    .replace(/\uE002/g, '<del class="fd-d">')
+    .replace(/\uE003/g, "</del>");
+}
+
+function withRefs(markdown: string, base = "/docs/"): string {
+  return markdown.replace(DOC_REF, (_m, number: string) => `[${number}](${base}${number})`);
+}
+
+// Tags marked writes for plain text, headings, lists, emphasis and tables,
+// without attributes, plus the diff marks. HTML made only of these (text is
+// escaped by marked) and balanced is already what the sanitiser would keep.
+const PLAIN_TAG = /<(\/?)(p|h[1-6]|ul|ol|li|strong|em|del|ins|code|pre|br|hr|blockquote|table|thead|tbody|tr|th|td)( class="fd-[id]")?>/g;
+const VOID_TAGS = new Set(["br", "hr"]);
+
+function isPlainBalanced(html: string): boolean {
+  if (/<[^>]*$/.test(html)) return false;
+  const stack: string[] = [];
+  let tags = 0;
+  for (const m of html.matchAll(PLAIN_TAG)) {
+    tags++;
+    const [, close, name, cls] = m;
+    if (cls && name !== "ins" && name !== "del") return false;
+    if (VOID_TAGS.has(name)) continue;
+    if (!close) stack.push(name);
+    else if (stack.pop() !== name) return false;
+  }
+  // Any tag not matched above (a link, an image, an attribute, raw HTML) needs the sanitiser.
+  return stack.length === 0 && tags === (html.match(/</g)?.length ?? 0);
+}
+
+// A paragraph with no markdown syntax, links or entities in it (most of a
+// regulation's text) renders as itself inside <p>; marked is not needed.
+export const MARKDOWN_SYNTAX = /[*_`[\]<>&\\~|!#=:@]|www\.| {2}\n|^\s*[-+]|^\s*\d/m;
+
+/** One markdown paragraph, heading, list item, quote or code block of a diff (with DIFF_MARKS) → sanitised HTML with the marks as <ins>/<del>. */
+export function renderDiffMarkdown(markdown: string): string {
+  if (!MARKDOWN_SYNTAX.test(markdown)) return marksToTags(`<p>${markdown.trim()}</p>\n`);
+  const html = marksToTags(fragmentMarked.parse(withRefs(markdown)) as string);
+  return isPlainBalanced(html) ? html : sanitizeHtml(html, DIFF_SANITIZE);
+}
+
+/** Inline markdown (a table cell) → HTML with marks, NOT yet sanitised: pass the assembled fragment to sanitizeDiffHtml. */
+export function inlineDiffMarkdown(markdown: string): string {
+  return marksToTags(fragmentMarked.parseInline(withRefs(markdown)) as string);
+}
+
+/** Sanitises an assembled diff fragment (tables built from inlineDiffMarkdown cells). */
+export function sanitizeDiffHtml(html: string): string {
+  return sanitizeHtml(html, DIFF_SANITIZE);
+}

@@ -7,7 +7,8 @@ import { decideRead } from "~/access/policy.server";
 import type { AuthUser } from "~/access/session.server";
 import { getUserById, hasRole, isAdmin, listDepartments } from "~/access/users.server";
 import { getConfig } from "~/documents/config.server";
-import { diffBodies, openCurrent, readVersionContent, requireDocument } from "~/documents/documents.server";
+import { diffBodies, formattedBodies, formattedBodiesFold, openCurrent, readVersionContent, requireDocument } from "~/documents/documents.server";
+import type { FormattedItem } from "~/documents/diff-blocks.server";
 import type { DocumentMeta } from "~/documents/front-matter";
 import { labelMaps } from "~/documents/labels.server";
 import { renderMarkdown } from "~/documents/render.server";
@@ -69,13 +70,10 @@ function nameOfUser(id: string) {
   return u ? { username: u.username, name: u.name } : { username: id, name: id };
 }
 
-/** The proposal page: record, stage, diff against the current version, preview, and what this user may do. */
-export async function proposalPage(user: AuthUser, id: string) {
-  const p = requireVisibleProposal(user, id);
-  const draft = await readProposalText(p);
+/** What a proposal is compared with: a published proposal, the change it made (previous version → its version); any other, the current version. */
+async function proposalComparison(user: AuthUser, p: ReturnType<typeof requireVisibleProposal>) {
   const current = latestVersion(p.number);
   const currentContent = current ? await readVersionContent(current) : null;
-  // A published proposal shows the change it made (previous version → its version); any other, its diff against the current version.
   let compare: { from: number | null; to: number | null; fromBody: string; fromMeta: DocumentMeta | null } = {
     from: current?.version ?? null,
     to: null,
@@ -87,6 +85,27 @@ export async function proposalPage(user: AuthUser, id: string) {
     const content = previous ? await readVersionContent(previous) : null;
     compare = { from: previous?.version ?? null, to: p.publishedVersion, fromBody: content?.body ?? "", fromMeta: content?.meta ?? null };
   }
+  return { current, compare };
+}
+
+/** One folded stretch of a proposal's formatted diff, loaded when the reader opens it. */
+export async function proposalDiffFold(user: AuthUser, id: string, fold: number): Promise<FormattedItem[]> {
+  const p = requireVisibleProposal(user, id);
+  const draft = await readProposalText(p);
+  const { compare } = await proposalComparison(user, p);
+  const items = formattedBodiesFold(compare.fromBody, draft.body, fold);
+  if (!items) throw new NotFoundError(`this comparison has no folded section ${fold}`);
+  return items;
+}
+
+/**
+ * The proposal page: record, stage, diff against the current version, preview, and what this user may do.
+ * `diffView` chooses the formatted diff (default, with folds listed in `expand` shown open) or the source diff.
+ */
+export async function proposalPage(user: AuthUser, id: string, options: { diffView?: "formatted" | "split" | "inline"; expand?: number[] } = {}) {
+  const p = requireVisibleProposal(user, id);
+  const draft = await readProposalText(p);
+  const { current, compare } = await proposalComparison(user, p);
   await logProposalView(user, p, "proposal");
   const stale = OPEN_STATUSES.includes(p.status) && p.status !== "scheduled" && isStale(p);
   const approvers = currentApprovers(p);
@@ -111,7 +130,8 @@ export async function proposalPage(user: AuthUser, id: string) {
     current: current ? { version: current.version, title: current.meta.title, retired: current.meta.retired } : null,
     stale,
     compare: { from: compare.from, to: compare.to },
-    diff: diffBodies(compare.fromBody, draft.body),
+    diff: options.diffView === "split" || options.diffView === "inline" ? diffBodies(compare.fromBody, draft.body) : null,
+    formatted: options.diffView === "split" || options.diffView === "inline" ? null : formattedBodies(compare.fromBody, draft.body, { expand: options.expand }),
     metaChanges: metaChanges(compare.fromMeta, draft.meta),
     preview: renderMarkdown(draft.body).html,
     labels: labelMaps(),

@@ -4,7 +4,11 @@ import { diffVersions } from "~/documents/documents.server";
 import { ValidationError } from "~/utils/errors.server";
 import { api } from "~/utils/http.server";
 
-/** GET /api/v1/documents/:number/diff?from=1&to=3 — structured diff of two versions. */
+/**
+ * GET /api/v1/documents/:number/diff?from=1&to=3 — structured diff of two
+ * versions: `diff` compares source lines, `changes` compares blocks (articles
+ * added, removed, changed, moved, renumbered, with every changed block).
+ */
 export const loader = api(async ({ request, params, user }: LoaderFunctionArgs & { user: AuthUser }) => {
   const url = new URL(request.url);
   const from = url.searchParams.get("from");
@@ -13,6 +17,6 @@ export const loader = api(async ({ request, params, user }: LoaderFunctionArgs &
   if (!from || !/^\d{1,6}$/.test(from)) errors.from = "required: a version number";
   if (!to || !/^\d{1,6}$/.test(to)) errors.to = "required: a version number";
   if (Object.keys(errors).length) throw new ValidationError("from and to must be version numbers", errors);
-  const result = await diffVersions(user, String(params.number), Number(from), Number(to));
-  return { number: result.number, from: result.from.version, to: result.to.version, metaChanges: result.metaChanges, diff: result.diff };
+  const result = await diffVersions(user, String(params.number), Number(from), Number(to), { withChanges: true });
+  return { number: result.number, from: result.from.version, to: result.to.version, metaChanges: result.metaChanges, diff: result.diff, changes: result.changes };
 });

@@ -2,9 +2,10 @@ import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
-import { diffVersions, requireDocument } from "~/documents/documents.server";
+import { diffVersions, formattedVersionDiff, requireDocument } from "~/documents/documents.server";
 import { versionsOf } from "~/documents/version-index.server";
-import { DiffView } from "~/components/diff-view";
+import { DiffView, FormattedDiffView } from "~/components/diff-view";
+import { DiffViewTabs, expandParam, viewParam } from "~/components/diff-tabs";
 import { useT } from "~/i18n/use-t";
 import { ValidationError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
@@ -36,28 +37,21 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const url = new URL(request.url);
   const to = versionParam(url.searchParams.get("to"), current.version);
   const from = versionParam(url.searchParams.get("from"), Math.max(1, to - 1));
-  const view = url.searchParams.get("view") === "inline" ? "inline" : "split";
+  const view = viewParam(url.searchParams.get("view"));
+  const base = { number, from, to, versions: versionsOf(number).map((v) => v.version) };
+  const headers = { "Cache-Control": "private, no-store" };
+  if (view === "formatted") {
+    const result = await formattedVersionDiff(user, number, from, to, { expand: expandParam(url.searchParams.get("expand")) });
+    return data({ ...base, view, formatted: result.diff, diff: null, metaChanges: result.metaChanges }, { headers });
+  }
   const result = await diffVersions(user, number, from, to);
-  return data(
-    {
-      number,
-      from,
-      to,
-      view,
-      versions: versionsOf(number).map((v) => v.version),
-      diff: result.diff,
-      metaChanges: result.metaChanges,
-      fromSummary: result.from.summary,
-      toSummary: result.to.summary,
-    },
-    { headers: { "Cache-Control": "private, no-store" } },
-  );
+  return data({ ...base, view, formatted: null, diff: result.diff, metaChanges: result.metaChanges }, { headers });
 });
 
 export default function Compare() {
   const d = useLoaderData<typeof loader>();
   const t = useT();
-  const q = (view: string) => `?from=${d.from}&to=${d.to}&view=${view}`;
+  const range = `from=${d.from}&to=${d.to}`;
   return (
     <section>
       <h2>{t("diff.title", { number: d.number, from: d.from, to: d.to })}</h2>
@@ -84,16 +78,9 @@ export default function Compare() {
         </label>
         <input type="hidden" name="view" value={d.view} />
         <button type="submit">{t("diff.choose")}</button>
-        <span className="actions">
-          <Link to={q("split")} aria-current={d.view === "split" ? "page" : undefined} className={d.view === "split" ? "button" : "button secondary"}>
-            {t("diff.split")}
-          </Link>
-          <Link to={q("inline")} aria-current={d.view === "inline" ? "page" : undefined} className={d.view === "inline" ? "button" : "button secondary"}>
-            {t("diff.inline")}
-          </Link>
-        </span>
       </Form>
-      {!d.diff.tooLarge ? (
+      <DiffViewTabs view={d.view} href={(view) => `?${range}&view=${view}`} t={t} />
+      {d.diff && !d.diff.tooLarge ? (
         <p className="muted small">{t("diff.stats", { added: d.diff.stats.added, removed: d.diff.stats.removed, changed: d.diff.stats.changed })}</p>
       ) : null}
       {d.metaChanges.length ? (
@@ -108,9 +95,20 @@ export default function Compare() {
           </ul>
         </div>
       ) : null}
+      {d.formatted ? (
+        <FormattedDiffView
+          diff={d.formatted}
+          t={t}
+          folds={{
+            href: (fold) => `?${range}&expand=${fold}#fd-f${fold}`,
+            src: (fold) => `/docs/${d.number}/diff-fold?${range}&fold=${fold}`,
+          }}
+          labels={{ tooLarge: t("diff.tooLarge"), identical: t("diff.identical") }}
+        />
+      ) : d.diff ? (
       <DiffView
         diff={d.diff}
-        mode={d.view as "split" | "inline"}
+        mode={d.view === "inline" ? "inline" : "split"}
         labels={{
           old: t("diff.old", { version: d.from }),
           new: t("diff.new", { version: d.to }),
@@ -119,6 +117,7 @@ export default function Compare() {
           skipped: (n: number) => t("diff.skipped", { count: n }),
         }}
       />
+      ) : null}
     </section>
   );
 }

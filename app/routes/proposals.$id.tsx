@@ -3,7 +3,8 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { CsrfField } from "~/components/csrf-field";
-import { DiffView } from "~/components/diff-view";
+import { DiffView, FormattedDiffView } from "~/components/diff-view";
+import { DiffViewTabs, expandParam, viewParam } from "~/components/diff-tabs";
 import { Field, FormError } from "~/components/field";
 import { nameOf } from "~/components/labels";
 import { ChangeBadge, DecisionLog, MetaChanges, StatusBadge } from "~/components/revisions-ui";
@@ -28,7 +29,9 @@ export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
 
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
-  return data(await proposalPage(user, String(params.id)), { headers: { "Cache-Control": "private, no-store" } });
+  const url = new URL(request.url);
+  const diffOptions = { diffView: viewParam(url.searchParams.get("view")), expand: expandParam(url.searchParams.get("expand")) };
+  return data(await proposalPage(user, String(params.id), diffOptions), { headers: { "Cache-Control": "private, no-store" } });
 });
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -66,7 +69,7 @@ export default function ProposalPage() {
   const busy = useNavigation().state === "submitting";
   const p = d.proposal;
   const fe = result?.fieldErrors ?? {};
-  const view = params.get("view") === "inline" ? "inline" : "split";
+  const view = viewParam(params.get("view"));
   const done = params.get("done");
   const lastReturn = [...p.decisions].reverse().find((x) => x.decision === "returned" || x.decision === "rejected" || x.decision === "changes-requested");
   const meaningKey = `revisions.meaning.${p.stage?.role ?? "approval"}`;
@@ -263,14 +266,7 @@ export default function ProposalPage() {
             ? t("revisions.diffTitle", { version: d.compare.from })
             : t("revisions.diffNew")}
         </h2>
-        <p className="actions">
-          <Link to="?view=split" className={view === "split" ? "button" : "button secondary"} aria-current={view === "split" ? "page" : undefined}>
-            {t("diff.split")}
-          </Link>
-          <Link to="?view=inline" className={view === "inline" ? "button" : "button secondary"} aria-current={view === "inline" ? "page" : undefined}>
-            {t("diff.inline")}
-          </Link>
-        </p>
+        <DiffViewTabs view={view} href={(v) => `?view=${v}`} t={t} />
         <MetaChanges
           changes={d.metaChanges.map((m) =>
             m.field === "ownerDepartment" || m.field === "audienceDepartments"
@@ -290,20 +286,29 @@ export default function ProposalPage() {
               : m
           )}
         />
-        {!d.diff.tooLarge ? (
+        {d.diff && !d.diff.tooLarge ? (
           <p className="muted small">{t("diff.stats", { added: d.diff.stats.added, removed: d.diff.stats.removed, changed: d.diff.stats.changed })}</p>
         ) : null}
-        <DiffView
-          diff={d.diff}
-          mode={view}
-          labels={{
-            old: !d.compare.from ? t("revisions.diffNothing") : d.compare.to ? `v${d.compare.from}` : t("revisions.diffCurrent", { version: d.compare.from }),
-            new: d.compare.to ? `v${d.compare.to}` : t("revisions.diffProposal", { id: p.id }),
-            tooLarge: t("diff.tooLarge"),
-            identical: t(p.kind === "retire" ? "revisions.diffRetire" : "diff.identical"),
-            skipped: (n: number) => t("diff.skipped", { count: n }),
-          }}
-        />
+        {d.formatted ? (
+          <FormattedDiffView
+            diff={d.formatted}
+            t={t}
+            folds={{ href: (fold) => `?expand=${fold}#fd-f${fold}`, src: (fold) => `/proposals/${p.id}/diff-fold?fold=${fold}` }}
+            labels={{ tooLarge: t("diff.tooLarge"), identical: t(p.kind === "retire" ? "revisions.diffRetire" : "diff.identical") }}
+          />
+        ) : d.diff ? (
+          <DiffView
+            diff={d.diff}
+            mode={view === "inline" ? "inline" : "split"}
+            labels={{
+              old: !d.compare.from ? t("revisions.diffNothing") : d.compare.to ? `v${d.compare.from}` : t("revisions.diffCurrent", { version: d.compare.from }),
+              new: d.compare.to ? `v${d.compare.to}` : t("revisions.diffProposal", { id: p.id }),
+              tooLarge: t("diff.tooLarge"),
+              identical: t(p.kind === "retire" ? "revisions.diffRetire" : "diff.identical"),
+              skipped: (n: number) => t("diff.skipped", { count: n }),
+            }}
+          />
+        ) : null}
       </section>
 
       <details className="panel preview-details">

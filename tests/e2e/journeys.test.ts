@@ -168,7 +168,8 @@ describe("journey 2: a major revision from draft to acknowledgement", () => {
       const proposalId = proposalPath.split("/").pop()!;
       expect(await text(ep, ".proposal-page h1")).toContain(`${proposalId} · ${number}`);
       expect(await text(ep, ".proposal-page")).toContain("重大修订");
-      expect(await ep.locator("table.diff ins", { hasText: "系統停機超過四小時" }).count()).toBeGreaterThan(0);
+      // The formatted diff is the default view: an added paragraph is an added block, a changed one has <ins> marks.
+      expect(await ep.locator(".fd .fd-add, .fd ins", { hasText: "系統停機超過四小時" }).count()).toBeGreaterThan(0);
       await step(ep, "j2-submit", async () => {
         await Promise.all([ep.waitForURL(/done=submit/), ep.click('button[name="intent"][value="submit"]')]);
         await ep.locator(".form-ok", { hasText: "已提交审批。" }).waitFor();
@@ -227,9 +228,9 @@ describe("journey 2: a major revision from draft to acknowledgement", () => {
       // They follow the toast to what changed, then read and acknowledge the new version.
       await step(rp, "j2-toast-open", async () => {
         await Promise.all([rp.waitForURL(new RegExp(`/docs/${number}/diff\\?from=4&to=5`)), rp.locator(".toast .toast-title", { hasText: "v5 重大变更" }).click()]);
-        await rp.locator("table.diff").waitFor();
+        await rp.locator(".fd").waitFor();
       });
-      expect(await rp.locator("table.diff ins", { hasText: "系統停機超過四小時" }).count()).toBeGreaterThan(0);
+      expect(await rp.locator(".fd .fd-add, .fd ins", { hasText: "系統停機超過四小時" }).count()).toBeGreaterThan(0);
       await step(rp, "j2-read-tab", async () => {
         await Promise.all([rp.waitForURL(new RegExp(`/docs/${number}$`)), rp.click(`.doc-tabs a[href="/docs/${number}"]`)]);
         await rp.locator(".markdown h2", { hasText: "9 系統停機時的應急請購" }).waitFor();
@@ -549,10 +550,10 @@ describe("journey 7: without JavaScript", () => {
       await page.selectOption('select[name="to"]', "3");
       await step(page, "j7-diff", async () => {
         await Promise.all([page.waitForURL(/\/diff\?from=2&to=3/), page.click("form.toolbar button[type=submit]")]);
-        await page.locator("table.diff").waitFor();
+        await page.locator(".fd").waitFor();
       });
-      expect(await page.locator("table.diff ins", { hasText: "系統自動生成" }).count()).toBeGreaterThan(0);
-      expect(await page.locator("table.diff del", { hasText: "文控中心登記後填寫" }).count()).toBeGreaterThan(0);
+      expect(await page.locator(".fd .fd-add, .fd ins", { hasText: "系統自動生成" }).count()).toBeGreaterThan(0);
+      expect(await page.locator(".fd .fd-del, .fd del", { hasText: "文控中心登記後填寫" }).count()).toBeGreaterThan(0);
       await Promise.all([page.waitForURL(/view=inline/), page.click('a[href*="view=inline"]')]);
       expect(await page.locator("table.diff-inline").count()).toBe(1);
       expect(await page.locator("table.diff-inline ins", { hasText: "系統自動生成" }).count()).toBeGreaterThan(0);
@@ -570,7 +571,7 @@ describe("journey 7: without JavaScript", () => {
       });
       expect(await text(page, ".proposal-page h1")).toContain(number);
       expect(await text(page, ".badge.status-draft")).toBe("草稿");
-      expect(await page.locator("table.diff ins", { hasText: "申請人須同時填寫預計完成日期。" }).count()).toBeGreaterThan(0);
+      expect(await page.locator(".fd .fd-add, .fd ins", { hasText: "申請人須同時填寫預計完成日期。" }).count()).toBeGreaterThan(0);
       await step(page, "j7-submit", async () => {
         await Promise.all([page.waitForURL(/done=submit/), page.click('button[name="intent"][value="submit"]')]);
       });

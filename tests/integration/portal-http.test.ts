@@ -121,7 +121,11 @@ describe("reading", () => {
   it("compares two versions side by side and inline with word marks", async () => {
     const c = await signedIn();
     const doc = await documentWithHistory(c);
-    const split = await c.get(`/docs/${doc.number}/diff?from=1&to=${doc.version}`);
+    // The formatted diff is the default view; the source diff is one link away.
+    const formatted = await c.get(`/docs/${doc.number}/diff?from=1&to=${doc.version}`);
+    expect(formatted.status).toBe(200);
+    expect(formatted.text_).toMatch(/class="fd-b fd-(add|del|changed|movedTo)"/);
+    const split = await c.get(`/docs/${doc.number}/diff?from=1&to=${doc.version}&view=split`);
     expect(split.status).toBe(200);
     expect(split.text_).toMatch(/diff-(add|del|change)/);
     const inline = await c.get(`/docs/${doc.number}/diff?from=1&to=${doc.version}&view=inline`);

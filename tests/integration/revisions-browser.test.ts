@@ -46,7 +46,8 @@ describe.skipIf(!available)("proposal editor in Chromium", () => {
       await page.fill("#summary", "增加作业中限速");
       await Promise.all([page.waitForURL(/\/proposals\/P-\d+$/), page.click('button[value="create-submit"]')]);
       await expect.poll(() => page.locator(".badge.status-in-review").count()).toBe(1);
-      expect(await page.locator("table.diff").textContent()).toContain("限速");
+      // The formatted diff is the default view of a proposal.
+      expect(await page.locator(".fd").textContent()).toContain("限速");
       expect(consoleErrors).toEqual([]);
     } catch (error) {
       await keepScreenshot(page, "revisions-editor");

@@ -522,7 +522,10 @@ describe("document content, front matter and history", () => {
     await check(seen, `/docs/${n}/print`, [TXT.title2, BODY_END, ...CODE_TEXT]);
     await check(seen, `/docs/${n}/v/1/print`, [TXT.title1, BODY_END]);
     await check(seen, `/docs/${n}/history`, [TXT.summary1, TXT.summary2, TXT.title2]);
-    await check(seen, `/docs/${n}/diff?from=1&to=2`, [TXT.title1, TXT.title2, "onerror=\"xssHit('D1')\"", "javascript:xssHit('D2')"]);
+    // The formatted diff (default) renders the added lines through the sanitiser; the source views show them as text.
+    await check(seen, `/docs/${n}/diff?from=1&to=2`, [TXT.title1, TXT.title2, "zqxdiff added", "zqxdiff link"]);
+    await check(seen, `/docs/${n}/diff?from=1&to=2&expand=0`, [TXT.title1, TXT.title2, "zqxdiff added"]);
+    await check(seen, `/docs/${n}/diff?from=1&to=2&view=split`, [TXT.title1, TXT.title2, "onerror=\"xssHit('D1')\"", "javascript:xssHit('D2')"]);
     await check(seen, `/docs/${n}/diff?from=1&to=2&view=inline`, ["onerror=\"xssHit('D1')\""]);
     await check(seen, `/categories/EXE`, [TXT.title2]);
     await check(seen, "/", [TXT.title2]);

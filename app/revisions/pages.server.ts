@@ -26,6 +26,8 @@ import {
   requireVisibleProposal,
   waitingFor,
   overdueApprovals,
+  rerouteCandidates,
+  strandedProposals,
 } from "./proposals.server";
 import { mergeView } from "./rebase.server";
 import { mayTriage, mayTriageSuggestion, suggestionStats, suggestionsOn, listSuggestions } from "./suggestions.server";
@@ -318,3 +320,17 @@ export function suggestionReport(user: AuthUser) {
 }
 
 export { nameOfUser };
+
+/** Proposals in review nobody can carry to a decision, with what is missing and whom a stage may be routed to (admin home page). */
+export function strandedPage() {
+  return strandedProposals().map(({ proposal: p, gap }) => ({
+    id: p.id,
+    number: p.number,
+    title: p.meta.title,
+    author: p.author.username,
+    stages: p.stages,
+    waitingStage: p.stage?.index ?? 0,
+    gap: { stage: gap.stage, token: gap.token, role: gap.role, said: gap.said },
+    candidates: rerouteCandidates(p).map((u) => ({ username: u.username, name: u.name })),
+  }));
+}

@@ -17,6 +17,7 @@ import { AccessDeniedError, NotFoundError } from "~/utils/errors.server";
 import {
   canViewProposal,
   currentApprovers,
+  isFarEffectiveDate,
   isOverdue,
   isStale,
   listProposals,
@@ -110,6 +111,7 @@ export async function proposalPage(user: AuthUser, id: string) {
       requestedEffectiveDate: p.effectiveDate ?? null,
     },
     approvers: approvers.map((u) => ({ username: u.username, name: u.name })),
+    farEffectiveDate: OPEN_STATUSES.includes(p.status) && isFarEffectiveDate(p.scheduledFor ?? p.effectiveDate),
     current: current ? { version: current.version, title: current.meta.title, retired: current.meta.retired } : null,
     stale,
     compare: { from: compare.from, to: compare.to },

@@ -16,14 +16,14 @@ import { collection, mutableCollection, readDb, updateDb } from "~/data/db.serve
 import type { User } from "~/data/schema";
 import { getCategory, getConfig } from "~/documents/config.server";
 import { publishVersion, readVersionContent, validateBody, validateMeta } from "~/documents/documents.server";
-import type { DocumentMeta } from "~/documents/front-matter";
+import { canonicalSet, type DocumentMeta } from "~/documents/front-matter";
 import { allocateNumber, parseNumber } from "~/documents/numbering.server";
 import { deleteRef, resolveRef } from "~/documents/repo.server";
 import { allNumbers, latestVersion, versionsOf, type VersionRecord } from "~/documents/version-index.server";
 import { now, nowIso, today } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
 import { getEnv } from "~/utils/env.server";
-import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError, type Said } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { proposalRef, readDraft, saveDraft } from "./drafts.server";
 import { approvalMeaning, approversFor, dueDate, routeGap, stageRole, stagesFor, type RouteGap } from "./routing.server";
@@ -211,12 +211,39 @@ function checkDraftBody(body: string) {
   if (/\u0000/.test(body)) throw new ValidationError("The text contains binary data", { body: "binary data" });
 }
 
-function checkEffectiveDate(date: string | undefined) {
-  if (!date) return;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
-    throw new ValidationError("The effective date must be a date (YYYY-MM-DD)", { effectiveDate: "use YYYY-MM-DD" });
+/** The problem with a requested effective date, if any (format, past, beyond MAX_EFFECTIVE_DAYS), as field message and English text. */
+export function effectiveDateProblem(date: string | undefined): { said: Said; text: string } | null {
+  if (!date) return null;
+  const parsed = Date.parse(`${date}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== date) {
+    return { said: { key: "revisions.date.format" }, text: "The effective date must be a date (YYYY-MM-DD)" };
   }
-  if (date < today()) throw new ValidationError(`The effective date ${date} is in the past`, { effectiveDate: "in the past" });
+  if (date < today()) return { said: { key: "revisions.date.past", vars: { date } }, text: `The effective date ${date} is in the past` };
+  const days = getEnv().MAX_EFFECTIVE_DAYS;
+  const limit = addDays(today(), days);
+  if (date > limit) {
+    return {
+      said: { key: "revisions.date.tooFar", vars: { date, limit, days } },
+      text: `The effective date ${date} is too far ahead: the latest allowed date is ${limit} (${days} days from today)`,
+    };
+  }
+  return null;
+}
+
+/** True for an allowed effective date more than a year away (the pages warn). */
+export function isFarEffectiveDate(date: string | undefined | null): boolean {
+  return !!date && date > addDays(today(), 366);
+}
+
+function addDays(day: string, days: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function checkEffectiveDate(date: string | undefined) {
+  const problem = effectiveDateProblem(date);
+  if (problem) throw new ValidationError(problem.text, { effectiveDate: problem.text }).saying(problem.said, { effectiveDate: problem.said });
 }
 
 function nextId(): string {
@@ -252,7 +279,7 @@ export async function createProposal(user: AuthUser, input: CreateProposalInput)
         type: input.type,
         ownerDepartment: input.ownerDepartment,
         confidentiality: input.confidentiality,
-        audienceDepartments: input.audienceDepartments,
+        audienceDepartments: canonicalSet(input.audienceDepartments),
         retired: false,
       };
       // Checked before a number is reserved, so typing mistakes do not use numbers up.
@@ -280,7 +307,7 @@ export async function createProposal(user: AuthUser, input: CreateProposalInput)
           title: input.title?.trim() || meta.title,
           type: input.type ?? meta.type,
           confidentiality: input.confidentiality ?? meta.confidentiality,
-          audienceDepartments: input.audienceDepartments ?? meta.audienceDepartments,
+          audienceDepartments: canonicalSet(input.audienceDepartments ?? meta.audienceDepartments),
         };
       } else if (input.kind === "retire") {
         if (current.meta.retired) throw new ConflictError(`${number} is already retired`);
@@ -419,7 +446,7 @@ export async function updateDraft(user: AuthUser, id: string, update: DraftUpdat
         title: update.title?.trim() || meta.title,
         type: update.type ?? meta.type,
         confidentiality: update.confidentiality ?? meta.confidentiality,
-        audienceDepartments: update.audienceDepartments ?? meta.audienceDepartments,
+        audienceDepartments: canonicalSet(update.audienceDepartments ?? meta.audienceDepartments),
         ownerDepartment: p.kind === "new" && update.ownerDepartment ? update.ownerDepartment : meta.ownerDepartment,
       };
       validateMeta(meta);

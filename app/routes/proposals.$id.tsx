@@ -113,7 +113,15 @@ export default function ProposalPage() {
         ) : null}
         <div>
           <dt>{t("revisions.field.effectiveDate")}</dt>
-          <dd>{p.requestedEffectiveDate ? formatDate(p.requestedEffectiveDate, locale) : t("revisions.onApproval")}</dd>
+          <dd>
+            {p.requestedEffectiveDate ? formatDate(p.requestedEffectiveDate, locale) : t("revisions.onApproval")}
+            {d.farEffectiveDate && p.requestedEffectiveDate ? (
+              <span className="field-error far-date-warning" role="note">
+                {" "}
+                {t("revisions.date.farWarning", { date: p.requestedEffectiveDate })}
+              </span>
+            ) : null}
+          </dd>
         </div>
         {p.restoreOf ? (
           <div>

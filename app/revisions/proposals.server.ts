@@ -212,19 +212,20 @@ function checkDraftBody(body: string) {
 }
 
 /** The problem with a requested effective date, if any (format, past, beyond MAX_EFFECTIVE_DAYS), as field message and English text. */
-export function effectiveDateProblem(date: string | undefined): { said: Said; text: string } | null {
+export function effectiveDateProblem(date: string | undefined): { said: Said; text: string; code: string } | null {
   if (!date) return null;
   const parsed = Date.parse(`${date}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== date) {
-    return { said: { key: "revisions.date.format" }, text: "The effective date must be a date (YYYY-MM-DD)" };
+    return { said: { key: "revisions.date.format" }, text: "The effective date must be a date (YYYY-MM-DD)", code: "use YYYY-MM-DD" };
   }
-  if (date < today()) return { said: { key: "revisions.date.past", vars: { date } }, text: `The effective date ${date} is in the past` };
+  if (date < today()) return { said: { key: "revisions.date.past", vars: { date } }, text: `The effective date ${date} is in the past`, code: "in the past" };
   const days = getEnv().MAX_EFFECTIVE_DAYS;
   const limit = addDays(today(), days);
   if (date > limit) {
     return {
       said: { key: "revisions.date.tooFar", vars: { date, limit, days } },
       text: `The effective date ${date} is too far ahead: the latest allowed date is ${limit} (${days} days from today)`,
+      code: "too far ahead",
     };
   }
   return null;
@@ -243,7 +244,7 @@ function addDays(day: string, days: number): string {
 
 function checkEffectiveDate(date: string | undefined) {
   const problem = effectiveDateProblem(date);
-  if (problem) throw new ValidationError(problem.text, { effectiveDate: problem.text }).saying(problem.said, { effectiveDate: problem.said });
+  if (problem) throw new ValidationError(problem.text, { effectiveDate: problem.code }).saying(problem.said, { effectiveDate: problem.said });
 }
 
 function nextId(): string {
@@ -513,6 +514,93 @@ function startStage(p: Proposal, index: number, already: string[]) {
   };
 }
 
+/** What a proposal about to be submitted would send for approval. */
+export interface SubmissionDraft {
+  kind: Proposal["kind"];
+  change: ProposalChange;
+  number: string;
+  meta: DocumentMeta;
+  body: string;
+  summary: string;
+  effectiveDate?: string;
+  author: Proposal["author"];
+}
+
+/**
+ * Every reason a draft cannot be submitted, at once (summary, empty text, no
+ * change, effective date, an approval chain with nobody at some stage): checked
+ * before anything is created or saved. Throws one ValidationError listing them.
+ */
+export async function checkSubmission(d: SubmissionDraft, lead: "notCreated" | "notSubmitted"): Promise<void> {
+  const fields: Record<string, string> = {};
+  const fieldSaid: Record<string, Said> = {};
+  const texts: string[] = [];
+  const add = (field: string, code: string, said: Said, text: string) => {
+    if (fields[field]) return;
+    fields[field] = code;
+    fieldSaid[field] = said;
+    texts.push(text);
+  };
+  if (!d.summary.trim()) add("summary", "required", { key: "revisions.check.summaryRequired" }, "Describe the change in the change summary");
+  if ((d.kind === "revision" || d.kind === "new") && !d.body.trim()) add("body", "empty", { key: "revisions.check.bodyEmpty" }, "The text is empty");
+  const current = d.number ? latestVersion(d.number) : undefined;
+  if (d.kind === "revision" && current) {
+    const content = await readVersionContent(current);
+    const strip = (m: DocumentMeta) => JSON.stringify({ ...m, number: undefined, effectiveDate: undefined, nextReviewDate: undefined, audienceDepartments: canonicalSet(m.audienceDepartments) });
+    if (strip(content.meta) === strip(d.meta) && content.body.trimEnd() === d.body.trimEnd()) {
+      add("body", "unchanged", { key: "revisions.check.unchanged" }, "The proposal does not change anything yet");
+    }
+  }
+  const date = effectiveDateProblem(d.effectiveDate);
+  if (date) add("effectiveDate", date.code, date.said, date.text);
+  const said: Said[] = [{ key: lead === "notCreated" ? "revisions.check.notCreated" : "revisions.check.notSubmitted" }, ...Object.values(fieldSaid)];
+  const gap = routeGap({ meta: d.meta, number: d.number, author: d.author }, stagesFor(d.change), current?.meta.ownerDepartment ?? d.meta.ownerDepartment);
+  if (gap) {
+    said.push({ key: "revisions.route.submitRefused" }, ...gap.said);
+    texts.push(gap.message);
+  }
+  if (!texts.length) return;
+  const error = new ValidationError(texts.join("; "), fields).saying(said, fieldSaid);
+  if (gap) error.details = { ...error.details, stage: gap.stage + 1, token: gap.token };
+  throw error;
+}
+
+/**
+ * "Save and submit" of a new proposal: every reason it could not be submitted is
+ * found before a draft (or a document number) is created.
+ */
+export async function checkCreateAndSubmit(user: AuthUser, input: CreateProposalInput): Promise<void> {
+  const author = { ...personRef(user), departmentId: user.departmentId };
+  if (input.kind === "new") {
+    const meta: DocumentMeta = {
+      number: "",
+      title: input.title.trim(),
+      category: input.category,
+      type: input.type,
+      ownerDepartment: input.ownerDepartment,
+      confidentiality: input.confidentiality,
+      audienceDepartments: canonicalSet(input.audienceDepartments),
+      retired: false,
+    };
+    return checkSubmission({ kind: "new", change: "new", number: "", meta, body: input.body, summary: input.summary ?? "", effectiveDate: input.effectiveDate, author }, "notCreated");
+  }
+  if (input.kind !== "revision") return;
+  const current = latestVersion(input.number);
+  if (!current) return; // createProposal answers 404
+  const content = await readVersionContent(current);
+  const meta: DocumentMeta = {
+    ...content.meta,
+    title: input.title?.trim() || content.meta.title,
+    type: input.type ?? content.meta.type,
+    confidentiality: input.confidentiality ?? content.meta.confidentiality,
+    audienceDepartments: canonicalSet(input.audienceDepartments ?? content.meta.audienceDepartments),
+  };
+  await checkSubmission(
+    { kind: "revision", change: input.change, number: input.number, meta, body: input.body ?? content.body, summary: input.summary ?? "", effectiveDate: input.effectiveDate, author },
+    "notCreated"
+  );
+}
+
 /** Sends a draft for approval; the first stage starts waiting. */
 export async function submitProposal(user: AuthUser, id: string): Promise<Proposal> {
   const result = await withLock(LOCK, async () => {
@@ -529,18 +617,14 @@ export async function submitProposal(user: AuthUser, id: string): Promise<Propos
     }
     const current = latestVersion(p.number);
     if (current?.meta.retired && p.change !== "restore") throw new ConflictError(`${p.number} is retired; only a restoration can be proposed`);
-    if (!p.summary.trim()) throw new ValidationError("Describe the change in the change summary", { summary: "required" });
     const draft = await readDraft(p.headCommit, p.number);
+    // Every reason at once (summary, text, no change, date, routing), before anything is written.
+    await checkSubmission(
+      { kind: p.kind, change: p.change, number: p.number, meta: draft.meta, body: draft.body, summary: p.summary, effectiveDate: p.effectiveDate, author: p.author },
+      "notSubmitted"
+    );
     validateMeta(draft.meta);
     validateBody(draft.body);
-    if (p.effectiveDate) checkEffectiveDate(p.effectiveDate);
-    if (p.kind === "revision" && current) {
-      const currentContent = await readVersionContent(current);
-      const sameMeta = JSON.stringify({ ...currentContent.meta, effectiveDate: undefined, nextReviewDate: undefined }) === JSON.stringify(draft.meta);
-      if (sameMeta && currentContent.body.trimEnd() === draft.body.trimEnd()) {
-        throw new ValidationError("The proposal does not change anything yet", { body: "unchanged" });
-      }
-    }
     const stages = stagesFor(p.change);
     // The whole chain is checked now: a proposal in review always has a path to a decision (decision 070).
     const gap = routeGap(p, stages, owningDepartment(p));

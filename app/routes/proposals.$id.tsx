@@ -50,7 +50,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     return redirect(`/proposals/${id}?done=${v.intent}`);
   } catch (error) {
-    return actionError(error, { intent: "" });
+    return actionError(error, { intent: "" }, request, user);
   }
 }
 

@@ -560,6 +560,12 @@ export async function checkSubmission(d: SubmissionDraft, lead: "notCreated" | "
     texts.push(gap.message);
   }
   if (!texts.length) return;
+  // Only the routing stands in the way: that is for an administrator to fix, not a mistake in the form (409).
+  if (gap && !Object.keys(fields).length) {
+    const error = routeGapError(gap, { key: "revisions.route.submitRefused", text: "The proposal cannot be submitted:" });
+    if (lead === "notCreated") error.said = [{ key: "revisions.check.notCreated" }, ...(error.said ?? [])];
+    throw error;
+  }
   const error = new ValidationError(texts.join("; "), fields).saying(said, fieldSaid);
   if (gap) error.details = { ...error.details, stage: gap.stage + 1, token: gap.token };
   throw error;

@@ -547,7 +547,8 @@ export async function checkSubmission(d: SubmissionDraft, lead: "notCreated" | "
   if (d.kind === "revision" && current) {
     const content = await readVersionContent(current);
     const strip = (m: DocumentMeta) => JSON.stringify({ ...m, number: undefined, effectiveDate: undefined, nextReviewDate: undefined, audienceDepartments: canonicalSet(m.audienceDepartments) });
-    if (strip(content.meta) === strip(d.meta) && content.body.trimEnd() === d.body.trimEnd()) {
+    const text = (b: string) => b.replace(/\r\n?/g, "\n").trim();
+    if (strip(content.meta) === strip(d.meta) && text(content.body) === text(d.body)) {
       add("body", "unchanged", { key: "revisions.check.unchanged" }, "The proposal does not change anything yet");
     }
   }

@@ -273,6 +273,9 @@ describe("in a browser", () => {
         await page.waitForURL(/\/onboarding/);
       });
       await step(page, "onboarding-ack", async () => {
+        // Only an opened version can be acknowledged: read the document, then confirm from the guide.
+        await page.goto(`${server.url}/docs/${doc.safety}`);
+        await page.goto(`${server.url}/onboarding`);
         await page.click(`li[data-number="${doc.safety}"] button:has-text("I have read and understood v2")`);
         await page.waitForSelector(`text=Recorded: you have read ${doc.safety} v2.`);
         await page.waitForSelector("text=1 of 3 read (33%)");

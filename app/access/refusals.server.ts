@@ -6,7 +6,7 @@
 import type { LoaderFunctionArgs, ActionFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
 import { appendAudit } from "~/audit/audit.server";
-import { DomainError, type ErrorCode } from "~/utils/errors.server";
+import { DomainError, ValidationError, type ErrorCode } from "~/utils/errors.server";
 import { api, readForm, type FormResult } from "~/utils/http.server";
 import { assertSameOrigin, getUser, type AuthUser } from "./session.server";
 
@@ -106,6 +106,19 @@ export async function readJsonBody(request: Request, maxBytes = 64 * 1024): Prom
     /* answered below */
   }
   throw new DomainError("bad_request", "Send a JSON object (Content-Type: application/json)");
+}
+
+/**
+ * Refuses fields an API endpoint does not take, naming them (400): a field that is
+ * silently ignored looks to the caller as if it had been applied.
+ */
+export function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): Record<string, unknown> {
+  const wrong = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (wrong.length) {
+    const fieldErrors = Object.fromEntries(wrong.map((k) => [k, "unknown field"]));
+    throw new ValidationError(`The request is not valid: ${wrong.map((k) => `${k}: unknown field`).join("; ")}`, fieldErrors);
+  }
+  return body;
 }
 
 /** Whether an error is Remix refusing a cross-site form post before any action ran. */

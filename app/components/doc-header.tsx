@@ -13,7 +13,7 @@ export interface DocHeaderData {
 }
 
 /** Number, title, state and the document's tabs. */
-export function DocHeader({ data, extraTabs }: { data: DocHeaderData; extraTabs?: { to: string; label: string }[] }) {
+export function DocHeader({ data, extraTabs, viewingOld }: { data: DocHeaderData; extraTabs?: { to: string; label: string }[]; viewingOld?: boolean }) {
   const t = useT();
   const locale = useLocale();
   const s = data.summary;
@@ -29,7 +29,7 @@ export function DocHeader({ data, extraTabs }: { data: DocHeaderData; extraTabs?
         <span className="doc-number">{s.number}</span> {s.title}
       </h1>
       <p>
-        <DocBadges retired={s.retired} confidentiality={s.confidentiality} />
+        <DocBadges retired={s.retired} confidentiality={s.confidentiality} superseded={viewingOld && !s.retired ? s.version : undefined} />
       </p>
       <dl className="doc-meta">
         <div>

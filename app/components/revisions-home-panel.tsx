@@ -9,6 +9,7 @@ export interface RevisionsHomeData {
   waitingCount: number;
   overdueCount: number;
   overdueAll: number;
+  strandedAll?: number;
   drafts: { id: string; number: string; title: string; status: string }[];
   draftCount: number;
   suggestions: { id: string; number: string; status: string; reason: string | null; proposalId: string | null }[];
@@ -25,6 +26,11 @@ export function RevisionsHomePanel({ data }: { data: RevisionsHomeData }) {
       {data.overdueAll ? (
         <p className="banner banner-danger">
           <Link to="/inbox">{t("revisions.home.overdueAll", { count: data.overdueAll })}</Link>
+        </p>
+      ) : null}
+      {data.strandedAll ? (
+        <p className="banner banner-danger">
+          <Link to="/admin#stranded">{t("revisions.home.stranded", { count: data.strandedAll })}</Link>
         </p>
       ) : null}
       {data.waitingCount ? (

@@ -5,7 +5,7 @@
 import { getConfig } from "./config.server";
 import { diffTexts, type DocumentDiff } from "./diff.server";
 import { blockChanges, formattedDiff, formattedDiffFold, type FormatOptions, type FormattedDiff, type FormattedItem } from "./diff-blocks.server";
-import { type DocumentMeta, parseDocument, serializeDocument, FrontMatterError } from "./front-matter";
+import { canonicalSet, type DocumentMeta, parseDocument, serializeDocument, FrontMatterError } from "./front-matter";
 import { parseNumber } from "./numbering.server";
 import { documentPath } from "./paths.server";
 import { renderMarkdown, type RenderedDocument } from "./render.server";
@@ -369,7 +369,9 @@ export function validateBody(body: string): void {
  * index updated, and `document.published` emitted (search, notifications).
  * The caller has already done approval; this is the single writer of main.
  */
-export async function publishVersion(input: PublishInput): Promise<VersionRecord> {
+export async function publishVersion(raw: PublishInput): Promise<VersionRecord> {
+  // Sets are kept in one canonical order: a reordered audience is not a change (and is not published as one).
+  const input = { ...raw, meta: { ...raw.meta, audienceDepartments: canonicalSet(raw.meta.audienceDepartments) } };
   validateMeta(input.meta, { checkDepartments: true });
   validateBody(input.body);
   if (input.meta.number !== input.number) throw new ValidationError("Number in the front matter does not match", { number: "mismatch" });

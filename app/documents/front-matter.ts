@@ -112,6 +112,11 @@ export function splitFrontMatter(text: string): { data: Record<string, unknown>;
   return { data: data as Record<string, unknown>, body: clean.slice(m[0].length) };
 }
 
+/** A set of codes (departments) in its one canonical order: unique, sorted. A reordering is not a change. */
+export function canonicalSet(codes: readonly string[]): string[] {
+  return [...new Set(codes)].sort();
+}
+
 export function toMeta(fm: FrontMatter): DocumentMeta {
   return {
     number: fm.number,
@@ -120,7 +125,7 @@ export function toMeta(fm: FrontMatter): DocumentMeta {
     type: fm.type,
     ownerDepartment: fm.owner_department,
     confidentiality: fm.confidentiality,
-    audienceDepartments: fm.audience_departments,
+    audienceDepartments: canonicalSet(fm.audience_departments),
     effectiveDate: fm.effective_date,
     nextReviewDate: fm.next_review_date,
     retired: fm.retired ?? false,
@@ -136,7 +141,7 @@ export function toFrontMatter(meta: DocumentMeta): FrontMatter {
     type: meta.type,
     owner_department: meta.ownerDepartment,
     confidentiality: meta.confidentiality,
-    audience_departments: meta.audienceDepartments,
+    audience_departments: canonicalSet(meta.audienceDepartments),
   };
   if (meta.effectiveDate) fm.effective_date = meta.effectiveDate;
   if (meta.nextReviewDate) fm.next_review_date = meta.nextReviewDate;

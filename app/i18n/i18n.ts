@@ -32,6 +32,21 @@ export function translator(locale: Locale): Translate {
   return (key, vars) => translate(locale, key, vars);
 }
 
+/** A catalogue entry with its values (plain text, another entry as {key}, or a name in both languages), e.g. a domain error's message. */
+export interface Said {
+  key: string;
+  vars?: Record<string, string | number | { key: string } | { "zh-CN": string; en: string }>;
+}
+
+/** A catalogue entry in a language, its values translated too. */
+export function sayIn(locale: Locale, said: Said): string {
+  const vars: Vars = {};
+  for (const [k, v] of Object.entries(said.vars ?? {})) {
+    vars[k] = typeof v === "object" ? ("key" in v ? translate(locale, v.key) : v[locale] || v.en) : v;
+  }
+  return translate(locale, said.key, vars);
+}
+
 /** Picks zh-CN or en from an Accept-Language header. */
 export function localeFromAcceptLanguage(header: string | null): Locale {
   if (!header) return DEFAULT_LOCALE;

@@ -3,8 +3,9 @@
  * one person to confirm one document by a due date; an acknowledgement binds a
  * person to one exact version and is written to the audit trail. A requirement
  * for vN is met by acknowledging vN or any later version (acknowledging is
- * only possible for the current version). Requirements, acknowledgements and
- * reminders are JSON lines in $DATA_DIR/notifications/acknowledgements.jsonl.
+ * only possible for the current version, and only once the person has opened
+ * that version: openings are recorded here too). Requirements, acknowledgements,
+ * openings and reminders are JSON lines in $DATA_DIR/notifications/acknowledgements.jsonl.
  */
 import { decideRead } from "~/access/policy.server";
 import { getUserById, listUsers } from "~/access/users.server";
@@ -17,6 +18,7 @@ import { latestVersion } from "~/documents/version-index.server";
 import { nowIso, today } from "~/utils/clock.server";
 import { AccessDeniedError, ConflictError } from "~/utils/errors.server";
 import { appendLines, jsonlPath, readLines } from "./jsonl.server";
+import { listNotifications, markRead } from "./notifications.server";
 
 export type AckReason = "major-change" | "onboarding";
 export type AckStatus = "acknowledged" | "pending" | "overdue";
@@ -46,6 +48,8 @@ type Line =
   /** Requirements made together (one major change): the same document, version, reason and due date for many people. */
   | { t: "reqs"; number: string; version: number; reason: AckReason; dueDate: string; createdAt: string; users: string[] }
   | ({ t: "ack" } & Acknowledgement)
+  /** A person opened (was shown the text of) one version of a document. */
+  | { t: "open"; userId: string; number: string; version: number; at: string }
   | { t: "remind"; ids: string[]; at: string; by: string; day: string };
 
 interface State {
@@ -56,6 +60,8 @@ interface State {
   acks: Map<string, Acknowledgement[]>;
   /** userId → last day (YYYY-MM-DD) an automatic reminder went out. */
   autoReminded: Map<string, string>;
+  /** `${userId}|${number}|${version}` of every version a person has opened. */
+  opened: Set<string>;
 }
 
 let state: State | null = null;
@@ -88,6 +94,8 @@ function apply(st: State, line: Line) {
     const list = st.acks.get(key) ?? [];
     list.push(ack);
     st.acks.set(key, list);
+  } else if (line.t === "open") {
+    st.opened.add(`${line.userId}|${line.number}|${line.version}`);
   } else if (line.t === "remind") {
     for (const id of line.ids) {
       const r = st.requirements.get(id);
@@ -101,7 +109,7 @@ function apply(st: State, line: Line) {
 
 function s(): State {
   if (state) return state;
-  const st: State = { requirements: new Map(), byUser: new Map(), acks: new Map(), autoReminded: new Map() };
+  const st: State = { requirements: new Map(), byUser: new Map(), acks: new Map(), autoReminded: new Map(), opened: new Set() };
   for (const line of readLines<Line>(file()).lines) apply(st, line);
   state = st;
   return st;
@@ -203,9 +211,33 @@ export async function requireAcknowledgement(input: {
   return chosen.map((userId) => st.requirements.get(requirementId(userId, input.number, input.version))!);
 }
 
+/** Whether a person has opened this version of a document (the text was shown to them). */
+export function hasOpened(userId: string, number: string, version: number): boolean {
+  return s().opened.has(`${userId}|${number}|${version}`);
+}
+
+/**
+ * Records that a person was shown the text of a version (the document page, the
+ * version page, the print view, the API). Once per person and version; an
+ * acknowledgement is only accepted for a version the person has opened.
+ */
+export async function recordOpened(userId: string, number: string, version: number): Promise<void> {
+  if (hasOpened(userId, number, version)) return;
+  const line: Line = { t: "open", userId, number, version, at: nowIso() };
+  apply(s(), line);
+  try {
+    await appendLines(file(), [line]);
+  } catch (error) {
+    s().opened.delete(`${userId}|${number}|${version}`);
+    throw error;
+  }
+}
+
 /**
  * Records that a person has read and understood the current version of a
- * document (only the current version can be acknowledged), in the audit trail.
+ * document, in the audit trail. Only the current version can be acknowledged,
+ * and only once the person has opened it; the change notifications about that
+ * version (and older ones) are marked read with it.
  */
 export async function acknowledge(user: Pick<User, "id" | "username" | "roles" | "departmentId">, number: string, version: number): Promise<Acknowledgement> {
   const current = requireDocument(number);
@@ -217,6 +249,13 @@ export async function acknowledge(user: Pick<User, "id" | "username" | "roles" |
   }
   const existing = (s().acks.get(`${user.id}|${number}`) ?? []).find((a) => a.version === version);
   if (existing) return existing;
+  if (!hasOpened(user.id, number, version)) {
+    throw new ConflictError(`Open and read v${version} of ${number} before confirming that you have read it`, {
+      number,
+      version,
+      reason: "not-opened",
+    }).saying({ key: "ack.notOpened", vars: { number, version } });
+  }
   const ack: Acknowledgement = { userId: user.id, number, version, at: nowIso() };
   const met = (s().byUser.get(user.id)?.get(number) ?? []).filter((r) => r.version <= version && !firstAckFrom(user.id, number, r.version));
   await appendLines(file(), [{ t: "ack", ...ack }]);
@@ -227,6 +266,7 @@ export async function acknowledge(user: Pick<User, "id" | "username" | "roles" |
     object: number,
     details: { version, statement: `I have read and understood v${version}`, requirements: met.map((r) => ({ id: r.id, reason: r.reason, version: r.version, dueDate: r.dueDate })) },
   });
+  await markNoticesRead(user.id, number, version);
   return ack;
 }
 
@@ -376,4 +416,14 @@ export function overdueNeedingReminder(): { user: User; rows: AckReportRow[] }[]
 export function reportRowsByIds(ids: string[]): AckReportRow[] {
   const wanted = new Set(ids);
   return acknowledgementReport().filter((r) => wanted.has(r.requirementId));
+}
+
+const ACKNOWLEDGED_KINDS = new Set(["document.published", "document.scheduled", "acknowledgement.reminder"]);
+
+/** Marks read the person's unread notifications about this document up to this version (the change they just confirmed). */
+async function markNoticesRead(userId: string, number: string, version: number): Promise<void> {
+  const ids = listNotifications(userId, { unreadOnly: true, limit: Number.MAX_SAFE_INTEGER })
+    .items.filter((n) => n.number === number && ACKNOWLEDGED_KINDS.has(n.kind) && (n.version === undefined || n.version <= version))
+    .map((n) => n.id);
+  if (ids.length) await markRead(userId, ids);
 }

@@ -7,7 +7,8 @@
 import { onBoot } from "~/boot.server";
 import { addAdminFigure } from "~/admin.server";
 import { hasRole } from "~/access/users.server";
-import { addDocNotice } from "~/documents/notices.server";
+import { addDocNotice, type DocNotice } from "~/documents/notices.server";
+import { hasAcknowledged } from "~/notifications/acknowledgements.server";
 import { addHomeExtra } from "~/home.server";
 import { on } from "~/utils/events.server";
 import { registerJob } from "~/utils/scheduler.server";
@@ -76,7 +77,7 @@ addDocNotice("onboarding", (user, current) => {
     const i = numbers.indexOf(current.number);
     if (i < 0) continue;
     const step = guide.steps.findIndex((s) => s.numbers.includes(current.number));
-    return [
+    const notices: DocNotice[] = [
       {
         tone: "info" as const,
         key: "onboarding.notice",
@@ -85,6 +86,22 @@ addDocNotice("onboarding", (user, current) => {
         linkKey: "onboarding.notice.link",
       },
     ];
+    // Once this version is confirmed, the guide offers what to read next.
+    if (hasAcknowledged(user.id, current.number, current.version)) {
+      const progress = myGuides(user).find((g) => g.guideId === guide.id);
+      if (progress?.next && progress.next.number !== current.number) {
+        notices.push({
+          tone: "ok",
+          key: "onboarding.afterAck.next",
+          vars: { guide: guide.title, number: progress.next.number, title: progress.next.title },
+          href: `/docs/${progress.next.number}`,
+          linkKey: "onboarding.afterAck.open",
+        });
+      } else if (progress?.complete) {
+        notices.push({ tone: "ok", key: "onboarding.afterAck.done", vars: { guide: guide.title }, href: `/onboarding#guide-${guide.id}`, linkKey: "onboarding.notice.link" });
+      }
+    }
+    return notices;
   }
   return [];
 });

@@ -134,7 +134,7 @@ function cleanDetails(user: AuthUser, input: z.infer<typeof GuideDetailsSchema>)
   const unknown = input.departmentIds.filter((d) => !getDepartment(d));
   if (unknown.length) throw new ValidationError(`Unknown department(s): ${unknown.join(", ")}`, { departmentIds: "unknown department" });
   // Editors compose for their own department only.
-  const departmentIds = isAdmin(user) ? [...new Set(input.departmentIds)] : [user.departmentId];
+  const departmentIds = isAdmin(user) ? [...new Set(input.departmentIds)].sort() : [user.departmentId];
   return {
     title: input.title,
     description: input.description || undefined,

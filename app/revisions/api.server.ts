@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import { ValidationError } from "~/utils/errors.server";
 import { currentApprovers, isOverdue, isStale } from "./proposals.server";
+import { UPDATE_FIELDS_BY_KIND } from "./forms";
 import { OPEN_STATUSES, type Proposal } from "./types";
 
 export function apiProposal(p: Proposal) {
@@ -63,6 +64,7 @@ export async function readApiBody<S extends z.ZodTypeAny>(request: Request, sche
     const form = await request.formData();
     const obj: Record<string, unknown> = {};
     for (const key of new Set(form.keys())) {
+      if (key === "_csrf") continue;
       const all = form.getAll(key);
       obj[key.replace(/\[\]$/, "")] = all.length > 1 || key.endsWith("[]") ? all : all[0];
     }
@@ -78,7 +80,11 @@ export async function readApiBody<S extends z.ZodTypeAny>(request: Request, sche
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const fieldErrors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "body"] ??= issue.message;
+    for (const issue of parsed.error.issues) {
+      // A field the endpoint does not take is named, not ignored.
+      if (issue.code === "unrecognized_keys") for (const key of issue.keys) fieldErrors[[...issue.path, key].join(".")] ??= "unknown field";
+      else fieldErrors[issue.path.join(".") || "body"] ??= issue.message;
+    }
     throw new ValidationError(
       "The request is not valid: " +
         Object.entries(fieldErrors)
@@ -88,4 +94,13 @@ export async function readApiBody<S extends z.ZodTypeAny>(request: Request, sche
     );
   }
   return parsed.data;
+}
+
+/** Refuses fields a proposal of this kind does not take (e.g. ownerDepartment on a revision) with 400 naming them. */
+export function refuseInapplicable(kind: Proposal["kind"], input: Record<string, unknown>): void {
+  const allowed = UPDATE_FIELDS_BY_KIND[kind];
+  const wrong = Object.keys(input).filter((k) => input[k] !== undefined && !allowed.includes(k));
+  if (!wrong.length) return;
+  const fieldErrors = Object.fromEntries(wrong.map((k) => [k, `not applicable to a ${kind} proposal`]));
+  throw new ValidationError(`The request is not valid: ${wrong.map((k) => `${k}: not applicable to a ${kind} proposal`).join("; ")}`, fieldErrors);
 }

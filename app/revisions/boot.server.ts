@@ -15,6 +15,7 @@ import {
   nextScheduled,
   onDocumentPublished,
   overdueApprovals,
+  strandedProposals,
   publishDueRevisions,
   reconcileWithMainLine,
   waitingFor,
@@ -89,7 +90,8 @@ addHomeExtra("revisions", (user) => {
     .filter((s) => s.status !== "open")
     .slice(0, 5);
   const overdueAll = isAdmin(user) ? overdueApprovals().length : 0;
-  if (!waiting.length && !drafts.length && !decidedSuggestions.length && !overdueAll) return null;
+  const strandedAll = isAdmin(user) ? strandedProposals().length : 0;
+  if (!waiting.length && !drafts.length && !decidedSuggestions.length && !overdueAll && !strandedAll) return null;
   return {
     waiting: waiting
       .slice(0, 8)
@@ -97,6 +99,7 @@ addHomeExtra("revisions", (user) => {
     waitingCount: waiting.length,
     overdueCount: waiting.filter((w) => w.overdue).length,
     overdueAll,
+    strandedAll,
     drafts: drafts.slice(0, 8).map((p) => ({ id: p.id, number: p.number, title: p.meta.title, status: p.status })),
     draftCount: drafts.length,
     suggestions: decidedSuggestions.map((s) => ({ id: s.id, number: s.number, status: s.status, reason: s.reason ?? null, proposalId: s.proposalId ?? null })),

@@ -94,16 +94,18 @@ export const SuggestionForm = z.discriminatedUnion("intent", [
 
 /** JSON API: POST /api/v1/proposals */
 export const ApiCreateSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("revision"), number: withoutInvisible(z.string().max(40)), ...RevisionFields }),
-  z.object({ kind: z.literal("new"), ...NewFields }),
-  z.object({ kind: z.literal("retire"), number: withoutInvisible(z.string().max(40)), summary: text(500).default(""), effectiveDate: optionalDate }),
-  z.object({
-    kind: z.literal("restore"),
-    number: withoutInvisible(z.string().max(40)),
-    version: z.coerce.number().int().min(1),
-    summary: text(500).default(""),
-    effectiveDate: optionalDate,
-  }),
+  z.object({ kind: z.literal("revision"), number: withoutInvisible(z.string().max(40)), ...RevisionFields }).strict(),
+  z.object({ kind: z.literal("new"), ...NewFields }).strict(),
+  z.object({ kind: z.literal("retire"), number: withoutInvisible(z.string().max(40)), summary: text(500).default(""), effectiveDate: optionalDate }).strict(),
+  z
+    .object({
+      kind: z.literal("restore"),
+      number: withoutInvisible(z.string().max(40)),
+      version: z.coerce.number().int().min(1),
+      summary: text(500).default(""),
+      effectiveDate: optionalDate,
+    })
+    .strict(),
 ]);
 
 /** JSON API: POST /api/v1/proposals/:id (update a draft) */
@@ -117,7 +119,16 @@ export const ApiUpdateSchema = z.object({
   body: body.optional(),
   summary: text(500).optional(),
   effectiveDate: z.string().nullable().optional(),
-});
+}).strict();
 
-export const ApiApproveSchema = z.object({ password: z.string().min(1, "password is required to sign").max(200), comment: text(4000).optional() });
-export const ApiReasonSchema = z.object({ reason: z.string().trim().min(3, "give a reason").max(4000) });
+/** Fields of ApiUpdateSchema that only some kinds of proposal take (the others answer 400 naming the field). */
+export const UPDATE_FIELDS_BY_KIND: Record<"revision" | "new" | "retire" | "restore", readonly string[]> = {
+  revision: ["change", "title", "type", "confidentiality", "audienceDepartments", "body", "summary", "effectiveDate"],
+  new: ["title", "type", "confidentiality", "audienceDepartments", "ownerDepartment", "body", "summary", "effectiveDate"],
+  retire: ["summary", "effectiveDate"],
+  restore: ["summary", "effectiveDate"],
+};
+
+export const ApiApproveSchema = z.object({ password: z.string().min(1, "password is required to sign").max(200), comment: text(4000).optional() }).strict();
+export const ApiReasonSchema = z.object({ reason: z.string().trim().min(3, "give a reason").max(4000) }).strict();
+export const ApiWithdrawSchema = z.object({ reason: z.string().max(2000).default("") }).strict();

@@ -18,6 +18,7 @@ import { AccessDeniedError, NotFoundError } from "~/utils/errors.server";
 import {
   canViewProposal,
   currentApprovers,
+  isFarEffectiveDate,
   isOverdue,
   isStale,
   listProposals,
@@ -27,6 +28,8 @@ import {
   requireVisibleProposal,
   waitingFor,
   overdueApprovals,
+  rerouteCandidates,
+  strandedProposals,
 } from "./proposals.server";
 import { mergeView } from "./rebase.server";
 import { mayTriage, mayTriageSuggestion, suggestionStats, suggestionsOn, listSuggestions } from "./suggestions.server";
@@ -127,6 +130,7 @@ export async function proposalPage(user: AuthUser, id: string, options: { diffVi
       requestedEffectiveDate: p.effectiveDate ?? null,
     },
     approvers: approvers.map((u) => ({ username: u.username, name: u.name })),
+    farEffectiveDate: OPEN_STATUSES.includes(p.status) && isFarEffectiveDate(p.scheduledFor ?? p.effectiveDate),
     current: current ? { version: current.version, title: current.meta.title, retired: current.meta.retired } : null,
     stale,
     compare: { from: compare.from, to: compare.to },
@@ -338,3 +342,17 @@ export function suggestionReport(user: AuthUser) {
 }
 
 export { nameOfUser };
+
+/** Proposals in review nobody can carry to a decision, with what is missing and whom a stage may be routed to (admin home page). */
+export function strandedPage() {
+  return strandedProposals().map(({ proposal: p, gap }) => ({
+    id: p.id,
+    number: p.number,
+    title: p.meta.title,
+    author: p.author.username,
+    stages: p.stages,
+    waitingStage: p.stage?.index ?? 0,
+    gap: { stage: gap.stage, token: gap.token, role: gap.role, said: gap.said },
+    candidates: rerouteCandidates(p).map((u) => ({ username: u.username, name: u.name })),
+  }));
+}

@@ -10,23 +10,23 @@ import { verifyPassword } from "~/access/password.server";
 import { decideRead } from "~/access/policy.server";
 import { checkLoginRate, clearLoginFailures, recordLoginFailure } from "~/access/rate-limit.server";
 import type { AuthUser } from "~/access/session.server";
-import { getUserById, hasRole, isAdmin } from "~/access/users.server";
-import { appendAudit } from "~/audit/audit.server";
-import { collection, mutableCollection, updateDb } from "~/data/db.server";
+import { getUserById, getUserByUsername, hasRole, isAdmin } from "~/access/users.server";
+import { appendAudit, type AuditInput } from "~/audit/audit.server";
+import { collection, mutableCollection, readDb, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { getCategory, getConfig } from "~/documents/config.server";
 import { publishVersion, readVersionContent, validateBody, validateMeta } from "~/documents/documents.server";
-import type { DocumentMeta } from "~/documents/front-matter";
+import { canonicalSet, type DocumentMeta } from "~/documents/front-matter";
 import { allocateNumber, parseNumber } from "~/documents/numbering.server";
 import { deleteRef, resolveRef } from "~/documents/repo.server";
 import { allNumbers, latestVersion, versionsOf, type VersionRecord } from "~/documents/version-index.server";
 import { now, nowIso, today } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
 import { getEnv } from "~/utils/env.server";
-import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError, type Said } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { proposalRef, readDraft, saveDraft } from "./drafts.server";
-import { approvalMeaning, approversFor, dueDate, stageRole, stagesFor } from "./routing.server";
+import { approvalMeaning, approversFor, dueDate, routeGap, stageRole, stagesFor, type RouteGap } from "./routing.server";
 import {
   EDITABLE_STATUSES,
   OPEN_STATUSES,
@@ -106,7 +106,7 @@ function approvedThisRound(p: Proposal): string[] {
 /** Approvers of the waiting stage, worked out now (a new department head takes over at once). */
 export function currentApprovers(p: Proposal): User[] {
   if (p.status !== "in-review" || !p.stage) return [];
-  return approversFor(p, p.stage.token, owningDepartment(p), approvedThisRound(p));
+  return approversFor(p, p.stage.token, owningDepartment(p), approvedThisRound(p), p.routeOverrides?.[p.stage.index]);
 }
 
 function currentApproverIds(p: Proposal): string[] {
@@ -211,12 +211,40 @@ function checkDraftBody(body: string) {
   if (/\u0000/.test(body)) throw new ValidationError("The text contains binary data", { body: "binary data" });
 }
 
-function checkEffectiveDate(date: string | undefined) {
-  if (!date) return;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
-    throw new ValidationError("The effective date must be a date (YYYY-MM-DD)", { effectiveDate: "use YYYY-MM-DD" });
+/** The problem with a requested effective date, if any (format, past, beyond MAX_EFFECTIVE_DAYS), as field message and English text. */
+export function effectiveDateProblem(date: string | undefined): { said: Said; text: string; code: string } | null {
+  if (!date) return null;
+  const parsed = Date.parse(`${date}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== date) {
+    return { said: { key: "revisions.date.format" }, text: "The effective date must be a date (YYYY-MM-DD)", code: "use YYYY-MM-DD" };
   }
-  if (date < today()) throw new ValidationError(`The effective date ${date} is in the past`, { effectiveDate: "in the past" });
+  if (date < today()) return { said: { key: "revisions.date.past", vars: { date } }, text: `The effective date ${date} is in the past`, code: "in the past" };
+  const days = getEnv().MAX_EFFECTIVE_DAYS;
+  const limit = addDays(today(), days);
+  if (date > limit) {
+    return {
+      said: { key: "revisions.date.tooFar", vars: { date, limit, days } },
+      text: `The effective date ${date} is too far ahead: the latest allowed date is ${limit} (${days} days from today)`,
+      code: "too far ahead",
+    };
+  }
+  return null;
+}
+
+/** True for an allowed effective date more than a year away (the pages warn). */
+export function isFarEffectiveDate(date: string | undefined | null): boolean {
+  return !!date && date > addDays(today(), 366);
+}
+
+function addDays(day: string, days: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function checkEffectiveDate(date: string | undefined) {
+  const problem = effectiveDateProblem(date);
+  if (problem) throw new ValidationError(problem.text, { effectiveDate: problem.code }).saying(problem.said, { effectiveDate: problem.said });
 }
 
 function nextId(): string {
@@ -252,7 +280,7 @@ export async function createProposal(user: AuthUser, input: CreateProposalInput)
         type: input.type,
         ownerDepartment: input.ownerDepartment,
         confidentiality: input.confidentiality,
-        audienceDepartments: input.audienceDepartments,
+        audienceDepartments: canonicalSet(input.audienceDepartments),
         retired: false,
       };
       // Checked before a number is reserved, so typing mistakes do not use numbers up.
@@ -280,7 +308,7 @@ export async function createProposal(user: AuthUser, input: CreateProposalInput)
           title: input.title?.trim() || meta.title,
           type: input.type ?? meta.type,
           confidentiality: input.confidentiality ?? meta.confidentiality,
-          audienceDepartments: input.audienceDepartments ?? meta.audienceDepartments,
+          audienceDepartments: canonicalSet(input.audienceDepartments ?? meta.audienceDepartments),
         };
       } else if (input.kind === "retire") {
         if (current.meta.retired) throw new ConflictError(`${number} is already retired`);
@@ -419,7 +447,7 @@ export async function updateDraft(user: AuthUser, id: string, update: DraftUpdat
         title: update.title?.trim() || meta.title,
         type: update.type ?? meta.type,
         confidentiality: update.confidentiality ?? meta.confidentiality,
-        audienceDepartments: update.audienceDepartments ?? meta.audienceDepartments,
+        audienceDepartments: canonicalSet(update.audienceDepartments ?? meta.audienceDepartments),
         ownerDepartment: p.kind === "new" && update.ownerDepartment ? update.ownerDepartment : meta.ownerDepartment,
       };
       validateMeta(meta);
@@ -462,14 +490,18 @@ async function announceWaiting(p: Proposal) {
   });
 }
 
+/** The refusal for a routing chain with a stage nobody can decide (what is missing and who can fix it). */
+function routeGapError(gap: RouteGap, lead: { key: string; text: string }): DomainError {
+  return new DomainError("conflict", `${lead.text} ${gap.message}`, { stage: gap.stage + 1, token: gap.token }).saying([{ key: lead.key }, ...gap.said]);
+}
+
 function startStage(p: Proposal, index: number, already: string[]) {
   const token = p.stages[index];
-  const approvers = approversFor(p, token, owningDepartment(p), already);
+  const approvers = approversFor(p, token, owningDepartment(p), already, p.routeOverrides?.[index]);
   if (!approvers.length) {
-    throw new DomainError(
-      "unavailable",
-      `Nobody can approve stage ${index + 1} ("${token}") of this proposal: the routing names no one but the author. Ask an administrator.`
-    );
+    const gap = routeGap(p, p.stages, owningDepartment(p), { from: index, approved: already, overrides: p.routeOverrides });
+    if (gap) throw routeGapError(gap, { key: "revisions.route.stuck", text: "Nothing was recorded." });
+    throw new DomainError("conflict", `Nobody can decide stage ${index + 1} ("${token}") of this proposal.`);
   }
   const started = now();
   return {
@@ -480,6 +512,100 @@ function startStage(p: Proposal, index: number, already: string[]) {
     dueAt: dueDate(started).toISOString(),
     approverIds: approvers.map((u) => u.id),
   };
+}
+
+/** What a proposal about to be submitted would send for approval. */
+export interface SubmissionDraft {
+  kind: Proposal["kind"];
+  change: ProposalChange;
+  number: string;
+  meta: DocumentMeta;
+  body: string;
+  summary: string;
+  effectiveDate?: string;
+  author: Proposal["author"];
+}
+
+/**
+ * Every reason a draft cannot be submitted, at once (summary, empty text, no
+ * change, effective date, an approval chain with nobody at some stage): checked
+ * before anything is created or saved. Throws one ValidationError listing them.
+ */
+export async function checkSubmission(d: SubmissionDraft, lead: "notCreated" | "notSubmitted"): Promise<void> {
+  const fields: Record<string, string> = {};
+  const fieldSaid: Record<string, Said> = {};
+  const texts: string[] = [];
+  const add = (field: string, code: string, said: Said, text: string) => {
+    if (fields[field]) return;
+    fields[field] = code;
+    fieldSaid[field] = said;
+    texts.push(text);
+  };
+  if (!d.summary.trim()) add("summary", "required", { key: "revisions.check.summaryRequired" }, "Describe the change in the change summary");
+  if ((d.kind === "revision" || d.kind === "new") && !d.body.trim()) add("body", "empty", { key: "revisions.check.bodyEmpty" }, "The text is empty");
+  const current = d.number ? latestVersion(d.number) : undefined;
+  if (d.kind === "revision" && current) {
+    const content = await readVersionContent(current);
+    const strip = (m: DocumentMeta) => JSON.stringify({ ...m, number: undefined, effectiveDate: undefined, nextReviewDate: undefined, audienceDepartments: canonicalSet(m.audienceDepartments) });
+    const text = (b: string) => b.replace(/\r\n?/g, "\n").trim();
+    if (strip(content.meta) === strip(d.meta) && text(content.body) === text(d.body)) {
+      add("body", "unchanged", { key: "revisions.check.unchanged" }, "The proposal does not change anything yet");
+    }
+  }
+  const date = effectiveDateProblem(d.effectiveDate);
+  if (date) add("effectiveDate", date.code, date.said, date.text);
+  const said: Said[] = [{ key: lead === "notCreated" ? "revisions.check.notCreated" : "revisions.check.notSubmitted" }, ...Object.values(fieldSaid)];
+  const gap = routeGap({ meta: d.meta, number: d.number, author: d.author }, stagesFor(d.change), current?.meta.ownerDepartment ?? d.meta.ownerDepartment);
+  if (gap) {
+    said.push({ key: "revisions.route.submitRefused" }, ...gap.said);
+    texts.push(gap.message);
+  }
+  if (!texts.length) return;
+  // Only the routing stands in the way: that is for an administrator to fix, not a mistake in the form (409).
+  if (gap && !Object.keys(fields).length) {
+    const error = routeGapError(gap, { key: "revisions.route.submitRefused", text: "The proposal cannot be submitted:" });
+    if (lead === "notCreated") error.said = [{ key: "revisions.check.notCreated" }, ...(error.said ?? [])];
+    throw error;
+  }
+  const error = new ValidationError(texts.join("; "), fields).saying(said, fieldSaid);
+  if (gap) error.details = { ...error.details, stage: gap.stage + 1, token: gap.token };
+  throw error;
+}
+
+/**
+ * "Save and submit" of a new proposal: every reason it could not be submitted is
+ * found before a draft (or a document number) is created.
+ */
+export async function checkCreateAndSubmit(user: AuthUser, input: CreateProposalInput): Promise<void> {
+  const author = { ...personRef(user), departmentId: user.departmentId };
+  if (input.kind === "new") {
+    const meta: DocumentMeta = {
+      number: "",
+      title: input.title.trim(),
+      category: input.category,
+      type: input.type,
+      ownerDepartment: input.ownerDepartment,
+      confidentiality: input.confidentiality,
+      audienceDepartments: canonicalSet(input.audienceDepartments),
+      retired: false,
+    };
+    return checkSubmission({ kind: "new", change: "new", number: "", meta, body: input.body, summary: input.summary ?? "", effectiveDate: input.effectiveDate, author }, "notCreated");
+  }
+  if (input.kind !== "revision") return;
+  const current = latestVersion(input.number);
+  if (!current) return; // createProposal answers 404
+  const content = await readVersionContent(current);
+  const meta: DocumentMeta = {
+    ...content.meta,
+    title: input.title?.trim() || content.meta.title,
+    type: input.type ?? content.meta.type,
+    confidentiality: input.confidentiality ?? content.meta.confidentiality,
+    audienceDepartments: canonicalSet(input.audienceDepartments ?? content.meta.audienceDepartments),
+  };
+  await checkSubmission(
+    { kind: "revision", change: input.change, number: input.number, meta, body: input.body ?? content.body, summary: input.summary ?? "", effectiveDate: input.effectiveDate, author },
+    "notCreated"
+  );
 }
 
 /** Sends a draft for approval; the first stage starts waiting. */
@@ -498,24 +624,24 @@ export async function submitProposal(user: AuthUser, id: string): Promise<Propos
     }
     const current = latestVersion(p.number);
     if (current?.meta.retired && p.change !== "restore") throw new ConflictError(`${p.number} is retired; only a restoration can be proposed`);
-    if (!p.summary.trim()) throw new ValidationError("Describe the change in the change summary", { summary: "required" });
     const draft = await readDraft(p.headCommit, p.number);
+    // Every reason at once (summary, text, no change, date, routing), before anything is written.
+    await checkSubmission(
+      { kind: p.kind, change: p.change, number: p.number, meta: draft.meta, body: draft.body, summary: p.summary, effectiveDate: p.effectiveDate, author: p.author },
+      "notSubmitted"
+    );
     validateMeta(draft.meta);
     validateBody(draft.body);
-    if (p.effectiveDate) checkEffectiveDate(p.effectiveDate);
-    if (p.kind === "revision" && current) {
-      const currentContent = await readVersionContent(current);
-      const sameMeta = JSON.stringify({ ...currentContent.meta, effectiveDate: undefined, nextReviewDate: undefined }) === JSON.stringify(draft.meta);
-      if (sameMeta && currentContent.body.trimEnd() === draft.body.trimEnd()) {
-        throw new ValidationError("The proposal does not change anything yet", { body: "unchanged" });
-      }
-    }
     const stages = stagesFor(p.change);
-    const stage = startStage({ ...p, stages }, 0, []);
+    // The whole chain is checked now: a proposal in review always has a path to a decision (decision 070).
+    const gap = routeGap(p, stages, owningDepartment(p));
+    if (gap) throw routeGapError(gap, { key: "revisions.route.submitRefused", text: "The proposal cannot be submitted:" });
+    const stage = startStage({ ...p, stages, routeOverrides: undefined }, 0, []);
     const updated = await mutate(id, (rec) => {
       requireEditable(rec);
       rec.stages = stages;
       rec.stage = stage;
+      rec.routeOverrides = undefined;
       rec.status = "in-review";
       rec.submittedAt = stage.startedAt;
       rec.decisions.push(decision(personRef(user), "submitted", { contentCommit: rec.headCommit, version: rec.baseVersion }));
@@ -629,18 +755,16 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
       if (reason.length < 3) throw new ValidationError("Give a reason the editor can act on", { reason: "required" });
       const status = input.decision === "reject" ? "rejected" : "changes-requested";
       const kind = input.decision === "reject" ? "rejected" : "changes-requested";
-      const updated = await mutate(id, (rec) => {
-        rec.status = status;
-        rec.stage = undefined;
-        rec.decisions.push({ ...decision(me, kind, { ...timing, reason: reason.slice(0, 4000), contentCommit: rec.headCommit }), ...stageTimes(stage) });
-        return structuredClone(rec);
-      });
-      await appendAudit({
-        actor: user.username,
-        action: `proposal.${input.decision}`,
-        object: p.number,
-        details: { proposal: id, stage: stage.token, reason },
-      });
+      const updated = await recordStep(
+        id,
+        (rec) => {
+          rec.status = status;
+          rec.stage = undefined;
+          rec.decisions.push({ ...decision(me, kind, { ...timing, reason: reason.slice(0, 4000), contentCommit: rec.headCommit }), ...stageTimes(stage) });
+          return structuredClone(rec);
+        },
+        [{ actor: user.username, action: `proposal.${input.decision}`, object: p.number, details: { proposal: id, stage: stage.token, reason } }]
+      );
       events.push(() =>
         emit("proposal.decided", {
           proposalId: id,
@@ -663,20 +787,17 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
     }
     const meaning = approvalMeaning(stage.role);
     const comment = input.comment?.trim() ? input.comment.trim().slice(0, 4000) : undefined;
-    let updated = await mutate(id, (rec) => {
-      rec.decisions.push({
-        ...decision(me, "approved", { ...timing, meaning, signed: true, contentCommit: rec.headCommit, ...(comment ? { reason: comment } : {}) }),
-        ...stageTimes(stage),
-      });
-      return structuredClone(rec);
-    });
-    await appendAudit({
+    const signed: Decision = {
+      ...decision(me, "approved", { ...timing, meaning, signed: true, contentCommit: p.headCommit, ...(comment ? { reason: comment } : {}) }),
+      ...stageTimes(stage),
+    };
+    const approveAudit: AuditInput = {
       actor: user.username,
       action: "proposal.approve",
       object: p.number,
       details: { proposal: id, stage: stage.token, meaning, signed: true, contentCommit: p.headCommit },
-    });
-    events.push(() =>
+    };
+    const approvedEvent = () =>
       emit("proposal.decided", {
         proposalId: id,
         number: p.number,
@@ -686,19 +807,28 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
         stage: stage.role,
         byUserId: user.id,
         link: link(id),
-      })
-    );
-    if (stage.index + 1 < updated.stages.length) {
-      const next = startStage(updated, stage.index + 1, approvedThisRound(updated));
-      updated = await mutate(id, (rec) => {
-        rec.stage = next;
-        return structuredClone(rec);
       });
-      const snapshot = updated;
-      events.push(() => announceWaiting(snapshot));
+    // Everything is worked out before anything is written: an approval that cannot be carried
+    // through leaves no signature, decision, audit entry or event behind (decision 070).
+    if (stage.index + 1 < p.stages.length) {
+      const approvedAfter = [...approvedThisRound(p), user.id];
+      const gap = routeGap(p, p.stages, owningDepartment(p), { from: stage.index + 1, approved: approvedAfter, overrides: p.routeOverrides });
+      if (gap) throw routeGapError(gap, { key: "revisions.route.approvalRefused", text: "Your approval was not recorded:" });
+      const next = startStage(p, stage.index + 1, approvedAfter);
+      const updated = await recordStep(
+        id,
+        (rec) => {
+          rec.decisions.push(signed);
+          rec.stage = next;
+          return structuredClone(rec);
+        },
+        [approveAudit]
+      );
+      events.push(approvedEvent);
+      events.push(() => announceWaiting(updated));
       return { proposal: updated, result: "next-stage" };
     }
-    return finalise(updated, me, events);
+    return finalise(p, me, events, { signed, audit: approveAudit, event: approvedEvent });
   });
   for (const fn of events) await fn();
   return outcome;
@@ -740,16 +870,24 @@ async function returnStale(p: Proposal, by: PersonRef): Promise<Proposal> {
 }
 
 /** After the last approval: schedule (future effective date) or publish now. */
-async function finalise(p: Proposal, by: PersonRef, events: (() => Promise<void>)[]): Promise<DecisionOutcome> {
+async function finalise(p: Proposal, by: PersonRef, events: (() => Promise<void>)[], approval?: FinalApproval): Promise<DecisionOutcome> {
   if (p.effectiveDate && p.effectiveDate > today()) {
-    const updated = await mutate(p.id, (rec) => {
-      rec.status = "scheduled";
-      rec.stage = undefined;
-      rec.scheduledFor = rec.effectiveDate;
-      rec.decisions.push(decision(by, "scheduled", { reason: `takes effect on ${rec.effectiveDate}` }));
-      return structuredClone(rec);
-    });
-    await appendAudit({ actor: by.username, action: "proposal.schedule", object: p.number, details: { proposal: p.id, effectiveDate: p.effectiveDate } });
+    const updated = await recordStep(
+      p.id,
+      (rec) => {
+        if (approval) rec.decisions.push(approval.signed);
+        rec.status = "scheduled";
+        rec.stage = undefined;
+        rec.scheduledFor = rec.effectiveDate;
+        rec.decisions.push(decision(by, "scheduled", { reason: `takes effect on ${rec.effectiveDate}` }));
+        return structuredClone(rec);
+      },
+      [
+        ...(approval ? [approval.audit] : []),
+        { actor: by.username, action: "proposal.schedule", object: p.number, details: { proposal: p.id, effectiveDate: p.effectiveDate } },
+      ]
+    );
+    if (approval) events.push(approval.event);
     const title = `${p.number} ${p.meta.title}`;
     events.push(() =>
       emit("document.scheduled", {
@@ -775,7 +913,35 @@ async function finalise(p: Proposal, by: PersonRef, events: (() => Promise<void>
     );
     return { proposal: updated, result: "scheduled" };
   }
-  return publishApproved(p, by);
+  return publishApproved(p, by, approval);
+}
+
+/** The last stage's signature, recorded together with the publication or schedule it leads to. */
+interface FinalApproval {
+  signed: Decision;
+  audit: AuditInput;
+  event: () => Promise<void>;
+}
+
+/**
+ * One change of a proposal record with its audit entries, all or nothing: when an
+ * audit entry cannot be written, the record is put back as it was and the error
+ * goes to the caller (events are only sent once everything succeeded).
+ */
+async function recordStep<T>(id: string, change: (rec: Proposal) => T, audits: AuditInput[]): Promise<T> {
+  const before = getProposal(id);
+  const result = await mutate(id, change);
+  try {
+    for (const entry of audits) await appendAudit(entry);
+  } catch (error) {
+    await updateDb((data) => {
+      const list = mutableCollection<Proposal>(data, COLLECTION);
+      const i = list.findIndex((x) => x.id === id);
+      if (i >= 0) list[i] = before;
+    });
+    throw error;
+  }
+  return result;
 }
 
 /**
@@ -784,13 +950,14 @@ async function finalise(p: Proposal, by: PersonRef, events: (() => Promise<void>
  * its author instead. Idempotent: a proposal already on the main line is
  * only marked published.
  */
-async function publishApproved(p: Proposal, by: PersonRef): Promise<DecisionOutcome> {
+async function publishApproved(p: Proposal, by: PersonRef, approval?: FinalApproval): Promise<DecisionOutcome> {
   const existing = versionsOf(p.number).find((v) => v.proposal === p.id);
-  if (existing) return { proposal: await markPublished(p, existing, by), result: "published" };
+  if (existing) return { proposal: await markPublished(p, existing, by, approval), result: "published" };
   if (isStale(p)) return { proposal: await returnStale(p, by), result: "returned" };
   const draft = await readDraft(p.headCommit, p.number);
   const authorUser = getUserById(p.author.id);
-  const approvedBy = [...new Set(approvedThisRoundUsernames(p))];
+  const signedRecord = approval ? { ...p, decisions: [...p.decisions, approval.signed] } : p;
+  const approvedBy = [...new Set(approvedThisRoundUsernames(signedRecord))];
   let record: VersionRecord;
   try {
     record = await publishVersion({
@@ -814,7 +981,9 @@ async function publishApproved(p: Proposal, by: PersonRef): Promise<DecisionOutc
     if (error instanceof ConflictError) return { proposal: await returnStale(p, by), result: "returned" };
     throw error;
   }
-  return { proposal: await markPublished(p, record, by), result: "published" };
+  // The commit on the main line is the point of no return: if the bookkeeping below fails,
+  // reconcileWithMainLine marks the proposal published at the next start (Approved-by is in the commit).
+  return { proposal: await markPublished(p, record, by, approval), result: "published" };
 }
 
 function approvedThisRoundUsernames(p: Proposal): string[] {
@@ -826,22 +995,30 @@ function approvedThisRoundUsernames(p: Proposal): string[] {
     .map((d) => d.by.username);
 }
 
-async function markPublished(p: Proposal, record: VersionRecord, by: PersonRef): Promise<Proposal> {
-  const updated = await mutate(p.id, (rec) => {
-    rec.status = "published";
-    rec.stage = undefined;
-    rec.publishedVersion = record.version;
-    rec.publishedCommit = record.commit;
-    rec.publishedAt = record.date;
-    rec.decisions.push(decision(by, "published", { version: record.version }));
-    return structuredClone(rec);
-  });
-  await appendAudit({
-    actor: by.username,
-    action: "proposal.publish",
-    object: p.number,
-    details: { proposal: p.id, version: record.version, commit: record.commit, change: p.change, approvedBy: record.approvedBy },
-  });
+async function markPublished(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval): Promise<Proposal> {
+  const updated = await recordStep(
+    p.id,
+    (rec) => {
+      if (approval) rec.decisions.push(approval.signed);
+      rec.status = "published";
+      rec.stage = undefined;
+      rec.publishedVersion = record.version;
+      rec.publishedCommit = record.commit;
+      rec.publishedAt = record.date;
+      rec.decisions.push(decision(by, "published", { version: record.version }));
+      return structuredClone(rec);
+    },
+    [
+      ...(approval ? [approval.audit] : []),
+      {
+        actor: by.username,
+        action: "proposal.publish",
+        object: p.number,
+        details: { proposal: p.id, version: record.version, commit: record.commit, change: p.change, approvedBy: record.approvedBy },
+      },
+    ]
+  );
+  if (approval) await approval.event();
   await emit("proposal.decided", {
     proposalId: p.id,
     number: p.number,
@@ -904,6 +1081,80 @@ export async function onDocumentPublished(record: VersionRecord): Promise<void> 
     (p) => p.number === record.number && p.id !== record.proposal && (p.status === "in-review" || p.status === "scheduled") && p.baseVersion < record.version
   );
   for (const p of affected) await returnStale(structuredClone(p), SYSTEM);
+}
+
+/** A proposal in review that the people as they are now cannot carry to a decision. */
+export interface StrandedProposal {
+  proposal: Proposal;
+  gap: RouteGap;
+}
+
+/**
+ * Proposals in review left without a path to a decision by a change of people
+ * (a head left, an account was deactivated, a role was removed): worked out at
+ * each request, so the list follows every change of users, roles or departments.
+ */
+export function strandedProposals(): StrandedProposal[] {
+  const out: StrandedProposal[] = [];
+  for (const p of listProposals({ status: "in-review" })) {
+    if (!p.stage) continue;
+    const gap = routeGap(p, p.stages, owningDepartment(p), { from: p.stage.index, approved: approvedThisRound(p), overrides: p.routeOverrides });
+    if (gap) out.push({ proposal: p, gap });
+  }
+  return out;
+}
+
+/** People an administrator may route a stage of this proposal to: active approvers and admins other than its author and this round's approvers. */
+export function rerouteCandidates(p: Proposal): User[] {
+  const excluded = new Set([p.author.id, ...approvedThisRound(p)]);
+  return readDb()
+    .users.filter((u) => u.active && !excluded.has(u.id) && (u.roles.includes("approver") || u.roles.includes("admin")))
+    .sort((a, b) => a.username.localeCompare(b.username));
+}
+
+/**
+ * An administrator routes one waiting or later stage of a proposal in review to a
+ * named person (for the rest of this round). Refused when the person cannot take
+ * the stage or the stage would still have nobody.
+ */
+export async function rerouteProposal(user: AuthUser, id: string, stageIndex: number, username: string): Promise<Proposal> {
+  if (!isAdmin(user)) throw new AccessDeniedError("Only an administrator can re-route an approval");
+  const events: (() => Promise<void>)[] = [];
+  const updated = await withLock(LOCK, async () => {
+    const p = getProposal(id);
+    if (p.status !== "in-review" || !p.stage) throw new ConflictError(`The proposal is ${p.status}, not waiting for a decision`, { status: p.status });
+    if (!Number.isInteger(stageIndex) || stageIndex < p.stage.index || stageIndex >= p.stages.length) {
+      throw new ValidationError("Choose a stage that is still to be decided", { stage: "not a waiting stage" }).saying(
+        { key: "revisions.reroute.badStage" },
+        { stage: { key: "revisions.reroute.badStage" } }
+      );
+    }
+    const target = getUserByUsername(username);
+    if (!target || !rerouteCandidates(p).some((u) => u.id === target.id)) {
+      throw new ValidationError("Choose an active approver or administrator who is not the author and has not approved this round", {
+        username: "not eligible",
+      }).saying({ key: "revisions.reroute.badPerson" }, { username: { key: "revisions.reroute.badPerson" } });
+    }
+    const overrides = { ...(p.routeOverrides ?? {}), [stageIndex]: target.id };
+    const gap = routeGap(p, p.stages, owningDepartment(p), { from: p.stage.index, approved: approvedThisRound(p), overrides });
+    if (gap && gap.stage <= stageIndex) throw routeGapError(gap, { key: "revisions.reroute.refused", text: "The stage was not re-routed:" });
+    const at = nowIso();
+    const reason = `stage ${stageIndex + 1} (${p.stages[stageIndex]}) → ${target.username}`;
+    const result = await recordStep(
+      id,
+      (rec) => {
+        rec.routeOverrides = overrides;
+        if (rec.stage && rec.stage.index === stageIndex) rec.stage.approverIds = [target.id];
+        rec.decisions.push({ at, by: personRef(user), decision: "rerouted", stage: stageIndex, stageToken: p.stages[stageIndex], reason });
+        return structuredClone(rec);
+      },
+      [{ actor: user.username, action: "proposal.reroute", object: p.number, details: { proposal: id, stage: stageIndex + 1, token: p.stages[stageIndex], to: target.username } }]
+    );
+    if (stageIndex === p.stage.index) events.push(() => announceWaiting(result));
+    return result;
+  });
+  for (const fn of events) await fn();
+  return updated;
 }
 
 /** Raises the overdue flag once per waiting stage (to its approvers and the admins). */

@@ -28,7 +28,8 @@ export type DecisionKind =
   | "updated"
   | "returned"
   | "scheduled"
-  | "published";
+  | "published"
+  | "rerouted";
 
 export interface PersonRef {
   id: string;
@@ -105,6 +106,8 @@ export interface Proposal {
   stages: string[];
   /** The stage waiting for a decision while in review. */
   stage?: StageState;
+  /** Stages an administrator re-routed in this round: stage index → user id (cleared at each submission). */
+  routeOverrides?: Record<string, string>;
   decisions: Decision[];
   publishedVersion?: number;
   publishedCommit?: string;

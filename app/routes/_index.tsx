@@ -70,7 +70,11 @@ export default function Home() {
                   </td>
                   <td>
                     <Link to={`/docs/${r.summary.number}`}>{r.summary.title}</Link>{" "}
-                    <DocBadges retired={r.summary.retired} confidentiality={r.summary.confidentiality} />
+                    <DocBadges
+                      retired={r.summary.retired}
+                      confidentiality={r.summary.confidentiality}
+                      superseded={r.version < r.summary.version && !r.summary.retired ? r.summary.version : undefined}
+                    />
                   </td>
                   <td>
                     v{r.version} {r.change === "major" ? <span className="badge badge-major">{t("change.major")}</span> : null}

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { takeEmergencyAccess, type EmergencyInput } from "~/access/emergency.server";
-import { readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
+import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { apiJson } from "~/utils/http.server";
 
 /**
@@ -10,7 +10,7 @@ import { apiJson } from "~/utils/http.server";
  */
 export const action = recordedApi("access.emergency", async ({ request, user }: ActionFunctionArgs & { user: AuthUser }) => {
   if (request.method !== "POST") throw new Response("Method not allowed", { status: 405, headers: { Allow: "POST" } });
-  const body = await recorded(user.username, "access.emergency", "", () => readJsonBody(request), { channel: "api" });
+  const body = await recorded(user.username, "access.emergency", "", async () => onlyFields(await readJsonBody(request), ["number", "justification", "history", "days", "confirm"]), { channel: "api" });
   const { request: created, grant } = await takeEmergencyAccess(user, body as EmergencyInput);
   return apiJson({ request: created, grant }, { status: 201 });
 });

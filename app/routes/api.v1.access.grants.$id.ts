@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { getGrant, grantState, revokeGrant } from "~/access/grants.server";
 import { mayDecideFor } from "~/access/delegates.server";
-import { readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
+import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { NotFoundError } from "~/utils/errors.server";
 import { api } from "~/utils/http.server";
@@ -22,7 +22,7 @@ export const action = recordedApi("access.revoke", async ({ request, params, use
     throw new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST, DELETE" } });
   }
   const id = String(params.id);
-  const body = await recorded(user.username, "access.revoke", `grant:${id.slice(0, 40)}`, () => readJsonBody(request), { channel: "api" });
+  const body = await recorded(user.username, "access.revoke", `grant:${id.slice(0, 40)}`, async () => onlyFields(await readJsonBody(request), ["reason"]), { channel: "api" });
   const grant = await revokeGrant(user, id, String(body.reason ?? ""));
   return { grant: { ...grant, state: grantState(grant) } };
 });

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { decideAccess } from "~/access/decisions.server";
-import { readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
+import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { requestFor, withdrawRequest } from "~/access/requests.server";
 import { api } from "~/utils/http.server";
 
@@ -16,7 +16,13 @@ export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: 
 export const action = recordedApi("access.decide", async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {
   if (request.method !== "POST") throw new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
   const id = String(params.id);
-  const body = await recorded(user.username, "access.decide", `request:${id.slice(0, 40)}`, () => readJsonBody(request), { channel: "api" });
+  const body = await recorded(user.username, "access.decide", `request:${id.slice(0, 40)}`, async () => {
+      const raw = await readJsonBody(request);
+      const allowed = raw.decision === "approve" ? ["decision", "days", "sections", "note"] : raw.decision === "reject" ? ["decision", "reason"] : ["decision"];
+      return onlyFields(raw, allowed);
+    },
+    { channel: "api" },
+  );
   if (body.decision === "withdraw") return { request: await withdrawRequest(user, id) };
   const result = await decideAccess(user, id, body);
   return { request: result.request, grant: result.grant ?? null };

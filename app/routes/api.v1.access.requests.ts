@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
-import { readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
+import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { myRequests, submitAccessRequest, type RequestInput } from "~/access/requests.server";
 import { api, apiJson } from "~/utils/http.server";
 
@@ -13,7 +13,7 @@ export const loader = api(async ({ user }: LoaderFunctionArgs & { user: AuthUser
  */
 export const action = recordedApi("access.request", async ({ request, user }: ActionFunctionArgs & { user: AuthUser }) => {
   if (request.method !== "POST") throw new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
-  const body = await recorded(user.username, "access.request", "", () => readJsonBody(request), { channel: "api" });
+  const body = await recorded(user.username, "access.request", "", async () => onlyFields(await readJsonBody(request), ["number", "purpose", "scope", "sections", "history", "days"]), { channel: "api" });
   const created = await submitAccessRequest(user, body as RequestInput);
   return apiJson({ request: created }, { status: 201, headers: { Location: `/api/v1/access/requests/${created.id}` } });
 });

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { openCurrent } from "~/documents/documents.server";
 import { apiDocument } from "~/documents/api.server";
+import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDeniedError } from "~/utils/errors.server";
 import { api } from "~/utils/http.server";
 
@@ -15,5 +16,6 @@ export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: 
       requestAccess: `/access/request?number=${view.summary.number}`,
     });
   }
+  await recordOpened(user.id, view.summary.number, view.record.version);
   return { ...apiDocument(view.summary), commit: view.record.commit, body: view.body, html: view.rendered.html, toc: view.rendered.toc };
 });

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { diffBodies, readVersionContent } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
-import { apiProposal, readApiBody } from "~/revisions/api.server";
+import { apiProposal, readApiBody, refuseInapplicable } from "~/revisions/api.server";
 import { ApiUpdateSchema } from "~/revisions/forms";
 import { logProposalView, readProposalText, requireVisibleProposal, updateDraft } from "~/revisions/proposals.server";
 import { api } from "~/utils/http.server";
@@ -35,6 +35,7 @@ export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: 
 /** POST /api/v1/proposals/:id — save changes to a draft (author only). */
 export const action = api(async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {
   const input = await readApiBody(request, ApiUpdateSchema);
+  refuseInapplicable(requireVisibleProposal(user, String(params.id)).kind, input);
   const p = await updateDraft(user, String(params.id), input);
   return { proposal: apiProposal(p) };
 });

@@ -1,13 +1,13 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { z } from "zod";
 import type { AuthUser } from "~/access/session.server";
 import { apiProposal, readApiBody } from "~/revisions/api.server";
+import { ApiWithdrawSchema } from "~/revisions/forms";
 import { withdrawProposal } from "~/revisions/proposals.server";
 import { api } from "~/utils/http.server";
 
 /** POST /api/v1/proposals/:id/withdraw {reason?} — close a proposal without publishing it. */
 export const action = api(async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {
-  const input = await readApiBody(request, z.object({ reason: z.string().max(2000).default("") }));
+  const input = await readApiBody(request, ApiWithdrawSchema);
   const p = await withdrawProposal(user, String(params.id), input.reason);
   return { proposal: apiProposal(p) };
 });

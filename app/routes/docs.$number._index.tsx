@@ -5,6 +5,7 @@ import { requireUser } from "~/access/session.server";
 import { articleHtml } from "~/documents/article-html.server";
 import { openCurrent } from "~/documents/documents.server";
 import { noticesFor } from "~/documents/notices.server";
+import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
 import { MarkdownView } from "~/components/markdown-view";
 import { Notices } from "~/components/notices";
@@ -17,6 +18,8 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
   const view = await openCurrent(user, String(params.number));
   const headers = { "Cache-Control": "private, no-store" };
   if (view.access === "denied") return data({ denied: true as const, number: view.summary.number, reason: view.reason }, { headers });
+  // Only a version the reader has opened can be acknowledged (decision 071).
+  await recordOpened(user.id, view.summary.number, view.record.version);
   return data(
     {
       denied: false as const,

@@ -32,7 +32,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const ack = await acknowledge(user, number, form.value.version);
     return redirect(`/docs/${number}?acknowledged=${ack.version}`);
   } catch (error) {
-    return actionError(error);
+    return actionError(error, {}, request, user);
   }
 }
 

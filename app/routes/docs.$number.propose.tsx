@@ -10,7 +10,7 @@ import { formatDate, localName } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { ProposeForm } from "~/revisions/forms";
 import { proposePage } from "~/revisions/pages.server";
-import { createProposal, submitProposal } from "~/revisions/proposals.server";
+import { checkCreateAndSubmit, createProposal, submitProposal } from "~/revisions/proposals.server";
 import { formValues, previewResponse } from "~/revisions/route-helpers.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
@@ -37,8 +37,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     else if (v.intent === "restore")
       created = await createProposal(user, { kind: "restore", number, version: v.version, summary: v.summary, effectiveDate: v.effectiveDate });
     else {
-      created = await createProposal(user, {
-        kind: "revision",
+      const input = {
+        kind: "revision" as const,
         number,
         change: v.change,
         body: v.body,
@@ -48,7 +48,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
         confidentiality: v.confidentiality,
         audienceDepartments: v.audienceDepartments,
         effectiveDate: v.effectiveDate,
-      });
+      };
+      // "Save and submit" checks everything first: no numbered draft is created for a proposal that cannot go.
+      if (v.intent === "create-submit") await checkCreateAndSubmit(user, input);
+      created = await createProposal(user, input);
       if (v.intent === "create-submit") {
         try {
           await submitProposal(user, created.id);
@@ -59,7 +62,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     return redirect(`/proposals/${created.id}`);
   } catch (error) {
-    return actionError(error, { values });
+    return actionError(error, { values }, request, user);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Outlet, useLoaderData } from "@remix-run/react";
+import { Outlet, useLoaderData, useParams } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { documentHeader } from "~/documents/document-page.server";
 import { DocHeader } from "~/components/doc-header";
@@ -21,13 +21,16 @@ export default function DocumentLayout() {
   const data = useLoaderData<typeof loader>();
   const t = useT();
   const { user } = useShell();
+  // On an old version's page the header must not call the page "current" (it shows the superseded banner below).
+  const viewing = useParams().version;
+  const oldVersion = viewing !== undefined && Number(viewing) !== data.summary.version;
   const tabs = DOC_TABS.filter(
     (tab) =>
       (!tab.roles || tab.roles.some((r) => user?.roles.includes(r) || user?.roles.includes("admin"))) && (!tab.needsRead || data.canRead),
   ).map((tab) => ({ to: `/docs/${data.summary.number}${tab.path}`, label: t(tab.label) }));
   return (
     <article>
-      <DocHeader data={data} extraTabs={tabs} />
+      <DocHeader data={data} extraTabs={tabs} viewingOld={oldVersion} />
       <Outlet />
     </article>
   );

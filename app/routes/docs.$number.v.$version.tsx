@@ -4,6 +4,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { articleHtml } from "~/documents/article-html.server";
 import { openVersion } from "~/documents/documents.server";
+import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
 import { MarkdownView } from "~/components/markdown-view";
 import { formatDate } from "~/i18n/i18n";
@@ -21,6 +22,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
   if (view.record.version === view.current.version && new URL(request.url).searchParams.get("stay") !== "1") {
     throw redirect(`/docs/${view.summary.number}`);
   }
+  await recordOpened(user.id, view.summary.number, view.record.version);
   return data(
     {
       denied: false as const,

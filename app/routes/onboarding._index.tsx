@@ -33,14 +33,14 @@ const AckSchema = z.object({
 });
 
 export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request);
   try {
-    const user = await requireUser(request);
     const form = await readForm(request, AckSchema);
     if (!form.ok) return invalid(form.fieldErrors);
     await acknowledge(user, form.value.number, form.value.version);
     return redirect(`/onboarding?read=${encodeURIComponent(form.value.number)}&v=${form.value.version}`);
   } catch (error) {
-    return actionError(error);
+    return actionError(error, {}, request, user);
   }
 }
 

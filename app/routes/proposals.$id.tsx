@@ -53,7 +53,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     return redirect(`/proposals/${id}?done=${v.intent}`);
   } catch (error) {
-    return actionError(error, { intent: "" });
+    return actionError(error, { intent: "" }, request, user);
   }
 }
 
@@ -116,7 +116,15 @@ export default function ProposalPage() {
         ) : null}
         <div>
           <dt>{t("revisions.field.effectiveDate")}</dt>
-          <dd>{p.requestedEffectiveDate ? formatDate(p.requestedEffectiveDate, locale) : t("revisions.onApproval")}</dd>
+          <dd>
+            {p.requestedEffectiveDate ? formatDate(p.requestedEffectiveDate, locale) : t("revisions.onApproval")}
+            {d.farEffectiveDate && p.requestedEffectiveDate ? (
+              <span className="field-error far-date-warning" role="note">
+                {" "}
+                {t("revisions.date.farWarning", { date: p.requestedEffectiveDate })}
+              </span>
+            ) : null}
+          </dd>
         </div>
         {p.restoreOf ? (
           <div>

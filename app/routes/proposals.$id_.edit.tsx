@@ -46,16 +46,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
       effectiveDate: v.effectiveDate ?? null,
     });
     if (v.intent === "save-submit") {
-      try {
-        await submitProposal(user, id);
-      } catch {
-        return redirect(`/proposals/${id}?notSubmitted=1`);
-      }
+      // The draft is saved; what stops the submission is shown with the form, every reason at once.
+      await submitProposal(user, id);
       return redirect(`/proposals/${id}?done=submit`);
     }
     return redirect(`/proposals/${id}?done=saved`);
   } catch (error) {
-    return actionError(error, { values });
+    return actionError(error, { values }, request, user);
   }
 }
 

@@ -9,7 +9,7 @@ import { localName } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { NewDocumentForm } from "~/revisions/forms";
 import { newDocumentPage } from "~/revisions/pages.server";
-import { createProposal, submitProposal } from "~/revisions/proposals.server";
+import { checkCreateAndSubmit, createProposal, submitProposal } from "~/revisions/proposals.server";
 import { formValues, previewResponse } from "~/revisions/route-helpers.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
@@ -32,8 +32,8 @@ export async function action({ request }: ActionFunctionArgs) {
     if (!form.ok) return invalid(form.fieldErrors, undefined, { values });
     const v = form.value;
     if (v.intent === "preview") return previewResponse(form.form);
-    const created = await createProposal(user, {
-      kind: "new",
+    const input = {
+      kind: "new" as const,
       category: v.category,
       type: v.type,
       title: v.title,
@@ -43,7 +43,10 @@ export async function action({ request }: ActionFunctionArgs) {
       body: v.body,
       summary: v.summary,
       effectiveDate: v.effectiveDate,
-    });
+    };
+    // "Save and submit" checks everything first: nothing (no number, no draft) is created for a proposal that cannot go.
+    if (v.intent === "create-submit") await checkCreateAndSubmit(user, input);
+    const created = await createProposal(user, input);
     if (v.intent === "create-submit") {
       try {
         await submitProposal(user, created.id);
@@ -53,7 +56,7 @@ export async function action({ request }: ActionFunctionArgs) {
     }
     return redirect(`/proposals/${created.id}`);
   } catch (error) {
-    return actionError(error, { values });
+    return actionError(error, { values }, request, user);
   }
 }
 

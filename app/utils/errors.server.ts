@@ -1,3 +1,4 @@
+import type { Said } from "~/i18n/i18n";
 /** Domain errors carry a code; routes map codes to HTTP status in one place. */
 export type ErrorCode =
   | "bad_request"
@@ -20,7 +21,14 @@ const STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
 };
 
+/** A message of the catalogue (app/i18n/messages), translated at the route edge into the reader's language. */
+export type { Said };
+
 export class DomainError extends Error {
+  /** The message as catalogue entries (joined with a space); `message` stays the English text for logs. */
+  said?: Said[];
+  /** Field messages as catalogue entries, by field name. */
+  fieldSaid?: Record<string, Said>;
   constructor(
     public code: ErrorCode,
     message: string,
@@ -31,6 +39,12 @@ export class DomainError extends Error {
   }
   get status() {
     return STATUS[this.code];
+  }
+  /** Attaches the catalogue form of the message (and of field messages) for translation. */
+  saying(said: Said | Said[], fieldSaid?: Record<string, Said>): this {
+    this.said = Array.isArray(said) ? said : [said];
+    if (fieldSaid) this.fieldSaid = fieldSaid;
+    return this;
   }
 }
 

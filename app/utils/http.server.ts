@@ -8,7 +8,8 @@ import { DomainError, ValidationError } from "./errors.server";
 import { assertSameOrigin, requireUser, type AuthUser } from "~/access/session.server";
 import { FrontMatterError } from "~/documents/front-matter";
 import { RefMovedError } from "~/documents/repo.server";
-import { translate } from "~/i18n/i18n";
+import { sayIn, translate, type Locale } from "~/i18n/i18n";
+import { localeOf } from "~/shell.server";
 
 export interface ErrorBody {
   error: { code: string; message: string; fieldErrors?: Record<string, string>; details?: Record<string, unknown> };
@@ -21,15 +22,28 @@ function toDomainError(error: unknown): DomainError | null {
   return null;
 }
 
-/** The JSON error body; `spell` turns field messages that are catalogue keys (validation.invisibleText) into English, for API clients (pages translate them). */
-function bodyOf(e: DomainError, spell = false): ErrorBody {
-  const given = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
-  const fieldErrors = given && spell ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, translate("en", v)])) : given;
+/** The error's message and field messages in the reader's language, where the error carries catalogue entries. */
+function localized(e: DomainError, locale?: Locale): { message: string; fieldErrors?: Record<string, string> } {
+  const base = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
+  if (!locale) return { message: e.message, fieldErrors: base };
+  const message = e.said?.length ? e.said.map((s) => sayIn(locale, s)).join(" ") : e.message;
+  let fieldErrors = base;
+  if (e.fieldSaid) {
+    fieldErrors = { ...(base ?? {}) };
+    for (const [field, s] of Object.entries(e.fieldSaid)) fieldErrors[field] = sayIn(locale, s);
+  }
+  return { message, fieldErrors };
+}
+
+/** The JSON error body; `spell` turns field messages that are catalogue keys (validation.invisibleText) into text, for API clients (pages translate them). */
+function bodyOf(e: DomainError, locale?: Locale, spell = false): ErrorBody {
+  const { message, fieldErrors: given } = localized(e, locale);
+  const fieldErrors = given && spell ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, translate(locale ?? "en", v)])) : given;
   const { fieldErrors: _f, ...rest } = e.details ?? {};
   return {
     error: {
       code: e.code,
-      message: e.message,
+      message,
       ...(fieldErrors && Object.keys(fieldErrors).length ? { fieldErrors } : {}),
       ...(Object.keys(rest).length ? { details: rest } : {}),
     },
@@ -67,8 +81,10 @@ export function apiJson(body: unknown, init: ResponseInit = {}): Response {
 /** Wraps an API handler: authenticates, and turns every failure into a JSON error. */
 export function api<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args: A & { user: AuthUser }) => Promise<Response | unknown>) {
   return async (args: A): Promise<Response> => {
+    let locale: Locale | undefined;
     try {
       const user = await requireUser(args.request);
+      locale = localeOf(args.request, user);
       if (args.request.method !== "GET" && args.request.method !== "HEAD") await assertSameOrigin(args.request);
       const result = await fn({ ...args, user });
       return result instanceof Response ? result : apiJson(result);
@@ -80,7 +96,7 @@ export function api<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args
         return error;
       }
       const e = toDomainError(error);
-      if (e) return apiJson(bodyOf(e, true), { status: e.status });
+      if (e) return apiJson(bodyOf(e, locale, true), { status: e.status });
       console.error(error);
       return apiJson({ error: { code: "internal", message: "Something went wrong on the server" } }, { status: 500 });
     }
@@ -128,14 +144,17 @@ export function invalid(fieldErrors: Record<string, string>, formError = "Please
   return data({ ok: false as const, fieldErrors, formError, ...extra }, { status: 400 });
 }
 
-/** Turns a domain error thrown by an action into a 4xx data response the form can show. */
-export function actionError(error: unknown, extra: Record<string, unknown> = {}) {
+/**
+ * Turns a domain error thrown by an action into a 4xx data response the form can show
+ * (in the reader's language when the request is given and the error carries catalogue entries).
+ */
+export function actionError(error: unknown, extra: Record<string, unknown> = {}, request?: Request, user?: { locale?: string } | null) {
   if (error instanceof Response) throw error;
   const e = toDomainError(error);
   if (!e) throw error;
-  const body = bodyOf(e);
+  const body = bodyOf(e, request ? localeOf(request, user) : undefined);
   return data(
-    { ok: false as const, fieldErrors: body.error.fieldErrors ?? {}, formError: e.message, code: e.code, details: body.error.details, ...extra },
+    { ok: false as const, fieldErrors: body.error.fieldErrors ?? {}, formError: body.error.message, code: e.code, details: body.error.details, ...extra },
     { status: e.status },
   );
 }

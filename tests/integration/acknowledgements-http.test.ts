@@ -102,13 +102,16 @@ describe("the acknowledgement report", () => {
     const staff = await signedIn("staff");
     const newhire = await signedIn("newhire");
     const qahead = await signedIn("qahead");
+    await staff.get(`/docs/${n}`); // only an opened version can be acknowledged
     await staff.post(`/docs/${n}/ack`, { intent: "acknowledge", version: "2" });
     await publish(server.url, { actor: "editor", change: "minor", summary: "错别字", document: { number: n } }); // v3
+    await newhire.get(`/docs/${n}`); // only an opened version can be acknowledged
     await newhire.post(`/docs/${n}/ack`, { intent: "acknowledge", version: "3" });
     report = await approver.get(`/acknowledgements/report?number=${n}`);
     expect(reportRows(report.text_, n)).toEqual(["approver:pending", "newhire:acknowledged", "qahead:pending", "staff:acknowledged"]);
 
     await publish(server.url, { actor: "editor", change: "major", summary: "登记改用平板", document: { number: n } }); // v4
+    await qahead.get(`/docs/${n}`); // only an opened version can be acknowledged
     await qahead.post(`/docs/${n}/ack`, { intent: "acknowledge", version: "4" });
     await hook(server.url, { advanceMs: 15 * 86400_000 });
     report = await approver.get(`/acknowledgements/report?number=${n}`);

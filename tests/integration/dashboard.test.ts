@@ -83,6 +83,7 @@ beforeAll(async () => {
   const acks = await import("~/notifications/acknowledgements.server");
   const staff = await user("staff");
   await acks.requireAcknowledgement({ userIds: [staff.id, (await user("newhire")).id], number: doc.manual, version: 1, dueDate: isoDay(14), reason: "major-change" });
+  await acks.recordOpened(staff.id, doc.manual, 1); // only an opened version can be acknowledged
   await acks.acknowledge(staff, doc.manual, 1);
   await acks.requireAcknowledgement({ userIds: [(await user("itstaff")).id], number: doc.policy, version: 1, dueDate: isoDay(-2), reason: "major-change" });
 

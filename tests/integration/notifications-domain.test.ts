@@ -212,14 +212,17 @@ describe("acknowledgements through a sequence of publications", () => {
     expect((await render("staff", note.id)).body).toMatch(/Please confirm you have read v2 by/);
 
     await expect(ack.acknowledge(staff, n, 1)).rejects.toBeInstanceOf(ConflictError);
+    await ack.recordOpened(staff.id, n, 2); // only an opened version can be acknowledged
     await ack.acknowledge(staff, n, 2);
     const { readAuditEntries } = await import("~/audit/audit.server");
     const entry = readAuditEntries().find((e) => e.action === "document.acknowledge" && e.object === n && e.actor === "staff");
     expect(entry?.details).toMatchObject({ version: 2, statement: "I have read and understood v2" });
     expect((await render("staff", note.id)).body).not.toMatch(/Please confirm/); // done: the message stops asking
+    await ack.recordOpened(itstaff.id, n, 2);
     await expect(ack.acknowledge(itstaff, n, 2)).resolves.toMatchObject({ version: 2 }); // anyone who can read may record it
 
     await reviseDoc(n, "minor", { summary: "Typo" }); // v3: no new requirement
+    await ack.recordOpened(newhire.id, n, 3);
     await ack.acknowledge(newhire, n, 3); // meets the v2 requirement
     expect(ack.hasAcknowledged(newhire.id, n, 2)).toBe(false);
     expect(ack.hasAcknowledged(newhire.id, n, 3)).toBe(true);
@@ -228,6 +231,7 @@ describe("acknowledgements through a sequence of publications", () => {
 
     await reviseDoc(n, "major", { summary: "Entry log moves to the tablet" }); // v4: everyone again
     expect(rows()).toEqual(["approver:pending:4", "newhire:pending:4", "qahead:pending:4", "staff:pending:4"]);
+    await ack.recordOpened(qahead.id, n, 4);
     await ack.acknowledge(qahead, n, 4);
     await advanceDays(15);
     expect(rows()).toEqual(["approver:overdue:4", "newhire:overdue:4", "qahead:acknowledged:4", "staff:overdue:4"]);

@@ -163,11 +163,13 @@ describe("a new employee", () => {
     const unread = await c.get(`/docs/${doc.safety}`);
     expect(unread.text_).toContain("This document is on your onboarding reading list. Please confirm you have read v1 by");
     expect(unread.text_).not.toContain("contains a major change");
+    await c.get(`/docs/${doc.safety}`); // only an opened version can be acknowledged
     const ack = await c.post("/onboarding", { intent: "acknowledge", number: doc.safety, version: "1" });
     expect(ack.status).toBe(302);
     const after = await c.get(ack.headers.get("location")!);
     expect(after.text_).toContain(`Recorded: you have read ${doc.safety} v1.`);
     expect(progressOf(after.text_)).toBe("1 of 3 read (33%)");
+    await c.get(`/docs/${doc.shifts}`);
     expect((await c.post("/onboarding", { intent: "acknowledge", number: doc.shifts, version: "1" })).status).toBe(302);
     const page = await c.get("/onboarding");
     expect(progressOf(page.text_)).toBe("2 of 3 read (67%)");
@@ -200,6 +202,7 @@ describe("a new employee", () => {
     // Only the current version can be acknowledged.
     const stale = await c.post("/onboarding", { intent: "acknowledge", number: doc.shifts, version: "1" });
     expect(stale.status).toBe(409);
+    await c.get(`/docs/${doc.shifts}`);
     expect((await c.post("/onboarding", { intent: "acknowledge", number: doc.shifts, version: "2" })).status).toBe(302);
     expect(progressOf((await c.get("/onboarding")).text_)).toBe("2 of 3 read (67%)");
   });
@@ -270,6 +273,9 @@ describe("in a browser", () => {
         await page.waitForURL(/\/onboarding/);
       });
       await step(page, "onboarding-ack", async () => {
+        // Only an opened version can be acknowledged: read the document, then confirm from the guide.
+        await page.goto(`${server.url}/docs/${doc.safety}`);
+        await page.goto(`${server.url}/onboarding`);
         await page.click(`li[data-number="${doc.safety}"] button:has-text("I have read and understood v2")`);
         await page.waitForSelector(`text=Recorded: you have read ${doc.safety} v2.`);
         await page.waitForSelector("text=1 of 3 read (33%)");

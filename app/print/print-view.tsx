@@ -77,9 +77,7 @@ export function PrintView({ data }: { data: PrintLoaderData }) {
         <div className="print-copy-verify" data-verify-code={c.verify.code}>
           <img src={c.verify.qr} alt={t("verify.qrAlt", { code: c.verify.code })} width={72} height={72} className="print-copy-qr" />
           <span className="print-copy-code">
-            {t("verify.printHint")}
-            <br />
-            <span className="print-copy-url">{c.verify.url}</span>
+            {t("verify.printHint")} <span className="print-copy-url">{c.verify.url}</span>
             <br />
             {t("verify.printCode")} <strong className="print-number">{c.verify.code}</strong>
           </span>

@@ -20,7 +20,7 @@ export function BarChart({ chart, labels }: { chart: Chart; labels: { categories
   const t = useT();
   const locale = useLocale();
   const labelOf = (label: string, type: string) =>
-    type === "key" ? t(label) : type === "category" ? `${label} ${nameOf(labels.categories, label, locale)}` : nameOf(labels.departments, label, locale);
+    type === "key" ? t(label) : type === "document" ? label : type === "category" ? `${label} ${nameOf(labels.categories, label, locale)}` : nameOf(labels.departments, label, locale);
   const totals = chart.bars.map((b) => b.segments.reduce((n, s) => n + s.value, 0));
   const max = chart.max ?? Math.max(1, ...totals);
   const rowH = 30;

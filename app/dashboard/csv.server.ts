@@ -13,6 +13,7 @@ function cell(v: string | number | null | undefined): string {
 
 function barLabel(bar: Bar, locale: Locale): string {
   if (bar.labelType === "key") return translate(locale, bar.label);
+  if (bar.labelType === "document") return bar.label;
   if (bar.labelType === "category") return `${bar.label} ${localName(getCategory(bar.label)?.name, locale)}`.trim();
   return localName(getDepartment(bar.label)?.name, locale) || bar.label;
 }

@@ -15,6 +15,7 @@ import { acknowledgementReport } from "~/notifications/acknowledgements.server";
 import { reviewSchedule } from "~/notifications/reviews.server";
 import { proposalStats } from "~/revisions/proposals.server";
 import { suggestionStats } from "~/revisions/suggestions.server";
+import { copyCheckStats } from "~/print/verify.server";
 import { now } from "~/utils/clock.server";
 
 export type Unit = "count" | "percent" | "hours";
@@ -39,7 +40,7 @@ export interface Segment {
 export interface Bar {
   id: string;
   label: string;
-  labelType: "category" | "department" | "key";
+  labelType: "category" | "department" | "key" | "document";
   segments: Segment[];
 }
 
@@ -117,6 +118,44 @@ export function documentFigures(department?: string): Section {
           { id: "retired", labelKey: "dashboard.series.retired", tone: "muted" },
         ],
         bars,
+      },
+    ],
+  };
+}
+
+/**
+ * Checks of printed copies (QR code or typed copy code): how many, and which
+ * documents are still being checked from superseded or retired paper.
+ */
+export function printedCopyFigures(department?: string): Section {
+  const st = copyCheckStats(department);
+  return {
+    id: "copies",
+    titleKey: "dashboard.copies",
+    noteKey: "dashboard.copies.note",
+    kpis: [
+      { id: "copies.checks", labelKey: "dashboard.copies.checks", value: st.total, unit: "count" },
+      { id: "copies.stale", labelKey: "dashboard.copies.stale", value: st.stale, unit: "count", tone: "danger" },
+      { id: "copies.staleDocuments", labelKey: "dashboard.copies.staleDocuments", value: st.byDocument.length, unit: "count", tone: "warn" },
+    ],
+    charts: [
+      {
+        id: "copies.staleByDocument",
+        titleKey: "dashboard.copies.staleByDocument",
+        unit: "count",
+        series: [
+          { id: "superseded", labelKey: "dashboard.series.superseded", tone: "warn" },
+          { id: "retired", labelKey: "dashboard.series.retired", tone: "danger" },
+        ],
+        bars: st.byDocument.slice(0, 15).map((d) => ({
+          id: d.number,
+          label: d.number,
+          labelType: "document" as const,
+          segments: [
+            { series: "superseded", value: d.superseded, href: `/docs/${d.number}/history` },
+            { series: "retired", value: d.retired, href: `/docs/${d.number}/history` },
+          ],
+        })),
       },
     ],
   };
@@ -438,6 +477,7 @@ export function dashboardFigures(department?: string): Dashboard {
       accessFigures(department),
       emergencyFigures(department),
       suggestionFigures(department),
+      printedCopyFigures(department),
     ],
   };
 }

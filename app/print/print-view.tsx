@@ -74,6 +74,14 @@ export function PrintView({ data }: { data: PrintLoaderData }) {
       <footer className="print-running-footer" data-print="footer">
         <div>{t("print.printedBy", { name: c.printedBy.name, username: c.printedBy.username, when })}</div>
         <div className="print-uncontrolled">{t("print.uncontrolled")}</div>
+        <div className="print-copy-verify" data-verify-code={c.verify.code}>
+          <img src={c.verify.qr} alt={t("verify.qrAlt", { code: c.verify.code })} width={72} height={72} className="print-copy-qr" />
+          <span className="print-copy-code">
+            {t("verify.printHint")} <span className="print-copy-url">{c.verify.url}</span>
+            <br />
+            {t("verify.printCode")} <strong className="print-number">{c.verify.code}</strong>
+          </span>
+        </div>
       </footer>
 
       {watermarkLines.length ? (

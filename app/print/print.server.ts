@@ -12,6 +12,7 @@ import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { canRead } from "~/access/policy.server";
 import { nowIso } from "~/utils/clock.server";
 import { AccessDeniedError, NotFoundError } from "~/utils/errors.server";
+import { copyCode, qrDataUrl, verifyUrl } from "./verify.server";
 
 export interface PrintCopy {
   number: string;
@@ -32,6 +33,8 @@ export interface PrintCopy {
   html: string;
   lang?: "zh" | "en";
   labels: ReturnType<typeof labelMaps>;
+  /** The signed short code, its address and QR code (PNG data URL), repeated on every page. */
+  verify: { code: string; url: string; qr: string };
   /** Versions the reader may print (old ones only with history access), newest first. */
   versions: number[];
 }
@@ -47,7 +50,7 @@ export function parsePrintVersion(raw: string | null | undefined): number | unde
  * The printable copy of a document's current version (or an old version,
  * which needs history access and prints marked SUPERSEDED).
  */
-export async function printCopy(reader: Reader, number: string, version?: number): Promise<PrintCopy> {
+export async function printCopy(reader: Reader, number: string, version?: number, base = "http://localhost"): Promise<PrintCopy> {
   const view = version === undefined ? await openCurrent(reader, number, "print") : await openVersion(reader, number, version, "print");
   const current = latestVersion(view.summary.number);
   if (view.access === "denied") {
@@ -59,6 +62,8 @@ export async function printCopy(reader: Reader, number: string, version?: number
   const currentVersion = current?.version ?? view.record.version;
   const superseded = view.record.version !== currentVersion;
   const restricted = view.summary.confidentiality === "restricted";
+  const code = copyCode(view.summary.number, view.record.version);
+  const url = verifyUrl(base, code);
   return {
     number: view.summary.number,
     title: view.meta.title,
@@ -77,6 +82,7 @@ export async function printCopy(reader: Reader, number: string, version?: number
     html: view.rendered.html,
     lang: view.meta.lang,
     labels: labelMaps(),
+    verify: { code, url, qr: await qrDataUrl(url) },
     versions: canRead(reader, view.summary, { history: true })
       ? versionsOf(view.summary.number).map((v) => v.version).reverse()
       : [view.record.version],
@@ -86,10 +92,10 @@ export async function printCopy(reader: Reader, number: string, version?: number
 export type PrintLoaderData = { denied: false; copy: PrintCopy } | { denied: true; number: string; reason: "department" | "restricted" | "history" };
 
 /** What a print route's loader returns: the copy, or why the reader may not print it. */
-export async function loadPrintCopy(reader: Reader, number: string, versionRaw: string | null | undefined): Promise<PrintLoaderData> {
+export async function loadPrintCopy(reader: Reader, number: string, versionRaw: string | null | undefined, base: string): Promise<PrintLoaderData> {
   const version = parsePrintVersion(versionRaw);
   try {
-    return { denied: false, copy: await printCopy(reader, number, version) };
+    return { denied: false, copy: await printCopy(reader, number, version, base) };
   } catch (error) {
     if (error instanceof AccessDeniedError) {
       const reason = (error.details?.reason as "department" | "restricted" | "history" | undefined) ?? "restricted";

@@ -3,6 +3,7 @@ import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { loadPrintCopy } from "~/print/print.server";
+import { verifyBase } from "~/print/verify.server";
 import { PrintView } from "~/print/print-view";
 import { page } from "~/utils/http.server";
 import printCss from "~/styles/print.css?url";
@@ -17,7 +18,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
-  const result = await loadPrintCopy(user, String(params.number), String(params.version));
+  const result = await loadPrintCopy(user, String(params.number), String(params.version), verifyBase(request.url));
   return data(result, { status: result.denied ? 403 : 200, headers: { "Cache-Control": "private, no-store" } });
 });
 

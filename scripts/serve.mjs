@@ -123,7 +123,10 @@ app.use((req, res, next) => {
   if (!crossSite(req)) return next();
   refuseCrossSite(req, res).catch(next);
 });
-app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
+const remixHandler = createRequestHandler({ build, mode: process.env.NODE_ENV });
+// Each answer runs with its request's language known to the app (messages made far from a route).
+const withLanguage = build.entry.module.withRequestLanguage;
+app.all("*", withLanguage ? (req, res, next) => withLanguage(req.headers, () => remixHandler(req, res, next)) : remixHandler);
 
 const port = PORT;
 const host = process.env.HOST;

@@ -6,7 +6,7 @@
 import type { LoaderFunctionArgs, ActionFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
 import { appendAudit } from "~/audit/audit.server";
-import { DomainError, type ErrorCode } from "~/utils/errors.server";
+import { DomainError, msg, type ErrorCode } from "~/utils/errors.server";
 import { api, readForm, type FormResult } from "~/utils/http.server";
 import { assertSameOrigin, getUser, type AuthUser } from "./session.server";
 
@@ -96,16 +96,16 @@ export function recordedApi<A extends LoaderFunctionArgs | ActionFunctionArgs>(
 /** Reads a JSON request body (API); 400 when it is not a JSON object. */
 export async function readJsonBody(request: Request, maxBytes = 64 * 1024): Promise<Record<string, unknown>> {
   const length = Number(request.headers.get("Content-Length") ?? 0);
-  if (length > maxBytes) throw new DomainError("too_large", `The request body is too large (limit ${Math.round(maxBytes / 1024)} KB)`);
+  if (length > maxBytes) throw new DomainError("too_large", msg("error.bodyTooLarge", { kb: Math.round(maxBytes / 1024) }));
   const text = await request.text();
-  if (text.length > maxBytes) throw new DomainError("too_large", `The request body is too large (limit ${Math.round(maxBytes / 1024)} KB)`);
+  if (text.length > maxBytes) throw new DomainError("too_large", msg("error.bodyTooLarge", { kb: Math.round(maxBytes / 1024) }));
   try {
     const value = JSON.parse(text || "{}") as unknown;
     if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
     /* answered below */
   }
-  throw new DomainError("bad_request", "Send a JSON object (Content-Type: application/json)");
+  throw new DomainError("bad_request", msg("error.sendJson"));
 }
 
 /** Whether an error is Remix refusing a cross-site form post before any action ran. */

@@ -9,7 +9,8 @@ import { createCookieSessionStorage, redirect, type Session } from "@remix-run/n
 import { readDb, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { getEnv } from "~/utils/env.server";
-import { DomainError, NotFoundError } from "~/utils/errors.server";
+import { noteUserLocale } from "~/i18n/request-locale.server";
+import { DomainError, msg, NotFoundError } from "~/utils/errors.server";
 import { appendAudit } from "~/audit/audit.server";
 import { dummyVerify, verifyPassword } from "./password.server";
 import { getUserById, getUserByUsername } from "./users.server";
@@ -70,6 +71,7 @@ export async function getUser(request: Request): Promise<AuthUser | null> {
   if (!record || record.expiresAt < new Date().toISOString()) return null;
   const user = getUserById(uid);
   if (!user || !user.active) return null;
+  noteUserLocale(user.locale);
   return { ...user, sessionId: sid, via: "cookie" };
 }
 
@@ -79,7 +81,7 @@ export async function requireUser(request: Request): Promise<AuthUser> {
   if (user) return user;
   const url = new URL(request.url);
   if (url.pathname.startsWith("/api/")) {
-    throw new DomainError("unauthorized", "Sign in or send a valid API token");
+    throw new DomainError("unauthorized", msg("error.apiSignIn"));
   }
   const redirectTo = url.pathname + url.search;
   throw redirect(`/login?redirectTo=${encodeURIComponent(redirectTo)}`);
@@ -96,7 +98,7 @@ export async function signIn(
   const wait = checkLoginRate(rateKey);
   if (wait > 0) {
     await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "denied", details: { reason: "rate-limited" } });
-    throw new DomainError("rate_limited", `Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, {
+    throw new DomainError("rate_limited", msg("login.err.rateLimited", { minutes: Math.ceil(wait / 60) }), {
       retryAfter: wait,
     });
   }
@@ -107,7 +109,7 @@ export async function signIn(
   if (!ok || !user) {
     recordLoginFailure(rateKey);
     await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "failed" });
-    throw new DomainError("unauthorized", "Wrong username or password");
+    throw new DomainError("unauthorized", msg("login.failed"));
   }
   clearLoginFailures(rateKey);
   const sid = randomUUID();
@@ -168,9 +170,9 @@ export async function assertSameOrigin(request: Request, form?: FormData): Promi
     } catch {
       /* malformed */
     }
-    if (originHost !== host) throw new DomainError("forbidden", "Cross-site request refused");
+    if (originHost !== host) throw new DomainError("forbidden", msg("error.crossSite"));
   } else if (origin === "null") {
-    throw new DomainError("forbidden", "Cross-site request refused");
+    throw new DomainError("forbidden", msg("error.crossSite"));
   }
   if (request.headers.get("Authorization")?.startsWith("Bearer ")) return;
   const session = await getSession(request);
@@ -179,7 +181,7 @@ export async function assertSameOrigin(request: Request, form?: FormData): Promi
   if (form) given = (form.get("_csrf") as string | null) ?? null;
   given ??= request.headers.get("X-CSRF-Token");
   if (!expected || !given || !sameToken(expected, String(given))) {
-    throw new DomainError("forbidden", "This form has expired or did not come from Regula. Reload the page and try again.");
+    throw new DomainError("forbidden", msg("error.csrf"));
   }
 }
 
@@ -211,7 +213,7 @@ export async function revokeApiToken(userId: string, id: string): Promise<void> 
   await updateDb((data) => {
     const before = data.apiTokens.length;
     data.apiTokens = data.apiTokens.filter((t) => !(t.id === id && t.userId === userId));
-    if (before === data.apiTokens.length) throw new NotFoundError("No such token");
+    if (before === data.apiTokens.length) throw new NotFoundError(msg("profile.err.noToken"));
   });
 }
 

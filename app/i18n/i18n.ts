@@ -28,6 +28,11 @@ export function translate(locale: Locale, key: string, vars?: Vars): string {
   return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
 }
 
+/** Whether the catalogue has a message under this key. */
+export function hasMessage(key: string): boolean {
+  return Object.hasOwn(merged.en, key);
+}
+
 export function translator(locale: Locale): Translate {
   return (key, vars) => translate(locale, key, vars);
 }

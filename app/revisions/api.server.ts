@@ -1,6 +1,6 @@
 /** JSON shapes of proposals in the API (stable: later versions only add fields), and body parsing. */
 import type { z } from "zod";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { currentApprovers, isOverdue, isStale } from "./proposals.server";
 import { OPEN_STATUSES, type Proposal } from "./types";
 
@@ -72,7 +72,7 @@ export async function readApiBody<S extends z.ZodTypeAny>(request: Request, sche
     try {
       raw = text.trim() ? JSON.parse(text) : {};
     } catch {
-      throw new ValidationError("The request body is not valid JSON");
+      throw new ValidationError(msg("error.notJson"));
     }
   }
   const parsed = schema.safeParse(raw);
@@ -80,10 +80,11 @@ export async function readApiBody<S extends z.ZodTypeAny>(request: Request, sche
     const fieldErrors: Record<string, string> = {};
     for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "body"] ??= issue.message;
     throw new ValidationError(
-      "The request is not valid: " +
-        Object.entries(fieldErrors)
+      msg("error.requestInvalid", {
+        problems: Object.entries(fieldErrors)
           .map(([k, v]) => `${k}: ${v}`)
           .join("; "),
+      }),
       fieldErrors
     );
   }

@@ -10,7 +10,7 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { MAX_ATTEMPTS, listDeliveries, outboxCounts, retryNow } from "~/notifications/outbox.server";
 import { listWebhooks } from "~/notifications/webhooks.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
@@ -60,7 +60,7 @@ export const action = page(async ({ request }: ActionFunctionArgs) => {
     const form = await readForm(request, z.object({ intent: z.literal("retry"), id: z.string().min(1).max(64) }));
     if (!form.ok) return invalid(form.fieldErrors);
     const e = await retryNow(form.value.id);
-    if (!e) throw new NotFoundError("No such delivery");
+    if (!e) throw new NotFoundError(msg("notifications.err.noDelivery"));
     await appendAudit({ actor: admin.username, action: "delivery.retry", object: `delivery:${e.id}`, details: { channel: e.channel, recipient: e.recipient } });
     return redirect(`/admin/deliveries?${new URL(request.url).searchParams}`);
   } catch (error) {

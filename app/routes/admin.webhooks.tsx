@@ -17,7 +17,7 @@ import {
   saveWebhook,
   type Webhook,
 } from "~/notifications/webhooks.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
@@ -57,7 +57,7 @@ export const action = page(async ({ request }: ActionFunctionArgs) => {
       await appendAudit({ actor: admin.username, action: "webhook.delete", object: `webhook:${v.id}`, details: { url: hook?.url } });
       return redirect("/admin/webhooks?saved=deleted");
     }
-    if (!getWebhook(v.id)) throw new NotFoundError("No such webhook");
+    if (!getWebhook(v.id)) throw new NotFoundError(msg("notifications.err.noWebhook"));
     await enqueueWebhookEvent("ping", {}, v.id);
     return redirect(`/admin/deliveries?channel=webhook&webhook=${v.id}`);
   } catch (error) {

@@ -6,7 +6,7 @@ import { diffVersions, requireDocument } from "~/documents/documents.server";
 import { versionsOf } from "~/documents/version-index.server";
 import { DiffView } from "~/components/diff-view";
 import { useT } from "~/i18n/use-t";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
 import diffCss from "~/styles/diff.css?url";
 
@@ -25,7 +25,7 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: diffCss }]
 
 function versionParam(value: string | null, fallback: number): number {
   if (value === null || value === "") return fallback;
-  if (!/^\d{1,6}$/.test(value)) throw new ValidationError(`"${value.slice(0, 20)}" is not a version number`, { version: "not a number" });
+  if (!/^\d{1,6}$/.test(value)) throw new ValidationError(msg("documents.err.notAVersion", { value: value.slice(0, 20) }), { version: "not a number" });
   return Number(value);
 }
 

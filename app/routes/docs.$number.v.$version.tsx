@@ -7,13 +7,13 @@ import { AccessDenied } from "~/components/access-denied";
 import { MarkdownView } from "~/components/markdown-view";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
 
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const version = Number(params.version);
-  if (!/^\d{1,6}$/.test(String(params.version)) || version < 1) throw new NotFoundError(`"${String(params.version).slice(0, 20)}" is not a version number`);
+  if (!/^\d{1,6}$/.test(String(params.version)) || version < 1) throw new NotFoundError(msg("documents.err.notAVersion", { value: String(params.version).slice(0, 20) }));
   const view = await openVersion(user, String(params.number), version);
   const headers = { "Cache-Control": "private, no-store" };
   if (view.access === "denied") return data({ denied: true as const, number: view.summary.number, reason: view.reason }, { headers });

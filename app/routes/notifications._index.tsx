@@ -8,7 +8,7 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { markRead, notificationCentre } from "~/notifications/centre.server";
 import { localeOf } from "~/shell.server";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
@@ -25,7 +25,7 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const url = new URL(request.url);
   const unreadOnly = url.searchParams.get("show") === "unread";
   const pageParam = url.searchParams.get("page") ?? "1";
-  if (!/^\d{1,5}$/.test(pageParam) || Number(pageParam) < 1) throw new ValidationError("page must be a positive number", { page: "invalid" });
+  if (!/^\d{1,5}$/.test(pageParam) || Number(pageParam) < 1) throw new ValidationError(msg("error.badPage"), { page: "invalid" });
   const centre = notificationCentre(user, localeOf(request, user), { unreadOnly, page: Number(pageParam) });
   return data({ ...centre, unreadOnly, page: Number(pageParam) }, { headers: { "Cache-Control": "private, no-store" } });
 });

@@ -47,7 +47,7 @@ export async function action({ request }: ActionFunctionArgs) {
         try {
           parsed = JSON.parse(v.subscription);
         } catch {
-          return invalid({ subscription: "not JSON" }, "The browser sent a subscription that is not JSON");
+          return invalid({ subscription: "not JSON" }, "notifications.err.subscriptionNotJson");
         }
         await subscribePush(user.id, parsed, request.headers.get("User-Agent") ?? "");
         return data({ ok: true as const, push: "subscribed" });

@@ -4,7 +4,9 @@
  */
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
-import { DomainError, ValidationError } from "./errors.server";
+import { DomainError, msg, ValidationError } from "./errors.server";
+import { hasMessage, translate, type Locale } from "~/i18n/i18n";
+import { requestLocale } from "~/i18n/request-locale.server";
 import { assertSameOrigin, requireUser, type AuthUser } from "~/access/session.server";
 import { FrontMatterError } from "~/documents/front-matter";
 import { RefMovedError } from "~/documents/repo.server";
@@ -16,17 +18,59 @@ export interface ErrorBody {
 function toDomainError(error: unknown): DomainError | null {
   if (error instanceof DomainError) return error;
   if (error instanceof FrontMatterError) return new ValidationError(error.message, error.fieldErrors);
-  if (error instanceof RefMovedError) return new DomainError("conflict", "The document changed while you were saving. Reload and try again.");
+  if (error instanceof RefMovedError) return new DomainError("conflict", msg("error.refMoved"));
   return null;
 }
 
-function bodyOf(e: DomainError): ErrorBody {
-  const fieldErrors = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
+/** The language pages answer in: the request's, or English outside a request. */
+export function pageLocale(): Locale {
+  return requestLocale() ?? "en";
+}
+
+/** A domain error's message for a reader: its catalogue message, else the generic message for its status. */
+export function errorText(e: DomainError, locale: Locale): string {
+  if (e.key) return translate(locale, e.key, e.vars);
+  return locale === "en" ? e.message : translate(locale, `error.${e.status}`);
+}
+
+/**
+ * A field's message for a reader. Domain code and schemas name field problems
+ * with short codes ("required", "use YYYY-MM-DD", "at most 200 characters") or
+ * catalogue keys; each code has a catalogue entry `fe.<code>` (numbers become
+ * `{n}`). An unknown code is shown as is in English and as a generic hint otherwise.
+ */
+export function fieldText(code: string, locale: Locale): string {
+  if (hasMessage(code)) return translate(locale, code);
+  if (hasMessage(`fe.${code}`)) return translate(locale, `fe.${code}`);
+  const number = /\d+/.exec(code);
+  if (number) {
+    const pattern = `fe.${code.replace(number[0], "{n}")}`;
+    if (hasMessage(pattern)) return translate(locale, pattern, { n: number[0] });
+  }
+  return locale === "en" ? code : translate(locale, "fe.invalid");
+}
+
+/** Every field message of a form in the reader's language. */
+export function fieldTexts(fieldErrors: Record<string, string>, locale: Locale): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, code] of Object.entries(fieldErrors)) out[field] = fieldText(String(code), locale);
+  return out;
+}
+
+/** A form-level message given as a catalogue key (or as text already written for the reader). */
+function formText(message: string, locale: Locale): string {
+  return hasMessage(message) ? translate(locale, message) : message;
+}
+
+/** The JSON error body: in the reader's language for pages, English with field codes for the API. */
+function bodyOf(e: DomainError, locale: Locale | "api" = "api"): ErrorBody {
+  const codes = (e.details?.fieldErrors as Record<string, string> | undefined) ?? (e instanceof ValidationError ? e.fieldErrors : undefined);
   const { fieldErrors: _f, ...rest } = e.details ?? {};
+  const fieldErrors = codes && locale !== "api" ? fieldTexts(codes, locale) : codes;
   return {
     error: {
       code: e.code,
-      message: e.message,
+      message: locale === "api" ? e.message : errorText(e, locale),
       ...(fieldErrors && Object.keys(fieldErrors).length ? { fieldErrors } : {}),
       ...(Object.keys(rest).length ? { details: rest } : {}),
     },
@@ -37,7 +81,7 @@ function bodyOf(e: DomainError): ErrorBody {
 export function rethrowForPage(error: unknown): never {
   if (error instanceof Response) throw error;
   const e = toDomainError(error);
-  if (e) throw data(bodyOf(e), { status: e.status, headers: { "Cache-Control": "private, no-store" } });
+  if (e) throw data(bodyOf(e, pageLocale()), { status: e.status, headers: { "Cache-Control": "private, no-store" } });
   throw error;
 }
 
@@ -50,6 +94,68 @@ export function page<A extends LoaderFunctionArgs | ActionFunctionArgs, R>(fn: (
       rethrowForPage(error);
     }
   };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The error page of a route that answers with a file rather than a page (the
+ * markdown source, CSV exports, backup downloads, notification links): the
+ * status, its title and message in the reader's language, and the way back.
+ */
+export function resourceErrorPage(error: unknown): Response {
+  if (error instanceof Response) return error;
+  const e = toDomainError(error);
+  if (!e) throw error;
+  const locale = pageLocale();
+  const title = translate(locale, `error.${e.status}`);
+  const text = errorText(e, locale);
+  const nav = [
+    ["/", "nav.home"],
+    ["/categories", "nav.categories"],
+    ["/search", "search.go"],
+  ]
+    .map(([href, key]) => `<a href="${href}">${escapeHtml(translate(locale, key))}</a>`)
+    .join(" · ");
+  const html = `<!DOCTYPE html>
+<html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e.status} · Regula</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.6;color:#1f2933}nav{margin-bottom:2rem}</style></head>
+<body><nav aria-label="${escapeHtml(translate(locale, "nav.main"))}"><strong>Regula</strong> · ${nav}</nav><main><p>${e.status}</p><h1>${escapeHtml(title)}</h1>${text !== title ? `<p>${escapeHtml(text)}</p>` : ""}<p><a href="/">${escapeHtml(translate(locale, "error.home"))}</a></p></main></body></html>`;
+  return new Response(html, {
+    status: e.status,
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "private, no-store",
+      "X-Content-Type-Options": "nosniff",
+      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    },
+  });
+}
+
+/** Wraps a file-answering loader/action so domain errors become translated error pages. */
+export function resource<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args: A) => Promise<Response>) {
+  return async (args: A): Promise<Response> => {
+    try {
+      return await fn(args);
+    } catch (error) {
+      return resourceErrorPage(error);
+    }
+  };
+}
+
+/** The documented JSON answer to a method an API address does not take (405 with Allow). */
+export function methodNotAllowed(allow: string): Response {
+  return apiJson(
+    { error: { code: "method_not_allowed", message: translate("en", "error.methodNotAllowed", { allow }) } },
+    { status: 405, headers: { Allow: allow } },
+  );
+}
+
+/** A loader or action for an API address that answers 405 to every method it does not take. */
+export function onlyMethods(allow: string) {
+  return async () => methodNotAllowed(allow);
 }
 
 /** JSON response helper for the API. */
@@ -72,7 +178,7 @@ export function api<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args
     } catch (error) {
       if (error instanceof Response) {
         if (error.status >= 300 && error.status < 400) {
-          return apiJson({ error: { code: "unauthorized", message: "Sign in or send a valid API token" } }, { status: 401 });
+          return apiJson({ error: { code: "unauthorized", message: translate("en", "error.apiSignIn") } }, { status: 401 });
         }
         return error;
       }
@@ -91,12 +197,12 @@ export type FormResult<T> =
 /** Reads a form post: checks origin + CSRF token, then validates with one zod schema. */
 export async function readForm<S extends z.ZodTypeAny>(request: Request, schema: S, maxBytes = 4 * 1024 * 1024): Promise<FormResult<z.infer<S>>> {
   const length = Number(request.headers.get("Content-Length") ?? 0);
-  if (length > maxBytes) throw new DomainError("too_large", `The form is too large (limit ${Math.round(maxBytes / 1024)} KB)`);
+  if (length > maxBytes) throw new DomainError("too_large", msg("form.tooLarge", { kb: Math.round(maxBytes / 1024) }));
   let form: FormData;
   try {
     form = await request.formData();
   } catch {
-    throw new ValidationError("The form could not be read");
+    throw new ValidationError(msg("form.unreadable"));
   }
   await assertSameOrigin(request, form);
   const raw: Record<string, unknown> = {};
@@ -111,18 +217,51 @@ export async function readForm<S extends z.ZodTypeAny>(request: Request, schema:
       delete raw[key];
     }
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { errorMap: fieldCodeMap });
   if (!parsed.success) {
     const fieldErrors: Record<string, string> = {};
     for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
-    return { ok: false, fieldErrors, formError: "Please correct the highlighted fields", form };
+    return { ok: false, fieldErrors, formError: "form.invalid", form };
   }
   return { ok: true, value: parsed.data, form };
 }
 
-/** 400 response with field messages, for actions to return. */
-export function invalid(fieldErrors: Record<string, string>, formError = "Please correct the highlighted fields", extra: Record<string, unknown> = {}) {
-  return data({ ok: false as const, fieldErrors, formError, ...extra }, { status: 400 });
+/**
+ * Field codes for the problems zod finds on its own (a schema's own message,
+ * itself a code, comes first): translated by fieldText like every other code.
+ */
+export const fieldCodeMap: z.ZodErrorMap = (issue, ctx) => {
+  switch (issue.code) {
+    case "invalid_type":
+      return { message: issue.received === "undefined" || issue.received === "null" ? "required" : "invalid" };
+    case "too_small":
+      if (issue.type === "string") return { message: Number(issue.minimum) <= 1 ? "required" : `at least ${issue.minimum} characters` };
+      if (issue.type === "array") return { message: Number(issue.minimum) <= 1 ? "choose at least one" : `choose at least ${issue.minimum}` };
+      return { message: `at least ${issue.minimum}` };
+    case "too_big":
+      if (issue.type === "string") return { message: `at most ${issue.maximum} characters` };
+      if (issue.type === "array") return { message: `at most ${issue.maximum} items` };
+      return { message: `at most ${issue.maximum}` };
+    case "invalid_enum_value":
+    case "invalid_literal":
+    case "invalid_union":
+    case "invalid_union_discriminator":
+      return { message: "choose one of the options" };
+    case "invalid_string":
+      return { message: issue.validation === "email" ? "not an email address" : issue.validation === "url" ? "not a web address" : "invalid" };
+    case "invalid_date":
+      return { message: "not a real date" };
+    case "unrecognized_keys":
+      return { message: "unknown field" };
+    default:
+      return { message: issue.message ?? ctx.defaultError };
+  }
+};
+
+/** 400 response with field messages (codes or keys, written in the reader's language), for actions to return. */
+export function invalid(fieldErrors: Record<string, string>, formError = "form.invalid", extra: Record<string, unknown> = {}) {
+  const locale = pageLocale();
+  return data({ ok: false as const, fieldErrors: fieldTexts(fieldErrors, locale), formError: formText(formError, locale), ...extra }, { status: 400 });
 }
 
 /** Turns a domain error thrown by an action into a 4xx data response the form can show. */
@@ -130,9 +269,9 @@ export function actionError(error: unknown, extra: Record<string, unknown> = {})
   if (error instanceof Response) throw error;
   const e = toDomainError(error);
   if (!e) throw error;
-  const body = bodyOf(e);
+  const body = bodyOf(e, pageLocale());
   return data(
-    { ok: false as const, fieldErrors: body.error.fieldErrors ?? {}, formError: e.message, code: e.code, details: body.error.details, ...extra },
+    { ok: false as const, fieldErrors: body.error.fieldErrors ?? {}, formError: body.error.message, code: e.code, details: body.error.details, ...extra },
     { status: e.status },
   );
 }

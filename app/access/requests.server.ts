@@ -22,7 +22,7 @@ import { activeGrant, decideRead, type Grant } from "./policy.server";
 import { accessError, recorded } from "./refusals.server";
 import { DECISION_WORKING_DAYS, MAX_DAYS, MIN_DAYS } from "./limits";
 import { sectionsOf, type Section } from "./sections.server";
-import { getUserById, isAdmin } from "./users.server";
+import { getDepartment, getUserById, isAdmin } from "./users.server";
 
 export type RequestKind = "request" | "emergency";
 export type RequestStatus =
@@ -293,7 +293,7 @@ export function assertMayDecide(user: Pick<User, "id" | "roles">, request: Acces
   const owner = latestVersion(request.number)?.meta.ownerDepartment ?? request.ownerDepartment;
   if (!mayDecideFor(user, owner)) {
     throw accessError("forbidden", "access.err.notDecider", `Only the approvers of the owning department (${owner}), a delegate named by an admin, or an admin may decide this`, {
-      vars: { department: owner },
+      vars: { department: getDepartment(owner)?.name ?? owner },
     });
   }
 }

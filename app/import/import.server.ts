@@ -16,7 +16,8 @@ import { CONFIDENTIALITY, FrontMatterError, FrontMatterSchema, splitFrontMatter,
 import { allocateNumber, claimNumber, formatNumber, parseNumber } from "~/documents/numbering.server";
 import { allNumbers } from "~/documents/version-index.server";
 import { getEnv } from "~/utils/env.server";
-import { DomainError, msg, ValidationError } from "~/utils/errors.server";
+import { DomainError, msg, ValidationError, type Msg } from "~/utils/errors.server";
+import { translate } from "~/i18n/i18n";
 import { htmlToMarkdown } from "./html-to-markdown";
 
 export interface ImportFile {
@@ -76,6 +77,8 @@ export interface FileReport {
   outcome: "ready" | "imported" | "skipped" | "failed";
   reason?: ReasonCode;
   detail?: string;
+  /** The detail as a catalogue message, for the report page (detail is its English text, for the command line). */
+  detailMsg?: Msg;
   number?: string;
   numberFrom?: "file" | "assigned";
   title?: string;
@@ -83,6 +86,8 @@ export interface FileReport {
   type?: string;
   ownerDepartment?: string;
   warnings: string[];
+  /** The warnings as catalogue messages, in the same order. */
+  warningMsgs?: Msg[];
 }
 
 interface Prepared {
@@ -192,12 +197,26 @@ function str(v: unknown): string | undefined {
 }
 
 class Skip extends Error {
+  public detail: Msg;
   constructor(
     public reason: ReasonCode,
-    message: string,
+    message: Msg,
   ) {
-    super(message);
+    super(translate("en", message.key, message.vars));
+    this.detail = message;
   }
+}
+
+/** A skip for a domain error: its own catalogue message when it has one. */
+function skipFor(reason: ReasonCode, error: DomainError | FrontMatterError): Skip {
+  if (error instanceof DomainError && error.key) return new Skip(reason, msg(error.key, error.vars));
+  if (error instanceof FrontMatterError) return new Skip(reason, msg("import.skip.frontMatter", { problem: error.message }));
+  return new Skip(reason, msg("import.skip.asIs", { text: error.message }));
+}
+
+function warn(report: FileReport, message: Msg) {
+  report.warnings.push(translate("en", message.key, message.vars));
+  (report.warningMsgs ??= []).push(message);
 }
 
 /** Where the next issued number in each category starts, as allocateNumber sees it. */
@@ -220,56 +239,56 @@ async function readBody(file: ImportFile, report: FileReport): Promise<{ data: R
   const limits = importLimits();
   if (report.format === "markdown") {
     if (report.bytes > limits.markdownBytes) {
-      throw new Skip("oversized", `${Math.round(report.bytes / 1024)} KB is over the ${Math.round(limits.markdownBytes / 1024)} KB limit`);
+      throw new Skip("oversized", msg("import.skip.oversized", { kb: Math.round(report.bytes / 1024), limit: Math.round(limits.markdownBytes / 1024) }));
     }
     const text = decodeText(file.data);
-    if (text === null) throw new Skip("binary", "the file is not UTF-8 text");
+    if (text === null) throw new Skip("binary", msg("import.skip.notUtf8"));
     try {
       return splitFrontMatter(text);
     } catch (error) {
-      throw new Skip("front-matter", (error as Error).message);
+      throw error instanceof FrontMatterError ? skipFor("front-matter", error) : new Skip("front-matter", msg("import.skip.asIs", { text: (error as Error).message }));
     }
   }
   if (report.bytes > limits.docxBytes) {
-    throw new Skip("oversized", `${Math.round(report.bytes / 1024)} KB is over the ${Math.round(limits.docxBytes / 1024)} KB limit`);
+    throw new Skip("oversized", msg("import.skip.oversized", { kb: Math.round(report.bytes / 1024), limit: Math.round(limits.docxBytes / 1024) }));
   }
-  if (file.data.length < 4 || file.data.readUInt32LE(0) !== 0x04034b50) throw new Skip("corrupt-docx", "not a Word (.docx) file: it is not a zip package");
+  if (file.data.length < 4 || file.data.readUInt32LE(0) !== 0x04034b50) throw new Skip("corrupt-docx", msg("import.skip.notZip"));
   let html: string;
   try {
     const result = await mammoth.convertToHtml({ buffer: file.data }, { externalFileAccess: false } as Parameters<typeof mammoth.convertToHtml>[1]);
     html = result.value;
   } catch (error) {
-    throw new Skip("corrupt-docx", `the Word file cannot be read (${(error as Error).message.split("\n")[0].slice(0, 160)})`);
+    throw new Skip("corrupt-docx", msg("import.skip.docxUnreadable", { problem: (error as Error).message.split("\n")[0].slice(0, 160) }));
   }
   const { markdown, imagesDropped } = htmlToMarkdown(html);
-  if (imagesDropped) report.warnings.push(`${imagesDropped} image(s) left out`);
+  if (imagesDropped) warn(report, msg("import.warn.images", { count: imagesDropped }));
   return { data: {}, body: markdown };
 }
 
 async function prepare(file: ImportFile, options: ImportOptions, numbers: ReturnType<typeof numberingState>, batch: Set<string>): Promise<Prepared> {
   const report: FileReport = { file: file.name, format: formatOf(file.name), bytes: file.bytes ?? file.data.length, outcome: "ready", warnings: [] };
   try {
-    if (isMappingFile(file.name)) throw new Skip("mapping-file", "the category mapping for this import");
-    if (report.format === "other") throw new Skip("unsupported", "only markdown (.md) and Word (.docx) files are imported");
+    if (isMappingFile(file.name)) throw new Skip("mapping-file", msg("import.skip.mapping"));
+    if (report.format === "other") throw new Skip("unsupported", msg("import.skip.unsupported"));
     const { data, body: rawBody } = await readBody(file, report);
     const fm = FrontMatterSchema.partial().safeParse(data);
     if (!fm.success) {
       const issue = fm.error.issues[0];
-      throw new Skip("front-matter", `${issue.path.join(".")}: ${issue.message}`);
+      throw new Skip("front-matter", msg("import.skip.field", { field: issue.path.join("."), problem: issue.message }));
     }
     const heading = leadingHeading(rawBody);
     const title = str(data.title) ?? heading.title ?? titleFromName(file.name);
     const body = str(data.title) && heading.title !== str(data.title) ? rawBody : heading.rest;
-    if (!body.trim()) throw new Skip("empty", "the document has no text");
+    if (!body.trim()) throw new Skip("empty", msg("import.skip.empty"));
 
     // Number: from the front matter or the file name when valid and free; otherwise issued.
     const stated = str(data.number) ?? numberFromName(file.name);
     let number: string | undefined;
     if (stated) {
       if (!parseNumber(stated)) {
-        report.warnings.push(`"${stated}" is not a valid document number; a new number is issued`);
+        warn(report, msg("import.warn.badNumber", { number: stated }));
       } else if (numbers.used.has(stated) || batch.has(stated)) {
-        throw new Skip("duplicate-number", `${stated} is already used${batch.has(stated) ? " by another file in this import" : ""}; numbers are never reused`);
+        throw new Skip("duplicate-number", msg(batch.has(stated) ? "import.skip.numberInBatch" : "import.skip.numberUsed", { number: stated }));
       } else {
         number = stated;
         report.numberFrom = "file";
@@ -277,9 +296,9 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
     }
     const mapped = mappingFor(options.mapping, file.name);
     const category = number ? parseNumber(number)!.category : (str(data.category) ?? options.category ?? mapped.category);
-    if (!category) throw new Skip("no-category", "no category: choose one in the form, or add it to the front matter or the mapping file");
-    if (!getConfig().categories.some((c) => c.code === category)) throw new Skip("invalid", `unknown category ${category}`);
-    if (str(data.category) && str(data.category) !== category) throw new Skip("invalid", `the number ${number} belongs to category ${category}, not ${str(data.category)}`);
+    if (!category) throw new Skip("no-category", msg("import.skip.noCategory"));
+    if (!getConfig().categories.some((c) => c.code === category)) throw new Skip("invalid", msg("import.skip.unknownCategory", { category }));
+    if (str(data.category) && str(data.category) !== category) throw new Skip("invalid", msg("import.skip.categoryMismatch", { number: number ?? "", category, stated: str(data.category) ?? "" }));
     if (!number) {
       const seq = (numbers.highest.get(category) ?? 0) + 1;
       number = formatNumber(category, seq);
@@ -302,9 +321,9 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
       validateMeta(meta, { checkDepartments: true });
       validateBody(body);
     } catch (error) {
-      if (error instanceof DomainError && error.code === "too_large") throw new Skip("oversized", error.message);
-      if (error instanceof DomainError && /binary/.test(error.message)) throw new Skip("binary", error.message);
-      if (error instanceof DomainError || error instanceof FrontMatterError) throw new Skip("invalid", error.message);
+      if (error instanceof DomainError && error.code === "too_large") throw skipFor("oversized", error);
+      if (error instanceof DomainError && /binary/.test(error.message)) throw skipFor("binary", error);
+      if (error instanceof DomainError || error instanceof FrontMatterError) throw skipFor("invalid", error);
       throw error;
     }
     // Reserve the number in the simulation so later files see it as taken.
@@ -315,7 +334,7 @@ async function prepare(file: ImportFile, options: ImportOptions, numbers: Return
     return { report, meta, body };
   } catch (error) {
     if (error instanceof Skip) {
-      Object.assign(report, { outcome: "skipped", reason: error.reason, detail: error.message });
+      Object.assign(report, { outcome: "skipped", reason: error.reason, detail: error.message, detailMsg: error.detail });
       return { report };
     }
     Object.assign(report, { outcome: "failed", reason: "invalid", detail: (error as Error).message });
@@ -393,6 +412,7 @@ export async function runImport(
           outcome: duplicate ? "skipped" : "failed",
           reason: duplicate ? "duplicate-number" : "publish-failed",
           detail: (error as Error).message,
+          ...(error instanceof DomainError && error.key ? { detailMsg: msg(error.key, error.vars) } : {}),
         });
       }
     }

@@ -262,6 +262,7 @@ export async function upcomingPage(user: AuthUser, number: string) {
     change: scheduled.change,
     diff: diffBodies(view.body, draft.body),
     metaChanges: metaChanges(view.meta, draft.meta),
+    labels: labelMaps(),
   };
 }
 

@@ -10,6 +10,8 @@ import { CsrfField } from "~/components/csrf-field";
 import { FormError } from "~/components/field";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
+import { nameOf } from "~/components/labels";
+import { labelMaps } from "~/documents/labels.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import importCss from "~/styles/import.css?url";
 
@@ -32,6 +34,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
       error: job.error,
       reports: job.reports,
       summary: summarizeReports(job.reports),
+      labels: labelMaps(),
     },
     { headers: { "Cache-Control": "private, no-store" } },
   );
@@ -159,15 +162,22 @@ export default function ImportReport() {
                   {r.outcome === "ready" || r.outcome === "imported" ? (
                     <>
                       {r.title}
-                      {r.category ? <span className="muted small"> · {r.category} · {r.ownerDepartment}</span> : null}
+                      {r.category ? (
+                        <span className="muted small">
+                          {" "}
+                          · {nameOf(job.labels.categories, r.category, locale)} · {nameOf(job.labels.departments, r.ownerDepartment ?? "", locale)}
+                        </span>
+                      ) : null}
                     </>
                   ) : (
                     <>
                       <strong>{r.reason ? t(`import.reason.${r.reason}`) : ""}</strong>
-                      {r.detail ? <span className="muted"> — {r.detail}</span> : null}
+                      {r.detailMsg ? <span className="muted"> — {t(r.detailMsg.key, r.detailMsg.vars)}</span> : r.detail && locale === "en" ? <span className="muted"> — {r.detail}</span> : null}
                     </>
                   )}
-                  {r.warnings.length ? <div className="muted small">{r.warnings.join("; ")}</div> : null}
+                  {r.warnings.length ? (
+                    <div className="muted small">{r.warningMsgs ? r.warningMsgs.map((w) => t(w.key, w.vars)).join("; ") : locale === "en" ? r.warnings.join("; ") : null}</div>
+                  ) : null}
                 </td>
               </tr>
             ))}

@@ -5,7 +5,9 @@ import { requireUser } from "~/access/session.server";
 import { diffVersions, requireDocument } from "~/documents/documents.server";
 import { versionsOf } from "~/documents/version-index.server";
 import { DiffView } from "~/components/diff-view";
-import { useT } from "~/i18n/use-t";
+import { useLocale, useT } from "~/i18n/use-t";
+import { metaValueText } from "~/components/labels";
+import { labelMaps } from "~/documents/labels.server";
 import { msg, ValidationError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
 import diffCss from "~/styles/diff.css?url";
@@ -47,6 +49,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
       versions: versionsOf(number).map((v) => v.version),
       diff: result.diff,
       metaChanges: result.metaChanges,
+      labels: labelMaps(),
       fromSummary: result.from.summary,
       toSummary: result.to.summary,
     },
@@ -57,6 +60,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
 export default function Compare() {
   const d = useLoaderData<typeof loader>();
   const t = useT();
+  const locale = useLocale();
   const q = (view: string) => `?from=${d.from}&to=${d.to}&view=${view}`;
   return (
     <section>
@@ -102,7 +106,7 @@ export default function Compare() {
           <ul>
             {d.metaChanges.map((m) => (
               <li key={m.field}>
-                {t(META_LABELS[m.field] ?? m.field)}: <del>{m.from || "—"}</del> → <ins>{m.to || "—"}</ins>
+                {t(META_LABELS[m.field] ?? m.field)}: <del>{metaValueText(m.field, m.from, d.labels, t, locale)}</del> → <ins>{metaValueText(m.field, m.to, d.labels, t, locale)}</ins>
               </li>
             ))}
           </ul>

@@ -272,6 +272,7 @@ export default function ProposalPage() {
           </Link>
         </p>
         <MetaChanges
+          labels={d.labels}
           changes={d.metaChanges.map((m) =>
             m.field === "ownerDepartment" || m.field === "audienceDepartments"
               ? {

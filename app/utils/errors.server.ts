@@ -12,7 +12,7 @@ export interface Msg {
   vars?: Vars;
 }
 
-/** A catalogue message for a domain error: `new NotFoundError(msg("documents.err.noSuch", { number }))`. */
+/** A catalogue message for a domain error: `new NotFoundError(msg("documents.err.noDocument", { number }))`. */
 export function msg(key: string, vars?: Vars): Msg {
   return vars ? { key, vars } : { key };
 }

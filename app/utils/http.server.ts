@@ -158,6 +158,11 @@ export function onlyMethods(allow: string) {
   return async () => methodNotAllowed(allow);
 }
 
+/** The documented JSON answer for an API address that does not exist. */
+export function apiNotFound(): Response {
+  return apiJson({ error: { code: "not_found", message: translate("en", "error.apiNotFound") } }, { status: 404 });
+}
+
 /** JSON response helper for the API. */
 export function apiJson(body: unknown, init: ResponseInit = {}): Response {
   const headers = new Headers(init.headers);

@@ -240,6 +240,20 @@ const en: Record<string, string> = {
   "fe.at most 200 characters": "At most 200 characters",
   "fe.unknown stage": "Unknown stage",
   "fe.not allowed here": "Not allowed here",
+  "fe.numberPattern must contain {category}": "The number pattern must contain {category}",
+  "fe.category codes are {n}-8 capital letters or digits": "Category codes are 2–8 capital letters or digits",
+  "fe.title is at most {n} characters": "A title is at most {n} characters",
+  "fe.owner department is required": "An owner department is required",
+  "fe.at least {n} day": "At least {n} day",
+  "fe.at most {n} days": "At most {n} days",
+  "fe.enter your password to sign": "Enter your password to sign",
+  "fe.give a reason": "Give a reason",
+  "fe.say what should change and why": "Say what should change and why",
+  "fe.password is required to sign": "The password is required to sign",
+  "fe.resolve every conflict": "Resolve every conflict",
+  "fe.say briefly why": "Say briefly why",
+  "fe.not a version": "Not a version",
+  "fe.not a notification": "Not a notification",
 };
 
 const zh: Record<string, string> = {
@@ -482,6 +496,20 @@ const zh: Record<string, string> = {
   "fe.at most 200 characters": "最多 200 个字符",
   "fe.unknown stage": "未知审批阶段",
   "fe.not allowed here": "此处不允许",
+  "fe.numberPattern must contain {category}": "编号格式必须包含 {category}",
+  "fe.category codes are {n}-8 capital letters or digits": "分类代码为 2–8 位大写字母或数字",
+  "fe.title is at most {n} characters": "标题最多 {n} 个字符",
+  "fe.owner department is required": "必须填写归口部门",
+  "fe.at least {n} day": "至少 {n} 天",
+  "fe.at most {n} days": "最多 {n} 天",
+  "fe.enter your password to sign": "请输入密码以签署",
+  "fe.give a reason": "请填写理由",
+  "fe.say what should change and why": "请说明应修改什么以及原因",
+  "fe.password is required to sign": "签署需要输入密码",
+  "fe.resolve every conflict": "请处理全部冲突",
+  "fe.say briefly why": "请简要说明原因",
+  "fe.not a version": "不是版本号",
+  "fe.not a notification": "不是通知",
 };
 
 export default { en, "zh-CN": zh };

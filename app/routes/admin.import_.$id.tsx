@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData, useRevalidator } from "@remix-run/react";
@@ -16,7 +17,7 @@ import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import importCss from "~/styles/import.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: importCss }];
-export const meta: MetaFunction = () => [{ title: "Import report · Regula" }];
+export const meta = pageTitle("import.reportTitle");
 
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   await requireRole(request, "admin");

@@ -57,7 +57,7 @@ export default function OldVersion() {
         v{d.version} · {d.title}
       </h2>
       <p className="muted small">
-        {t("doc.publishedBy", { date: formatDate(d.date, locale, true), author: d.author })} — {d.summary}
+        {t("doc.publishedBy", { date: formatDate(d.date, locale, true), author: d.author })} — <span data-content="">{d.summary}</span>
       </p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
     </div>

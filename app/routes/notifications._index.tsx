@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
@@ -13,7 +14,7 @@ import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];
-export const meta: MetaFunction = () => [{ title: "Regula · Notifications" }];
+export const meta = pageTitle("centre.title");
 
 const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("read"), id: z.string().regex(/^n\d{1,12}$/, "not a notification") }),
@@ -89,7 +90,7 @@ export default function NotificationCentre() {
                   {n.read ? null : <span className="visually-hidden">{t("centre.unreadMark")} </span>}
                   {n.title}
                 </a>
-                {n.body ? <p className="notification-body">{n.body}</p> : null}
+                {n.body ? <p className="notification-body" data-content="">{n.body}</p> : null}
                 <p className="muted small">
                   <time dateTime={n.createdAt}>{formatDate(n.createdAt, locale, true)}</time>
                   {n.digest ? ` · ${t("centre.digest")}` : ""}

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { hasMessage, translate } from "~/i18n/i18n";
+import { hasMessage, translate, translator } from "~/i18n/i18n";
 import { catalogs } from "~/i18n/messages";
 import { msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { errorText, fieldText } from "~/utils/http.server";
@@ -93,7 +93,7 @@ describe("messages from the catalogue", () => {
   });
 
   it("audit actions and details read as words", () => {
-    const t = (key: string, vars?: Record<string, string | number>) => translate("zh-CN", key, vars);
+    const t = translator("zh-CN");
     expect(auditActionText(t, "proposal.approve")).toBe("批准修订申请");
     expect(auditActionText(t, "department.create")).toBe("创建部门");
     expect(auditActionText(t, "something.new")).toBe("something.new");

@@ -36,7 +36,9 @@ function Item({ item }: { item: GuideItem }) {
           <strong>{t("onboarding.changedSince", { from: item.changedSince.from, to: item.changedSince.to })}</strong>
           <ul>
             {item.changedSince.summaries.map((s) => (
-              <li key={s}>{s}</li>
+              <li key={s} data-content="">
+                {s}
+              </li>
             ))}
           </ul>
           {item.changedSince.canDiff ? (

@@ -89,7 +89,7 @@ export default function Delegates() {
             {departments.map((d) => (
               <tr key={d.id}>
                 <td>{deptName(d.id)}</td>
-                <td className="small">{d.approvers.join("、") || <span className="muted">{t("access.delegates.noApprover")}</span>}</td>
+                <td className="small" data-content="">{d.approvers.join("、") || <span className="muted">{t("access.delegates.noApprover")}</span>}</td>
                 <td className="small">
                   {delegates
                     .filter((x) => x.departmentId === d.id && x.active)

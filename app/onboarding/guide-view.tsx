@@ -28,7 +28,9 @@ function Item({ item }: { item: GuideItem }) {
             {item.number}
           </Link>
         )}{" "}
-        <span className="ob-item-title">{item.title}</span> {item.state !== "retired" ? <span className="muted small">v{item.version}</span> : null}{" "}
+        <span className="ob-item-title" data-content="">
+          {item.title}
+        </span> {item.state !== "retired" ? <span className="muted small">v{item.version}</span> : null}{" "}
         <span className={`badge ob-badge-${item.state}`}>{t(`onboarding.state.${item.state}`, { version: item.lastAcknowledged ?? item.version })}</span>
       </div>
       {item.state === "reopened" && item.changedSince ? (
@@ -75,8 +77,12 @@ export function GuideView({ guide }: { guide: GuideProgress }) {
   const locale = useLocale();
   return (
     <section className="panel ob-guide" id={`guide-${guide.guideId}`} aria-labelledby={`guide-title-${guide.guideId}`}>
-      <h2 id={`guide-title-${guide.guideId}`}>{guide.title}</h2>
-      {guide.description ? <p className="ob-description">{guide.description}</p> : null}
+      <h2 id={`guide-title-${guide.guideId}`} data-content="">
+        {guide.title}
+      </h2>
+      {guide.description ? <p className="ob-description" data-content="">
+          {guide.description}
+        </p> : null}
       <ProgressBar done={guide.done} total={guide.total} percent={guide.percent} label={t("onboarding.progress", { done: guide.done, total: guide.total, percent: guide.percent })} />
       <p className={guide.overdue ? "ob-due is-overdue" : "ob-due"}>
         {guide.complete
@@ -89,7 +95,7 @@ export function GuideView({ guide }: { guide: GuideProgress }) {
         <div className={`banner ${guide.next.state === "reopened" ? "banner-warn" : "banner-info"} ob-next`}>
           {t(guide.next.state === "reopened" ? "onboarding.nextReopened" : "onboarding.next", { step: guide.next.stepTitle })}{" "}
           <Link to={`/docs/${guide.next.number}`}>
-            <span className="doc-number">{guide.next.number}</span> {guide.next.title}
+            <span className="doc-number">{guide.next.number}</span> <span data-content="">{guide.next.title}</span>
           </Link>
         </div>
       ) : null}
@@ -97,7 +103,7 @@ export function GuideView({ guide }: { guide: GuideProgress }) {
         {guide.steps.map((step, i) => (
           <li key={step.id} className={`ob-step ob-step-${step.state}`}>
             <h3>
-              {t("onboarding.step", { n: i + 1 })} · {step.title}{" "}
+              {t("onboarding.step", { n: i + 1 })} · <span data-content="">{step.title}</span>{" "}
               <span className={`badge ob-badge-${step.state === "todo" ? "todo" : step.state}`}>
                 {step.state === "done" ? t("onboarding.stepDone") : step.state === "reopened" ? t("onboarding.stepReopened") : t("onboarding.stepCount", { done: step.done, total: step.total })}
               </span>

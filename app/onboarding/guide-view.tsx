@@ -108,7 +108,11 @@ export function GuideView({ guide }: { guide: GuideProgress }) {
                 {step.state === "done" ? t("onboarding.stepDone") : step.state === "reopened" ? t("onboarding.stepReopened") : t("onboarding.stepCount", { done: step.done, total: step.total })}
               </span>
             </h3>
-            {step.note ? <p className="ob-note">{step.note}</p> : null}
+            {step.note ? (
+              <p className="ob-note" data-content="">
+                {step.note}
+              </p>
+            ) : null}
             <ul className="ob-items">
               {step.items.map((item) => (
                 <Item key={item.number} item={item} />

@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import { randomBytes } from "node:crypto";
 import type { AppLoadContext, EntryContext, HandleDataRequestFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { boot, shutdown, stopRequested } from "~/boot.server";
@@ -12,11 +12,14 @@ import { NonceContext } from "~/components/nonce";
 import type { ArticleLoadContext } from "~/documents/article-html.server";
 import { securityHeaders } from "~/utils/headers.server";
 import { addressedHost, FORWARDED_HEADERS, isOwnOrigin } from "~/utils/origin.server";
+import { translate } from "~/i18n/i18n";
+import { requestLocale, withRequestLanguage } from "~/i18n/request-locale.server";
 
 // For scripts/serve.mjs: it answers cross-site posts itself (403) by the app's origin rule and
 // records them through recordCrossSitePost; it calls stopRequested at SIGTERM and shutdown after
-// its last answer.
-export { addressedHost, FORWARDED_HEADERS, isOwnOrigin, recordCrossSitePost, shutdown, stopRequested };
+// its last answer. It runs each request inside withRequestLanguage, so that messages made far
+// from a route (domain errors, form checks) are written in the reader's language.
+export { addressedHost, FORWARDED_HEADERS, isOwnOrigin, recordCrossSitePost, shutdown, stopRequested, withRequestLanguage };
 
 export const streamTimeout = 5_000;
 
@@ -81,7 +84,15 @@ export default function handleRequest(
   });
 }
 
-export const handleDataRequest: HandleDataRequestFunction = (response) => {
+export const handleDataRequest: HandleDataRequestFunction = (response, { request }) => {
+  // The portal's pages load their data through single fetch (`.data`); the older `?_data=` protocol
+  // is not spoken here (the framework would answer it with a 500). Say so in the documented shape.
+  if (new URL(request.url).searchParams.has("_data")) {
+    const headers = new Headers({ "Content-Type": "application/json; charset=utf-8", "Cache-Control": "private, no-store" });
+    securityHeaders(headers);
+    const message = translate(requestLocale() ?? "en", "error.legacyData");
+    return new Response(JSON.stringify({ error: { code: "bad_request", message } }), { status: 400, headers });
+  }
   // Route data is per signed-in user (and may hold restricted text): never stored by any cache.
   response.headers.set("Cache-Control", "private, no-store");
   securityHeaders(response.headers);
@@ -91,6 +102,10 @@ export const handleDataRequest: HandleDataRequestFunction = (response) => {
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
   if (error instanceof Response) return;
+  // A client's mistake (no such address, a method a page does not take) is answered, not logged as a fault.
+  if (isRouteErrorResponse(error) && error.status < 500) return;
+  // `?_data=` requests are answered 400 by handleDataRequest; the framework's warnings about them are noise.
+  if (new URL(request.url).searchParams.has("_data")) return;
   // Behind another server than scripts/serve.mjs, Remix itself refuses cross-site posts (empty 500): recorded.
   if (isCrossSiteRefusal(error)) return void recordCrossSitePost(request);
   console.error(error);

@@ -7,6 +7,7 @@ import { getUser, ensureCsrf } from "~/access/session.server";
 import { toPublic, type PublicUser } from "~/access/users.server";
 import { getConfig } from "~/documents/config.server";
 import { DEFAULT_LOCALE, isLocale, localeFromAcceptLanguage, type Locale } from "~/i18n/i18n";
+import { cookieLocale } from "~/i18n/request-locale.server";
 
 export interface ShellData {
   user: PublicUser | null;
@@ -26,9 +27,8 @@ export function addShellExtra(fn: ShellExtra) {
 
 /** The locale from the language cookie, else the user's setting, else the browser's. */
 export function localeOf(request: Request, user?: { locale?: string } | null): Locale {
-  const cookie = request.headers.get("Cookie") ?? "";
-  const m = /(?:^|;\s*)regula_lang=([^;]+)/.exec(cookie);
-  if (m && isLocale(decodeURIComponent(m[1]))) return decodeURIComponent(m[1]) as Locale;
+  const fromCookie = cookieLocale(request.headers.get("Cookie"));
+  if (fromCookie) return fromCookie;
   if (user?.locale && isLocale(user.locale)) return user.locale;
   return localeFromAcceptLanguage(request.headers.get("Accept-Language")) ?? DEFAULT_LOCALE;
 }

@@ -151,7 +151,10 @@ const getLoadContext = (req) => ({
   articles: new Map(),
   clientAddress: req.socket.remoteAddress ?? "",
 });
-app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV, getLoadContext }));
+const remixHandler = createRequestHandler({ build, mode: process.env.NODE_ENV, getLoadContext });
+// Each answer runs with its request's language known to the app (messages made far from a route).
+const withLanguage = build.entry.module.withRequestLanguage;
+app.all("*", withLanguage ? (req, res, next) => withLanguage(req.headers, () => remixHandler(req, res, next)) : remixHandler);
 
 const port = PORT;
 const host = process.env.HOST;

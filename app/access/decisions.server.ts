@@ -1,6 +1,6 @@
 /** One entry point for deciding anything in the approver queue (pages and API use it). */
 import type { User } from "~/data/schema";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { decideEmergency } from "./emergency.server";
 import type { GrantRecord } from "./grants.server";
 import { accessError, recorded } from "./refusals.server";
@@ -26,7 +26,7 @@ export async function decideAccess(
   const request = getRequest(id);
   if (!request) {
     return recorded(user.username, "access.decide", `request:${id.slice(0, 40)}`, () => {
-      throw new NotFoundError("There is no such access request");
+      throw new NotFoundError(msg("access.err.noRequest"));
     });
   }
   return request.kind === "emergency" ? decideEmergency(user, id, parsed.data) : decideRequest(user, id, parsed.data);

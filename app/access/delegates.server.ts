@@ -9,7 +9,7 @@ import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { appendAudit } from "~/audit/audit.server";
 import { now, nowIso } from "~/utils/clock.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { accessError, recorded } from "./refusals.server";
 import { departmentApprovers, getDepartment, getUserById, isAdmin } from "./users.server";
 
@@ -129,7 +129,7 @@ export async function removeDelegate(admin: Pick<User, "id" | "username" | "role
       d.removedBy = admin.id;
       return d;
     });
-    if (!found) throw new NotFoundError("No such delegation in force");
+    if (!found) throw new NotFoundError(msg("access.err.noDelegation"));
     await appendAudit({
       actor: admin.username,
       action: "access.delegate.remove",

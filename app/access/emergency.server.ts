@@ -13,7 +13,7 @@ import type { User } from "~/data/schema";
 import { appendAudit } from "~/audit/audit.server";
 import { now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { decidersFor } from "./delegates.server";
 import { DAY_MS, insertGrant, type GrantRecord } from "./grants.server";
 import { decideRead } from "./policy.server";
@@ -148,7 +148,7 @@ export async function decideEmergency(
 ): Promise<{ request: AccessRequest; grant?: GrantRecord }> {
   return recorded(user.username, "access.ratify", `request:${id.slice(0, 40)}`, async () => {
     const request = getRequest(id);
-    if (!request) throw new NotFoundError("There is no such access request");
+    if (!request) throw new NotFoundError(msg("access.err.noRequest"));
     if (request.kind !== "emergency") throw accessError("bad_request", "access.err.notEmergency", "This is an ordinary request; approve or reject it");
     assertMayDecide(user, request);
     const at = now();

@@ -5,7 +5,7 @@ import { decideAccess } from "./decisions.server";
 import { revokeGrant } from "./grants.server";
 import { readRecordedForm, recorded } from "./refusals.server";
 import { getRequest, withdrawRequest } from "./requests.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 
 const DecisionPostSchema = z
   .object({
@@ -27,7 +27,7 @@ export async function handleDecisionPost(request: Request, user: AuthUser): Prom
     const grantId = getRequest(v.id)?.grantId;
     if (!grantId) {
       return recorded(user.username, "access.revoke", `request:${v.id}`, () => {
-        throw new NotFoundError("This request has no grant to revoke");
+        throw new NotFoundError(msg("access.err.noGrantToRevoke"));
       });
     }
     await revokeGrant(user, grantId, String(v.reason ?? ""));

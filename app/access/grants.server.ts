@@ -12,7 +12,7 @@ import { appendAudit } from "~/audit/audit.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import type { Grant } from "./policy.server";
 import { accessError, recorded } from "./refusals.server";
 import { mayDecideFor } from "./delegates.server";
@@ -94,7 +94,7 @@ export function grantsInForce(filter: { number?: string; userId?: string } = {},
 export async function revokeGrant(actor: Pick<User, "id" | "username" | "roles">, id: string, reason: string): Promise<GrantRecord> {
   return recorded(actor.username, "access.revoke", `grant:${id.slice(0, 40)}`, async () => {
     const grant = getGrant(id);
-    if (!grant) throw new NotFoundError("There is no such grant");
+    if (!grant) throw new NotFoundError(msg("access.err.noGrant"));
     const doc = latestVersion(grant.number);
     if (!mayDecideFor(actor, doc?.meta.ownerDepartment ?? "")) {
       throw accessError("forbidden", "access.err.notDecider", "Only admins and the owning department's approvers or delegates may revoke this grant");

@@ -1,5 +1,5 @@
 import type { Role } from "~/data/schema";
-import { AccessDeniedError } from "~/utils/errors.server";
+import { AccessDeniedError, msg } from "~/utils/errors.server";
 import { requireUser, type AuthUser } from "./session.server";
 import { hasRole } from "./users.server";
 
@@ -7,7 +7,7 @@ import { hasRole } from "./users.server";
 export async function requireRole(request: Request, ...roles: Role[]): Promise<AuthUser> {
   const user = await requireUser(request);
   if (!roles.some((r) => hasRole(user, r))) {
-    throw new AccessDeniedError(`This page is for ${roles.join(" or ")} accounts`);
+    throw new AccessDeniedError(msg("error.rolesOnly", { roles: roles.join(" / ") }));
   }
   return user;
 }

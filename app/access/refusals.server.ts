@@ -6,7 +6,8 @@
 import type { LoaderFunctionArgs, ActionFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
 import { appendAudit } from "~/audit/audit.server";
-import { DomainError, ValidationError, type ErrorCode } from "~/utils/errors.server";
+import { DomainError, msg, ValidationError, type ErrorCode } from "~/utils/errors.server";
+import type { Vars } from "~/i18n/i18n";
 import { api, readForm, type FormResult } from "~/utils/http.server";
 import { assertSameOrigin, getUser, type AuthUser } from "./session.server";
 
@@ -18,7 +19,7 @@ export function accessError(
   code: ErrorCode,
   key: string,
   message: string,
-  extra: { vars?: Record<string, string | number>; fieldErrors?: Record<string, string> } = {},
+  extra: { vars?: Vars; fieldErrors?: Record<string, string> } = {},
 ): DomainError {
   return new DomainError(code, message, { key, ...(extra.vars ? { vars: extra.vars } : {}), ...(extra.fieldErrors ? { fieldErrors: extra.fieldErrors } : {}) });
 }
@@ -27,7 +28,9 @@ export function accessError(
 export async function recordRefusal(actor: string, action: string, object: string, error: unknown, details: Record<string, unknown> = {}) {
   const reason = error instanceof Error ? error.message : String(error);
   const code = error instanceof DomainError ? error.code : "error";
-  await appendAudit({ actor, action, object, outcome: "denied", details: { ...details, code, reason: reason.slice(0, 300) } });
+  // The message key is kept beside the English reason, so the audit page can show the reason in the reader's language.
+  const keyed = error instanceof DomainError && error.key ? { reasonKey: error.key, ...(error.vars ? { reasonVars: error.vars } : {}) } : {};
+  await appendAudit({ actor, action, object, outcome: "denied", details: { ...details, code, reason: reason.slice(0, 300), ...keyed } });
 }
 
 /** Runs a domain step; a DomainError it throws is recorded, then rethrown. */
@@ -96,16 +99,16 @@ export function recordedApi<A extends LoaderFunctionArgs | ActionFunctionArgs>(
 /** Reads a JSON request body (API); 400 when it is not a JSON object. */
 export async function readJsonBody(request: Request, maxBytes = 64 * 1024): Promise<Record<string, unknown>> {
   const length = Number(request.headers.get("Content-Length") ?? 0);
-  if (length > maxBytes) throw new DomainError("too_large", `The request body is too large (limit ${Math.round(maxBytes / 1024)} KB)`);
+  if (length > maxBytes) throw new DomainError("too_large", msg("error.bodyTooLarge", { kb: Math.round(maxBytes / 1024) }));
   const text = await request.text();
-  if (text.length > maxBytes) throw new DomainError("too_large", `The request body is too large (limit ${Math.round(maxBytes / 1024)} KB)`);
+  if (text.length > maxBytes) throw new DomainError("too_large", msg("error.bodyTooLarge", { kb: Math.round(maxBytes / 1024) }));
   try {
     const value = JSON.parse(text || "{}") as unknown;
     if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
     /* answered below */
   }
-  throw new DomainError("bad_request", "Send a JSON object (Content-Type: application/json)");
+  throw new DomainError("bad_request", msg("error.sendJson"));
 }
 
 /**

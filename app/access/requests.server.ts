@@ -16,14 +16,14 @@ import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion, type VersionRecord } from "~/documents/version-index.server";
 import { addWorkingDays, now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { decidersFor, mayDecideFor } from "./delegates.server";
 import { DAY_MS, grantState, insertGrant, type GrantRecord } from "./grants.server";
 import { activeGrant, decideRead, type Grant } from "./policy.server";
 import { accessError, recorded } from "./refusals.server";
 import { DECISION_WORKING_DAYS, MAX_DAYS, MIN_DAYS } from "./limits";
 import { sectionsOf, type Section } from "./sections.server";
-import { getUserById, isAdmin } from "./users.server";
+import { getDepartment, getUserById, isAdmin } from "./users.server";
 
 export type RequestKind = "request" | "emergency";
 export type RequestStatus =
@@ -269,7 +269,7 @@ export async function submitAccessRequest(
 export async function withdrawRequest(user: Pick<User, "id" | "username">, id: string): Promise<AccessRequest> {
   return recorded(user.username, "access.withdraw", `request:${id.slice(0, 40)}`, async () => {
     const existing = getRequest(id);
-    if (!existing || existing.requesterId !== user.id) throw new NotFoundError("You have no such request");
+    if (!existing || existing.requesterId !== user.id) throw new NotFoundError(msg("access.err.noOwnRequest"));
     const updated = await updateDb((data) => {
       const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
       if (!r || r.status !== "pending") return null;
@@ -294,7 +294,7 @@ export function assertMayDecide(user: Pick<User, "id" | "roles">, request: Acces
   const owner = latestVersion(request.number)?.meta.ownerDepartment ?? request.ownerDepartment;
   if (!mayDecideFor(user, owner)) {
     throw accessError("forbidden", "access.err.notDecider", `Only the approvers of the owning department (${owner}), a delegate named by an admin, or an admin may decide this`, {
-      vars: { department: owner },
+      vars: { department: getDepartment(owner)?.name ?? owner },
     });
   }
 }
@@ -323,7 +323,7 @@ export async function decideRequest(
 ): Promise<{ request: AccessRequest; grant?: GrantRecord }> {
   return recorded(user.username, "access.decide", `request:${id.slice(0, 40)}`, async () => {
     const request = getRequest(id);
-    if (!request) throw new NotFoundError("There is no such access request");
+    if (!request) throw new NotFoundError(msg("access.err.noRequest"));
     if (request.kind !== "request") throw accessError("bad_request", "access.err.notARequest", "This is emergency access; ratify or reject it");
     assertMayDecide(user, request);
     if (request.status !== "pending") {
@@ -485,7 +485,7 @@ export function maySee(user: Pick<User, "id" | "roles">, r: AccessRequest): bool
 export async function requestFor(user: Pick<User, "id" | "username" | "roles">, id: string): Promise<RequestView> {
   return recorded(user.username, "access.request.view", `request:${id.slice(0, 40)}`, () => {
     const r = getRequest(id);
-    if (!r || !maySee(user, r)) throw new NotFoundError("There is no such access request");
+    if (!r || !maySee(user, r)) throw new NotFoundError(msg("access.err.noRequest"));
     return viewOf(r);
   });
 }

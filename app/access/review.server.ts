@@ -10,7 +10,7 @@ import { browseEntries, matchesFilter } from "~/audit/query.server";
 import { toCsv } from "~/audit/csv";
 import { latestVersion } from "~/documents/version-index.server";
 import { today } from "~/utils/clock.server";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import type { GrantRecord } from "./grants.server";
 import { getUserById, getUserByUsername } from "./users.server";
 
@@ -47,7 +47,7 @@ export function parseReviewFilter(params: URLSearchParams): Required<Pick<Review
   if (!parsed.success) {
     const fieldErrors: Record<string, string> = {};
     for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
-    throw new ValidationError("The filter is not valid: " + Object.entries(fieldErrors).map(([k, v]) => `${k}: ${v}`).join("; "), fieldErrors);
+    throw new ValidationError(msg("error.filterInvalid", { problems: Object.entries(fieldErrors).map(([k, v]) => `${k}: ${v}`).join("; ") }), fieldErrors);
   }
   const to = parsed.data.to ?? today();
   return { ...parsed.data, to, from: parsed.data.from ?? daysBefore(to, DEFAULT_REVIEW_DAYS) };

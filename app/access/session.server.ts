@@ -10,7 +10,8 @@ import { derived, readDb, updateDb } from "~/data/db.server";
 import type { Data, User } from "~/data/schema";
 import { getEnv } from "~/utils/env.server";
 import { isOwnOrigin } from "~/utils/origin.server";
-import { DomainError, NotFoundError } from "~/utils/errors.server";
+import { noteUserLocale } from "~/i18n/request-locale.server";
+import { DomainError, msg, NotFoundError } from "~/utils/errors.server";
 import { appendAudit } from "~/audit/audit.server";
 import { dummyVerify, verifyPassword } from "./password.server";
 import { getUserById, getUserByUsername } from "./users.server";
@@ -104,6 +105,7 @@ export async function getUser(request: Request): Promise<AuthUser | null> {
   if (!record || record.expiresAt < new Date().toISOString()) return null;
   const user = getUserById(uid);
   if (!user || !user.active) return null;
+  noteUserLocale(user.locale);
   return { ...user, sessionId: sid, via: "cookie" };
 }
 
@@ -113,7 +115,7 @@ export async function requireUser(request: Request): Promise<AuthUser> {
   if (user) return user;
   const url = new URL(request.url);
   if (url.pathname.startsWith("/api/")) {
-    throw new DomainError("unauthorized", "Sign in or send a valid API token");
+    throw new DomainError("unauthorized", msg("error.apiSignIn"));
   }
   const redirectTo = url.pathname + url.search;
   throw redirect(`/login?redirectTo=${encodeURIComponent(redirectTo)}`);
@@ -139,11 +141,7 @@ export async function signIn(
       outcome: "denied",
       details: { reason: limit === "address" ? "rate-limited-address" : "rate-limited", address: clientAddress },
     });
-    throw new DomainError("rate_limited", `Too many failed sign-in attempts${limit === "address" ? " from this address" : ""}. Try again in ${minutes} minute(s).`, {
-      retryAfter: wait,
-      key: limit === "address" ? "login.rateLimitedAddress" : "login.rateLimited",
-      vars: { minutes },
-    });
+    throw new DomainError("rate_limited", msg(limit === "address" ? "login.rateLimitedAddress" : "login.rateLimited", { minutes }), { retryAfter: wait });
   }
   const user = getUserByUsername(username);
   let ok = false;
@@ -152,7 +150,7 @@ export async function signIn(
   if (!ok || !user) {
     recordSignInFailure(clientAddress, username);
     await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "failed", details: { address: clientAddress } });
-    throw new DomainError("unauthorized", "Wrong username or password", { key: "login.failed" });
+    throw new DomainError("unauthorized", msg("login.failed"));
   }
   recordSignInSuccess(clientAddress, username);
   const sid = randomUUID();
@@ -206,7 +204,7 @@ export async function assertSameOrigin(request: Request, form?: FormData): Promi
   const url = new URL(request.url);
   const origin = request.headers.get("Origin") ?? request.headers.get("Referer");
   if (origin && !isOwnOrigin(origin, (name) => request.headers.get(name), url.host)) {
-    throw new DomainError("forbidden", "Cross-site request refused");
+    throw new DomainError("forbidden", msg("error.crossSite"));
   }
   if (request.headers.get("Authorization")?.startsWith("Bearer ")) return;
   const session = await getSession(request);
@@ -215,7 +213,7 @@ export async function assertSameOrigin(request: Request, form?: FormData): Promi
   if (form) given = (form.get("_csrf") as string | null) ?? null;
   given ??= request.headers.get("X-CSRF-Token");
   if (!expected || !given || !sameToken(expected, String(given))) {
-    throw new DomainError("forbidden", "This form has expired or did not come from Regula. Reload the page and try again.");
+    throw new DomainError("forbidden", msg("error.csrf"));
   }
 }
 
@@ -247,7 +245,7 @@ export async function revokeApiToken(userId: string, id: string): Promise<void> 
   await updateDb((data) => {
     const before = data.apiTokens.length;
     data.apiTokens = data.apiTokens.filter((t) => !(t.id === id && t.userId === userId));
-    if (before === data.apiTokens.length) throw new NotFoundError("No such token");
+    if (before === data.apiTokens.length) throw new NotFoundError(msg("profile.err.noToken"));
   });
 }
 

@@ -6,7 +6,7 @@ import { derived, readDb, updateDb } from "~/data/db.server";
 import type { Department, Role, User } from "~/data/schema";
 import { ROLES } from "~/data/schema";
 import { today } from "~/utils/clock.server";
-import { ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { hashPassword } from "./password.server";
 
 export type PublicUser = Omit<User, "passwordHash">;
@@ -121,13 +121,13 @@ function fieldErrors(error: z.ZodError): Record<string, string> {
 /** Creates a user (admin action or seeding). */
 export async function createUser(input: NewUser): Promise<User> {
   const parsed = NewUserSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError("Please correct the highlighted fields", fieldErrors(parsed.error));
+  if (!parsed.success) throw new ValidationError(msg("form.invalid"), fieldErrors(parsed.error));
   const value = parsed.data;
-  if (!getDepartment(value.departmentId)) throw new ValidationError("Unknown department", { departmentId: "unknown department" });
+  if (!getDepartment(value.departmentId)) throw new ValidationError(msg("admin.err.unknownDepartment"), { departmentId: "unknown department" });
   const passwordHash = await hashPassword(value.password);
   return updateDb((data) => {
     if (data.users.some((u) => u.username.toLowerCase() === value.username.toLowerCase())) {
-      throw new ConflictError(`The username ${value.username} is taken`, { fieldErrors: { username: "taken" } });
+      throw new ConflictError(msg("admin.err.usernameTaken", { username: value.username }), { fieldErrors: { username: "taken" } });
     }
     const user: User = {
       id: randomUUID(),
@@ -158,13 +158,13 @@ export const UpdateUserSchema = z.object({
 /** Updates a user's profile, roles or active flag. Deactivation also ends their sessions. */
 export async function updateUser(id: string, input: z.infer<typeof UpdateUserSchema>, actorId?: string): Promise<User> {
   const parsed = UpdateUserSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError("Please correct the highlighted fields", fieldErrors(parsed.error));
-  if (!getDepartment(parsed.data.departmentId)) throw new ValidationError("Unknown department", { departmentId: "unknown department" });
+  if (!parsed.success) throw new ValidationError(msg("form.invalid"), fieldErrors(parsed.error));
+  if (!getDepartment(parsed.data.departmentId)) throw new ValidationError(msg("admin.err.unknownDepartment"), { departmentId: "unknown department" });
   return updateDb((data) => {
     const user = data.users.find((u) => u.id === id);
-    if (!user) throw new NotFoundError("No such user");
+    if (!user) throw new NotFoundError(msg("admin.err.noUser"));
     if (actorId === id && (!parsed.data.active || !parsed.data.roles.includes("admin")) && user.roles.includes("admin")) {
-      throw new ValidationError("You cannot remove your own admin role or deactivate yourself", { roles: "keep admin" });
+      throw new ValidationError(msg("admin.err.keepAdmin"), { roles: "keep admin" });
     }
     Object.assign(user, parsed.data);
     if (!user.active) data.sessions = data.sessions.filter((s) => s.userId !== id);
@@ -175,11 +175,11 @@ export async function updateUser(id: string, input: z.infer<typeof UpdateUserSch
 /** Sets a new password and ends the user's other sessions. */
 export async function setPassword(id: string, password: string, keepSessionId?: string): Promise<void> {
   const parsed = PasswordSchema.safeParse(password);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues[0].message, { password: parsed.error.issues[0].message });
+  if (!parsed.success) throw new ValidationError(msg("form.invalid"), { password: parsed.error.issues[0].message });
   const passwordHash = await hashPassword(password);
   await updateDb((data) => {
     const user = data.users.find((u) => u.id === id);
-    if (!user) throw new NotFoundError("No such user");
+    if (!user) throw new NotFoundError(msg("admin.err.noUser"));
     user.passwordHash = passwordHash;
     data.sessions = data.sessions.filter((s) => s.userId !== id || s.id === keepSessionId);
   });
@@ -202,13 +202,13 @@ export const DepartmentSchema = z.object({
 /** Creates or renames a department. */
 export async function saveDepartment(input: z.infer<typeof DepartmentSchema>, isNew: boolean): Promise<Department> {
   const parsed = DepartmentSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError("Please correct the highlighted fields", fieldErrors(parsed.error));
+  if (!parsed.success) throw new ValidationError(msg("form.invalid"), fieldErrors(parsed.error));
   const v = parsed.data;
-  if (v.headUserId && !getUserById(v.headUserId)) throw new ValidationError("Unknown user", { headUserId: "unknown user" });
+  if (v.headUserId && !getUserById(v.headUserId)) throw new ValidationError(msg("admin.err.unknownUser"), { headUserId: "unknown user" });
   return updateDb((data) => {
     const existing = data.departments.find((d) => d.id === v.id);
-    if (isNew && existing) throw new ConflictError(`Department ${v.id} already exists`, { fieldErrors: { id: "taken" } });
-    if (!isNew && !existing) throw new NotFoundError("No such department");
+    if (isNew && existing) throw new ConflictError(msg("admin.err.departmentExists", { id: v.id }), { fieldErrors: { id: "taken" } });
+    if (!isNew && !existing) throw new NotFoundError(msg("admin.err.noDepartment"));
     const dept: Department = existing ?? { id: v.id, name: { "zh-CN": v.nameZh, en: v.nameEn }, createdAt: new Date().toISOString() };
     dept.name = { "zh-CN": v.nameZh, en: v.nameEn };
     dept.headUserId = v.headUserId || undefined;
@@ -221,10 +221,10 @@ export async function saveDepartment(input: z.infer<typeof DepartmentSchema>, is
 export async function deleteDepartment(id: string): Promise<void> {
   await updateDb((data) => {
     if (data.users.some((u) => u.departmentId === id)) {
-      throw new ConflictError("This department still has members; move them first");
+      throw new ConflictError(msg("admin.err.departmentHasMembers"));
     }
     const before = data.departments.length;
     data.departments = data.departments.filter((d) => d.id !== id);
-    if (data.departments.length === before) throw new NotFoundError("No such department");
+    if (data.departments.length === before) throw new NotFoundError(msg("admin.err.noDepartment"));
   });
 }

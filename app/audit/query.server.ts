@@ -6,7 +6,7 @@ import fs from "node:fs";
 import { z } from "zod";
 import { auditFile, type AuditEntry } from "./audit.server";
 import { toCsv } from "./csv";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 
 let cache: { file: string; size: number; mtimeMs: number; entries: AuditEntry[] } | null = null;
 
@@ -92,7 +92,7 @@ export function parseAuditFilter(params: URLSearchParams): AuditFilter {
     const fieldErrors: Record<string, string> = {};
     for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
     throw new ValidationError(
-      "The filter is not valid: " + Object.entries(fieldErrors).map(([k, v]) => `${k}: ${v}`).join("; "),
+      msg("error.filterInvalid", { problems: Object.entries(fieldErrors).map(([k, v]) => `${k}: ${v}`).join("; ") }),
       fieldErrors,
     );
   }

@@ -16,7 +16,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { getEnv } from "~/utils/env.server";
 import { now } from "~/utils/clock.server";
-import { DomainError, NotFoundError } from "~/utils/errors.server";
+import { DomainError, msg, NotFoundError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import type { AuditAnchor } from "~/audit/audit.server";
 import { readArchive, readFirstMember, writeArchive, type ArchiveMember } from "./archive.server";
@@ -479,9 +479,9 @@ export async function verifyArchive(file: string): Promise<VerifyResult> {
 
 /** Path of a listed backup; NotFoundError for anything that is not one. */
 export function backupPath(name: string, dir = backupDir()): string {
-  if (!NAME_RE.test(name)) throw new NotFoundError("No such backup");
+  if (!NAME_RE.test(name)) throw new NotFoundError(msg("backup.err.noBackup"));
   const file = path.join(dir, name);
-  if (!fs.existsSync(file)) throw new NotFoundError("No such backup");
+  if (!fs.existsSync(file)) throw new NotFoundError(msg("backup.err.noBackup"));
   return file;
 }
 

@@ -3,6 +3,7 @@ import { Link } from "@remix-run/react";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import type { Decision } from "~/revisions/types";
+import { metaValueText, type Names } from "~/components/labels";
 
 export function StatusBadge({ status, overdue, stale }: { status: string; overdue?: boolean; stale?: boolean }) {
   const t = useT();
@@ -131,8 +132,9 @@ export function DecisionLog({ decisions }: { decisions: Decision[] }) {
 }
 
 /** Metadata changes a proposal makes (title, owner, confidentiality …). */
-export function MetaChanges({ changes }: { changes: { field: string; from: string; to: string }[] }) {
+export function MetaChanges({ changes, labels }: { changes: { field: string; from: string; to: string }[]; labels?: { departments?: Names; types?: Names } }) {
   const t = useT();
+  const locale = useLocale();
   if (!changes.length) return null;
   const label = (f: string) =>
     ({
@@ -149,7 +151,7 @@ export function MetaChanges({ changes }: { changes: { field: string; from: strin
       <ul>
         {changes.map((m) => (
           <li key={m.field}>
-            {t(label(m.field))}: <del>{m.from || "—"}</del> → <ins>{m.to || "—"}</ins>
+            {t(label(m.field))}: <del>{metaValueText(m.field, m.from, labels, t, locale)}</del> → <ins>{metaValueText(m.field, m.to, labels, t, locale)}</ins>
           </li>
         ))}
       </ul>

@@ -5,7 +5,7 @@ import { listProposals } from "~/revisions/proposals.server";
 import { listSuggestions } from "~/revisions/suggestions.server";
 import { proposalStats } from "~/revisions/proposals.server";
 import { now } from "~/utils/clock.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { accessRequestsInScope } from "./figures.server";
 
 export const LISTS = ["approvals", "access", "emergency", "suggestions"] as const;
@@ -27,7 +27,7 @@ function hours(a: string, b: string) {
 
 /** Rows of one list, for the company or a department, with an optional filter. */
 export function dashboardList(name: string, department: string | undefined, filter: string | null): { name: ListName; columns: ListColumn[]; rows: ListRow[] } {
-  if (!(LISTS as readonly string[]).includes(name)) throw new NotFoundError("There is no such list");
+  if (!(LISTS as readonly string[]).includes(name)) throw new NotFoundError(msg("dashboard.err.noList"));
   const list = name as ListName;
   if (list === "approvals") {
     const titles = new Map(listProposals().map((p) => [p.id, p.meta?.title ?? ""]));

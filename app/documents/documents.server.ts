@@ -27,7 +27,7 @@ import type { User } from "~/data/schema";
 import { emit } from "~/utils/events.server";
 import { dayOf } from "~/utils/clock.server";
 import { getEnv } from "~/utils/env.server";
-import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { AccessDeniedError, ConflictError, DomainError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { hasVisibleCharacter, holdsInvisible, INVISIBLE_TEXT } from "~/utils/visible-text";
 
@@ -165,9 +165,9 @@ export function recentChanges(reader: Reader, limit = 10): RecentChange[] {
 
 /** The current record of a document; NotFoundError for malformed or unknown numbers. */
 export function requireDocument(number: string): VersionRecord {
-  if (!parseNumber(number)) throw new NotFoundError(`"${String(number).slice(0, 40)}" is not a document number`);
+  if (!parseNumber(number)) throw new NotFoundError(msg("documents.err.notANumber", { number: String(number).slice(0, 40) }));
   const record = latestVersion(number);
-  if (!record) throw new NotFoundError(`There is no document ${number}`);
+  if (!record) throw new NotFoundError(msg("documents.err.noDocument", { number }));
   return record;
 }
 
@@ -211,7 +211,7 @@ export async function openCurrent(reader: Reader, number: string, what = "page")
 export async function openVersion(reader: Reader, number: string, version: number, what = "version"): Promise<ReaderView & { current: VersionRecord }> {
   const current = requireDocument(number);
   const record = versionsOf(number).find((v) => v.version === version);
-  if (!record) throw new NotFoundError(`${number} has no version ${version}`);
+  if (!record) throw new NotFoundError(msg("documents.err.noVersion", { number, version }));
   const isOld = record.version !== current.version;
   const decision = decideRead(reader, current.meta, { history: isOld, sections: true });
   await logView(reader, current, decision, `${what} v${version}`);
@@ -226,7 +226,7 @@ export async function requireHistoryAccess(reader: Reader, number: string, what:
   const current = requireDocument(number);
   const decision = decideRead(reader, current.meta, { history: true });
   await logView(reader, current, decision, what);
-  if (!decision.allowed) throw new AccessDeniedError(`You need access to ${number} to see its history`, { number });
+  if (!decision.allowed) throw new AccessDeniedError(msg("documents.err.historyAccess", { number }), { number });
   return current;
 }
 
@@ -259,7 +259,7 @@ async function readVersionPair(reader: Reader, number: string, fromVersion: numb
   const versions = versionsOf(number);
   const from = versions.find((v) => v.version === fromVersion);
   const to = versions.find((v) => v.version === toVersion);
-  if (!from || !to) throw new NotFoundError(`${number} has no version ${!from ? fromVersion : toVersion}`);
+  if (!from || !to) throw new NotFoundError(msg("documents.err.noVersion", { number, version: !from ? fromVersion : toVersion }));
   const [a, b] = await Promise.all([readVersionContent(from), readVersionContent(to)]);
   return { from, to, a, b };
 }
@@ -347,7 +347,7 @@ export function validateMeta(meta: DocumentMeta, options: { checkDepartments?: b
     if (unknown.length) errors.audienceDepartments = `unknown department(s): ${unknown.join(", ")}`;
   }
   if (Object.keys(errors).length) {
-    throw new ValidationError("The document's details are not valid: " + Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join("; "), errors);
+    throw new ValidationError(msg("documents.err.detailsInvalid", { problems: Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join("; ") }), errors);
   }
 }
 
@@ -356,12 +356,12 @@ export function validateBody(body: string): void {
   const max = getEnv().MAX_DOCUMENT_BYTES;
   const bytes = Buffer.byteLength(body, "utf8");
   if (bytes > max) {
-    throw new DomainError("too_large", `The document is ${Math.round(bytes / 1024)} KB; the limit is ${Math.round(max / 1024)} KB.`, {
+    throw new DomainError("too_large", msg("documents.err.tooLarge", { kb: Math.round(bytes / 1024), limit: Math.round(max / 1024) }), {
       fieldErrors: { body: "too large" },
     });
   }
-  if (/\u0000/.test(body)) throw new ValidationError("The document contains binary data", { body: "binary data" });
-  if (!body.trim()) throw new ValidationError("The document body is empty", { body: "required" });
+  if (/\u0000/.test(body)) throw new ValidationError(msg("documents.err.binary"), { body: "binary data" });
+  if (!body.trim()) throw new ValidationError(msg("documents.err.empty"), { body: "required" });
 }
 
 /**
@@ -374,20 +374,20 @@ export async function publishVersion(raw: PublishInput): Promise<VersionRecord> 
   const input = { ...raw, meta: { ...raw.meta, audienceDepartments: canonicalSet(raw.meta.audienceDepartments) } };
   validateMeta(input.meta, { checkDepartments: true });
   validateBody(input.body);
-  if (input.meta.number !== input.number) throw new ValidationError("Number in the front matter does not match", { number: "mismatch" });
+  if (input.meta.number !== input.number) throw new ValidationError(msg("documents.err.numberMismatch"), { number: "mismatch" });
   return withLock("publish", async () => {
     const previous = latestVersion(input.number);
     const currentVersion = previous?.version ?? 0;
     if (input.expectedVersion !== undefined && input.expectedVersion !== currentVersion) {
       throw new ConflictError(
-        `${input.number} is at version ${currentVersion}, not ${input.expectedVersion}: it changed in the meantime`,
+        msg("documents.err.versionMoved", { number: input.number, current: currentVersion, expected: input.expectedVersion }),
         { currentVersion, expectedVersion: input.expectedVersion },
       );
     }
-    if (!previous && input.change !== "new") throw new NotFoundError(`There is no document ${input.number}`);
-    if (previous && input.change === "new") throw new ConflictError(`Document ${input.number} already exists`);
+    if (!previous && input.change !== "new") throw new NotFoundError(msg("documents.err.noDocument", { number: input.number }));
+    if (previous && input.change === "new") throw new ConflictError(msg("documents.err.exists", { number: input.number }));
     if (previous?.meta.retired && input.change !== "restore") {
-      throw new ConflictError(`${input.number} is retired; propose restoring it first`);
+      throw new ConflictError(msg("documents.err.retiredRestoreFirst", { number: input.number }));
     }
     const version = currentVersion + 1;
     const when = input.timestamp ? new Date(input.timestamp * 1000) : new Date();

@@ -5,7 +5,7 @@
  */
 import { getConfig } from "./config.server";
 import { readDb, updateDb } from "~/data/db.server";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 
 function escapeRe(s: string) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -66,7 +66,7 @@ export function normaliseNumberQuery(text: string): string | null {
  */
 export async function allocateNumber(category: string, taken: Iterable<string>, by: string, purpose: string): Promise<string> {
   if (!getConfig().categories.some((c) => c.code === category)) {
-    throw new ValidationError(`Unknown category ${category}`, { category: "unknown category" });
+    throw new ValidationError(msg("documents.err.unknownCategory", { category }), { category: "unknown category" });
   }
   let highest = 0;
   for (const n of taken) {
@@ -93,12 +93,12 @@ export async function allocateNumber(category: string, taken: Iterable<string>, 
 export async function claimNumber(number: string, taken: Set<string>, by: string, purpose: string): Promise<void> {
   const parsed = parseNumber(number);
   if (!parsed) {
-    throw new ValidationError(`"${number}" is not a valid document number (expected e.g. ${formatNumber(getConfig().categories[0].code, 1)})`, {
+    throw new ValidationError(msg("documents.err.badNumber", { number, example: formatNumber(getConfig().categories[0].code, 1) }), {
       number: "malformed number",
     });
   }
   if (taken.has(number) || readDb().reservedNumbers.some((r) => r.number === number)) {
-    throw new ValidationError(`Document number ${number} is already in use and can never be reused`, { number: "already used" });
+    throw new ValidationError(msg("documents.err.numberUsed", { number }), { number: "already used" });
   }
   await updateDb((data) => {
     data.numbering[parsed.category] = Math.max(data.numbering[parsed.category] ?? 0, parsed.seq);

@@ -1,5 +1,5 @@
 import { parseNumber } from "./numbering.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 
 /**
  * Where a document lives in the repository: documents/<CATEGORY>/<NUMBER>.md.
@@ -7,6 +7,6 @@ import { NotFoundError } from "~/utils/errors.server";
  */
 export function documentPath(number: string): string {
   const parsed = parseNumber(number);
-  if (!parsed) throw new NotFoundError(`No document numbered "${String(number).slice(0, 40)}"`);
+  if (!parsed) throw new NotFoundError(msg("documents.err.notANumber", { number: String(number).slice(0, 40) }));
   return `documents/${parsed.category}/${number}.md`;
 }

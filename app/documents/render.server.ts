@@ -5,6 +5,7 @@
  */
 import { Marked, type Tokens } from "marked";
 import sanitizeHtml from "sanitize-html";
+import { Parser } from "htmlparser2";
 
 export interface TocEntry {
   id: string;
@@ -53,6 +54,62 @@ const SANITIZE: sanitizeHtml.IOptions = {
   },
 };
 
+const VOID = new Set(["br", "hr", "img", "input"]);
+/** Where each table part may stand: its parent element. */
+const TABLE_PARENTS: Record<string, Set<string>> = {
+  tr: new Set(["table", "thead", "tbody", "tfoot"]),
+  td: new Set(["tr"]),
+  th: new Set(["tr"]),
+  thead: new Set(["table"]),
+  tbody: new Set(["table"]),
+  tfoot: new Set(["table"]),
+  caption: new Set(["table"]),
+};
+
+/**
+ * Keeps table parts (rows, cells, sections, captions) only where a table holds
+ * them; a stray one is left out and its content kept, as a browser would do
+ * when the HTML stands in a page on its own. Inside a table cell — the print
+ * view lays its pages out in a table — a browser instead takes a stray `<td>`
+ * or `<tr>` as the end of the portal's own cell, moves the rest of the page,
+ * and the page no longer matches what React rendered (hydration errors
+ * #418/#423). Expects well-formed input (sanitize-html's output).
+ */
+export function keepTablePartsInTables(html: string): string {
+  if (!/<(?:tr|td|th|thead|tbody|tfoot|caption)\b/i.test(html)) return html;
+  let out = "";
+  // The open elements: their names, and whether each was written out.
+  const open: { name: string; kept: boolean }[] = [];
+  const parent = () => {
+    for (let i = open.length - 1; i >= 0; i--) if (open[i].kept) return open[i].name;
+    return "";
+  };
+  const parser = new Parser(
+    {
+      onopentag(name, attribs) {
+        const allowed = TABLE_PARENTS[name];
+        const kept = !allowed || allowed.has(parent());
+        open.push({ name, kept });
+        if (!kept) return;
+        out += `<${name}`;
+        for (const [k, v] of Object.entries(attribs)) out += v === "" ? ` ${k}` : ` ${k}="${v.replace(/"/g, "&quot;")}"`;
+        out += ">";
+      },
+      ontext(text) {
+        out += text;
+      },
+      onclosetag(name) {
+        const top = open.pop();
+        if (top?.kept && !VOID.has(name)) out += `</${name}>`;
+      },
+    },
+    { decodeEntities: false, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.write(html);
+  parser.end();
+  return out;
+}
+
 /** Turns heading text into a stable anchor id that keeps Chinese characters. */
 export function slugify(text: string): string {
   const slug = text
@@ -96,13 +153,13 @@ export function renderMarkdown(markdown: string, options: { baseHref?: string } 
   const base = options.baseHref ?? "/docs/";
   const withRefs = markdown.replace(DOC_REF, (_m, number: string) => `[${number}](${base}${number})`);
   const raw = marked.parse(withRefs) as string;
-  const html = sanitizeHtml(raw, SANITIZE);
+  const html = keepTablePartsInTables(sanitizeHtml(raw, SANITIZE));
   return { html, toc };
 }
 
 /** Sanitises arbitrary HTML with the same rules (for imported content previews). */
 export function sanitize(html: string): string {
-  return sanitizeHtml(html, SANITIZE);
+  return keepTablePartsInTables(sanitizeHtml(html, SANITIZE));
 }
 
 // ---- diff fragments ----------------------------------------------------------------

@@ -8,7 +8,12 @@ export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = "zh-CN";
 
-export type Vars = Record<string, string | number>;
+/** A name in both languages (departments, categories): a message value written in the reader's language. */
+export interface LocalText {
+  "zh-CN": string;
+  en: string;
+}
+export type Vars = Record<string, string | number | LocalText>;
 export type Translate = (key: string, vars?: Vars) => string;
 
 const merged: Record<Locale, Record<string, string>> = { "zh-CN": {}, en: {} };
@@ -25,7 +30,16 @@ export function isLocale(value: unknown): value is Locale {
 export function translate(locale: Locale, key: string, vars?: Vars): string {
   const template = merged[locale][key] ?? merged.en[key] ?? key;
   if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => {
+    if (!(name in vars)) return m;
+    const value = vars[name];
+    return typeof value === "object" && value ? value[locale] || value.en : String(value);
+  });
+}
+
+/** Whether the catalogue has a message under this key. */
+export function hasMessage(key: string): boolean {
+  return Object.hasOwn(merged.en, key);
 }
 
 export function translator(locale: Locale): Translate {

@@ -9,7 +9,7 @@ import path from "node:path";
 import { parseDocument } from "~/documents/front-matter";
 import { parseNumber } from "~/documents/numbering.server";
 import { listFilesAt, readBlobText, resolveRef } from "~/documents/repo.server";
-import { DomainError } from "~/utils/errors.server";
+import { DomainError, msg } from "~/utils/errors.server";
 
 export interface ExportReport {
   head: string;
@@ -20,7 +20,7 @@ export interface ExportReport {
 /** Writes every current document (retired ones too with `includeRetired`) to `folder`. */
 export async function exportCurrent(folder: string, options: { includeRetired?: boolean } = {}): Promise<ExportReport> {
   const head = await resolveRef();
-  if (!head) throw new DomainError("not_found", "The repository has no documents yet");
+  if (!head) throw new DomainError("not_found", msg("documents.err.emptyRepository"));
   const files = await listFilesAt(head, "documents");
   const written: ExportReport["written"] = [];
   let skippedRetired = 0;

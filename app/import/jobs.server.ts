@@ -14,7 +14,7 @@ import { appendAudit } from "~/audit/audit.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { nowIso } from "~/utils/clock.server";
 import { getEnv } from "~/utils/env.server";
-import { ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import {
   mappingAmong,
@@ -67,7 +67,7 @@ export function listImportJobs(limit = 20): ImportJob[] {
 
 export function getImportJob(id: string): ImportJob {
   const job = collection<ImportJob>(COLLECTION).find((j) => j.id === id);
-  if (!job) throw new NotFoundError("There is no such import");
+  if (!job) throw new NotFoundError(msg("import.err.noJob"));
   return job;
 }
 
@@ -97,8 +97,8 @@ export interface UploadInput {
 
 /** Stores an upload as a job and checks every file (a dry run). */
 export async function createImportJob(user: AuthUser, input: UploadInput): Promise<ImportJob> {
-  if (!input.files.length) throw new ValidationError("Choose at least one file to import", { files: "required" });
-  if (input.files.length > MAX_UPLOAD_FILES) throw new ValidationError(`At most ${MAX_UPLOAD_FILES} files at once`, { files: "too many" });
+  if (!input.files.length) throw new ValidationError(msg("import.err.noFiles"), { files: "required" });
+  if (input.files.length > MAX_UPLOAD_FILES) throw new ValidationError(msg("import.err.tooManyFiles", { n: MAX_UPLOAD_FILES }), { files: "too many" });
   const mapping = input.mappingFile ? parseMapping(input.mappingFile.data.toString("utf8"), input.mappingFile.name) : mappingAmong(input.files);
   const id = randomUUID();
   const dir = jobDir(id);
@@ -169,7 +169,7 @@ export function duplicateChoicesFrom(job: ImportJob, decisions: Record<number, s
 export async function startImportJob(user: AuthUser, id: string, decisions: Record<number, string> = {}): Promise<void> {
   await withLock(`import-job:${id}`, async () => {
     const job = getImportJob(id);
-    if (job.status !== "planned") throw new ConflictError("This import has already run");
+    if (job.status !== "planned") throw new ConflictError(msg("import.err.alreadyRun"));
     const duplicateChoices = duplicateChoicesFrom(job, decisions);
     await patchJob(id, (j) => {
       Object.assign(j, { status: "running", startedAt: nowIso(), done: 0, reports: [] });
@@ -217,7 +217,7 @@ export async function waitForImportJob(id: string): Promise<void> {
 /** Drops a planned job and its stored files. */
 export async function discardImportJob(id: string): Promise<void> {
   const job = getImportJob(id);
-  if (job.status !== "planned") throw new ConflictError("Only an import that has not run can be discarded");
+  if (job.status !== "planned") throw new ConflictError(msg("import.err.discardRun"));
   await patchJob(id, { status: "discarded", finishedAt: nowIso() });
   await fsp.rm(jobDir(id), { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
 import { listDepartments } from "~/access/users.server";
 import type { User } from "~/data/schema";
 import { latestVersion } from "~/documents/version-index.server";
-import { AccessDeniedError } from "~/utils/errors.server";
+import { AccessDeniedError, msg } from "~/utils/errors.server";
 import { acknowledgementReport, type AckReportRow, type AckStatus } from "./acknowledgements.server";
 import { sendAcknowledgementReminders } from "./dispatch.server";
 
@@ -24,7 +24,7 @@ function inScope(user: Pick<User, "roles" | "departmentId">, row: AckReportRow):
 
 /** Report rows a manager may see, with per-document totals. */
 export function reportFor(user: Pick<User, "roles" | "departmentId">, filter: ReportFilter) {
-  if (!user.roles.includes("admin") && !user.roles.includes("approver")) throw new AccessDeniedError("The acknowledgement report is for department heads and admins");
+  if (!user.roles.includes("admin") && !user.roles.includes("approver")) throw new AccessDeniedError(msg("notifications.err.ackReportWho"));
   const visible = acknowledgementReport().filter((r) => inScope(user, r));
   const rows = visible.filter(
     (r) => (!filter.number || r.number === filter.number) && (!filter.departmentId || r.departmentId === filter.departmentId) && (!filter.status || r.status === filter.status),

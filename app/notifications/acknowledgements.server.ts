@@ -16,7 +16,7 @@ import { getConfig } from "~/documents/config.server";
 import { requireDocument } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { nowIso, today } from "~/utils/clock.server";
-import { AccessDeniedError, ConflictError } from "~/utils/errors.server";
+import { AccessDeniedError, ConflictError, msg } from "~/utils/errors.server";
 import { appendLines, jsonlPath, readLines } from "./jsonl.server";
 import { listNotifications, markRead } from "./notifications.server";
 
@@ -241,9 +241,9 @@ export async function recordOpened(userId: string, number: string, version: numb
  */
 export async function acknowledge(user: Pick<User, "id" | "username" | "roles" | "departmentId">, number: string, version: number): Promise<Acknowledgement> {
   const current = requireDocument(number);
-  if (!decideRead(user, current.meta).allowed) throw new AccessDeniedError(`You need access to ${number} to acknowledge it`, { number });
+  if (!decideRead(user, current.meta).allowed) throw new AccessDeniedError(msg("notifications.err.ackAccess", { number }), { number });
   if (version !== current.version) {
-    throw new ConflictError(`v${version} of ${number} is not the current version; read v${current.version} and acknowledge that`, {
+    throw new ConflictError(msg("notifications.err.ackNotCurrent", { version, number, current: current.version }), {
       currentVersion: current.version,
     });
   }

@@ -5,7 +5,7 @@
  */
 import type { User } from "~/data/schema";
 import type { Locale } from "~/i18n/i18n";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { renderNotification } from "./messages.server";
 import { getNotification, listNotifications, markRead } from "./notifications.server";
 
@@ -56,7 +56,7 @@ export function notificationCentre(user: User, locale: Locale, options: { unread
 /** Marks one notification read and returns where it leads (checked for this reader now). */
 export async function openNotification(user: User, locale: Locale, id: string): Promise<string> {
   const r = getNotification(user.id, id);
-  if (!r) throw new NotFoundError("There is no such notification");
+  if (!r) throw new NotFoundError(msg("notifications.err.noNotification"));
   await markRead(user.id, [id]);
   return renderNotification(r, user, locale).href;
 }

@@ -17,7 +17,7 @@ import { getConfig } from "~/documents/config.server";
 import { requireDocument } from "~/documents/documents.server";
 import { allLatest, type VersionRecord } from "~/documents/version-index.server";
 import { nowIso, today } from "~/utils/clock.server";
-import { AccessDeniedError, ValidationError } from "~/utils/errors.server";
+import { AccessDeniedError, msg, ValidationError } from "~/utils/errors.server";
 
 export const REVIEW_NOTICE_DAYS = 30;
 const OVERDUE_REPEAT_DAYS = 30;
@@ -147,13 +147,13 @@ export function canReview(user: Pick<User, "roles" | "departmentId">, ownerDepar
 /** Records "reviewed, no revision needed" for the current version. */
 export async function recordNoRevisionNeeded(user: Pick<User, "id" | "username" | "name" | "roles" | "departmentId">, number: string, note: string): Promise<DocumentReview> {
   const current = requireDocument(number);
-  if (current.meta.retired) throw new ValidationError(`${number} is retired; there is nothing to review`);
+  if (current.meta.retired) throw new ValidationError(msg("notifications.err.reviewRetired", { number }));
   if (!canReview(user, current.meta.ownerDepartment)) {
-    throw new AccessDeniedError(`Only the approvers of the owning department or an admin can record a review of ${number}`);
+    throw new AccessDeniedError(msg("notifications.err.reviewWho", { number }));
   }
-  if (!decideRead(user, current.meta).allowed) throw new AccessDeniedError(`You need access to ${number} to review it`);
+  if (!decideRead(user, current.meta).allowed) throw new AccessDeniedError(msg("notifications.err.reviewAccess", { number }));
   const text = note.trim();
-  if (text.length < 3) throw new ValidationError("Say briefly why no revision is needed", { note: "required" });
+  if (text.length < 3) throw new ValidationError(msg("notifications.err.reviewNote"), { note: "required" });
   const row = reviewSchedule({ number })[0];
   const review: DocumentReview = {
     id: randomUUID(),

@@ -7,7 +7,7 @@ import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { getCategory } from "~/documents/config.server";
 import { requireDocument } from "~/documents/documents.server";
 import { nowIso } from "~/utils/clock.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 
 export interface Watch {
   id: string;
@@ -43,7 +43,7 @@ export function watchersOf(number: string, category: string): string[] {
 /** Starts watching (idempotent). Unknown documents and categories are refused. */
 export async function watch(userId: string, kind: Watch["kind"], target: string): Promise<Watch> {
   if (kind === "document") requireDocument(target);
-  else if (!getCategory(target)) throw new NotFoundError(`There is no category "${target.slice(0, 20)}"`);
+  else if (!getCategory(target)) throw new NotFoundError(msg("documents.err.noCategory", { code: target.slice(0, 20) }));
   return updateDb((data) => {
     const list = mutableCollection<Watch>(data, COLLECTION);
     const existing = list.find((w) => w.userId === userId && w.kind === kind && w.target === target);

@@ -14,7 +14,7 @@ import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { formatDate, translate, type Locale } from "~/i18n/i18n";
 import { nowIso } from "~/utils/clock.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { absoluteUrl } from "./messages.server";
 import { enqueue, networkReason, type DeliveryResult, type OutboxEntry } from "./outbox.server";
 
@@ -74,7 +74,7 @@ export async function saveWebhook(input: z.infer<typeof WebhookSchema>, id?: str
     const at = nowIso();
     if (id) {
       const w = list.find((x) => x.id === id);
-      if (!w) throw new NotFoundError("No such webhook");
+      if (!w) throw new NotFoundError(msg("notifications.err.noWebhook"));
       Object.assign(w, { ...input, secret: input.secret || w.secret, updatedAt: at });
       return w;
     }
@@ -88,7 +88,7 @@ export async function deleteWebhook(id: string): Promise<void> {
   await updateDb((data) => {
     const list = mutableCollection<Webhook>(data, COLLECTION);
     const i = list.findIndex((w) => w.id === id);
-    if (i < 0) throw new NotFoundError("No such webhook");
+    if (i < 0) throw new NotFoundError(msg("notifications.err.noWebhook"));
     list.splice(i, 1);
   });
 }

@@ -14,7 +14,7 @@ import { getUserById } from "~/access/users.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { getEnv } from "~/utils/env.server";
 import { nowIso } from "~/utils/clock.server";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { renderDigest, renderNotification } from "./messages.server";
 import { notificationsById } from "./notifications.server";
 import { networkReason, type DeliveryResult, type OutboxEntry } from "./outbox.server";
@@ -93,7 +93,7 @@ export const SubscriptionSchema = z.object({
 export async function subscribePush(userId: string, raw: unknown, userAgent: string): Promise<PushSubscriptionRecord> {
   const parsed = SubscriptionSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ValidationError("The browser sent a push subscription Regula cannot use: " + parsed.error.issues.map((i) => i.message).join("; "), {
+    throw new ValidationError(msg("notifications.err.badSubscription", { problems: parsed.error.issues.map((i) => i.message).join("; ") }), {
       subscription: parsed.error.issues[0]?.message ?? "invalid",
     });
   }

@@ -14,7 +14,7 @@ import type { User } from "~/data/schema";
 import { latestVersion } from "~/documents/version-index.server";
 import { defaultAckDueDate, requireAcknowledgement } from "~/notifications/acknowledgements.server";
 import { nowIso, today } from "~/utils/clock.server";
-import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { AccessDeniedError, ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { getGuide, guideMatches, guideNumbers, listGuides, type Guide } from "./guides.server";
 
@@ -116,23 +116,23 @@ export async function autoAssign(users: User[] = listUsers()): Promise<number> {
 
 /** Assigns a guide to a person by hand (administrators). */
 export async function assignGuide(actor: AuthUser, guideId: string, userId: string): Promise<GuideAssignment> {
-  if (!isAdmin(actor)) throw new AccessDeniedError("Only administrators assign guides by hand");
+  if (!isAdmin(actor)) throw new AccessDeniedError(msg("onboarding.err.assignWho"));
   const guide = getGuide(guideId);
-  if (guide.archivedAt) throw new ConflictError("This guide is archived");
+  if (guide.archivedAt) throw new ConflictError(msg("onboarding.err.archived"));
   const user = getUserById(userId);
-  if (!user || !user.active) throw new ValidationError("Choose an active person", { userId: "unknown person" });
-  if (listAssignments({ userId, guideId }).length) throw new ConflictError(`${user.name} already follows this guide`, { fieldErrors: { userId: "already assigned" } });
+  if (!user || !user.active) throw new ValidationError(msg("onboarding.err.choosePerson"), { userId: "unknown person" });
+  if (listAssignments({ userId, guideId }).length) throw new ConflictError(msg("onboarding.err.alreadyFollows", { name: user.name }), { fieldErrors: { userId: "already assigned" } });
   const created = await createAssignment(guide, user, actor.username);
-  if (!created) throw new ConflictError(`${user.name} already follows this guide`);
+  if (!created) throw new ConflictError(msg("onboarding.err.alreadyFollows", { name: user.name }));
   return created;
 }
 
 /** Removes a person's assignment (administrators). */
 export async function removeAssignment(actor: AuthUser, assignmentId: string): Promise<void> {
-  if (!isAdmin(actor)) throw new AccessDeniedError("Only administrators remove guides from people");
+  if (!isAdmin(actor)) throw new AccessDeniedError(msg("onboarding.err.unassignWho"));
   await updateDb((data) => {
     const a = mutableCollection<GuideAssignment>(data, ASSIGNMENTS).find((x) => x.id === assignmentId && !x.removedAt);
-    if (!a) throw new NotFoundError("There is no such assignment");
+    if (!a) throw new NotFoundError(msg("onboarding.err.noAssignment"));
     a.removedAt = nowIso();
     a.removedBy = actor.username;
   });

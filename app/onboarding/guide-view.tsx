@@ -28,7 +28,9 @@ function Item({ item }: { item: GuideItem }) {
             {item.number}
           </Link>
         )}{" "}
-        <span className="ob-item-title">{item.title}</span> {item.state !== "retired" ? <span className="muted small">v{item.version}</span> : null}{" "}
+        <span className="ob-item-title" data-content="">
+          {item.title}
+        </span> {item.state !== "retired" ? <span className="muted small">v{item.version}</span> : null}{" "}
         <span className={`badge ob-badge-${item.state}`}>{t(`onboarding.state.${item.state}`, { version: item.lastAcknowledged ?? item.version })}</span>
       </div>
       {item.state === "reopened" && item.changedSince ? (
@@ -36,7 +38,9 @@ function Item({ item }: { item: GuideItem }) {
           <strong>{t("onboarding.changedSince", { from: item.changedSince.from, to: item.changedSince.to })}</strong>
           <ul>
             {item.changedSince.summaries.map((s) => (
-              <li key={s}>{s}</li>
+              <li key={s} data-content="">
+                {s}
+              </li>
             ))}
           </ul>
           {item.changedSince.canDiff ? (
@@ -73,8 +77,12 @@ export function GuideView({ guide }: { guide: GuideProgress }) {
   const locale = useLocale();
   return (
     <section className="panel ob-guide" id={`guide-${guide.guideId}`} aria-labelledby={`guide-title-${guide.guideId}`}>
-      <h2 id={`guide-title-${guide.guideId}`}>{guide.title}</h2>
-      {guide.description ? <p className="ob-description">{guide.description}</p> : null}
+      <h2 id={`guide-title-${guide.guideId}`} data-content="">
+        {guide.title}
+      </h2>
+      {guide.description ? <p className="ob-description" data-content="">
+          {guide.description}
+        </p> : null}
       <ProgressBar done={guide.done} total={guide.total} percent={guide.percent} label={t("onboarding.progress", { done: guide.done, total: guide.total, percent: guide.percent })} />
       <p className={guide.overdue ? "ob-due is-overdue" : "ob-due"}>
         {guide.complete
@@ -87,7 +95,7 @@ export function GuideView({ guide }: { guide: GuideProgress }) {
         <div className={`banner ${guide.next.state === "reopened" ? "banner-warn" : "banner-info"} ob-next`}>
           {t(guide.next.state === "reopened" ? "onboarding.nextReopened" : "onboarding.next", { step: guide.next.stepTitle })}{" "}
           <Link to={`/docs/${guide.next.number}`}>
-            <span className="doc-number">{guide.next.number}</span> {guide.next.title}
+            <span className="doc-number">{guide.next.number}</span> <span data-content="">{guide.next.title}</span>
           </Link>
         </div>
       ) : null}
@@ -95,12 +103,16 @@ export function GuideView({ guide }: { guide: GuideProgress }) {
         {guide.steps.map((step, i) => (
           <li key={step.id} className={`ob-step ob-step-${step.state}`}>
             <h3>
-              {t("onboarding.step", { n: i + 1 })} · {step.title}{" "}
+              {t("onboarding.step", { n: i + 1 })} · <span data-content="">{step.title}</span>{" "}
               <span className={`badge ob-badge-${step.state === "todo" ? "todo" : step.state}`}>
                 {step.state === "done" ? t("onboarding.stepDone") : step.state === "reopened" ? t("onboarding.stepReopened") : t("onboarding.stepCount", { done: step.done, total: step.total })}
               </span>
             </h3>
-            {step.note ? <p className="ob-note">{step.note}</p> : null}
+            {step.note ? (
+              <p className="ob-note" data-content="">
+                {step.note}
+              </p>
+            ) : null}
             <ul className="ob-items">
               {step.items.map((item) => (
                 <Item key={item.number} item={item} />

@@ -15,7 +15,7 @@ import { normaliseNumberQuery, parseNumber } from "~/documents/numbering.server"
 import { latestVersion } from "~/documents/version-index.server";
 import { nowIso } from "~/utils/clock.server";
 import type { DemoGuide } from "~/data/seed.server";
-import { AccessDeniedError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { AccessDeniedError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 
 export interface GuideStep {
   id: string;
@@ -57,7 +57,7 @@ export function listGuides(options: { includeArchived?: boolean } = {}): Guide[]
 
 export function getGuide(id: string): Guide {
   const guide = collection<Guide>(GUIDES).find((g) => g.id === id);
-  if (!guide) throw new NotFoundError("There is no such onboarding guide");
+  if (!guide) throw new NotFoundError(msg("onboarding.err.noGuide"));
   return guide;
 }
 
@@ -85,7 +85,7 @@ export function canEditGuide(user: Pick<User, "roles" | "departmentId">, guide: 
 
 function requireEditable(user: AuthUser, id: string): Guide {
   const guide = getGuide(id);
-  if (!canEditGuide(user, guide)) throw new AccessDeniedError("Only administrators and editors of the guide's department may change it");
+  if (!canEditGuide(user, guide)) throw new AccessDeniedError(msg("onboarding.err.editWho"));
   return guide;
 }
 
@@ -125,14 +125,14 @@ export function parseStepNumbers(text: string): string[] {
     else if (current.meta.retired) bad.push(`${number} (retired)`);
     else if (!out.includes(number)) out.push(number);
   }
-  if (bad.length) throw new ValidationError(`Not current documents: ${bad.join(", ")}`, { numbers: `not current documents: ${bad.join(", ")}` });
-  if (out.length > MAX_DOCS_PER_STEP) throw new ValidationError(`At most ${MAX_DOCS_PER_STEP} documents per step`, { numbers: "too many" });
+  if (bad.length) throw new ValidationError(msg("onboarding.err.notCurrent", { numbers: bad.join(", ") }), { numbers: "not current documents" });
+  if (out.length > MAX_DOCS_PER_STEP) throw new ValidationError(msg("onboarding.err.tooManyDocs", { n: MAX_DOCS_PER_STEP }), { numbers: "too many" });
   return out;
 }
 
 function cleanDetails(user: AuthUser, input: z.infer<typeof GuideDetailsSchema>) {
   const unknown = input.departmentIds.filter((d) => !getDepartment(d));
-  if (unknown.length) throw new ValidationError(`Unknown department(s): ${unknown.join(", ")}`, { departmentIds: "unknown department" });
+  if (unknown.length) throw new ValidationError(msg("onboarding.err.unknownDepartments", { ids: unknown.join(", ") }), { departmentIds: "unknown department" });
   // Editors compose for their own department only.
   const departmentIds = isAdmin(user) ? [...new Set(input.departmentIds)].sort() : [user.departmentId];
   return {
@@ -147,7 +147,7 @@ function cleanDetails(user: AuthUser, input: z.infer<typeof GuideDetailsSchema>)
 
 /** Creates a guide (admins, or editors for their own department). */
 export async function createGuide(user: AuthUser, input: z.infer<typeof GuideDetailsSchema>): Promise<Guide> {
-  if (!canComposeGuides(user)) throw new AccessDeniedError("Only administrators and editors may compose onboarding guides");
+  if (!canComposeGuides(user)) throw new AccessDeniedError(msg("onboarding.err.composeWho"));
   const now = nowIso();
   const guide: Guide = { id: randomUUID(), ...cleanDetails(user, input), steps: [], createdBy: user.username, createdAt: now, updatedAt: now };
   await updateDb((data) => {
@@ -160,7 +160,7 @@ async function mutateGuide(user: AuthUser, id: string, fn: (g: Guide) => void): 
   requireEditable(user, id);
   return updateDb((data) => {
     const guide = mutableCollection<Guide>(data, GUIDES).find((g) => g.id === id);
-    if (!guide) throw new NotFoundError("There is no such onboarding guide");
+    if (!guide) throw new NotFoundError(msg("onboarding.err.noGuide"));
     fn(guide);
     guide.updatedAt = nowIso();
     return guide;
@@ -177,7 +177,7 @@ export async function updateGuideDetails(user: AuthUser, id: string, input: z.in
 export async function addStep(user: AuthUser, id: string, input: z.infer<typeof StepSchema>): Promise<Guide> {
   const numbers = parseStepNumbers(input.numbers);
   return mutateGuide(user, id, (g) => {
-    if (g.steps.length >= MAX_STEPS) throw new ValidationError(`At most ${MAX_STEPS} steps`, { title: "too many steps" });
+    if (g.steps.length >= MAX_STEPS) throw new ValidationError(msg("onboarding.err.tooManySteps", { n: MAX_STEPS }), { title: "too many steps" });
     g.steps.push({ id: randomUUID(), title: input.title, note: input.note || undefined, numbers });
   });
 }
@@ -187,7 +187,7 @@ export async function updateStep(user: AuthUser, id: string, stepId: string, inp
   const numbers = parseStepNumbers(input.numbers);
   return mutateGuide(user, id, (g) => {
     const step = g.steps.find((s) => s.id === stepId);
-    if (!step) throw new NotFoundError("There is no such step");
+    if (!step) throw new NotFoundError(msg("onboarding.err.noStep"));
     Object.assign(step, { title: input.title, note: input.note || undefined, numbers });
   });
 }
@@ -196,7 +196,7 @@ export async function updateStep(user: AuthUser, id: string, stepId: string, inp
 export async function moveStep(user: AuthUser, id: string, stepId: string, direction: "up" | "down"): Promise<Guide> {
   return mutateGuide(user, id, (g) => {
     const i = g.steps.findIndex((s) => s.id === stepId);
-    if (i < 0) throw new NotFoundError("There is no such step");
+    if (i < 0) throw new NotFoundError(msg("onboarding.err.noStep"));
     const j = direction === "up" ? i - 1 : i + 1;
     if (j < 0 || j >= g.steps.length) return;
     [g.steps[i], g.steps[j]] = [g.steps[j], g.steps[i]];
@@ -207,7 +207,7 @@ export async function removeStep(user: AuthUser, id: string, stepId: string): Pr
   return mutateGuide(user, id, (g) => {
     const before = g.steps.length;
     g.steps = g.steps.filter((s) => s.id !== stepId);
-    if (g.steps.length === before) throw new NotFoundError("There is no such step");
+    if (g.steps.length === before) throw new NotFoundError(msg("onboarding.err.noStep"));
   });
 }
 

@@ -17,7 +17,7 @@ export function OnboardingPanel({ data }: { data: OnboardingHomePanel | undefine
         <div key={g.guideId} className="ob-home-guide">
           <p className="ob-home-head">
             <Link to={`/onboarding#guide-${g.guideId}`}>
-              <strong>{g.title}</strong>
+              <strong data-content="">{g.title}</strong>
             </Link>{" "}
             <span className={g.overdue ? "ob-due is-overdue" : "ob-due"}>
               {g.overdue ? t("onboarding.overdue", { date: formatDate(g.dueDate, locale) }) : t("onboarding.due", { date: formatDate(g.dueDate, locale) })}
@@ -27,7 +27,7 @@ export function OnboardingPanel({ data }: { data: OnboardingHomePanel | undefine
           <ol className="ob-home-steps">
             {g.steps.map((s, i) => (
               <li key={i}>
-                {s.title} <span className="muted small">{s.state === "done" ? `✓ ${s.done}/${s.total}` : s.state === "reopened" ? `↻ ${s.done}/${s.total}` : `${s.done}/${s.total}`}</span>
+                <span data-content="">{s.title}</span> <span className="muted small">{s.state === "done" ? `✓ ${s.done}/${s.total}` : s.state === "reopened" ? `↻ ${s.done}/${s.total}` : `${s.done}/${s.total}`}</span>
               </li>
             ))}
           </ol>
@@ -35,7 +35,7 @@ export function OnboardingPanel({ data }: { data: OnboardingHomePanel | undefine
             <p className="ob-home-next">
               {t(g.next.state === "reopened" ? "onboarding.nextReopened" : "onboarding.next", { step: g.next.stepTitle })}{" "}
               <Link to={`/docs/${g.next.number}`}>
-                <span className="doc-number">{g.next.number}</span> {g.next.title}
+                <span className="doc-number">{g.next.number}</span> <span data-content="">{g.next.title}</span>
               </Link>
             </p>
           ) : null}

@@ -11,7 +11,7 @@ import { labelMaps } from "~/documents/labels.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { canRead } from "~/access/policy.server";
 import { nowIso } from "~/utils/clock.server";
-import { AccessDeniedError, NotFoundError } from "~/utils/errors.server";
+import { AccessDeniedError, msg, NotFoundError } from "~/utils/errors.server";
 import { copyCode, qrDataUrl, verifyUrl } from "./verify.server";
 
 export interface PrintCopy {
@@ -42,7 +42,7 @@ export interface PrintCopy {
 /** Parses the `version` of a print URL; undefined = current. */
 export function parsePrintVersion(raw: string | null | undefined): number | undefined {
   if (raw === null || raw === undefined || raw === "") return undefined;
-  if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) throw new NotFoundError(`"${raw.slice(0, 20)}" is not a version number`);
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) throw new NotFoundError(msg("documents.err.notAVersion", { value: raw.slice(0, 20) }));
   return Number(raw);
 }
 
@@ -55,7 +55,7 @@ export async function printCopy(reader: Reader, number: string, version?: number
   const current = latestVersion(view.summary.number);
   if (view.access === "denied") {
     throw new AccessDeniedError(
-      view.reason === "history" ? `You need access to the history of ${number} to print an old version` : `You need access to ${number} to print it`,
+      view.reason === "history" ? msg("print.err.historyAccess", { number }) : msg("print.err.access", { number }),
       { number, reason: view.reason },
     );
   }

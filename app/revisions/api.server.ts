@@ -1,6 +1,6 @@
 /** JSON shapes of proposals in the API (stable: later versions only add fields), and body parsing. */
 import type { z } from "zod";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { currentApprovers, isOverdue, isStale } from "./proposals.server";
 import { UPDATE_FIELDS_BY_KIND } from "./forms";
 import { OPEN_STATUSES, type Proposal } from "./types";
@@ -74,7 +74,7 @@ export async function readApiBody<S extends z.ZodTypeAny>(request: Request, sche
     try {
       raw = text.trim() ? JSON.parse(text) : {};
     } catch {
-      throw new ValidationError("The request body is not valid JSON");
+      throw new ValidationError(msg("error.notJson"));
     }
   }
   const parsed = schema.safeParse(raw);
@@ -86,10 +86,11 @@ export async function readApiBody<S extends z.ZodTypeAny>(request: Request, sche
       else fieldErrors[issue.path.join(".") || "body"] ??= issue.message;
     }
     throw new ValidationError(
-      "The request is not valid: " +
-        Object.entries(fieldErrors)
+      msg("error.requestInvalid", {
+        problems: Object.entries(fieldErrors)
           .map(([k, v]) => `${k}: ${v}`)
           .join("; "),
+      }),
       fieldErrors
     );
   }

@@ -9,7 +9,7 @@ import { documentPath } from "~/documents/paths.server";
 import { type DocumentMeta, parseDocument, serializeDocument } from "~/documents/front-matter";
 import { commitFiles, formatMessage, readFileAt, resolveRef, MAIN_REF } from "~/documents/repo.server";
 import { now } from "~/utils/clock.server";
-import { DomainError } from "~/utils/errors.server";
+import { DomainError, msg } from "~/utils/errors.server";
 
 export const PROPOSAL_REF_PREFIX = "refs/heads/proposals/";
 
@@ -54,6 +54,6 @@ export async function saveDraft(input: {
 /** Reads a draft's metadata and body at a commit of its branch. */
 export async function readDraft(commit: string, number: string): Promise<{ meta: DocumentMeta; body: string }> {
   const text = await readFileAt(commit, documentPath(number));
-  if (text === null) throw new DomainError("unavailable", `The draft of ${number} is missing from the repository (commit ${commit.slice(0, 10)})`);
+  if (text === null) throw new DomainError("unavailable", msg("revisions.err.draftMissing", { number, commit: commit.slice(0, 10) }));
   return parseDocument(text);
 }

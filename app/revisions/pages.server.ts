@@ -14,7 +14,7 @@ import { labelMaps } from "~/documents/labels.server";
 import { renderMarkdown } from "~/documents/render.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { now } from "~/utils/clock.server";
-import { AccessDeniedError, NotFoundError } from "~/utils/errors.server";
+import { AccessDeniedError, msg, NotFoundError } from "~/utils/errors.server";
 import {
   canViewProposal,
   currentApprovers,
@@ -154,7 +154,7 @@ export async function proposalPage(user: AuthUser, id: string, options: { diffVi
 /** The editor for a draft. */
 export async function editPage(user: AuthUser, id: string) {
   const p = requireVisibleProposal(user, id);
-  if (p.author.id !== user.id) throw new AccessDeniedError("Only the proposal's author can edit it");
+  if (p.author.id !== user.id) throw new AccessDeniedError(msg("revisions.err.authorEdit"));
   const draft = await readProposalText(p);
   await logProposalView(user, p, "proposal edit");
   const config = getConfig();
@@ -174,10 +174,10 @@ export async function editPage(user: AuthUser, id: string) {
 
 /** The start-a-proposal page of a document. */
 export async function proposePage(user: AuthUser, number: string) {
-  if (!hasRole(user, "editor")) throw new AccessDeniedError("Only editors can propose changes to documents");
+  if (!hasRole(user, "editor")) throw new AccessDeniedError(msg("revisions.err.editorsOnly"));
   const view = await openCurrent(user, number, "propose");
   if (view.access === "denied" || (view.decision.allowed && view.decision.grant && view.decision.grant.sections !== "all")) {
-    throw new AccessDeniedError(`You need access to ${number} to propose a change to it`);
+    throw new AccessDeniedError(msg("revisions.err.proposeAccess", { number }));
   }
   const history = decideRead(user, view.record.meta, { history: true }).allowed;
   const config = getConfig();
@@ -203,7 +203,7 @@ export async function proposePage(user: AuthUser, number: string) {
 
 /** The new-document page. */
 export function newDocumentPage(user: AuthUser) {
-  if (!hasRole(user, "editor")) throw new AccessDeniedError("Only editors can propose new documents");
+  if (!hasRole(user, "editor")) throw new AccessDeniedError(msg("revisions.err.editorsNew"));
   const config = getConfig();
   return {
     categories: config.categories.map((c) => ({ code: c.code, name: c.name })),
@@ -216,7 +216,7 @@ export function newDocumentPage(user: AuthUser) {
 /** The update (merge) page of a stale proposal. */
 export async function updatePage(user: AuthUser, id: string) {
   const p = requireVisibleProposal(user, id);
-  if (p.author.id !== user.id) throw new AccessDeniedError("Only the proposal's author can update it");
+  if (p.author.id !== user.id) throw new AccessDeniedError(msg("revisions.err.authorUpdate"));
   await logProposalView(user, p, "proposal update");
   return { proposal: proposalRow(p), merge: await mergeView(p) };
 }
@@ -273,10 +273,10 @@ export function inboxPage(user: AuthUser) {
 export async function upcomingPage(user: AuthUser, number: string) {
   const view = await openCurrent(user, number, "upcoming version");
   if (view.access === "denied" || (view.decision.allowed && view.decision.grant && view.decision.grant.sections !== "all")) {
-    throw new AccessDeniedError(`You need access to ${number}`);
+    throw new AccessDeniedError(msg("documents.err.needAccess", { number }));
   }
   const scheduled = nextScheduled(view.summary.number);
-  if (!scheduled) throw new NotFoundError(`No new version of ${number} is waiting for its effective date`);
+  if (!scheduled) throw new NotFoundError(msg("revisions.err.noUpcoming", { number }));
   const draft = await readProposalText(scheduled);
   return {
     number: view.summary.number,
@@ -286,6 +286,7 @@ export async function upcomingPage(user: AuthUser, number: string) {
     change: scheduled.change,
     diff: diffBodies(view.body, draft.body),
     metaChanges: metaChanges(view.meta, draft.meta),
+    labels: labelMaps(),
   };
 }
 
@@ -293,7 +294,7 @@ export async function upcomingPage(user: AuthUser, number: string) {
 export async function suggestionsPage(user: AuthUser, number: string) {
   const record = requireDocument(number);
   const readable = decideRead(user, record.meta).allowed;
-  if (!readable) throw new AccessDeniedError(`You need access to ${number} to see and make suggestions`);
+  if (!readable) throw new AccessDeniedError(msg("revisions.err.suggestionsAccess", { number }));
   const list = suggestionsOn(user, number);
   const proposals = new Map(listProposals({ number }).map((p) => [p.id, p]));
   return {
@@ -332,7 +333,7 @@ export function mySuggestionsPage(user: AuthUser) {
 
 /** The suggestions report (admins and department heads). */
 export function suggestionReport(user: AuthUser) {
-  if (!isAdmin(user) && !hasRole(user, "approver")) throw new AccessDeniedError("The suggestions report is for department heads and administrators");
+  if (!isAdmin(user) && !hasRole(user, "approver")) throw new AccessDeniedError(msg("revisions.err.suggestionsReportWho"));
   const department = isAdmin(user) ? undefined : user.departmentId;
   return {
     scope: department ?? null,

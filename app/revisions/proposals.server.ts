@@ -23,7 +23,7 @@ import { allNumbers, latestVersion, versionsOf, type VersionRecord } from "~/doc
 import { now, nowIso, today } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
 import { getEnv } from "~/utils/env.server";
-import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError, type Said } from "~/utils/errors.server";
+import { AccessDeniedError, ConflictError, DomainError, msg, NotFoundError, ValidationError, type Said } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { proposalRef, readDraft, saveDraft } from "./drafts.server";
 import { approvalMeaning, approversFor, dueDate, routeGap, stageRole, stagesFor, type RouteGap } from "./routing.server";
@@ -85,7 +85,7 @@ export function nextScheduled(number: string): Proposal | undefined {
 /** One proposal (a copy); NotFoundError when unknown. */
 export function getProposal(id: string): Proposal {
   const p = /^P-\d{4,8}$/.test(id) ? collection<Proposal>(COLLECTION).find((x) => x.id === id) : undefined;
-  if (!p) throw new NotFoundError(`There is no proposal ${String(id).slice(0, 20)}`);
+  if (!p) throw new NotFoundError(msg("revisions.err.noProposal", { id: String(id).slice(0, 20) }));
   return structuredClone(p);
 }
 
@@ -149,7 +149,7 @@ export function canViewProposal(user: Viewer, p: Proposal): boolean {
 /** The proposal if the user may see it; 404 otherwise (its existence is not revealed). */
 export function requireVisibleProposal(user: Viewer, id: string): Proposal {
   const p = getProposal(id);
-  if (!canViewProposal(user, p)) throw new NotFoundError(`There is no proposal ${id}`);
+  if (!canViewProposal(user, p)) throw new NotFoundError(msg("revisions.err.noProposal", { id }));
   return p;
 }
 
@@ -197,18 +197,18 @@ export type CreateProposalInput =
   | { kind: "restore"; number: string; version: number; summary?: string; effectiveDate?: string };
 
 function requireEditor(user: Viewer) {
-  if (!hasRole(user, "editor")) throw new AccessDeniedError("Only editors can propose changes to documents");
+  if (!hasRole(user, "editor")) throw new AccessDeniedError(msg("revisions.err.editorsOnly"));
 }
 
 function checkDraftBody(body: string) {
   const max = getEnv().MAX_DOCUMENT_BYTES;
   const bytes = Buffer.byteLength(body, "utf8");
   if (bytes > max) {
-    throw new DomainError("too_large", `The text is ${Math.round(bytes / 1024)} KB; the limit is ${Math.round(max / 1024)} KB.`, {
+    throw new DomainError("too_large", msg("revisions.err.tooLarge", { kb: Math.round(bytes / 1024), limit: Math.round(max / 1024) }), {
       fieldErrors: { body: "too large" },
     });
   }
-  if (/\u0000/.test(body)) throw new ValidationError("The text contains binary data", { body: "binary data" });
+  if (/\u0000/.test(body)) throw new ValidationError(msg("revisions.err.binary"), { body: "binary data" });
 }
 
 /** The problem with a requested effective date, if any (format, past, beyond MAX_EFFECTIVE_DAYS), as field message and English text. */
@@ -270,7 +270,7 @@ export async function createProposal(user: AuthUser, input: CreateProposalInput)
     let restoreOf: number | undefined;
     if (input.kind === "new") {
       const category = getCategory(input.category);
-      if (!category) throw new ValidationError("Choose a category", { category: "unknown category" });
+      if (!category) throw new ValidationError(msg("revisions.err.chooseCategory"), { category: "unknown category" });
       checkDraftBody(input.body);
       number = "";
       meta = {
@@ -289,15 +289,15 @@ export async function createProposal(user: AuthUser, input: CreateProposalInput)
       change = "new";
     } else {
       const current = latestVersion(input.number);
-      if (!parseNumber(input.number) || !current) throw new NotFoundError(`There is no document ${String(input.number).slice(0, 40)}`);
-      if (!decideRead(user, current.meta).allowed) throw new AccessDeniedError(`You need access to ${input.number} to propose a change to it`);
+      if (!parseNumber(input.number) || !current) throw new NotFoundError(msg("documents.err.noDocument", { number: String(input.number).slice(0, 40) }));
+      if (!decideRead(user, current.meta).allowed) throw new AccessDeniedError(msg("revisions.err.proposeAccess", { number: input.number }));
       base = current;
       number = input.number;
       const content = await readVersionContent(current);
       meta = { ...content.meta };
       body = content.body;
       if (input.kind === "revision") {
-        if (current.meta.retired) throw new ConflictError(`${number} is retired; propose restoring it instead`);
+        if (current.meta.retired) throw new ConflictError(msg("revisions.err.retiredRestore", { number }));
         change = input.change;
         if (input.body !== undefined) {
           checkDraftBody(input.body);
@@ -311,26 +311,26 @@ export async function createProposal(user: AuthUser, input: CreateProposalInput)
           audienceDepartments: canonicalSet(input.audienceDepartments ?? meta.audienceDepartments),
         };
       } else if (input.kind === "retire") {
-        if (current.meta.retired) throw new ConflictError(`${number} is already retired`);
+        if (current.meta.retired) throw new ConflictError(msg("revisions.err.alreadyRetired", { number }));
         change = "retire";
         meta = { ...meta, retired: true };
       } else {
         const old = versionsOf(number).find((v) => v.version === input.version);
-        if (!old) throw new ValidationError(`${number} has no version ${input.version}`, { version: "no such version" });
-        if (!decideRead(user, current.meta, { history: true }).allowed) throw new AccessDeniedError(`You need access to the history of ${number}`);
+        if (!old) throw new ValidationError(msg("documents.err.noVersion", { number, version: String(input.version) }), { version: "no such version" });
+        if (!decideRead(user, current.meta, { history: true }).allowed) throw new AccessDeniedError(msg("documents.err.historyAccess", { number }));
         const oldContent = await readVersionContent(old);
         change = current.meta.retired ? "restore" : "major";
         restoreOf = old.version;
         body = oldContent.body;
         meta = { ...oldContent.meta, number, ownerDepartment: current.meta.ownerDepartment, retired: false };
         if (!current.meta.retired && old.version === current.version)
-          throw new ValidationError(`v${old.version} is the current version`, { version: "current" });
+          throw new ValidationError(msg("revisions.err.isCurrent", { version: old.version }), { version: "current" });
       }
     }
     if (input.kind !== "new") validateMeta(meta);
     if (input.kind === "revision" && input.fromSuggestion) {
       const s = collection<{ id: string; number: string }>("suggestions").find((x) => x.id === input.fromSuggestion);
-      if (!s || s.number !== number) throw new ValidationError("The suggestion does not belong to this document", { fromSuggestion: "mismatch" });
+      if (!s || s.number !== number) throw new ValidationError(msg("revisions.err.suggestionMismatch"), { fromSuggestion: "mismatch" });
     }
     if (input.kind === "new") {
       number = await allocateNumber(input.category, allNumbers(), user.username, "new document proposal");
@@ -407,7 +407,7 @@ export interface DraftUpdate {
 async function mutate<T>(id: string, fn: (p: Proposal) => T): Promise<T> {
   return updateDb((data) => {
     const p = mutableCollection<Proposal>(data, COLLECTION).find((x) => x.id === id);
-    if (!p) throw new NotFoundError(`There is no proposal ${id}`);
+    if (!p) throw new NotFoundError(msg("revisions.err.noProposal", { id }));
     const result = fn(p);
     p.updatedAt = nowIso();
     return result;
@@ -415,13 +415,13 @@ async function mutate<T>(id: string, fn: (p: Proposal) => T): Promise<T> {
 }
 
 function requireAuthor(user: Pick<User, "id">, p: Proposal) {
-  if (p.author.id !== user.id) throw new AccessDeniedError("Only the proposal's author can do this");
+  if (p.author.id !== user.id) throw new AccessDeniedError(msg("revisions.err.authorOnly"));
 }
 
 function requireEditable(p: Proposal) {
   if (!EDITABLE_STATUSES.includes(p.status)) {
     throw new ConflictError(
-      p.status === "in-review" ? "The proposal is being reviewed; recall it first to change it" : `The proposal is ${p.status} and can no longer be changed`,
+      p.status === "in-review" ? msg("revisions.err.inReview") : msg("revisions.err.noLongerEditable", { status: p.status }),
       { status: p.status }
     );
   }
@@ -616,9 +616,7 @@ export async function submitProposal(user: AuthUser, id: string): Promise<Propos
     requireEditable(p);
     if (isStale(p)) {
       throw new ConflictError(
-        `${p.number} changed since this proposal started (v${p.baseVersion} → v${
-          latestVersion(p.number)?.version
-        }); update the proposal to the current version first`,
+        msg("revisions.err.stale", { number: p.number, base: p.baseVersion, current: latestVersion(p.number)?.version ?? 0 }),
         { baseVersion: p.baseVersion, currentVersion: latestVersion(p.number)?.version }
       );
     }
@@ -664,7 +662,7 @@ export async function recallProposal(user: AuthUser, id: string): Promise<Propos
   return withLock(LOCK, async () => {
     const p = getProposal(id);
     requireAuthor(user, p);
-    if (p.status !== "in-review") throw new ConflictError("Only a proposal in review can be recalled");
+    if (p.status !== "in-review") throw new ConflictError(msg("revisions.err.recallOnlyInReview"));
     const updated = await mutate(id, (rec) => {
       rec.status = "draft";
       rec.stage = undefined;
@@ -681,11 +679,11 @@ export async function withdrawProposal(user: AuthUser, id: string, reason = ""):
   return withLock(LOCK, async () => {
     const p = getProposal(id);
     const admin = isAdmin(user);
-    if (p.author.id !== user.id && !admin) throw new AccessDeniedError("Only the author or an administrator can withdraw a proposal");
-    if (!OPEN_STATUSES.includes(p.status)) throw new ConflictError(`The proposal is already ${p.status}`);
-    if (p.status === "scheduled" && !admin) throw new AccessDeniedError("An approved, scheduled revision can only be cancelled by an administrator");
+    if (p.author.id !== user.id && !admin) throw new AccessDeniedError(msg("revisions.err.withdrawWho"));
+    if (!OPEN_STATUSES.includes(p.status)) throw new ConflictError(msg("revisions.err.alreadyStatus", { status: p.status }));
+    if (p.status === "scheduled" && !admin) throw new AccessDeniedError(msg("revisions.err.scheduledAdminOnly"));
     if ((p.status === "scheduled" || p.author.id !== user.id) && reason.trim().length < 3) {
-      throw new ValidationError("Give a reason", { reason: "required" });
+      throw new ValidationError(msg("revisions.err.giveReason"), { reason: "required" });
     }
     const updated = await mutate(id, (rec) => {
       rec.status = "withdrawn";
@@ -711,7 +709,7 @@ export interface DecisionOutcome {
 async function verifySignature(user: Actor, password: string, p: Proposal) {
   const key = `sign|${user.username.toLowerCase()}`;
   const wait = checkLoginRate(key);
-  if (wait > 0) throw new DomainError("rate_limited", `Too many wrong passwords. Try again in ${Math.ceil(wait / 60)} minute(s).`, { retryAfter: wait });
+  if (wait > 0) throw new DomainError("rate_limited", msg("revisions.err.signRateLimited", { minutes: Math.ceil(wait / 60) }), { retryAfter: wait });
   const fresh = getUserById(user.id);
   const ok = !!password && !!fresh && (await verifyPassword(password, fresh.passwordHash));
   if (!ok) {
@@ -723,7 +721,7 @@ async function verifySignature(user: Actor, password: string, p: Proposal) {
       outcome: "failed",
       details: { proposal: p.id, reason: "wrong password" },
     });
-    throw new ValidationError("The password is not correct; the approval was not signed", { password: "wrong password" });
+    throw new ValidationError(msg("revisions.err.wrongPassword"), { password: "wrong password" });
   }
   clearLoginFailures(key);
 }
@@ -737,13 +735,13 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
   const events: (() => Promise<void>)[] = [];
   const outcome = await withLock(LOCK, async (): Promise<DecisionOutcome> => {
     const p = getProposal(id);
-    if (p.author.id === user.id) throw new AccessDeniedError("You cannot decide on your own proposal");
-    if (p.status !== "in-review" || !p.stage) throw new ConflictError(`The proposal is ${p.status}, not waiting for a decision`, { status: p.status });
+    if (p.author.id === user.id) throw new AccessDeniedError(msg("revisions.err.ownProposal"));
+    if (p.status !== "in-review" || !p.stage) throw new ConflictError(msg("revisions.err.notWaiting", { status: p.status }), { status: p.status });
     if (!currentApproverIds(p).includes(user.id)) {
       throw new AccessDeniedError(
         approvedThisRound(p).includes(user.id)
-          ? "You approved an earlier stage; another approver decides this one"
-          : "This proposal is not waiting for your decision"
+          ? msg("revisions.err.approvedEarlier")
+          : msg("revisions.err.notYours")
       );
     }
     const stage = p.stage;
@@ -752,7 +750,7 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
     const title = `${p.number} ${p.meta.title}`;
     if (input.decision !== "approve") {
       const reason = input.reason.trim();
-      if (reason.length < 3) throw new ValidationError("Give a reason the editor can act on", { reason: "required" });
+      if (reason.length < 3) throw new ValidationError(msg("revisions.err.reasonForEditor"), { reason: "required" });
       const status = input.decision === "reject" ? "rejected" : "changes-requested";
       const kind = input.decision === "reject" ? "rejected" : "changes-requested";
       const updated = await recordStep(

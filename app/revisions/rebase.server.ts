@@ -14,7 +14,7 @@ import type { DocumentDiff } from "~/documents/diff.server";
 import type { DocumentMeta } from "~/documents/front-matter";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { nowIso } from "~/utils/clock.server";
-import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { AccessDeniedError, ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { readDraft, saveDraft } from "./drafts.server";
 import { type ConflictChoice, type FieldConflict, type MergeChunk, mergeFields, mergeTexts, resolveMerge, type MergeResult } from "./merge.server";
@@ -51,7 +51,7 @@ interface Computed {
 
 async function compute(p: Proposal): Promise<Computed> {
   const current = latestVersion(p.number);
-  if (!current) throw new ConflictError("A new document has no current version to update to");
+  if (!current) throw new ConflictError(msg("revisions.err.newNoCurrent"));
   const draft = await readDraft(p.headCommit, p.number);
   const currentContent = await readVersionContent(current);
   const stale = isStale(p);
@@ -78,7 +78,7 @@ async function compute(p: Proposal): Promise<Computed> {
     };
   }
   const baseRecord = versionsOf(p.number).find((v) => v.version === p.baseVersion);
-  if (!baseRecord) throw new NotFoundError(`${p.number} has no version ${p.baseVersion}`);
+  if (!baseRecord) throw new NotFoundError(msg("documents.err.noVersion", { number: p.number, version: p.baseVersion }));
   const baseContent = await readVersionContent(baseRecord);
   const result = mergeTexts(baseContent.body, currentContent.body, draft.body);
   const { merged, conflicts } = mergeFields(strip(baseContent.meta), strip(currentContent.meta), strip(draft.meta), MERGED_FIELDS);
@@ -124,23 +124,23 @@ export interface UpdateChoices {
 export async function updateToCurrent(user: AuthUser, id: string, choices: UpdateChoices = {}): Promise<Proposal> {
   return withLock("revisions", async () => {
     const p = getProposal(id);
-    if (p.author.id !== user.id) throw new AccessDeniedError("Only the proposal's author can update it");
-    if (!EDITABLE_STATUSES.includes(p.status)) throw new ConflictError(`The proposal is ${p.status}; it cannot be updated now`);
-    if (!isStale(p)) throw new ConflictError("The proposal is already based on the current version");
+    if (p.author.id !== user.id) throw new AccessDeniedError(msg("revisions.err.authorUpdate"));
+    if (!EDITABLE_STATUSES.includes(p.status)) throw new ConflictError(msg("revisions.err.cannotUpdate", { status: p.status }));
+    if (!isStale(p)) throw new ConflictError(msg("revisions.err.alreadyCurrent"));
     const c = await compute(p);
     let body = c.body;
     if (body === null) {
       const needed = c.result?.conflicts ?? 0;
       const given = choices.body ?? [];
       if (given.length !== needed) {
-        throw new ValidationError(`Choose how to resolve each of the ${needed} conflicting passage(s)`, { conflicts: `${given.length} of ${needed} resolved` });
+        throw new ValidationError(msg("revisions.err.resolveAll", { needed }), { conflicts: "resolve every conflict" });
       }
       body = resolveMerge(c.result!, given);
     }
     const meta = { ...c.meta };
     for (const conflict of c.metaConflicts) {
       const choice = choices.meta?.[conflict.field];
-      if (!choice) throw new ValidationError(`Choose which ${conflict.field} to keep`, { [conflict.field]: "choose one" });
+      if (!choice) throw new ValidationError(msg("revisions.err.chooseField", { field: conflict.field }), { [conflict.field]: "choose one" });
       (meta as unknown as Record<string, unknown>)[conflict.field] = choice === "current" ? conflict.current : conflict.proposal;
     }
     const current = latestVersion(p.number)!;

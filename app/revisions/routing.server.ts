@@ -17,7 +17,7 @@ import type { User } from "~/data/schema";
 import { readDb } from "~/data/db.server";
 import { getCategory, getConfig } from "~/documents/config.server";
 import { addWorkingDays } from "~/utils/clock.server";
-import { DomainError, type Said } from "~/utils/errors.server";
+import { DomainError, msg, type Said } from "~/utils/errors.server";
 import type { Proposal, ProposalChange, StageRole } from "./types";
 
 /** The routing tokens configured for a change kind. */
@@ -55,7 +55,7 @@ export function resolveToken(token: string, proposal: Pick<Proposal, "meta" | "n
     const user = getUserByUsername(token.slice(5));
     return user && user.active ? [user] : [];
   }
-  throw new DomainError("unavailable", `The approval routing names an unknown stage "${token}"; ask an administrator to correct content/config.json`);
+  throw new DomainError("unavailable", msg("revisions.err.unknownStage", { token }));
 }
 
 /**

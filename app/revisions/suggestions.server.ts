@@ -15,7 +15,7 @@ import { requireDocument } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
-import { AccessDeniedError, ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { AccessDeniedError, ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { createProposal, getProposal, personRef } from "./proposals.server";
 import type { Proposal, Suggestion, SuggestionStatus } from "./types";
@@ -50,11 +50,11 @@ export function mayTriageSuggestion(user: Viewer, s: Pick<Suggestion, "number" |
 /** Leaves a suggestion on a document the user can read. */
 export async function createSuggestion(user: AuthUser, number: string, text: string): Promise<Suggestion> {
   const record = requireDocument(number);
-  if (!decideRead(user, record.meta).allowed) throw new AccessDeniedError(`You need access to ${number} to suggest a change to it`);
-  if (record.meta.retired) throw new ConflictError(`${number} is retired`);
+  if (!decideRead(user, record.meta).allowed) throw new AccessDeniedError(msg("revisions.err.suggestAccess", { number }));
+  if (record.meta.retired) throw new ConflictError(msg("revisions.err.alreadyRetired", { number }));
   const clean = text.replace(/\r\n?/g, "\n").trim();
-  if (clean.length < 5) throw new ValidationError("Say what should change and why", { text: "too short" });
-  if (clean.length > MAX_TEXT) throw new ValidationError(`At most ${MAX_TEXT} characters`, { text: "too long" });
+  if (clean.length < 5) throw new ValidationError(msg("revisions.err.suggestionText"), { text: "too short" });
+  if (clean.length > MAX_TEXT) throw new ValidationError(msg("revisions.err.atMost", { n: MAX_TEXT }), { text: "too long" });
   const suggestion = await withLock("suggestions", () =>
     updateDb((data) => {
       const s: Suggestion = {
@@ -104,7 +104,7 @@ export function listSuggestions(filter: SuggestionFilter = {}): Suggestion[] {
 
 function getSuggestion(id: string): Suggestion {
   const s = /^S-\d{4,8}$/.test(id) ? collection<Suggestion>(COLLECTION).find((x) => x.id === id) : undefined;
-  if (!s) throw new NotFoundError(`There is no suggestion ${String(id).slice(0, 20)}`);
+  if (!s) throw new NotFoundError(msg("revisions.err.noSuggestion", { id: String(id).slice(0, 20) }));
   return s;
 }
 
@@ -122,12 +122,12 @@ async function decide(
   apply: (s: Suggestion) => { reason?: string; proposalId?: string }
 ): Promise<Suggestion> {
   const s = getSuggestion(id);
-  if (!mayTriageSuggestion(user, s)) throw new AccessDeniedError("Only editors of the owning department can triage this suggestion");
-  if (s.status !== "open") throw new ConflictError(`The suggestion was already ${s.status}`);
+  if (!mayTriageSuggestion(user, s)) throw new AccessDeniedError(msg("revisions.err.triageWho"));
+  if (s.status !== "open") throw new ConflictError(msg("revisions.err.suggestionDone", { status: s.status }));
   const { reason, proposalId } = apply(s);
   const updated = await updateDb((data) => {
     const rec = mutableCollection<Suggestion>(data, COLLECTION).find((x) => x.id === id)!;
-    if (rec.status !== "open") throw new ConflictError(`The suggestion was already ${rec.status}`);
+    if (rec.status !== "open") throw new ConflictError(msg("revisions.err.suggestionDone", { status: rec.status }));
     rec.status = outcome;
     rec.decidedAt = nowIso();
     rec.decidedBy = personRef(user);
@@ -148,7 +148,7 @@ async function decide(
 /** Declines a suggestion with a reason the suggester will see. */
 export async function declineSuggestion(user: AuthUser, id: string, reason: string): Promise<Suggestion> {
   const clean = reason.trim();
-  if (clean.length < 3) throw new ValidationError("Give the suggester a reason", { reason: "required" });
+  if (clean.length < 3) throw new ValidationError(msg("revisions.err.suggesterReason"), { reason: "required" });
   return withLock("suggestions", () => decide(user, id, "declined", () => ({ reason: clean.slice(0, 2000) })));
 }
 
@@ -156,8 +156,8 @@ export async function declineSuggestion(user: AuthUser, id: string, reason: stri
 export async function acceptSuggestion(user: AuthUser, id: string, change: "minor" | "major"): Promise<{ suggestion: Suggestion; proposal: Proposal }> {
   return withLock("suggestions", async () => {
     const s = getSuggestion(id);
-    if (!mayTriageSuggestion(user, s)) throw new AccessDeniedError("Only editors of the owning department can triage this suggestion");
-    if (s.status !== "open") throw new ConflictError(`The suggestion was already ${s.status}`);
+    if (!mayTriageSuggestion(user, s)) throw new AccessDeniedError(msg("revisions.err.triageWho"));
+    if (s.status !== "open") throw new ConflictError(msg("revisions.err.suggestionDone", { status: s.status }));
     const proposal = await createProposal(user, {
       kind: "revision",
       number: s.number,

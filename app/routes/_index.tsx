@@ -79,7 +79,7 @@ export default function Home() {
                   <td>
                     v{r.version} {r.change === "major" ? <span className="badge badge-major">{t("change.major")}</span> : null}
                   </td>
-                  <td>
+                  <td data-content="">
                     {r.readable && r.version > 1 ? (
                       <Link to={`/docs/${r.summary.number}/diff?from=${r.version - 1}&to=${r.version}`}>{r.changeSummary}</Link>
                     ) : (

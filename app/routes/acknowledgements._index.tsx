@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
@@ -10,7 +11,7 @@ import { page } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];
-export const meta: MetaFunction = () => [{ title: "Regula · Acknowledgements" }];
+export const meta = pageTitle("ack.mine.title");
 
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const user = await requireUser(request);

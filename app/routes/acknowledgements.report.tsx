@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -12,7 +13,7 @@ import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];
-export const meta: MetaFunction = () => [{ title: "Regula · Acknowledgement report" }];
+export const meta = pageTitle("ack.report.title");
 
 const FilterSchema = z.object({
   number: z.string().trim().max(40).optional().transform((v) => v || undefined),
@@ -145,7 +146,7 @@ export default function AcknowledgementReport() {
                       </Link>
                     </td>
                     <td>
-                      {doc.title} <span className="muted">v{doc.version}</span>
+                      <span data-content="">{doc.title}</span> <span className="muted">v{doc.version}</span>
                     </td>
                     <td data-col="acknowledged">{doc.acknowledged}</td>
                     <td data-col="pending">{doc.pending}</td>
@@ -210,7 +211,7 @@ export default function AcknowledgementReport() {
                     </td>
                     <td>{deptName(r.departmentId)}</td>
                     <td>
-                      <span className="doc-number">{r.number}</span> {r.title}
+                      <span className="doc-number">{r.number}</span> <span data-content="">{r.title}</span>
                     </td>
                     <td>
                       v{r.requiredVersion} · {t(`ack.reason.${r.reason}`)}

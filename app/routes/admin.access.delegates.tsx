@@ -89,13 +89,13 @@ export default function Delegates() {
             {departments.map((d) => (
               <tr key={d.id}>
                 <td>{deptName(d.id)}</td>
-                <td className="small">{d.approvers.join("、") || <span className="muted">{t("access.delegates.noApprover")}</span>}</td>
+                <td className="small" data-content="">{d.approvers.join("、") || <span className="muted">{t("access.delegates.noApprover")}</span>}</td>
                 <td className="small">
                   {delegates
                     .filter((x) => x.departmentId === d.id && x.active)
                     .map((x) => (
                       <div key={x.id} className="actions">
-                        {x.name} ({x.username}){x.until ? ` · ${t("access.until", { date: formatDate(x.until, locale) })}` : ""}
+                        <span data-content="">{x.name}</span> ({x.username}){x.until ? ` · ${t("access.until", { date: formatDate(x.until, locale) })}` : ""}
                         <Form method="post" className="inline-form">
                           <CsrfField />
                           <input type="hidden" name="intent" value="remove" />
@@ -150,7 +150,7 @@ export default function Delegates() {
               .filter((x) => !x.active)
               .map((x) => (
                 <li key={x.id}>
-                  {deptName(x.departmentId)}: {x.name} ({x.username}) · {formatDate(x.createdAt, locale)} – {formatDate(x.removedAt ?? x.until, locale)}
+                  {deptName(x.departmentId)}: <span data-content="">{x.name}</span> ({x.username}) · {formatDate(x.createdAt, locale)} – {formatDate(x.removedAt ?? x.until, locale)}
                 </li>
               ))}
           </ul>

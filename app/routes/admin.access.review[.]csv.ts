@@ -3,7 +3,7 @@ import { requireRole } from "~/access/guards.server";
 import { accessReview, accessReviewCsv, parseReviewFilter } from "~/access/review.server";
 import { appendAudit } from "~/audit/audit.server";
 import { csvResponse } from "~/audit/csv";
-import { rethrowForPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/utils/http.server";
 
 /** GET /admin/access/review.csv?from=&to=&number=&user= — the access review's detailed rows. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -14,6 +14,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
     await appendAudit({ actor: admin.username, action: "access.review.export", object: "", details: { ...filter, rows: rows.length } });
     return csvResponse(accessReviewCsv(rows), `access-review-${filter.from}-${filter.to}.csv`);
   } catch (error) {
-    rethrowForPage(error);
+    return resourceErrorPage(error);
   }
 }

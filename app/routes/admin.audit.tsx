@@ -6,6 +6,7 @@ import { readAuditHead, verifyAuditChain } from "~/audit/audit.server";
 import { parseAuditFilter, queryAudit } from "~/audit/query.server";
 import { AccessTabs } from "~/components/access-ui";
 import { formatDate } from "~/i18n/i18n";
+import { auditActionText, auditDetailLines } from "~/components/audit-text";
 import { useLocale, useT } from "~/i18n/use-t";
 import { page } from "~/utils/http.server";
 import accessCss from "~/styles/access.css?url";
@@ -73,7 +74,7 @@ export default function AuditLog() {
           <input name="action" defaultValue={f.action ?? ""} maxLength={64} list="audit-actions" />
           <datalist id="audit-actions">
             {d.actions.map((a) => (
-              <option key={a} value={a} />
+              <option key={a} value={a} label={auditActionText(t, a)} />
             ))}
           </datalist>
         </label>
@@ -129,13 +130,19 @@ export default function AuditLog() {
                     <Link to={`?${query({ actor: e.actor, page: undefined })}`}>{e.actor}</Link>
                   </td>
                   <td>
-                    <code>{e.action}</code>
+                    <span title={e.action}>{auditActionText(t, e.action)}</span>
                   </td>
                   <td>{e.object}</td>
                   <td>
                     <span className={`badge ${e.outcome === "ok" ? "" : "badge-retired"}`}>{t(`audit.outcome.${e.outcome}`)}</span>
                   </td>
-                  <td className="small audit-details">{e.details ? JSON.stringify(e.details) : ""}</td>
+                  <td className="small audit-details">
+                    {auditDetailLines(t, e.details).map((line, i) => (
+                      <div key={i}>
+                        {line.label}: {line.value}
+                      </div>
+                    ))}
+                  </td>
                 </tr>
               ))}
             </tbody>

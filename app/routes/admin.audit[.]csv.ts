@@ -4,7 +4,7 @@ import { appendAudit } from "~/audit/audit.server";
 import { csvResponse } from "~/audit/csv";
 import { auditCsv, filterAudit, parseAuditFilter } from "~/audit/query.server";
 import { today } from "~/utils/clock.server";
-import { rethrowForPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/utils/http.server";
 
 /** GET /admin/audit.csv?actor=&action=&object=&outcome=&from=&to= — matching entries, every column. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -16,6 +16,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
     await appendAudit({ actor: admin.username, action: "audit.export", object: "", details: { ...filter, rows: entries.length } });
     return csvResponse(auditCsv(entries), `audit-${today()}.csv`);
   } catch (error) {
-    rethrowForPage(error);
+    return resourceErrorPage(error);
   }
 }

@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
@@ -13,7 +14,7 @@ import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import backupCss from "~/styles/backup.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: backupCss }];
-export const meta: MetaFunction = () => [{ title: "Backups · Regula" }];
+export const meta = pageTitle("backup.title");
 
 const FormSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("backup-now") }),

@@ -2,10 +2,10 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { requireRole } from "~/access/guards.server";
 import { openBackupDownload } from "~/backup/admin.server";
-import { page } from "~/utils/http.server";
+import { resource } from "~/utils/http.server";
 
 /** GET /admin/backups/<file> — downloads a backup archive (administrators only; logged). */
-export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
+export const loader = resource(async ({ request, params }: LoaderFunctionArgs) => {
   const admin = await requireRole(request, "admin");
   const { stream, size, name } = await openBackupDownload(params.file ?? "", admin.username);
   return new Response(createReadableStreamFromReadable(stream), {

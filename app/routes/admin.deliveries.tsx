@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
@@ -10,12 +11,12 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { MAX_ATTEMPTS, listDeliveries, outboxCounts, retryNow } from "~/notifications/outbox.server";
 import { listWebhooks } from "~/notifications/webhooks.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];
-export const meta: MetaFunction = () => [{ title: "Regula · Deliveries" }];
+export const meta = pageTitle("admin.deliveries");
 
 const FilterSchema = z.object({
   channel: z.enum(["email", "webpush", "webhook", "fanout", ""]).optional().transform((v) => v || undefined),
@@ -60,7 +61,7 @@ export const action = page(async ({ request }: ActionFunctionArgs) => {
     const form = await readForm(request, z.object({ intent: z.literal("retry"), id: z.string().min(1).max(64) }));
     if (!form.ok) return invalid(form.fieldErrors);
     const e = await retryNow(form.value.id);
-    if (!e) throw new NotFoundError("No such delivery");
+    if (!e) throw new NotFoundError(msg("notifications.err.noDelivery"));
     await appendAudit({ actor: admin.username, action: "delivery.retry", object: `delivery:${e.id}`, details: { channel: e.channel, recipient: e.recipient } });
     return redirect(`/admin/deliveries?${new URL(request.url).searchParams}`);
   } catch (error) {

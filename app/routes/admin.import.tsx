@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
@@ -17,7 +18,7 @@ import { actionError, invalid, page } from "~/utils/http.server";
 import importCss from "~/styles/import.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: importCss }];
-export const meta: MetaFunction = () => [{ title: "Import · Regula" }];
+export const meta = pageTitle("import.admin");
 
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   await requireRole(request, "admin");

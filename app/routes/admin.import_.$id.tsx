@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData, useRevalidator } from "@remix-run/react";
@@ -11,11 +12,13 @@ import { CsrfField } from "~/components/csrf-field";
 import { FormError } from "~/components/field";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
+import { nameOf } from "~/components/labels";
+import { labelMaps } from "~/documents/labels.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import importCss from "~/styles/import.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: importCss }];
-export const meta: MetaFunction = () => [{ title: "Import report · Regula" }];
+export const meta = pageTitle("import.reportTitle");
 
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   await requireRole(request, "admin");
@@ -34,6 +37,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
       reports: job.reports,
       duplicates: job.duplicates ?? [],
       summary: summarizeReports(job.reports),
+      labels: labelMaps(),
     },
     { headers: { "Cache-Control": "private, no-store" } },
   );

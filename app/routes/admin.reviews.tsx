@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -13,7 +14,7 @@ import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];
-export const meta: MetaFunction = () => [{ title: "Regula · Periodic review" }];
+export const meta = pageTitle("reviews.title");
 
 const SHOW = ["attention", "overdue", "due-soon", "all"] as const;
 
@@ -105,7 +106,7 @@ export default function AdminReviews() {
                     <Link className="doc-number" to={`/docs/${r.number}`}>
                       {r.number}
                     </Link>{" "}
-                    {r.title} <span className="muted">v{r.version}</span>
+                    <span data-content="">{r.title}</span> <span className="muted">v{r.version}</span>
                   </td>
                   <td>{deptName(r.ownerDepartment)}</td>
                   <td>

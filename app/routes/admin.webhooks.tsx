@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -17,12 +18,12 @@ import {
   saveWebhook,
   type Webhook,
 } from "~/notifications/webhooks.server";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];
-export const meta: MetaFunction = () => [{ title: "Regula · Webhooks" }];
+export const meta = pageTitle("webhooks.title");
 
 const ActionSchema = z.discriminatedUnion("intent", [
   WebhookSchema.extend({ intent: z.literal("create") }),
@@ -57,7 +58,7 @@ export const action = page(async ({ request }: ActionFunctionArgs) => {
       await appendAudit({ actor: admin.username, action: "webhook.delete", object: `webhook:${v.id}`, details: { url: hook?.url } });
       return redirect("/admin/webhooks?saved=deleted");
     }
-    if (!getWebhook(v.id)) throw new NotFoundError("No such webhook");
+    if (!getWebhook(v.id)) throw new NotFoundError(msg("notifications.err.noWebhook"));
     await enqueueWebhookEvent("ping", {}, v.id);
     return redirect(`/admin/deliveries?channel=webhook&webhook=${v.id}`);
   } catch (error) {

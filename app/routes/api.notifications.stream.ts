@@ -1,3 +1,5 @@
+import { apiJson } from "~/utils/http.server";
+import { translate } from "~/i18n/i18n";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getUser } from "~/access/session.server";
 import { openStream } from "~/notifications/live.server";
@@ -11,7 +13,7 @@ import { localeOf } from "~/shell.server";
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
   if (!user) {
-    return new Response("Sign in to receive live notifications", { status: 401, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+    return apiJson({ error: { code: "unauthorized", message: translate("en", "error.apiSignIn") } }, { status: 401, headers: { "Cache-Control": "no-store" } });
   }
   const lastEventId = request.headers.get("Last-Event-ID") ?? new URL(request.url).searchParams.get("lastEventId");
   return openStream(user, localeOf(request, user), request.signal, lastEventId);

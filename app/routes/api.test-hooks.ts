@@ -1,3 +1,4 @@
+import { apiNotFound } from "~/utils/http.server";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { clockOffset, setClockOffset } from "~/utils/clock.server";
 import { runAllJobs, runJobNow } from "~/utils/scheduler.server";
@@ -8,7 +9,7 @@ import { runAllJobs, runJobNow } from "~/utils/scheduler.server";
  * otherwise it answers 404 like any unknown path.
  */
 export async function action({ request }: ActionFunctionArgs) {
-  if (process.env.REGULA_TEST_HOOKS !== "1") return new Response("Not found", { status: 404 });
+  if (process.env.REGULA_TEST_HOOKS !== "1") return apiNotFound();
   const body = (await request.json().catch(() => ({}))) as { advanceMs?: number; offsetMs?: number; runJobs?: boolean | string };
   if (typeof body.offsetMs === "number") setClockOffset(body.offsetMs);
   if (typeof body.advanceMs === "number") setClockOffset(clockOffset() + body.advanceMs);
@@ -18,5 +19,5 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export async function loader() {
-  return new Response("Not found", { status: 404 });
+  return apiNotFound();
 }

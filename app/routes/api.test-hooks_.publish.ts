@@ -1,3 +1,4 @@
+import { apiNotFound } from "~/utils/http.server";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getUserByUsername } from "~/access/users.server";
 import { publishVersion, readVersionContent } from "~/documents/documents.server";
@@ -13,7 +14,7 @@ import { emit, type DomainEvents } from "~/utils/events.server";
  * was started with REGULA_TEST_HOOKS=1; otherwise it answers 404.
  */
 export async function action({ request }: ActionFunctionArgs) {
-  if (process.env.REGULA_TEST_HOOKS !== "1") return new Response("Not found", { status: 404 });
+  if (process.env.REGULA_TEST_HOOKS !== "1") return apiNotFound();
   const body = (await request.json().catch(() => ({}))) as {
     actor?: string;
     change?: ChangeKind;
@@ -71,5 +72,5 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export async function loader() {
-  return new Response("Not found", { status: 404 });
+  return apiNotFound();
 }

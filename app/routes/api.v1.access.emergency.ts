@@ -2,19 +2,19 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { takeEmergencyAccess, type EmergencyInput } from "~/access/emergency.server";
 import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
-import { apiJson } from "~/utils/http.server";
+import { apiJson, methodNotAllowed } from "~/utils/http.server";
 
 /**
  * POST /api/v1/access/emergency — {number, justification, history?, days?, confirm: true}:
  * immediate access for 7 days unless ratified; 201 with the request and grant.
  */
 export const action = recordedApi("access.emergency", async ({ request, user }: ActionFunctionArgs & { user: AuthUser }) => {
-  if (request.method !== "POST") throw new Response("Method not allowed", { status: 405, headers: { Allow: "POST" } });
+  if (request.method !== "POST") return methodNotAllowed("POST");
   const body = await recorded(user.username, "access.emergency", "", async () => onlyFields(await readJsonBody(request), ["number", "justification", "history", "days", "confirm"]), { channel: "api" });
   const { request: created, grant } = await takeEmergencyAccess(user, body as EmergencyInput);
   return apiJson({ request: created, grant }, { status: 201 });
 });
 
 export async function loader() {
-  return apiJson({ error: { code: "not_found", message: "POST here to take emergency access" } }, { status: 405, headers: { Allow: "POST" } });
+  return methodNotAllowed("POST");
 }

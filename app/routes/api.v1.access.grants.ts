@@ -2,8 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { grantState, grantsInForce, grantsOf } from "~/access/grants.server";
 import { isAdmin } from "~/access/users.server";
-import { AccessDeniedError } from "~/utils/errors.server";
-import { api } from "~/utils/http.server";
+import { AccessDeniedError, msg } from "~/utils/errors.server";
+import { api, onlyMethods } from "~/utils/http.server";
 
 /**
  * GET /api/v1/access/grants — my grants with their state;
@@ -12,8 +12,11 @@ import { api } from "~/utils/http.server";
 export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user: AuthUser }) => {
   const url = new URL(request.url);
   if (url.searchParams.get("all") === "1") {
-    if (!isAdmin(user)) throw new AccessDeniedError("Only admins see every grant");
+    if (!isAdmin(user)) throw new AccessDeniedError(msg("access.err.adminGrants"));
     return { grants: grantsInForce({ number: url.searchParams.get("number")?.toUpperCase() || undefined }) };
   }
   return { grants: grantsOf(user.id).map((g) => ({ ...g, state: grantState(g) })) };
 });
+
+/** Every other method: 405 in the documented JSON shape. */
+export const action = onlyMethods("GET");

@@ -3,7 +3,7 @@ import type { AuthUser } from "~/access/session.server";
 import { decideAccess } from "~/access/decisions.server";
 import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { requestFor, withdrawRequest } from "~/access/requests.server";
-import { api } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/utils/http.server";
 
 /** GET /api/v1/access/requests/:id — one request (its requester, its deciders and admins). */
 export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: AuthUser }) => ({ request: await requestFor(user, String(params.id)) }));
@@ -14,7 +14,7 @@ export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: 
  * | {decision: "withdraw"} (the requester).
  */
 export const action = recordedApi("access.decide", async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {
-  if (request.method !== "POST") throw new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
+  if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const id = String(params.id);
   const body = await recorded(user.username, "access.decide", `request:${id.slice(0, 40)}`, async () => {
       const raw = await readJsonBody(request);

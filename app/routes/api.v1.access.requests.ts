@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { myRequests, submitAccessRequest, type RequestInput } from "~/access/requests.server";
-import { api, apiJson } from "~/utils/http.server";
+import { api, apiJson, methodNotAllowed } from "~/utils/http.server";
 
 /** GET /api/v1/access/requests — my access requests and emergency accesses, newest first. */
 export const loader = api(async ({ user }: LoaderFunctionArgs & { user: AuthUser }) => ({ requests: myRequests(user.id) }));
@@ -12,7 +12,7 @@ export const loader = api(async ({ user }: LoaderFunctionArgs & { user: AuthUser
  * sections?: string[], history?: boolean, days?: 1–90}; 201 with the request.
  */
 export const action = recordedApi("access.request", async ({ request, user }: ActionFunctionArgs & { user: AuthUser }) => {
-  if (request.method !== "POST") throw new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
+  if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const body = await recorded(user.username, "access.request", "", async () => onlyFields(await readJsonBody(request), ["number", "purpose", "scope", "sections", "history", "days"]), { channel: "api" });
   const created = await submitAccessRequest(user, body as RequestInput);
   return apiJson({ request: created }, { status: 201, headers: { Location: `/api/v1/access/requests/${created.id}` } });

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { diffVersions } from "~/documents/documents.server";
-import { ValidationError } from "~/utils/errors.server";
-import { api } from "~/utils/http.server";
+import { msg, ValidationError } from "~/utils/errors.server";
+import { api, onlyMethods } from "~/utils/http.server";
 
 /**
  * GET /api/v1/documents/:number/diff?from=1&to=3 — structured diff of two
@@ -16,7 +16,10 @@ export const loader = api(async ({ request, params, user }: LoaderFunctionArgs &
   const errors: Record<string, string> = {};
   if (!from || !/^\d{1,6}$/.test(from)) errors.from = "required: a version number";
   if (!to || !/^\d{1,6}$/.test(to)) errors.to = "required: a version number";
-  if (Object.keys(errors).length) throw new ValidationError("from and to must be version numbers", errors);
+  if (Object.keys(errors).length) throw new ValidationError(msg("documents.err.fromTo"), errors);
   const result = await diffVersions(user, String(params.number), Number(from), Number(to), { withChanges: true });
   return { number: result.number, from: result.from.version, to: result.to.version, metaChanges: result.metaChanges, diff: result.diff, changes: result.changes };
 });
+
+/** Every other method: 405 in the documented JSON shape. */
+export const action = onlyMethods("GET");

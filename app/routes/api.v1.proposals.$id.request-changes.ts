@@ -3,7 +3,7 @@ import type { AuthUser } from "~/access/session.server";
 import { apiProposal, readApiBody } from "~/revisions/api.server";
 import { ApiReasonSchema } from "~/revisions/forms";
 import { decideProposal } from "~/revisions/proposals.server";
-import { api } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/utils/http.server";
 
 /** POST /api/v1/proposals/:id/request-changes {reason} — send the proposal back for changes; the reason is required and shown to the editor. */
 export const action = api(async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {
@@ -13,5 +13,5 @@ export const action = api(async ({ request, params, user }: ActionFunctionArgs &
 });
 
 export async function loader() {
-  return new Response("Method not allowed", { status: 405, headers: { Allow: "POST" } });
+  return methodNotAllowed("POST");
 }

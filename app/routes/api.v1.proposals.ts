@@ -4,8 +4,8 @@ import { apiProposal, readApiBody } from "~/revisions/api.server";
 import { ApiCreateSchema } from "~/revisions/forms";
 import { canViewProposal, createProposal, listProposals } from "~/revisions/proposals.server";
 import { PROPOSAL_STATUSES, type ProposalStatus } from "~/revisions/types";
-import { ValidationError } from "~/utils/errors.server";
-import { api, apiJson } from "~/utils/http.server";
+import { msg, ValidationError } from "~/utils/errors.server";
+import { api, apiJson, methodNotAllowed } from "~/utils/http.server";
 
 /**
  * GET /api/v1/proposals?status=&number=&mine=1&waiting=1 — proposals the caller may see.
@@ -15,7 +15,7 @@ export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user:
   const url = new URL(request.url);
   const status = url.searchParams.get("status");
   if (status && !PROPOSAL_STATUSES.includes(status as ProposalStatus)) {
-    throw new ValidationError(`Unknown status "${status.slice(0, 20)}"`, { status: `one of ${PROPOSAL_STATUSES.join(", ")}` });
+    throw new ValidationError(msg("revisions.err.unknownStatus", { status: status.slice(0, 20) }), { status: `one of ${PROPOSAL_STATUSES.join(", ")}` });
   }
   const proposals = listProposals({
     status: (status as ProposalStatus) || undefined,
@@ -27,7 +27,7 @@ export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user:
 });
 
 export const action = api(async ({ request, user }: ActionFunctionArgs & { user: AuthUser }) => {
-  if (request.method !== "POST") return apiJson({ error: { code: "bad_request", message: "Use POST" } }, { status: 405 });
+  if (request.method !== "POST") return methodNotAllowed("GET, POST");
   const input = await readApiBody(request, ApiCreateSchema);
   const proposal = await createProposal(user, input);
   return apiJson({ proposal: apiProposal(proposal) }, { status: 201, headers: { Location: `/api/v1/proposals/${proposal.id}` } });

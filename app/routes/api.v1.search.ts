@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { parseSearchParams, searchDocuments } from "~/search/search.server";
-import { ValidationError } from "~/utils/errors.server";
-import { api } from "~/utils/http.server";
+import { msg, ValidationError } from "~/utils/errors.server";
+import { api, onlyMethods } from "~/utils/http.server";
 
 /**
  * GET /api/v1/search?q=&category=&type=&department=&confidentiality=&retired=1&page=&pageSize=
@@ -10,7 +10,7 @@ import { api } from "~/utils/http.server";
  */
 export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user: Parameters<typeof searchDocuments>[0] }) => {
   const params = parseSearchParams(new URL(request.url));
-  if (!params.q.trim()) throw new ValidationError("Give a query in q", { q: "required" });
+  if (!params.q.trim()) throw new ValidationError(msg("search.err.noQuery"), { q: "required" });
   const { result, numberMatch, catchingUp, tookMs } = await searchDocuments(user, params);
   return {
     query: params.q,
@@ -25,3 +25,6 @@ export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user:
     facets: result.facets,
   };
 });
+
+/** Every other method: 405 in the documented JSON shape. */
+export const action = onlyMethods("GET");

@@ -8,7 +8,7 @@ import { nameOf } from "~/components/labels";
 import { DocBadges } from "~/components/doc-badges";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.category.code ?? ""} · Regula` }];
@@ -16,7 +16,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   await requireUser(request);
   const category = getCategory(String(params.code ?? "").toUpperCase());
-  if (!category) throw new NotFoundError(`There is no category "${String(params.code).slice(0, 20)}"`);
+  if (!category) throw new NotFoundError(msg("documents.err.noCategory", { code: String(params.code).slice(0, 20) }));
   const url = new URL(request.url);
   const includeRetired = url.searchParams.get("retired") === "1";
   return { category, includeRetired, documents: listDocuments({ category: category.code, includeRetired }), labels: labelMaps() };

@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
@@ -12,7 +13,7 @@ import { page } from "~/utils/http.server";
 import dashboardCss from "~/styles/dashboard.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: dashboardCss }];
-export const meta: MetaFunction = () => [{ title: "Compliance dashboard · Regula" }];
+export const meta = pageTitle("dashboard.title");
 
 /** The list behind a dashboard figure (approval times, access requests, emergency access, suggestions). */
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {

@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
@@ -13,7 +14,7 @@ import { page } from "~/utils/http.server";
 import dashboardCss from "~/styles/dashboard.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: dashboardCss }];
-export const meta: MetaFunction = () => [{ title: "Compliance dashboard · Regula" }];
+export const meta = pageTitle("dashboard.title");
 
 /** The compliance dashboard: administrators (whole company or one department) and department heads (their department). */
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {

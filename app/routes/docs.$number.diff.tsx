@@ -6,8 +6,10 @@ import { diffVersions, formattedVersionDiff, requireDocument } from "~/documents
 import { versionsOf } from "~/documents/version-index.server";
 import { DiffView, FormattedDiffView } from "~/components/diff-view";
 import { DiffViewTabs, expandParam, viewParam } from "~/components/diff-tabs";
-import { useT } from "~/i18n/use-t";
-import { ValidationError } from "~/utils/errors.server";
+import { useLocale, useT } from "~/i18n/use-t";
+import { metaValueText } from "~/components/labels";
+import { labelMaps } from "~/documents/labels.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
 import diffCss from "~/styles/diff.css?url";
 
@@ -26,7 +28,7 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: diffCss }]
 
 function versionParam(value: string | null, fallback: number): number {
   if (value === null || value === "") return fallback;
-  if (!/^\d{1,6}$/.test(value)) throw new ValidationError(`"${value.slice(0, 20)}" is not a version number`, { version: "not a number" });
+  if (!/^\d{1,6}$/.test(value)) throw new ValidationError(msg("documents.err.notAVersion", { value: value.slice(0, 20) }), { version: "not a number" });
   return Number(value);
 }
 
@@ -45,13 +47,14 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
     return data({ ...base, view, formatted: result.diff, diff: null, metaChanges: result.metaChanges }, { headers });
   }
   const result = await diffVersions(user, number, from, to);
-  return data({ ...base, view, formatted: null, diff: result.diff, metaChanges: result.metaChanges }, { headers });
+  return data({ ...base, view, formatted: null, diff: result.diff, metaChanges: result.metaChanges, labels: labelMaps() }, { headers });
 });
 
 export default function Compare() {
   const d = useLoaderData<typeof loader>();
   const t = useT();
   const range = `from=${d.from}&to=${d.to}`;
+  const locale = useLocale();
   return (
     <section>
       <h2>{t("diff.title", { number: d.number, from: d.from, to: d.to })}</h2>
@@ -89,7 +92,7 @@ export default function Compare() {
           <ul>
             {d.metaChanges.map((m) => (
               <li key={m.field}>
-                {t(META_LABELS[m.field] ?? m.field)}: <del>{m.from || "—"}</del> → <ins>{m.to || "—"}</ins>
+                {t(META_LABELS[m.field] ?? m.field)}: <del>{metaValueText(m.field, m.from, d.labels, t, locale)}</del> → <ins>{metaValueText(m.field, m.to, d.labels, t, locale)}</ins>
               </li>
             ))}
           </ul>

@@ -88,7 +88,7 @@ export default function History() {
                 <td>
                   <span className={v.change === "major" ? "badge badge-major" : "badge"}>{t(`change.${v.change}`)}</span>
                 </td>
-                <td>{v.summary}</td>
+                <td data-content="">{v.summary}</td>
                 <td>{v.approvedBy.join(", ") || "—"}</td>
                 <td>
                   {v.version > 1 ? (

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireUser } from "~/access/session.server";
 import { openCurrent, openVersion } from "~/documents/documents.server";
-import { AccessDeniedError, NotFoundError } from "~/utils/errors.server";
-import { rethrowForPage } from "~/utils/http.server";
+import { AccessDeniedError, msg, NotFoundError } from "~/utils/errors.server";
+import { resourceErrorPage } from "~/utils/http.server";
 import { serializeDocument } from "~/documents/front-matter";
 
 /** The markdown source (with front matter) of the current version, or ?version=N. */
@@ -11,9 +11,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const user = await requireUser(request);
     const number = String(params.number);
     const v = new URL(request.url).searchParams.get("version");
-    if (v !== null && !/^\d{1,6}$/.test(v)) throw new NotFoundError("Not a version number");
+    if (v !== null && !/^\d{1,6}$/.test(v)) throw new NotFoundError(msg("documents.err.notAVersion", { value: v.slice(0, 20) }));
     const view = v ? await openVersion(user, number, Number(v), "raw") : await openCurrent(user, number, "raw");
-    if (view.access === "denied") throw new AccessDeniedError(`You need access to ${number}`);
+    if (view.access === "denied") throw new AccessDeniedError(msg("documents.err.needAccess", { number: view.summary.number }));
     return new Response(serializeDocument(view.meta, view.body), {
       headers: {
         "Content-Type": "text/markdown; charset=utf-8",
@@ -23,6 +23,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       },
     });
   } catch (error) {
-    rethrowForPage(error);
+    return resourceErrorPage(error);
   }
 }

@@ -36,7 +36,7 @@ export default function Upcoming() {
       <p>
         <strong>{t("revisions.summary")}:</strong> {d.summary} <span className={`badge change-${d.change}`}>{t(`change.${d.change}`)}</span>
       </p>
-      <MetaChanges changes={d.metaChanges} />
+      <MetaChanges changes={d.metaChanges} labels={d.labels} />
       <DiffView
         diff={d.diff}
         mode="split"

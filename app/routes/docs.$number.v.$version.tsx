@@ -9,13 +9,13 @@ import { AccessDenied } from "~/components/access-denied";
 import { MarkdownView } from "~/components/markdown-view";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { NotFoundError } from "~/utils/errors.server";
+import { msg, NotFoundError } from "~/utils/errors.server";
 import { page } from "~/utils/http.server";
 
 export const loader = page(async ({ request, params, context }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const version = Number(params.version);
-  if (!/^\d{1,6}$/.test(String(params.version)) || version < 1) throw new NotFoundError(`"${String(params.version).slice(0, 20)}" is not a version number`);
+  if (!/^\d{1,6}$/.test(String(params.version)) || version < 1) throw new NotFoundError(msg("documents.err.notAVersion", { value: String(params.version).slice(0, 20) }));
   const view = await openVersion(user, String(params.number), version);
   const headers = { "Cache-Control": "private, no-store" };
   if (view.access === "denied") return data({ denied: true as const, number: view.summary.number, reason: view.reason }, { headers });
@@ -60,7 +60,7 @@ export default function OldVersion() {
         v{d.version} · {d.title}
       </h2>
       <p className="muted small">
-        {t("doc.publishedBy", { date: formatDate(d.date, locale, true), author: d.author })} — {d.summary}
+        {t("doc.publishedBy", { date: formatDate(d.date, locale, true), author: d.author })} — <span data-content="">{d.summary}</span>
       </p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
     </div>

@@ -3,7 +3,8 @@ import { redirect } from "@remix-run/node";
 import { assertSameOrigin, getUser } from "~/access/session.server";
 import { setLocale } from "~/access/users.server";
 import { isLocale } from "~/i18n/i18n";
-import { rethrowForPage } from "~/utils/http.server";
+import { msg, ValidationError } from "~/utils/errors.server";
+import { resourceErrorPage } from "~/utils/http.server";
 
 export async function loader() {
   return redirect("/");
@@ -15,7 +16,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const form = await request.formData();
     await assertSameOrigin(request, form);
     const locale = String(form.get("locale") ?? "");
-    if (!isLocale(locale)) throw new Response("Unknown language", { status: 400 });
+    if (!isLocale(locale)) throw new ValidationError(msg("error.unknownLanguage"), { locale: "choose one of the options" });
     const user = await getUser(request);
     if (user) await setLocale(user.id, locale);
     const back = String(form.get("back") ?? "/");
@@ -24,6 +25,6 @@ export async function action({ request }: ActionFunctionArgs) {
       headers: { "Set-Cookie": `regula_lang=${encodeURIComponent(locale)}; Path=/; Max-Age=31536000; SameSite=Lax` },
     });
   } catch (error) {
-    rethrowForPage(error);
+    return resourceErrorPage(error);
   }
 }

@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
@@ -10,7 +11,7 @@ import { actionError, readForm } from "~/utils/http.server";
 import { getEnv } from "~/utils/env.server";
 import { clientAddress } from "~/utils/origin.server";
 
-export const meta: MetaFunction = () => [{ title: "Sign in · Regula" }];
+export const meta = pageTitle("login.submit");
 
 const LoginSchema = z.object({
   username: z.string().trim().min(1, "required").max(64),

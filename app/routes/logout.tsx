@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { assertSameOrigin, signOut } from "~/access/session.server";
-import { rethrowForPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/utils/http.server";
 
 export async function loader() {
   return redirect("/");
@@ -13,6 +13,6 @@ export async function action({ request }: ActionFunctionArgs) {
     await assertSameOrigin(request, form);
     return redirect("/login", { headers: { "Set-Cookie": await signOut(request) } });
   } catch (error) {
-    rethrowForPage(error);
+    return resourceErrorPage(error);
   }
 }

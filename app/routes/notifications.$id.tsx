@@ -3,10 +3,10 @@ import { redirect } from "@remix-run/node";
 import { requireUser } from "~/access/session.server";
 import { openNotification } from "~/notifications/centre.server";
 import { localeOf } from "~/shell.server";
-import { page } from "~/utils/http.server";
+import { resource } from "~/utils/http.server";
 
 /** Opening a notification marks it read and goes where it leads (the diff, the document, the task). */
-export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
+export const loader = resource(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const href = await openNotification(user, localeOf(request, user), String(params.id));
   return redirect(href, { headers: { "Cache-Control": "private, no-store" } });

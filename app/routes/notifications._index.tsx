@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
@@ -8,12 +9,12 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { markRead, notificationCentre } from "~/notifications/centre.server";
 import { localeOf } from "~/shell.server";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];
-export const meta: MetaFunction = () => [{ title: "Regula · Notifications" }];
+export const meta = pageTitle("centre.title");
 
 const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("read"), id: z.string().regex(/^n\d{1,12}$/, "not a notification") }),
@@ -25,7 +26,7 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const url = new URL(request.url);
   const unreadOnly = url.searchParams.get("show") === "unread";
   const pageParam = url.searchParams.get("page") ?? "1";
-  if (!/^\d{1,5}$/.test(pageParam) || Number(pageParam) < 1) throw new ValidationError("page must be a positive number", { page: "invalid" });
+  if (!/^\d{1,5}$/.test(pageParam) || Number(pageParam) < 1) throw new ValidationError(msg("error.badPage"), { page: "invalid" });
   const centre = notificationCentre(user, localeOf(request, user), { unreadOnly, page: Number(pageParam) });
   return data({ ...centre, unreadOnly, page: Number(pageParam) }, { headers: { "Cache-Control": "private, no-store" } });
 });
@@ -89,7 +90,7 @@ export default function NotificationCentre() {
                   {n.read ? null : <span className="visually-hidden">{t("centre.unreadMark")} </span>}
                   {n.title}
                 </a>
-                {n.body ? <p className="notification-body">{n.body}</p> : null}
+                {n.body ? <p className="notification-body" data-content="">{n.body}</p> : null}
                 <p className="muted small">
                   <time dateTime={n.createdAt}>{formatDate(n.createdAt, locale, true)}</time>
                   {n.digest ? ` · ${t("centre.digest")}` : ""}

@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -15,7 +16,7 @@ import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import onboardingCss from "~/styles/onboarding.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: onboardingCss }];
-export const meta: MetaFunction = () => [{ title: "Onboarding · Regula" }];
+export const meta = pageTitle("nav.onboarding");
 
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const user = await requireUser(request);

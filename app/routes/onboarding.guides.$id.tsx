@@ -29,7 +29,7 @@ import { Field, FormError } from "~/components/field";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { AccessDeniedError } from "~/utils/errors.server";
+import { AccessDeniedError, msg } from "~/utils/errors.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import onboardingCss from "~/styles/onboarding.css?url";
 
@@ -39,7 +39,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? 
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireRole(request, "editor");
   const guide = getGuide(String(params.id));
-  if (!canEditGuide(user, guide)) throw new AccessDeniedError("Only administrators and editors of the guide's department may change it");
+  if (!canEditGuide(user, guide)) throw new AccessDeniedError(msg("onboarding.err.editWho"));
   const admin = isAdmin(user);
   const assigned = new Set(listAssignments({ guideId: guide.id }).map((a) => a.userId));
   return {

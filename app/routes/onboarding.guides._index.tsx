@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
@@ -16,7 +17,7 @@ import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import onboardingCss from "~/styles/onboarding.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: onboardingCss }];
-export const meta: MetaFunction = () => [{ title: "Onboarding guides · Regula" }];
+export const meta = pageTitle("onboarding.guides");
 
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const user = await requireRole(request, "editor");

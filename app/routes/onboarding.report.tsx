@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/access/guards.server";
@@ -13,7 +14,7 @@ import { page } from "~/utils/http.server";
 import onboardingCss from "~/styles/onboarding.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: onboardingCss }];
-export const meta: MetaFunction = () => [{ title: "Onboarding completion · Regula" }];
+export const meta = pageTitle("onboarding.report");
 
 /** Completion per guide, department and person; department heads see their own department. */
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {

@@ -44,7 +44,7 @@ export async function action({ request }: ActionFunctionArgs) {
       await appendAudit({ actor: user.username, action: "token.revoke", object: `user:${user.username}` });
       return redirect("/profile");
     }
-    if (!(await verifyPassword(v.current, user.passwordHash))) return invalid({ current: "wrong password" }, "Your current password is not correct");
+    if (!(await verifyPassword(v.current, user.passwordHash))) return invalid({ current: "wrong password" }, "profile.err.currentPassword");
     await setPassword(user.id, v.next, user.sessionId);
     await appendAudit({ actor: user.username, action: "user.password", object: `user:${user.username}` });
     return redirect("/profile?password=1");

@@ -276,6 +276,7 @@ export default function ProposalPage() {
         </h2>
         <DiffViewTabs view={view} href={(v) => `?view=${v}`} t={t} />
         <MetaChanges
+          labels={d.labels}
           changes={d.metaChanges.map((m) =>
             m.field === "ownerDepartment" || m.field === "audienceDepartments"
               ? {

@@ -1,3 +1,4 @@
+import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -17,7 +18,7 @@ import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];
-export const meta: MetaFunction = () => [{ title: "Regula · Notification settings" }];
+export const meta = pageTitle("settings.title");
 
 const ActionSchema = z.discriminatedUnion("intent", [
   PrefsSchema.extend({ intent: z.literal("prefs") }),
@@ -47,7 +48,7 @@ export async function action({ request }: ActionFunctionArgs) {
         try {
           parsed = JSON.parse(v.subscription);
         } catch {
-          return invalid({ subscription: "not JSON" }, "The browser sent a subscription that is not JSON");
+          return invalid({ subscription: "not JSON" }, "notifications.err.subscriptionNotJson");
         }
         await subscribePush(user.id, parsed, request.headers.get("User-Agent") ?? "");
         return data({ ok: true as const, push: "subscribed" });

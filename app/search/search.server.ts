@@ -7,7 +7,7 @@ import { decideRead } from "~/access/policy.server";
 import { CONFIDENTIALITY } from "~/documents/front-matter";
 import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { escapeHtml } from "./snippet";
 import { catchUpProgress, currentEngine, whenSearchReady, DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type CatchUpProgress, type SearchReader, type SearchResult } from "./engine.server";
 
@@ -50,7 +50,7 @@ export function parseSearchParams(url: URL): SearchParams {
   if (!parsed.success) {
     const fieldErrors: Record<string, string> = {};
     for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "q"] ??= issue.message;
-    throw new ValidationError("The search parameters are not valid", fieldErrors);
+    throw new ValidationError(msg("search.err.invalid"), fieldErrors);
   }
   return parsed.data;
 }

@@ -1,10 +1,28 @@
-import type { Said } from "~/i18n/i18n";
-/** Domain errors carry a code; routes map codes to HTTP status in one place. */
+/**
+ * Domain errors carry a code; routes map codes to HTTP status in one place.
+ * What a person reads is a message key of the catalogue (app/i18n/messages)
+ * with its values: the route edge writes it in the reader's language; the
+ * error's own `message` is the English text, for logs and API clients.
+ */
+import { translate, type Said, type Vars } from "~/i18n/i18n";
+
+/** A catalogue message: key and values. */
+export interface Msg {
+  key: string;
+  vars?: Vars;
+}
+
+/** A catalogue message for a domain error: `new NotFoundError(msg("documents.err.noDocument", { number }))`. */
+export function msg(key: string, vars?: Vars): Msg {
+  return vars ? { key, vars } : { key };
+}
+
 export type ErrorCode =
   | "bad_request"
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
   | "too_large"
   | "rate_limited"
@@ -15,6 +33,7 @@ const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   too_large: 413,
   rate_limited: 429,
@@ -29,13 +48,21 @@ export class DomainError extends Error {
   said?: Said[];
   /** Field messages as catalogue entries, by field name. */
   fieldSaid?: Record<string, Said>;
+  /** The catalogue key of the message (absent only for text that is not shown to people). */
+  key?: string;
+  vars?: Vars;
   constructor(
     public code: ErrorCode,
-    message: string,
+    message: string | Msg,
     public details?: Record<string, unknown>,
   ) {
-    super(message);
+    super(typeof message === "string" ? message : translate("en", message.key, message.vars));
     this.name = new.target.name;
+    const keyed = typeof message === "string" ? (typeof details?.key === "string" ? { key: details.key, vars: details.vars as Vars | undefined } : null) : message;
+    if (keyed) {
+      this.key = keyed.key;
+      this.vars = keyed.vars;
+    }
   }
   get status() {
     return STATUS[this.code];
@@ -49,25 +76,25 @@ export class DomainError extends Error {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(message = "Not found", details?: Record<string, unknown>) {
+  constructor(message: string | Msg = msg("error.404"), details?: Record<string, unknown>) {
     super("not_found", message, details);
   }
 }
 export class AccessDeniedError extends DomainError {
-  constructor(message = "You do not have access to this", details?: Record<string, unknown>) {
+  constructor(message: string | Msg = msg("error.403"), details?: Record<string, unknown>) {
     super("forbidden", message, details);
   }
 }
 export class ValidationError extends DomainError {
   constructor(
-    message: string,
+    message: string | Msg,
     public fieldErrors: Record<string, string> = {},
   ) {
     super("bad_request", message, { fieldErrors });
   }
 }
 export class ConflictError extends DomainError {
-  constructor(message: string, details?: Record<string, unknown>) {
+  constructor(message: string | Msg, details?: Record<string, unknown>) {
     super("conflict", message, details);
   }
 }

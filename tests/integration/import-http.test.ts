@@ -76,7 +76,7 @@ describe("the upload page", () => {
     const admin = await signedIn("admin");
     const none = await upload(admin, { intent: "check", category: "EXE" }, []);
     expect(none.status).toBe(400);
-    expect(none.text).toContain("choose at least one file");
+    expect(none.text).toContain("Choose at least one file");
     admin.csrf = "forged";
     const forged = await upload(admin, { intent: "import" }, [{ name: "a.md", data: "# A\n\ntext" }]);
     expect(forged.status).toBe(403);

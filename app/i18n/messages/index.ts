@@ -9,10 +9,11 @@ import importCatalog from "./import";
 import onboarding from "./onboarding";
 import dashboard from "./dashboard";
 import notifications from "./notifications";
+import errors from "./errors";
 
 export interface Catalog {
   en: Record<string, string>;
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];

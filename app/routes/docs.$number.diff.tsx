@@ -44,7 +44,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const headers = { "Cache-Control": "private, no-store" };
   if (view === "formatted") {
     const result = await formattedVersionDiff(user, number, from, to, { expand: expandParam(url.searchParams.get("expand")) });
-    return data({ ...base, view, formatted: result.diff, diff: null, metaChanges: result.metaChanges }, { headers });
+    return data({ ...base, view, formatted: result.diff, diff: null, metaChanges: result.metaChanges, labels: labelMaps() }, { headers });
   }
   const result = await diffVersions(user, number, from, to);
   return data({ ...base, view, formatted: null, diff: result.diff, metaChanges: result.metaChanges, labels: labelMaps() }, { headers });

@@ -20,7 +20,7 @@ effective_date: 2024-05-06
 describe("front matter", () => {
   it("parses fields into metadata and round-trips", () => {
     const { meta, body } = parseDocument(text);
-    expect(meta).toMatchObject({ number: "EXE-003", ownerDepartment: "ops", audienceDepartments: ["ops", "fin"], effectiveDate: "2024-05-06", retired: false });
+    expect(meta).toMatchObject({ number: "EXE-003", ownerDepartment: "ops", audienceDepartments: ["fin", "ops"], effectiveDate: "2024-05-06", retired: false });
     expect(body.trim()).toBe("# 標題\n\n正文");
     const again = parseDocument(serializeDocument(meta, body));
     expect(again.meta).toEqual(meta);

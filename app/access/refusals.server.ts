@@ -119,7 +119,7 @@ export function onlyFields(body: Record<string, unknown>, allowed: readonly stri
   const wrong = Object.keys(body).filter((k) => !allowed.includes(k));
   if (wrong.length) {
     const fieldErrors = Object.fromEntries(wrong.map((k) => [k, "unknown field"]));
-    throw new ValidationError(`The request is not valid: ${wrong.map((k) => `${k}: unknown field`).join("; ")}`, fieldErrors);
+    throw new ValidationError(msg("error.requestInvalid", { problems: wrong.map((k) => `${k}: unknown field`).join("; ") }), fieldErrors);
   }
   return body;
 }

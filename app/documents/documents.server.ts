@@ -286,7 +286,7 @@ export async function formattedVersionDiff(reader: Reader, number: string, fromV
 export async function versionDiffFold(reader: Reader, number: string, fromVersion: number, toVersion: number, fold: number): Promise<FormattedItem[]> {
   const { a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff section");
   const items = formattedDiffFold(a.body, b.body, fold);
-  if (!items) throw new NotFoundError(`this comparison has no folded section ${fold}`);
+  if (!items) throw new NotFoundError(msg("documents.err.noFold", { fold }));
   return items;
 }
 

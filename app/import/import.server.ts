@@ -186,12 +186,12 @@ export function parseMapping(text: string, name = "mapping file"): ImportMapping
   try {
     raw = YAML.parse(text, { schema: "core" }) ?? {};
   } catch (error) {
-    throw new ValidationError(`${name} is not valid YAML or JSON: ${(error as Error).message}`, { mapping: "unreadable" });
+    throw new ValidationError(msg("import.err.mappingUnreadable", { name, problem: (error as Error).message }), { mapping: "unreadable" });
   }
   const parsed = MappingSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ValidationError(`${name}: ${issue.path.join(".")}: ${issue.message}`, { mapping: "invalid" });
+    throw new ValidationError(msg("import.err.mappingInvalid", { name, path: issue.path.join("."), problem: issue.message }), { mapping: "invalid" });
   }
   return parsed.data;
 }
@@ -712,6 +712,6 @@ export function summarizeReports(reports: FileReport[]) {
 /** The account an import runs as: an existing user (CLI --as), else a neutral "import" author. */
 export function importActor(username: string): ImportOptions["actor"] {
   const user = getUserByUsername(username);
-  if (!user) throw new ValidationError(`There is no account "${username}"`, { as: "unknown user" });
+  if (!user) throw new ValidationError(msg("import.err.noAccount", { username }), { as: "unknown user" });
   return { username: user.username, name: user.name, email: user.email, departmentId: user.departmentId };
 }

@@ -154,7 +154,7 @@ export function duplicateChoicesFrom(job: ImportJob, decisions: Record<number, s
     else {
       const keep = /^keep:(\d+)$/.exec(decision);
       const file = keep ? group.files[Number(keep[1])] : undefined;
-      if (!file) throw new ValidationError(`Choose what to do with duplicate group ${group.id}`, { [`group.${group.id}`]: "unknown choice" });
+      if (!file) throw new ValidationError(msg("import.err.duplicateChoice", { group: group.id }), { [`group.${group.id}`]: "unknown choice" });
       choices.push({ files: group.files, action: "merge", keep: file });
     }
   }

@@ -250,7 +250,7 @@ export async function acknowledge(user: Pick<User, "id" | "username" | "roles" |
   const existing = (s().acks.get(`${user.id}|${number}`) ?? []).find((a) => a.version === version);
   if (existing) return existing;
   if (!hasOpened(user.id, number, version)) {
-    throw new ConflictError(`Open and read v${version} of ${number} before confirming that you have read it`, {
+    throw new ConflictError(msg("ack.notOpened", { number, version }), {
       number,
       version,
       reason: "not-opened",

@@ -103,5 +103,5 @@ export function refuseInapplicable(kind: Proposal["kind"], input: Record<string,
   const wrong = Object.keys(input).filter((k) => input[k] !== undefined && !allowed.includes(k));
   if (!wrong.length) return;
   const fieldErrors = Object.fromEntries(wrong.map((k) => [k, `not applicable to a ${kind} proposal`]));
-  throw new ValidationError(`The request is not valid: ${wrong.map((k) => `${k}: not applicable to a ${kind} proposal`).join("; ")}`, fieldErrors);
+  throw new ValidationError(msg("error.requestInvalid", { problems: wrong.map((k) => `${k}: ${fieldErrors[k]}`).join("; ") }), fieldErrors);
 }

@@ -97,7 +97,7 @@ export async function proposalDiffFold(user: AuthUser, id: string, fold: number)
   const draft = await readProposalText(p);
   const { compare } = await proposalComparison(user, p);
   const items = formattedBodiesFold(compare.fromBody, draft.body, fold);
-  if (!items) throw new NotFoundError(`this comparison has no folded section ${fold}`);
+  if (!items) throw new NotFoundError(msg("documents.err.noFold", { fold }));
   return items;
 }
 

@@ -20,6 +20,7 @@ import { canonicalSet, type DocumentMeta } from "~/documents/front-matter";
 import { allocateNumber, parseNumber } from "~/documents/numbering.server";
 import { deleteRef, resolveRef } from "~/documents/repo.server";
 import { allNumbers, latestVersion, versionsOf, type VersionRecord } from "~/documents/version-index.server";
+import { sayIn } from "~/i18n/i18n";
 import { now, nowIso, today } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
 import { getEnv } from "~/utils/env.server";
@@ -490,9 +491,17 @@ async function announceWaiting(p: Proposal) {
   });
 }
 
-/** The refusal for a routing chain with a stage nobody can decide (what is missing and who can fix it). */
+/**
+ * The refusal for a routing chain with a stage nobody can decide (what is missing and who can fix it).
+ * Its message keeps the full English explanation for logs and API clients; pages show the catalogue parts.
+ */
 function routeGapError(gap: RouteGap, lead: { key: string; text: string }): DomainError {
-  return new DomainError("conflict", `${lead.text} ${gap.message}`, { stage: gap.stage + 1, token: gap.token }).saying([{ key: lead.key }, ...gap.said]);
+  const said: Said[] = [{ key: lead.key }, ...gap.said];
+  const parts = {
+    lead: { en: lead.text, "zh-CN": sayIn("zh-CN", said[0]) },
+    problem: { en: gap.message, "zh-CN": gap.said.map((s) => sayIn("zh-CN", s)).join("") },
+  };
+  return new DomainError("conflict", msg("revisions.route.refusal", parts), { stage: gap.stage + 1, token: gap.token }).saying(said);
 }
 
 function startStage(p: Proposal, index: number, already: string[]) {
@@ -501,7 +510,7 @@ function startStage(p: Proposal, index: number, already: string[]) {
   if (!approvers.length) {
     const gap = routeGap(p, p.stages, owningDepartment(p), { from: index, approved: already, overrides: p.routeOverrides });
     if (gap) throw routeGapError(gap, { key: "revisions.route.stuck", text: "Nothing was recorded." });
-    throw new DomainError("conflict", `Nobody can decide stage ${index + 1} ("${token}") of this proposal.`);
+    throw new DomainError("conflict", msg("revisions.err.noDecider", { stage: index + 1, token }));
   }
   const started = now();
   return {
@@ -621,7 +630,7 @@ export async function submitProposal(user: AuthUser, id: string): Promise<Propos
       );
     }
     const current = latestVersion(p.number);
-    if (current?.meta.retired && p.change !== "restore") throw new ConflictError(`${p.number} is retired; only a restoration can be proposed`);
+    if (current?.meta.retired && p.change !== "restore") throw new ConflictError(msg("revisions.err.retiredOnlyRestore", { number: p.number }));
     const draft = await readDraft(p.headCommit, p.number);
     // Every reason at once (summary, text, no change, date, routing), before anything is written.
     await checkSubmission(
@@ -1116,20 +1125,20 @@ export function rerouteCandidates(p: Proposal): User[] {
  * the stage or the stage would still have nobody.
  */
 export async function rerouteProposal(user: AuthUser, id: string, stageIndex: number, username: string): Promise<Proposal> {
-  if (!isAdmin(user)) throw new AccessDeniedError("Only an administrator can re-route an approval");
+  if (!isAdmin(user)) throw new AccessDeniedError(msg("revisions.err.rerouteAdminOnly"));
   const events: (() => Promise<void>)[] = [];
   const updated = await withLock(LOCK, async () => {
     const p = getProposal(id);
-    if (p.status !== "in-review" || !p.stage) throw new ConflictError(`The proposal is ${p.status}, not waiting for a decision`, { status: p.status });
+    if (p.status !== "in-review" || !p.stage) throw new ConflictError(msg("revisions.err.notWaiting", { status: p.status }), { status: p.status });
     if (!Number.isInteger(stageIndex) || stageIndex < p.stage.index || stageIndex >= p.stages.length) {
-      throw new ValidationError("Choose a stage that is still to be decided", { stage: "not a waiting stage" }).saying(
+      throw new ValidationError(msg("revisions.reroute.badStage"), { stage: "not a waiting stage" }).saying(
         { key: "revisions.reroute.badStage" },
         { stage: { key: "revisions.reroute.badStage" } }
       );
     }
     const target = getUserByUsername(username);
     if (!target || !rerouteCandidates(p).some((u) => u.id === target.id)) {
-      throw new ValidationError("Choose an active approver or administrator who is not the author and has not approved this round", {
+      throw new ValidationError(msg("revisions.reroute.badPerson"), {
         username: "not eligible",
       }).saying({ key: "revisions.reroute.badPerson" }, { username: { key: "revisions.reroute.badPerson" } });
     }

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { appendAudit } from "~/audit/audit.server";
 import { readDb, updateDb } from "~/data/db.server";
-import { ValidationError } from "~/utils/errors.server";
+import { msg, ValidationError } from "~/utils/errors.server";
 import { currentEngine } from "./engine.server";
 import { fold } from "./tokenize";
 
@@ -53,7 +53,7 @@ export const SynonymFormSchema = z.discriminatedUnion("intent", [
 export function validateTerms(text: string, others: SynonymGroup[]): string[] {
   const terms = splitTerms(text);
   const fail = (key: string): never => {
-    throw new ValidationError("The synonym group is not valid", { terms: key });
+    throw new ValidationError(msg("synonyms.err.groupInvalid"), { terms: key });
   };
   if (terms.length < 2) fail("synonyms.err.tooFew");
   if (terms.length > MAX_TERMS_PER_GROUP) fail("synonyms.err.tooMany");
@@ -127,13 +127,13 @@ export async function changeSynonyms(change: SynonymChange, actor: string): Prom
   }
   if (change.intent === "delete") {
     const group = current.find((g) => g.id === change.id);
-    if (!group) throw new ValidationError("This synonym group no longer exists", { id: "synonyms.err.gone" });
+    if (!group) throw new ValidationError(msg("synonyms.err.groupGone"), { id: "synonyms.err.gone" });
     await write((groups) => groups.splice(groups.findIndex((g) => g.id === change.id), 1));
     await appendAudit({ actor, action: "search.synonyms.delete", object: `search:synonyms:${group.id}`, details: { terms: group.terms } });
     return;
   }
   if (change.intent === "create") {
-    if (current.length >= MAX_SYNONYM_GROUPS) throw new ValidationError("Too many synonym groups", { terms: "synonyms.err.tooManyGroups" });
+    if (current.length >= MAX_SYNONYM_GROUPS) throw new ValidationError(msg("synonyms.err.groupLimit"), { terms: "synonyms.err.tooManyGroups" });
     const terms = validateTerms(change.terms, current);
     const group: SynonymGroup = { id: randomUUID().slice(0, 8), terms, updatedAt: now, updatedBy: actor };
     await write((groups) => groups.push(group));
@@ -141,7 +141,7 @@ export async function changeSynonyms(change: SynonymChange, actor: string): Prom
     return;
   }
   const before = current.find((g) => g.id === change.id);
-  if (!before) throw new ValidationError("This synonym group no longer exists", { id: "synonyms.err.gone" });
+  if (!before) throw new ValidationError(msg("synonyms.err.groupGone"), { id: "synonyms.err.gone" });
   const terms = validateTerms(
     change.terms,
     current.filter((g) => g.id !== change.id),

@@ -42,6 +42,9 @@ const en: Record<string, string> = {
   "documents.err.notAVersion": "\"{value}\" is not a version number",
   "documents.err.needAccess": "You need access to {number}",
   "documents.err.fromTo": "from and to must be version numbers",
+  "documents.err.foldParams": "from, to and fold must be numbers",
+  "documents.err.foldParam": "fold must be a number",
+  "documents.err.noFold": "This comparison has no folded section {fold}",
   // error
   "error.apiSignIn": "Sign in or send a valid API token",
   "error.crossSite": "Cross-site request refused",
@@ -72,6 +75,7 @@ const en: Record<string, string> = {
   "import.err.mappingUnreadable": "{name} is not valid YAML or JSON: {problem}",
   "import.err.mappingInvalid": "{name}: {path}: {problem}",
   "import.err.noAccount": "There is no account \"{username}\"",
+  "import.err.duplicateChoice": "Choose what to do with duplicate group {group}",
   // login
   "login.err.rateLimited": "Too many failed sign-in attempts. Try again in {minutes} minute(s).",
   // notifications
@@ -127,6 +131,7 @@ const en: Record<string, string> = {
   "revisions.err.inReview": "The proposal is being reviewed; recall it first to change it",
   "revisions.err.noLongerEditable": "The proposal is {status} and can no longer be changed",
   "revisions.err.noApprover": "Nobody can approve stage {stage} (\"{token}\") of this proposal: the routing names no one but the author. Ask an administrator.",
+  "revisions.err.noDecider": "Nobody can decide stage {stage} (\"{token}\") of this proposal.",
   "revisions.err.stale": "{number} changed since this proposal started (v{base} → v{current}); update the proposal to the current version first",
   "revisions.err.retiredOnlyRestore": "{number} is retired; only a restoration can be proposed",
   "revisions.err.summaryRequired": "Describe the change in the change summary",
@@ -140,6 +145,7 @@ const en: Record<string, string> = {
   "revisions.err.wrongPassword": "The password is not correct; the approval was not signed",
   "revisions.err.ownProposal": "You cannot decide on your own proposal",
   "revisions.err.notWaiting": "The proposal is {status}, not waiting for a decision",
+  "revisions.err.rerouteAdminOnly": "Only an administrator can re-route an approval",
   "revisions.err.approvedEarlier": "You approved an earlier stage; another approver decides this one",
   "revisions.err.notYours": "This proposal is not waiting for your decision",
   "revisions.err.reasonForEditor": "Give a reason the editor can act on",
@@ -239,6 +245,7 @@ const en: Record<string, string> = {
   "fe.not current documents": "Not current documents",
   "fe.at most 200 characters": "At most 200 characters",
   "fe.unknown stage": "Unknown stage",
+  "fe.not a waiting stage": "Not a stage still to be decided",
   "fe.not allowed here": "Not allowed here",
   "fe.numberPattern must contain {category}": "The number pattern must contain {category}",
   "fe.category codes are {n}-8 capital letters or digits": "Category codes are 2–8 capital letters or digits",
@@ -298,6 +305,9 @@ const zh: Record<string, string> = {
   "documents.err.notAVersion": "“{value}”不是版本号",
   "documents.err.needAccess": "您需要获得 {number} 的访问权限",
   "documents.err.fromTo": "from 和 to 必须是版本号",
+  "documents.err.foldParams": "from、to 和 fold 必须是数字",
+  "documents.err.foldParam": "fold 必须是数字",
+  "documents.err.noFold": "该比较中没有第 {fold} 段折叠内容",
   // error
   "error.apiSignIn": "请先登录，或发送有效的 API 令牌",
   "error.crossSite": "已拒绝来自其他网站的请求",
@@ -328,6 +338,7 @@ const zh: Record<string, string> = {
   "import.err.mappingUnreadable": "{name} 不是有效的 YAML 或 JSON",
   "import.err.mappingInvalid": "{name} 中的 {path} 无效",
   "import.err.noAccount": "没有账号“{username}”",
+  "import.err.duplicateChoice": "请选择如何处理重复组 {group}",
   // login
   "login.err.rateLimited": "登录失败次数过多，请在 {minutes} 分钟后再试。",
   // notifications
@@ -383,6 +394,7 @@ const zh: Record<string, string> = {
   "revisions.err.inReview": "该申请正在审批中；请先撤回再修改",
   "revisions.err.noLongerEditable": "该申请的状态为 {status}，已不能修改",
   "revisions.err.noApprover": "该申请的第 {stage} 个审批阶段（“{token}”）无人可以审批。请联系管理员。",
+  "revisions.err.noDecider": "该申请的第 {stage} 个审批阶段（“{token}”）无人可以审批。",
   "revisions.err.stale": "自本申请开始后 {number} 已更新（v{base} → v{current}）；请先将申请更新到现行版本",
   "revisions.err.retiredOnlyRestore": "{number} 已作废，只能申请恢复",
   "revisions.err.summaryRequired": "请在修订摘要中说明修改内容",
@@ -396,6 +408,7 @@ const zh: Record<string, string> = {
   "revisions.err.wrongPassword": "密码不正确，审批未签署",
   "revisions.err.ownProposal": "不能审批自己提交的申请",
   "revisions.err.notWaiting": "该申请的状态为 {status}，不在等待审批",
+  "revisions.err.rerouteAdminOnly": "只有管理员可以改派审批",
   "revisions.err.approvedEarlier": "您已审批了前一阶段；本阶段由其他审批人决定",
   "revisions.err.notYours": "该申请不在等待您的审批",
   "revisions.err.reasonForEditor": "请填写编辑可据以修改的理由",
@@ -495,6 +508,7 @@ const zh: Record<string, string> = {
   "fe.not current documents": "不是现行文档",
   "fe.at most 200 characters": "最多 200 个字符",
   "fe.unknown stage": "未知审批阶段",
+  "fe.not a waiting stage": "不是尚未审批的阶段",
   "fe.not allowed here": "此处不允许",
   "fe.numberPattern must contain {category}": "编号格式必须包含 {category}",
   "fe.category codes are {n}-8 capital letters or digits": "分类代码为 2–8 位大写字母或数字",

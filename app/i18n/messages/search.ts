@@ -57,6 +57,9 @@ const en: Record<string, string> = {
   "synonyms.err.tooManyGroups": "At most 200 groups.",
   "synonyms.err.tooLong": "The list of terms is too long.",
   "synonyms.err.gone": "This group no longer exists; the page has been refreshed.",
+  "synonyms.err.groupInvalid": "The synonym group is not valid",
+  "synonyms.err.groupGone": "This synonym group no longer exists",
+  "synonyms.err.groupLimit": "Too many synonym groups",
   "synonyms.err.invalid": "Please correct the highlighted fields.",
 };
 
@@ -118,6 +121,9 @@ const zh: Record<string, string> = {
   "synonyms.err.tooManyGroups": "最多 200 组。",
   "synonyms.err.tooLong": "词语列表过长。",
   "synonyms.err.gone": "该组已不存在，页面已刷新。",
+  "synonyms.err.groupInvalid": "该同义词组无效",
+  "synonyms.err.groupGone": "该同义词组已不存在",
+  "synonyms.err.groupLimit": "同义词组过多",
   "synonyms.err.invalid": "请更正标出的字段。",
 };
 

@@ -69,20 +69,18 @@ async function withBrokenAuditLog<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs `fn` while the log can be appended to but its signed head cannot be written. */
+/**
+ * Runs `fn` while the log can be appended to but its signed head cannot be
+ * written (the head's temporary file is in the way as a folder).
+ */
 async function withBrokenAuditHead<T>(fn: () => Promise<T>): Promise<T> {
-  const { auditHeadFile, resetAuditForTests } = await import("~/audit/audit.server");
-  const head = auditHeadFile();
-  fs.renameSync(head, `${head}.aside`);
-  fs.mkdirSync(head);
-  fs.writeFileSync(`${head}/keep`, "");
+  const { auditHeadFile } = await import("~/audit/audit.server");
+  const blocker = `${auditHeadFile()}.${process.pid}.tmp`;
+  fs.mkdirSync(blocker);
   try {
     return await fn();
   } finally {
-    fs.rmSync(head, { recursive: true });
-    fs.renameSync(`${head}.aside`, head);
-    for (const f of fs.readdirSync(`${head}/..`)) if (f.endsWith(".tmp")) fs.rmSync(`${head}/../${f}`);
-    resetAuditForTests();
+    fs.rmdirSync(blocker);
   }
 }
 

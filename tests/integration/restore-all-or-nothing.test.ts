@@ -30,8 +30,9 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(target.dataDir, "db.json"), JSON.stringify({ users: [{ id: "keep-me" }] }));
   fs.writeFileSync(path.join(target.dataDir, "audit", "audit.log"), "kept\n");
   process.env.DATA_DIR = target.dataDir;
-  const { resetEnvForTests } = await import("~/utils/env.server");
+  const { getEnv, resetEnvForTests } = await import("~/utils/env.server");
   resetEnvForTests();
+  getEnv(); // reading the settings creates the session secret in the target; that is not the restore's doing
 });
 
 afterAll(async () => {

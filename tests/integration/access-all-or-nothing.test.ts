@@ -226,3 +226,23 @@ describe("revocation", () => {
     expect(decided.filter((e) => e.requestId === request.id).map((e) => e.decision)).toEqual(["approved", "revoked"]);
   });
 });
+
+describe("delegates", () => {
+  it("naming or ending a delegation whose audit entry cannot be written changes nothing; a retry succeeds", async () => {
+    const { addDelegate, removeDelegate, listDelegates, mayDecideFor } = await import("~/access/delegates.server");
+    const admin = await user("admin");
+    const staff = await user("staff");
+    const input = { departmentId: "fin", userId: staff.id, note: "Covers the holidays" };
+    const before = listDelegates().length;
+    await expect(withBrokenAuditLog(() => addDelegate(admin, input))).rejects.toThrow();
+    expect(listDelegates()).toHaveLength(before);
+    expect(mayDecideFor(staff, "fin")).toBe(false);
+    const named = await addDelegate(admin, input);
+    expect(mayDecideFor(staff, "fin")).toBe(true);
+    await expect(withBrokenAuditLog(() => removeDelegate(admin, named.id))).rejects.toThrow();
+    expect(mayDecideFor(staff, "fin")).toBe(true);
+    await removeDelegate(admin, named.id);
+    expect(mayDecideFor(staff, "fin")).toBe(false);
+    expect((await auditFor("delegate", "staff")).filter((a) => a.startsWith("access.delegate"))).toEqual(["access.delegate.add:ok", "access.delegate.remove:ok"]);
+  });
+});

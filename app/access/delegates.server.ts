@@ -5,12 +5,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { collection, mutableCollection, updateDb } from "~/data/db.server";
+import { collection, mutableCollection } from "~/data/db.server";
 import type { User } from "~/data/schema";
-import { appendAudit } from "~/audit/audit.server";
 import { now, nowIso } from "~/utils/clock.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { accessError, recorded } from "./refusals.server";
+import { auditedChange } from "./steps.server";
 import { departmentApprovers, getDepartment, getUserById, isAdmin } from "./users.server";
 
 export interface Delegate {
@@ -107,13 +107,22 @@ export async function addDelegate(admin: Pick<User, "id" | "username" | "roles">
       createdBy: admin.id,
       createdAt: nowIso(),
     };
-    await updateDb((data) => void mutableCollection<Delegate>(data, COLLECTION).push(delegate));
-    await appendAudit({
-      actor: admin.username,
-      action: "access.delegate.add",
-      object: `department:${input.departmentId}`,
-      details: { delegate: user.username, until: delegate.until ?? null },
-    });
+    // The delegation and its audit entry are one step (decision 070).
+    await auditedChange(
+      [COLLECTION],
+      (data) => {
+        mutableCollection<Delegate>(data, COLLECTION).push(delegate);
+        return delegate;
+      },
+      () => [
+        {
+          actor: admin.username,
+          action: "access.delegate.add",
+          object: `department:${input.departmentId}`,
+          details: { delegate: user.username, until: delegate.until ?? null },
+        },
+      ],
+    );
     return delegate;
   });
 }
@@ -122,19 +131,24 @@ export async function addDelegate(admin: Pick<User, "id" | "username" | "roles">
 export async function removeDelegate(admin: Pick<User, "id" | "username" | "roles">, id: string): Promise<void> {
   await recorded(admin.username, "access.delegate.remove", `delegate:${id.slice(0, 40)}`, async () => {
     if (!isAdmin(admin)) throw accessError("forbidden", "access.err.adminOnly", "Only admins name delegates");
-    const found = await updateDb((data) => {
-      const d = mutableCollection<Delegate>(data, COLLECTION).find((x) => x.id === id);
-      if (!d || d.removedAt) return null;
-      d.removedAt = nowIso();
-      d.removedBy = admin.id;
-      return d;
-    });
+    const found = await auditedChange(
+      [COLLECTION],
+      (data) => {
+        const d = mutableCollection<Delegate>(data, COLLECTION).find((x) => x.id === id);
+        if (!d || d.removedAt) return null;
+        d.removedAt = nowIso();
+        d.removedBy = admin.id;
+        return { ...d };
+      },
+      (d) => [
+        {
+          actor: admin.username,
+          action: "access.delegate.remove",
+          object: `department:${d.departmentId}`,
+          details: { delegate: getUserById(d.userId)?.username ?? d.userId },
+        },
+      ],
+    );
     if (!found) throw new NotFoundError(msg("access.err.noDelegation"));
-    await appendAudit({
-      actor: admin.username,
-      action: "access.delegate.remove",
-      object: `department:${found.departmentId}`,
-      details: { delegate: getUserById(found.userId)?.username ?? found.userId },
-    });
   });
 }

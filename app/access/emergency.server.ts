@@ -8,14 +8,13 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { withoutInvisible } from "~/utils/visible-text";
-import { collection, mutableCollection, updateDb } from "~/data/db.server";
+import { collection, mutableCollection } from "~/data/db.server";
 import type { User } from "~/data/schema";
-import { appendAudit } from "~/audit/audit.server";
 import { now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { decidersFor } from "./delegates.server";
-import { DAY_MS, insertGrant, type GrantRecord } from "./grants.server";
+import { COLLECTION as GRANTS, DAY_MS, insertGrant, type GrantRecord } from "./grants.server";
 import { decideRead } from "./policy.server";
 import { accessError, recorded } from "./refusals.server";
 import { MAX_DAYS, MIN_DAYS, RATIFY_DAYS } from "./limits";
@@ -29,6 +28,7 @@ import {
   type DecisionInput,
   type RequestView,
 } from "./requests.server";
+import { auditedChange } from "./steps.server";
 import { getUserById } from "./users.server";
 
 export { RATIFY_DAYS };
@@ -74,56 +74,62 @@ export async function takeEmergencyAccess(
     const at = now();
     const deadline = new Date(at.getTime() + RATIFY_DAYS * DAY_MS).toISOString();
     const deciders = decidersFor(record.meta.ownerDepartment).filter((u) => u.id !== user.id);
-    const result = await updateDb((data) => {
-      const list = mutableCollection<AccessRequest>(data, REQUESTS);
-      if (list.some((r) => r.kind === "emergency" && r.requesterId === user.id && r.number === record.number && r.status === "emergency" && r.dueAt > at.toISOString())) {
-        return null;
-      }
-      const request: AccessRequest = {
-        id: randomUUID(),
-        kind: "emergency",
-        number: record.number,
-        title: record.meta.title,
-        ownerDepartment: record.meta.ownerDepartment,
-        requesterId: user.id,
-        purpose: input.justification,
-        scope: "all",
-        sectionNames: [],
-        history: input.history,
-        days: input.days,
-        status: "emergency",
-        createdAt: at.toISOString(),
-        dueAt: deadline,
-        approverIds: deciders.map((u) => u.id),
-      };
-      const grant = insertGrant(data, {
-        userId: user.id,
-        number: record.number,
-        sections: "all",
-        history: input.history,
-        kind: "emergency",
-        requestId: request.id,
-        expiresAt: deadline,
-      });
-      request.grantId = grant.id;
-      list.push(request);
-      return { request: { ...request }, grant: { ...grant } };
-    });
+    // The grant, the record and the audit entry are one step; the deciders are alerted only after.
+    const result = await auditedChange(
+      [REQUESTS, GRANTS],
+      (data) => {
+        const list = mutableCollection<AccessRequest>(data, REQUESTS);
+        if (list.some((r) => r.kind === "emergency" && r.requesterId === user.id && r.number === record.number && r.status === "emergency" && r.dueAt > at.toISOString())) {
+          return null;
+        }
+        const request: AccessRequest = {
+          id: randomUUID(),
+          kind: "emergency",
+          number: record.number,
+          title: record.meta.title,
+          ownerDepartment: record.meta.ownerDepartment,
+          requesterId: user.id,
+          purpose: input.justification,
+          scope: "all",
+          sectionNames: [],
+          history: input.history,
+          days: input.days,
+          status: "emergency",
+          createdAt: at.toISOString(),
+          dueAt: deadline,
+          approverIds: deciders.map((u) => u.id),
+        };
+        const grant = insertGrant(data, {
+          userId: user.id,
+          number: record.number,
+          sections: "all",
+          history: input.history,
+          kind: "emergency",
+          requestId: request.id,
+          expiresAt: deadline,
+        });
+        request.grantId = grant.id;
+        list.push(request);
+        return { request: { ...request }, grant: { ...grant } };
+      },
+      (done) => [
+        {
+          actor: user.username,
+          action: "access.emergency",
+          object: record.number,
+          details: {
+            request: done.request.id,
+            grant: done.grant.id,
+            justification: input.justification.slice(0, 1000),
+            history: input.history,
+            ratifyBy: deadline,
+          },
+        },
+      ],
+    );
     if (!result) {
       throw accessError("conflict", "access.err.emergencyExists", `You already hold emergency access to ${record.number}`, { vars: { number: record.number } });
     }
-    await appendAudit({
-      actor: user.username,
-      action: "access.emergency",
-      object: record.number,
-      details: {
-        request: result.request.id,
-        grant: result.grant.id,
-        justification: input.justification.slice(0, 1000),
-        history: input.history,
-        ratifyBy: deadline,
-      },
-    });
     await emit("approval.waiting", {
       kind: "emergency-access",
       id: result.request.id,
@@ -163,55 +169,62 @@ export async function decideEmergency(
       });
     }
     const iso = at.toISOString();
-    const result = await updateDb((data) => {
-      const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
-      const g = mutableCollection<GrantRecord>(data, "grants").find((x) => x.id === r?.grantId);
-      if (!r || r.status !== "emergency" || !g) return null;
-      r.decidedAt = iso;
-      r.decidedBy = user.id;
-      if (input.decision === "approve") {
-        r.status = "ratified";
-        r.grantedDays = input.days;
-        r.grantedSections = "all";
-        r.reason = input.note || undefined;
-        g.ratifiedAt = iso;
-        g.ratifiedBy = user.id;
-        g.grantedBy = user.id;
-        if (!g.revokedAt) g.expiresAt = new Date(at.getTime() + input.days * DAY_MS).toISOString();
-      } else {
-        r.status = "rejected";
-        r.reason = input.reason;
-        if (!g.revokedAt && g.expiresAt > iso) {
-          g.revokedAt = iso;
-          g.revokedBy = user.id;
-          g.revokeReason = input.reason;
+    const requester = getUserById(request.requesterId)?.username ?? request.requesterId;
+    // The decision, the grant's change and the audit entries are one step; the requester is told only after.
+    const result = await auditedChange(
+      [REQUESTS, GRANTS],
+      (data) => {
+        const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
+        const g = mutableCollection<GrantRecord>(data, GRANTS).find((x) => x.id === r?.grantId);
+        if (!r || r.status !== "emergency" || !g) return null;
+        r.decidedAt = iso;
+        r.decidedBy = user.id;
+        if (input.decision === "approve") {
+          r.status = "ratified";
+          r.grantedDays = input.days;
+          r.grantedSections = "all";
+          r.reason = input.note || undefined;
+          g.ratifiedAt = iso;
+          g.ratifiedBy = user.id;
+          g.grantedBy = user.id;
+          if (!g.revokedAt) g.expiresAt = new Date(at.getTime() + input.days * DAY_MS).toISOString();
+        } else {
+          r.status = "rejected";
+          r.reason = input.reason;
+          if (!g.revokedAt && g.expiresAt > iso) {
+            g.revokedAt = iso;
+            g.revokedBy = user.id;
+            g.revokeReason = input.reason;
+          }
         }
-      }
-      return { request: { ...r }, grant: { ...g } };
-    });
+        return { request: { ...r }, grant: { ...g } };
+      },
+      (done) =>
+        input.decision === "approve"
+          ? [
+              {
+                actor: user.username,
+                action: "access.ratify",
+                object: done.request.number,
+                details: { request: id, grant: done.grant.id, requester, days: input.days, expiresAt: done.grant.expiresAt },
+              },
+            ]
+          : [
+              {
+                actor: user.username,
+                action: "access.emergency.reject",
+                object: done.request.number,
+                details: { request: id, requester, reason: input.reason },
+              },
+              {
+                actor: user.username,
+                action: "access.revoke",
+                object: done.request.number,
+                details: { grant: done.grant.id, user: requester, kind: "emergency", reason: input.reason },
+              },
+            ],
+    );
     if (!result) throw accessError("conflict", "access.err.notPending", "This request is no longer waiting for a decision");
-    const requester = getUserById(result.request.requesterId)?.username ?? result.request.requesterId;
-    if (input.decision === "approve") {
-      await appendAudit({
-        actor: user.username,
-        action: "access.ratify",
-        object: result.request.number,
-        details: { request: id, grant: result.grant.id, requester, days: input.days, expiresAt: result.grant.expiresAt },
-      });
-    } else {
-      await appendAudit({
-        actor: user.username,
-        action: "access.emergency.reject",
-        object: result.request.number,
-        details: { request: id, requester, reason: input.reason },
-      });
-      await appendAudit({
-        actor: user.username,
-        action: "access.revoke",
-        object: result.request.number,
-        details: { grant: result.grant.id, user: requester, kind: "emergency", reason: input.reason },
-      });
-    }
     await emit("access.decided", {
       requestId: id,
       number: result.request.number,
@@ -228,25 +241,28 @@ export async function decideEmergency(
 /** Scheduled: marks emergency accesses not ratified within 7 days as lapsed (their grants have ended). */
 export async function lapseUnratified(at: Date = now()): Promise<number> {
   const iso = at.toISOString();
-  const lapsed = await updateDb((data) => {
-    const out: AccessRequest[] = [];
-    for (const r of mutableCollection<AccessRequest>(data, REQUESTS)) {
-      if (r.kind === "emergency" && r.status === "emergency" && r.dueAt <= iso) {
-        r.status = "lapsed";
-        out.push({ ...r });
+  // Marked and audited together: when the entries cannot be written nothing is marked, and the next run tries again.
+  const lapsed = await auditedChange(
+    [REQUESTS],
+    (data) => {
+      const out: AccessRequest[] = [];
+      for (const r of mutableCollection<AccessRequest>(data, REQUESTS)) {
+        if (r.kind === "emergency" && r.status === "emergency" && r.dueAt <= iso) {
+          r.status = "lapsed";
+          out.push({ ...r });
+        }
       }
-    }
-    return out;
-  });
-  for (const r of lapsed) {
-    await appendAudit({
-      actor: "system",
-      action: "access.emergency.lapse",
-      object: r.number,
-      details: { request: r.id, grant: r.grantId, user: getUserById(r.requesterId)?.username ?? r.requesterId, deadline: r.dueAt },
-    });
-  }
-  return lapsed.length;
+      return out.length ? out : null;
+    },
+    (list) =>
+      list.map((r) => ({
+        actor: "system",
+        action: "access.emergency.lapse",
+        object: r.number,
+        details: { request: r.id, grant: r.grantId, user: getUserById(r.requesterId)?.username ?? r.requesterId, deadline: r.dueAt },
+      })),
+  );
+  return lapsed?.length ?? 0;
 }
 
 export interface EmergencyAwaiting extends RequestView {

@@ -6,9 +6,8 @@
  * access at once everywhere; the expiry job only records and announces it.
  */
 import { randomUUID } from "node:crypto";
-import { collection, mutableCollection, updateDb } from "~/data/db.server";
+import { collection, mutableCollection } from "~/data/db.server";
 import type { Data, User } from "~/data/schema";
-import { appendAudit } from "~/audit/audit.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
@@ -16,6 +15,7 @@ import { msg, NotFoundError } from "~/utils/errors.server";
 import type { Grant } from "./policy.server";
 import { accessError, recorded } from "./refusals.server";
 import { mayDecideFor } from "./delegates.server";
+import { auditedChange } from "./steps.server";
 import { getUserById } from "./users.server";
 
 /** A grant as stored: the policy's fields plus who ended it and when that was announced. */
@@ -104,21 +104,27 @@ export async function revokeGrant(actor: Pick<User, "id" | "username" | "roles">
       throw accessError("bad_request", "access.err.reasonRequired", "Give a reason (at least 3 characters)", { fieldErrors: { reason: "required" } });
     }
     const at = nowIso();
-    const updated = await updateDb((data) => {
-      const g = mutableCollection<GrantRecord>(data, COLLECTION).find((x) => x.id === id);
-      if (!g || grantState(g) !== "active") return null;
-      g.revokedAt = at;
-      g.revokedBy = actor.id;
-      g.revokeReason = text.slice(0, 500);
-      return { ...g };
-    });
+    // The revocation and its audit entry are one step; the holder is told only after both.
+    const updated = await auditedChange(
+      [COLLECTION],
+      (data) => {
+        const g = mutableCollection<GrantRecord>(data, COLLECTION).find((x) => x.id === id);
+        if (!g || grantState(g) !== "active") return null;
+        g.revokedAt = at;
+        g.revokedBy = actor.id;
+        g.revokeReason = text.slice(0, 500);
+        return { ...g };
+      },
+      (u) => [
+        {
+          actor: actor.username,
+          action: "access.revoke",
+          object: u.number,
+          details: { grant: u.id, user: getUserById(u.userId)?.username ?? u.userId, kind: u.kind, reason: u.revokeReason },
+        },
+      ],
+    );
     if (!updated) throw accessError("conflict", "access.err.grantNotActive", "This grant has already ended");
-    await appendAudit({
-      actor: actor.username,
-      action: "access.revoke",
-      object: updated.number,
-      details: { grant: updated.id, user: getUserById(updated.userId)?.username ?? updated.userId, kind: updated.kind, reason: updated.revokeReason },
-    });
     await emit("access.decided", {
       requestId: updated.requestId ?? updated.id,
       number: updated.number,
@@ -138,23 +144,29 @@ export async function revokeGrant(actor: Pick<User, "id" | "username" | "roles">
  */
 export async function recordExpiredGrants(at: Date = now()): Promise<number> {
   const iso = at.toISOString();
-  const ended = await updateDb((data) => {
-    const out: GrantRecord[] = [];
-    for (const g of mutableCollection<GrantRecord>(data, COLLECTION)) {
-      if (!g.revokedAt && !g.endedRecordedAt && g.expiresAt <= iso) {
-        g.endedRecordedAt = iso;
-        out.push({ ...g });
-      }
-    }
-    return out;
-  });
+  // Marked and audited together (the next run tries again when the entries cannot be written); holders are told after.
+  const ended =
+    (await auditedChange(
+      [COLLECTION],
+      (data) => {
+        const out: GrantRecord[] = [];
+        for (const g of mutableCollection<GrantRecord>(data, COLLECTION)) {
+          if (!g.revokedAt && !g.endedRecordedAt && g.expiresAt <= iso) {
+            g.endedRecordedAt = iso;
+            out.push({ ...g });
+          }
+        }
+        return out.length ? out : null;
+      },
+      (list) =>
+        list.map((g) => ({
+          actor: "system",
+          action: "access.expire",
+          object: g.number,
+          details: { grant: g.id, user: getUserById(g.userId)?.username ?? g.userId, kind: g.kind, expiresAt: g.expiresAt },
+        })),
+    )) ?? [];
   for (const g of ended) {
-    await appendAudit({
-      actor: "system",
-      action: "access.expire",
-      object: g.number,
-      details: { grant: g.id, user: getUserById(g.userId)?.username ?? g.userId, kind: g.kind, expiresAt: g.expiresAt },
-    });
     await emit("access.decided", { requestId: g.requestId ?? g.id, number: g.number, requesterId: g.userId, decision: "expired", expiresAt: g.expiresAt });
   }
   return ended.length;

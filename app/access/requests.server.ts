@@ -8,9 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { withoutInvisible } from "~/utils/visible-text";
-import { collection, mutableCollection, updateDb } from "~/data/db.server";
+import { collection, mutableCollection } from "~/data/db.server";
 import type { User } from "~/data/schema";
-import { appendAudit } from "~/audit/audit.server";
 import { readVersionContent, requireDocument, summarize, type DocumentSummary } from "~/documents/documents.server";
 import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion, type VersionRecord } from "~/documents/version-index.server";
@@ -18,11 +17,12 @@ import { addWorkingDays, now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/utils/events.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { decidersFor, mayDecideFor } from "./delegates.server";
-import { DAY_MS, grantState, insertGrant, type GrantRecord } from "./grants.server";
+import { COLLECTION as GRANTS, DAY_MS, grantState, insertGrant, type GrantRecord } from "./grants.server";
 import { activeGrant, decideRead, type Grant } from "./policy.server";
 import { accessError, recorded } from "./refusals.server";
 import { DECISION_WORKING_DAYS, MAX_DAYS, MIN_DAYS } from "./limits";
 import { sectionsOf, type Section } from "./sections.server";
+import { auditedChange } from "./steps.server";
 import { getDepartment, getUserById, isAdmin } from "./users.server";
 
 export type RequestKind = "request" | "emergency";
@@ -227,31 +227,36 @@ export async function submitAccessRequest(
       dueAt: addWorkingDays(now(), DECISION_WORKING_DAYS).toISOString(),
       approverIds: deciders.map((u) => u.id),
     };
-    const duplicate = await updateDb((data) => {
-      const list = mutableCollection<AccessRequest>(data, REQUESTS);
-      const open = list.find((r) => r.requesterId === user.id && r.number === record.number && r.status === "pending");
-      if (open) return open;
-      list.push(request);
-      return null;
-    });
-    if (duplicate) {
+    // The request and its audit entry are one step; the deciders are told only after both.
+    const saved = await auditedChange(
+      [REQUESTS],
+      (data) => {
+        const list = mutableCollection<AccessRequest>(data, REQUESTS);
+        if (list.some((r) => r.requesterId === user.id && r.number === record.number && r.status === "pending")) return null;
+        list.push(request);
+        return request;
+      },
+      () => [
+        {
+          actor: user.username,
+          action: "access.request",
+          object: record.number,
+          details: {
+            request: request.id,
+            purpose: request.purpose.slice(0, 500),
+            scope: request.scope,
+            ...(request.scope === "sections" ? { sections: request.sectionNames } : {}),
+            history: request.history,
+            days: request.days,
+          },
+        },
+      ],
+    );
+    if (!saved) {
       throw accessError("conflict", "access.err.pendingExists", `You already have a request for ${record.number} waiting for a decision`, {
         vars: { number: record.number },
       });
     }
-    await appendAudit({
-      actor: user.username,
-      action: "access.request",
-      object: record.number,
-      details: {
-        request: request.id,
-        purpose: request.purpose.slice(0, 500),
-        scope: request.scope,
-        ...(request.scope === "sections" ? { sections: request.sectionNames } : {}),
-        history: request.history,
-        days: request.days,
-      },
-    });
     await emit("approval.waiting", {
       kind: "access-request",
       id: request.id,
@@ -270,16 +275,19 @@ export async function withdrawRequest(user: Pick<User, "id" | "username">, id: s
   return recorded(user.username, "access.withdraw", `request:${id.slice(0, 40)}`, async () => {
     const existing = getRequest(id);
     if (!existing || existing.requesterId !== user.id) throw new NotFoundError(msg("access.err.noOwnRequest"));
-    const updated = await updateDb((data) => {
-      const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
-      if (!r || r.status !== "pending") return null;
-      r.status = "withdrawn";
-      r.decidedAt = nowIso();
-      r.decidedBy = user.id;
-      return { ...r };
-    });
+    const updated = await auditedChange(
+      [REQUESTS],
+      (data) => {
+        const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
+        if (!r || r.status !== "pending") return null;
+        r.status = "withdrawn";
+        r.decidedAt = nowIso();
+        r.decidedBy = user.id;
+        return { ...r };
+      },
+      (u) => [{ actor: user.username, action: "access.withdraw", object: u.number, details: { request: id } }],
+    );
     if (!updated) throw accessError("conflict", "access.err.notPending", "This request is no longer waiting for a decision");
-    await appendAudit({ actor: user.username, action: "access.withdraw", object: updated.number, details: { request: id } });
     return updated;
   });
 }
@@ -331,19 +339,25 @@ export async function decideRequest(
     }
     const at = now();
     if (input.decision === "reject") {
-      const updated = await updateDb((data) => {
-        const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
-        if (!r || r.status !== "pending") return null;
-        Object.assign(r, { status: "rejected", decidedAt: at.toISOString(), decidedBy: user.id, reason: input.reason } satisfies Partial<AccessRequest>);
-        return { ...r };
-      });
+      // The decision and its audit entry are one step; the requester is told only after both.
+      const updated = await auditedChange(
+        [REQUESTS],
+        (data) => {
+          const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
+          if (!r || r.status !== "pending") return null;
+          Object.assign(r, { status: "rejected", decidedAt: at.toISOString(), decidedBy: user.id, reason: input.reason } satisfies Partial<AccessRequest>);
+          return { ...r };
+        },
+        (u) => [
+          {
+            actor: user.username,
+            action: "access.reject",
+            object: u.number,
+            details: { request: id, requester: getUserById(u.requesterId)?.username ?? u.requesterId, reason: input.reason },
+          },
+        ],
+      );
       if (!updated) throw accessError("conflict", "access.err.notPending", "This request is no longer waiting for a decision");
-      await appendAudit({
-        actor: user.username,
-        action: "access.reject",
-        object: updated.number,
-        details: { request: id, requester: getUserById(updated.requesterId)?.username ?? updated.requesterId, reason: input.reason },
-      });
       await emit("access.decided", {
         requestId: id,
         number: updated.number,
@@ -375,50 +389,57 @@ export async function decideRequest(
       }
       sections = [...new Set(chosen)];
     }
-    const result = await updateDb((data) => {
-      const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
-      if (!r || r.status !== "pending") return null;
-      const grant = insertGrant(data, {
-        userId: r.requesterId,
-        number: r.number,
-        sections,
-        history: sections === "all" ? r.history : false,
-        kind: "request",
-        requestId: r.id,
-        grantedBy: user.id,
-        expiresAt: new Date(at.getTime() + input.days * DAY_MS).toISOString(),
-      });
-      Object.assign(r, {
-        status: "approved",
-        decidedAt: at.toISOString(),
-        decidedBy: user.id,
-        reason: input.note || undefined,
-        grantedDays: input.days,
-        grantedSections: sections,
-        grantId: grant.id,
-      } satisfies Partial<AccessRequest>);
-      return { request: { ...r }, grant: { ...grant } };
-    });
-    if (!result) throw accessError("conflict", "access.err.notPending", "This request is no longer waiting for a decision");
-    const requester = getUserById(result.request.requesterId)?.username ?? result.request.requesterId;
-    await appendAudit({
-      actor: user.username,
-      action: "access.approve",
-      object: result.request.number,
-      details: { request: id, requester, days: input.days, asked: request.days, ...(input.note ? { note: input.note } : {}) },
-    });
-    await appendAudit({
-      actor: user.username,
-      action: "access.grant",
-      object: result.request.number,
-      details: {
-        grant: result.grant.id,
-        user: requester,
-        sections: result.grant.sections,
-        history: result.grant.history,
-        expiresAt: result.grant.expiresAt,
+    // The grant, the request's decision and both audit entries are one step: when the
+    // entries cannot be written the grant is removed and the request is pending again.
+    const requester = getUserById(request.requesterId)?.username ?? request.requesterId;
+    const result = await auditedChange(
+      [REQUESTS, GRANTS],
+      (data) => {
+        const r = mutableCollection<AccessRequest>(data, REQUESTS).find((x) => x.id === id);
+        if (!r || r.status !== "pending") return null;
+        const grant = insertGrant(data, {
+          userId: r.requesterId,
+          number: r.number,
+          sections,
+          history: sections === "all" ? r.history : false,
+          kind: "request",
+          requestId: r.id,
+          grantedBy: user.id,
+          expiresAt: new Date(at.getTime() + input.days * DAY_MS).toISOString(),
+        });
+        Object.assign(r, {
+          status: "approved",
+          decidedAt: at.toISOString(),
+          decidedBy: user.id,
+          reason: input.note || undefined,
+          grantedDays: input.days,
+          grantedSections: sections,
+          grantId: grant.id,
+        } satisfies Partial<AccessRequest>);
+        return { request: { ...r }, grant: { ...grant } };
       },
-    });
+      (done) => [
+        {
+          actor: user.username,
+          action: "access.approve",
+          object: done.request.number,
+          details: { request: id, requester, days: input.days, asked: request.days, ...(input.note ? { note: input.note } : {}) },
+        },
+        {
+          actor: user.username,
+          action: "access.grant",
+          object: done.request.number,
+          details: {
+            grant: done.grant.id,
+            user: requester,
+            sections: done.grant.sections,
+            history: done.grant.history,
+            expiresAt: done.grant.expiresAt,
+          },
+        },
+      ],
+    );
+    if (!result) throw accessError("conflict", "access.err.notPending", "This request is no longer waiting for a decision");
     await emit("access.decided", {
       requestId: id,
       number: result.request.number,

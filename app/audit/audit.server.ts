@@ -330,6 +330,55 @@ export async function appendAudit(input: AuditInput): Promise<AuditEntry> {
   });
 }
 
+/**
+ * Appends several entries as one step: all of them are written (and the head
+ * signed for the last) or none is. When the write or the head fails part way,
+ * the log is cut back to where this group began (those lines were never
+ * acknowledged to anyone) and the error goes to the caller, who puts its own
+ * records back. Entries that were acknowledged are never touched.
+ */
+export async function appendAudits(inputs: AuditInput[]): Promise<AuditEntry[]> {
+  if (!inputs.length) return [];
+  return withLock("audit", async () => {
+    const start = await loadTail();
+    const file = auditFile();
+    let size = 0;
+    try {
+      size = (await fsp.stat(file)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    let t = start;
+    const entries: AuditEntry[] = [];
+    for (const input of inputs) {
+      const base = {
+        seq: t.seq + 1,
+        time: nowIso(),
+        actor: input.actor,
+        action: input.action,
+        object: input.object ?? "",
+        outcome: input.outcome ?? "ok",
+        ...(input.details ? { details: input.details } : {}),
+        prev: t.hash,
+      };
+      const entry: AuditEntry = { ...base, hash: hashEntry(base) };
+      entries.push(entry);
+      t = { seq: entry.seq, hash: entry.hash };
+    }
+    try {
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      await fsp.appendFile(file, entries.map((e) => JSON.stringify(e) + "\n").join(""));
+      await writeHead(t);
+    } catch (error) {
+      await fsp.truncate(file, size).catch(() => {});
+      tail = start;
+      throw error;
+    }
+    tail = t;
+    return entries;
+  });
+}
+
 async function appendLocked(input: AuditInput): Promise<AuditEntry> {
   const t = tail!;
   const base = {

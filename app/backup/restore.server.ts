@@ -68,10 +68,26 @@ async function rebuildRepository(staging: string, manifest: BackupManifest): Pro
   return repo;
 }
 
+/** Undoes journalled moves, newest first; returns what could not be moved back. */
+async function undoMoves(journal: { from: string; to: string }[]): Promise<string[]> {
+  const stuck: string[] = [];
+  for (const { from, to } of [...journal].reverse()) {
+    try {
+      await fsp.rename(to, from);
+    } catch {
+      stuck.push(to);
+    }
+  }
+  return stuck;
+}
+
 /**
  * Restores `file` into the configured DATA_DIR. Refuses a DATA_DIR in use by
  * a running portal, and a non-empty one unless `force` (which moves the
- * current contents to a sibling folder rather than deleting them).
+ * current contents to a sibling folder rather than deleting them). All or
+ * nothing: the backup is unpacked and checked in a staging folder first, and
+ * when putting it in place fails part way every move is undone, so DATA_DIR is
+ * as it was before.
  */
 export async function restoreBackup(file: string, options: { force?: boolean } = {}): Promise<RestoreReport> {
   const archive = path.resolve(file);
@@ -113,18 +129,38 @@ export async function restoreBackup(file: string, options: { force?: boolean } =
     }
     const repo = await rebuildRepository(staging, manifest);
 
+    // From here on DATA_DIR changes. Every move is journalled; when one fails, the moves
+    // already made are undone in reverse, so DATA_DIR is left as it was before the restore.
     let movedAside: string | undefined;
-    if (existing.length) {
-      movedAside = `${dataDir}.before-restore-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
-      await fsp.mkdir(movedAside);
-      for (const name of existing) await fsp.rename(path.join(dataDir, name), path.join(movedAside, name));
-    }
     const dataRoot = path.join(staging, "data");
     const dataFiles = manifest.files.filter((f) => f.path.startsWith("data/")).length;
-    if (fs.existsSync(dataRoot)) {
-      for (const name of await fsp.readdir(dataRoot)) await fsp.rename(path.join(dataRoot, name), path.join(dataDir, name));
+    const journal: { from: string; to: string }[] = [];
+    const move = async (from: string, to: string) => {
+      await fsp.rename(from, to);
+      journal.push({ from, to });
+    };
+    try {
+      if (existing.length) {
+        const aside = `${dataDir}.before-restore-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+        await fsp.mkdir(aside);
+        movedAside = aside;
+        for (const name of existing) await move(path.join(dataDir, name), path.join(movedAside, name));
+      }
+      if (fs.existsSync(dataRoot)) {
+        for (const name of await fsp.readdir(dataRoot)) await move(path.join(dataRoot, name), path.join(dataDir, name));
+      }
+      if (repo) await move(repo, path.join(dataDir, "repo"));
+    } catch (error) {
+      const stuck = await undoMoves(journal);
+      if (movedAside) await fsp.rmdir(movedAside).catch(() => {});
+      const detail = (error as Error).message;
+      throw new DomainError(
+        "unavailable",
+        stuck.length
+          ? `The restore failed while putting files in place (${detail}) and could not move back: ${stuck.join(", ")}. Check ${dataDir}${movedAside ? ` and ${movedAside}` : ""}.`
+          : `The restore failed while putting files in place (${detail}). ${dataDir} was put back as it was.`,
+      );
     }
-    if (repo) await fsp.rename(repo, path.join(dataDir, "repo"));
     return {
       dataDir,
       createdAt: manifest.createdAt,

@@ -86,12 +86,12 @@ function explain(error: unknown, where: string): DomainError {
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message;
   if (code === "ENOSPC" || code === "EDQUOT") {
-    return new DomainError("unavailable", `There is not enough free space in ${where} to write the backup. Free some space or point BACKUP_DIR at a larger disk.`);
+    return new DomainError("unavailable", msg("backup.err.noSpace", { where }));
   }
   if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "ENOTDIR") {
-    return new DomainError("unavailable", `${where} is not writable (${code}). Point BACKUP_DIR at a writable folder.`);
+    return new DomainError("unavailable", msg("backup.err.notWritable", { where, code: code ?? "" }));
   }
-  return new DomainError("unavailable", `The backup failed: ${message}`);
+  return new DomainError("unavailable", msg("backup.err.failed", { problem: message }));
 }
 
 function stamp(date: Date): string {
@@ -327,7 +327,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       await fsp.rm(staging, { recursive: true, force: true });
       staging = null;
       const verified = await verifyArchive(partial);
-      if (!verified.ok) throw new DomainError("unavailable", `The backup was written but failed verification: ${verified.error}`);
+      if (!verified.ok) throw new DomainError("unavailable", msg("backup.err.unverified", { problem: verified.error ?? "" }));
       const finalPath = path.join(outDir, name);
       await fsp.rename(partial, finalPath);
       partial = null;

@@ -9,7 +9,7 @@ import path from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import { getEnv } from "~/utils/env.server";
-import { DomainError } from "~/utils/errors.server";
+import { DomainError, msg } from "~/utils/errors.server";
 import type { Data } from "./schema";
 import { emptyData } from "./schema";
 
@@ -76,7 +76,7 @@ export async function updateDb<T>(mutate: (data: Data) => T): Promise<T> {
     } catch {
       /* keep memory as is; the next write will retry */
     }
-    throw new DomainError("unavailable", `Could not save changes: ${(error as Error).message}`);
+    throw new DomainError("unavailable", msg("error.saveFailed", { problem: (error as Error).message }));
   }
   return result;
 }

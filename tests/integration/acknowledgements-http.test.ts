@@ -52,7 +52,7 @@ describe("acknowledging a major change", () => {
     // Only the current version can be acknowledged.
     const stale = await staff.post(`/docs/${doc.number}/ack`, { intent: "acknowledge", version: "1" });
     expect(stale.status).toBe(409);
-    expect(stale.text_).toContain(`v1 of ${doc.number} is not the current version`);
+    expect(stale.text_).toContain(`${doc.number} 的 v1 不是现行版本`); // in the reader's language (zh-CN)
     const ok = await staff.post(`/docs/${doc.number}/ack`, { intent: "acknowledge", version: "2" });
     expect(ok.status).toBe(302);
     expect(ok.headers.get("location")).toBe(`/docs/${doc.number}?acknowledged=2`);

@@ -436,12 +436,12 @@ describe("a full disk", () => {
       password: "no-space-1",
     });
     expect(res.status).toBe(503);
-    expect(res.text_).toMatch(/Could not save changes: ENOSPC/);
+    expect(res.text_).toMatch(/(Could not save changes: |无法保存更改：)ENOSPC/);
     // The portal still reads.
     expect((await admin.get("/admin/users")).status).toBe(200);
     const backupNow = await admin.post("/admin/backups", { intent: "backup-now" });
     expect(backupNow.status).toBe(503);
-    expect(backupNow.text_).toMatch(/not enough free space/);
+    expect(backupNow.text_).toMatch(/not enough free space|没有足够的空间/);
     await server.stop();
 
     // Publishing on a full disk fails cleanly: the branch does not move.

@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { regulationCorpus } from "../../scripts/bench/regulations";
 import { signIn } from "../helpers/client";
-import { startServer, type RunningServer } from "../helpers/server";
+import { healthDetails, startServer, type RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { publishTestDoc } from "./search-fixtures";
 
@@ -121,9 +121,9 @@ describe("while the index catches up", () => {
     // Bounded by the work: poll until the index reports it is level; every answer must come while it works.
     for (;;) {
       const started = performance.now();
-      const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
+      const { body: health } = await healthDetails<{
         checks: { search: { engine: string; state?: string; catchingUp?: { done: number; total: number } } };
-      };
+      }>(server);
       slowestHealthMs = Math.max(slowestHealthMs, performance.now() - started);
       const search = health.checks.search;
       // Before the search step has started, or while the saved index is read, there is nothing to observe yet.

@@ -1,5 +1,9 @@
 // Interface strings for backups: the admin page, its warnings and actions.
 const en: Record<string, string> = {
+  "backup.err.noSpace": "There is not enough free space in {where} to write the backup. Free some space or point BACKUP_DIR at a larger disk.",
+  "backup.err.notWritable": "{where} is not writable ({code}). Point BACKUP_DIR at a writable folder.",
+  "backup.err.failed": "The backup failed: {problem}",
+  "backup.err.unverified": "The backup was written but failed verification: {problem}",
   "backup.title": "Backups",
   "backup.intro": "Each backup is one file holding the document repository (as a git bundle) and every data file, read back and checked after it is written.",
   "backup.lastGood": "Last good backup",
@@ -39,6 +43,10 @@ const en: Record<string, string> = {
 };
 
 const zh: Record<string, string> = {
+  "backup.err.noSpace": "{where} 没有足够的空间写入备份。请释放空间，或将 BACKUP_DIR 指向更大的磁盘。",
+  "backup.err.notWritable": "{where} 不可写（{code}）。请将 BACKUP_DIR 指向可写的文件夹。",
+  "backup.err.failed": "备份失败：{problem}",
+  "backup.err.unverified": "备份已写入，但未通过校验：{problem}",
   "backup.title": "备份",
   "backup.intro": "每个备份是一个文件，包含文档仓库（git bundle）和全部数据文件；写入后会完整读回并校验。",
   "backup.lastGood": "最近一次成功备份",

@@ -181,6 +181,25 @@ type Translate = (key: string, vars?: Record<string, string | number>) => string
 type SummaryKind = keyof ChangeSummary["counts"];
 const SUMMARY_KINDS: SummaryKind[] = ["added", "removed", "changed", "moved", "renumbered"];
 
+/**
+ * A translated message whose placeholders hold the document's own labels
+ * (article numbers, headings): each label is marked as content, so the
+ * message stays in the reader's language around the document's words.
+ */
+function withLabels(t: Translate, key: string, vars: Record<string, string>): ReactNode {
+  const marked = Object.fromEntries(Object.keys(vars).map((k) => [k, `\u0000${k}\u0000`]));
+  const parts = t(key, marked).split("\u0000");
+  return parts.map((part, i) =>
+    i % 2 === 1 && part in vars ? (
+      <span key={i} data-content="">
+        {vars[part]}
+      </span>
+    ) : (
+      part
+    ),
+  );
+}
+
 /** Counts of changed articles and sections, each opening a list of links into the diff. */
 export function ChangeSummaryView({ summary, t }: { summary: ChangeSummary; t: Translate }) {
   const kinds = SUMMARY_KINDS.filter((k) => summary.counts[k] > 0);
@@ -200,8 +219,10 @@ export function ChangeSummaryView({ summary, t }: { summary: ChangeSummary; t: T
                     .filter((e) => e.kind === kind)
                     .map((e, i) => (
                       <li key={i}>
-                        <a href={`#${e.anchor}`}>{e.label}</a>
-                        {e.from ? <span className="muted"> {t("diff.summary.was", { label: e.from })}</span> : null}
+                        <a href={`#${e.anchor}`}>
+                          <span data-content="">{e.label}</span>
+                        </a>
+                        {e.from ? <span className="muted"> {withLabels(t, "diff.summary.was", { label: e.from })}</span> : null}
                       </li>
                     ))}
                 </ul>
@@ -214,18 +235,18 @@ export function ChangeSummaryView({ summary, t }: { summary: ChangeSummary; t: T
   );
 }
 
-function blockNote(item: Exclude<FormattedItem, { kind: "fold" }>, t: Translate): string | null {
+function blockNote(item: Exclude<FormattedItem, { kind: "fold" }>, t: Translate): ReactNode {
   switch (item.kind) {
     case "add":
       return t("diff.block.added");
     case "del":
       return t("diff.block.removed");
     case "renum":
-      return item.from && item.to ? t("diff.block.renumbered", { from: item.from, to: item.to }) : null;
+      return item.from && item.to ? withLabels(t, "diff.block.renumbered", { from: item.from, to: item.to }) : null;
     case "movedTo":
-      return item.from ? t("diff.block.movedTo", { from: item.from }) : t("diff.block.movedHere");
+      return item.from ? withLabels(t, "diff.block.movedTo", { from: item.from }) : t("diff.block.movedHere");
     case "changed":
-      return item.from && item.to ? t("diff.block.renumbered", { from: item.from, to: item.to }) : null;
+      return item.from && item.to ? withLabels(t, "diff.block.renumbered", { from: item.from, to: item.to }) : null;
     default:
       return null;
   }
@@ -235,14 +256,16 @@ function FormattedBlock({ item, t }: { item: Exclude<FormattedItem, { kind: "fol
   if (item.kind === "movedFrom") {
     return (
       <p className="fd-b fd-movedFrom" id={item.id}>
-        <a href={`#${item.ref}`}>{item.to ? t("diff.block.movedFrom", { to: item.to }) : t("diff.block.movedAway")}</a>
+        <a href={`#${item.ref}`}>{item.to ? withLabels(t, "diff.block.movedFrom", { to: item.to }) : t("diff.block.movedAway")}</a>
       </p>
     );
   }
   const note = blockNote(item, t);
   return (
     <div className={`fd-b fd-${item.kind}`} id={item.id}>
-      {item.where ? <p className="fd-where">{item.where}</p> : null}
+      {item.where ? <p className="fd-where" data-content="">
+          {item.where}
+        </p> : null}
       {note ? <p className="fd-note">{note}</p> : null}
       {/* Sanitised on the server (documents/render.server.ts renderDiffMarkdown). */}
       <div className="markdown fd-body" dangerouslySetInnerHTML={{ __html: item.html }} />
@@ -250,15 +273,23 @@ function FormattedBlock({ item, t }: { item: Exclude<FormattedItem, { kind: "fol
   );
 }
 
-function foldText(item: Extract<FormattedItem, { kind: "fold" }>, t: Translate): string {
+function foldText(item: Extract<FormattedItem, { kind: "fold" }>, t: Translate): ReactNode {
   const parts: string[] = [];
   const unchanged = (item.same ?? 0) + (item.renum ?? 0);
   if (unchanged > 0) parts.push(t("diff.fold.same", { count: unchanged }));
   if (item.renum) parts.push(t("diff.fold.renum", { count: item.renum }));
   if (item.add) parts.push(t("diff.fold.add", { count: item.add }));
   if (item.del) parts.push(t("diff.fold.del", { count: item.del }));
-  if (item.first) parts.push(item.last && item.last !== item.first ? `${item.first}–${item.last}` : item.first);
-  return parts.join(" · ");
+  const text = parts.join(" · ");
+  if (!item.first) return text;
+  // The first and last article of the stretch are the document's own labels.
+  const range = item.last && item.last !== item.first ? `${item.first}–${item.last}` : item.first;
+  return (
+    <>
+      {text ? `${text} · ` : ""}
+      <span data-content="">{range}</span>
+    </>
+  );
 }
 
 export interface FoldLinks {

@@ -9,7 +9,7 @@ import verifyCss from "~/styles/verify.css?url";
 
 /** What a scanned or typed copy code says: current, superseded (by which version, since when) or retired. No sign-in. */
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: verifyCss }];
-export const meta: MetaFunction = () => [{ title: "Verify a printed copy · Regula" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [{ title: "Regula" }, { name: "robots", content: "noindex" }];
 
 type Result = { result: "checked"; check: CopyCheck } | { result: "invalid" | "unknown"; code: string };
 

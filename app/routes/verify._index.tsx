@@ -9,7 +9,7 @@ import verifyCss from "~/styles/verify.css?url";
 
 /** Checking a printed copy by its short code: open to everyone, no sign-in. */
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: verifyCss }];
-export const meta: MetaFunction = () => [{ title: "Verify a printed copy · Regula" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [{ title: "Regula" }, { name: "robots", content: "noindex" }];
 
 const VerifySchema = z.object({ code: z.string().trim().min(1, "verify.required").max(200, "verify.tooLong") });
 

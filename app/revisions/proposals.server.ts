@@ -274,16 +274,7 @@ export async function createProposal(user: AuthUser, input: CreateProposalInput)
       if (!category) throw new ValidationError(msg("revisions.err.chooseCategory"), { category: "unknown category" });
       checkDraftBody(input.body);
       number = "";
-      meta = {
-        number: "",
-        title: input.title.trim(),
-        category: input.category,
-        type: input.type,
-        ownerDepartment: input.ownerDepartment,
-        confidentiality: input.confidentiality,
-        audienceDepartments: canonicalSet(input.audienceDepartments),
-        retired: false,
-      };
+      meta = newDocumentMeta(input);
       // Checked before a number is reserved, so typing mistakes do not use numbers up.
       validateMeta({ ...meta, number: fakeNumber(category.code) });
       body = input.body;
@@ -581,6 +572,20 @@ export async function checkSubmission(d: SubmissionDraft, lead: "notCreated" | "
   throw error;
 }
 
+/** The metadata of a proposed new document (its number is issued at publication). */
+function newDocumentMeta(input: Extract<CreateProposalInput, { kind: "new" }>): DocumentMeta {
+  return {
+    number: "",
+    title: input.title.trim(),
+    category: input.category,
+    type: input.type,
+    ownerDepartment: input.ownerDepartment,
+    confidentiality: input.confidentiality,
+    audienceDepartments: canonicalSet(input.audienceDepartments),
+    retired: false,
+  };
+}
+
 /**
  * "Save and submit" of a new proposal: every reason it could not be submitted is
  * found before a draft (or a document number) is created.
@@ -588,16 +593,7 @@ export async function checkSubmission(d: SubmissionDraft, lead: "notCreated" | "
 export async function checkCreateAndSubmit(user: AuthUser, input: CreateProposalInput): Promise<void> {
   const author = { ...personRef(user), departmentId: user.departmentId };
   if (input.kind === "new") {
-    const meta: DocumentMeta = {
-      number: "",
-      title: input.title.trim(),
-      category: input.category,
-      type: input.type,
-      ownerDepartment: input.ownerDepartment,
-      confidentiality: input.confidentiality,
-      audienceDepartments: canonicalSet(input.audienceDepartments),
-      retired: false,
-    };
+    const meta = newDocumentMeta(input);
     return checkSubmission({ kind: "new", change: "new", number: "", meta, body: input.body, summary: input.summary ?? "", effectiveDate: input.effectiveDate, author }, "notCreated");
   }
   if (input.kind !== "revision") return;

@@ -351,17 +351,7 @@ export async function appendAudits(inputs: AuditInput[]): Promise<AuditEntry[]> 
     let t = start;
     const entries: AuditEntry[] = [];
     for (const input of inputs) {
-      const base = {
-        seq: t.seq + 1,
-        time: nowIso(),
-        actor: input.actor,
-        action: input.action,
-        object: input.object ?? "",
-        outcome: input.outcome ?? "ok",
-        ...(input.details ? { details: input.details } : {}),
-        prev: t.hash,
-      };
-      const entry: AuditEntry = { ...base, hash: hashEntry(base) };
+      const entry = nextEntry(t, input);
       entries.push(entry);
       t = { seq: entry.seq, hash: entry.hash };
     }
@@ -379,8 +369,8 @@ export async function appendAudits(inputs: AuditInput[]): Promise<AuditEntry[]> 
   });
 }
 
-async function appendLocked(input: AuditInput): Promise<AuditEntry> {
-  const t = tail!;
+/** The entry that follows `t` in the chain. */
+function nextEntry(t: { seq: number; hash: string }, input: AuditInput): AuditEntry {
   const base = {
     seq: t.seq + 1,
     time: nowIso(),
@@ -391,7 +381,12 @@ async function appendLocked(input: AuditInput): Promise<AuditEntry> {
     ...(input.details ? { details: input.details } : {}),
     prev: t.hash,
   };
-  const entry: AuditEntry = { ...base, hash: hashEntry(base) };
+  return { ...base, hash: hashEntry(base) };
+}
+
+async function appendLocked(input: AuditInput): Promise<AuditEntry> {
+  const t = tail!;
+  const entry = nextEntry(t, input);
   await fsp.mkdir(path.dirname(auditFile()), { recursive: true });
   await fsp.appendFile(auditFile(), JSON.stringify(entry) + "\n");
   tail = { seq: entry.seq, hash: entry.hash };

@@ -197,7 +197,9 @@ function describe(error: unknown): string {
 
 function newClient(s: LdapSettings): Client {
   const tlsOptions = { ca: s.ca ? [s.ca] : undefined, rejectUnauthorized: s.LDAP_TLS_VERIFY, minVersion: "TLSv1.2" as const };
-  return new Client({ url: s.LDAP_URL, timeout: s.LDAP_TIMEOUT_MS, connectTimeout: s.LDAP_TIMEOUT_MS, tlsOptions });
+  // ldapts speaks TLS from the start whenever tlsOptions are given, so they go only with ldaps:// (StartTLS passes its own).
+  const secure = s.LDAP_URL.toLowerCase().startsWith("ldaps:");
+  return new Client({ url: s.LDAP_URL, timeout: s.LDAP_TIMEOUT_MS, connectTimeout: s.LDAP_TIMEOUT_MS, ...(secure ? { tlsOptions } : {}) });
 }
 
 /** Opens a connection (StartTLS when configured), runs `work`, always unbinds. Connection faults become DirectoryUnavailableError. */

@@ -8,7 +8,7 @@
  * away mid-sync leaves everything as it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BASE_DN, startSlapd, type Slapd } from "../helpers/slapd";
+import { BASE_DN, PEOPLE_PASSWORD, startSlapd, type Slapd } from "../helpers/slapd";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 
 let slapd: Slapd;
@@ -149,6 +149,27 @@ describe("directory sync", () => {
     const again = await dryRun();
     expect((await apply(again.id)).status).toBe("applied");
     expect((await user("he.xin"))!.name).toBe("何欣然");
+  });
+
+  it("an approval signature by a directory account is checked by the directory, and the method is recorded", async () => {
+    const { createProposal, submitProposal, decideProposal, currentApprovers, getProposal } = await import("~/revisions/proposals.server");
+    const wang = (await user("wang.fang"))!;
+    const chen = (await user("chen.jing"))!;
+    expect(chen.passwordHash).toBe("!directory");
+    const p = await createProposal(
+      { ...wang, via: "cookie" },
+      { kind: "new", category: "EXE", type: "manual", title: "研发评审规程", ownerDepartment: "ldap-rd", confidentiality: "internal", audienceDepartments: [], body: "# 评审\n\n每月一次。\n", summary: "新增研发评审规程" },
+    );
+    const submitted = await submitProposal({ ...wang, via: "cookie" }, p.id);
+    expect(currentApprovers(submitted).map((u) => u.username)).toContain("chen.jing");
+    await expect(decideProposal({ ...chen, via: "cookie" }, p.id, { decision: "approve", password: "not-it" })).rejects.toMatchObject({ key: "revisions.err.wrongPassword" });
+    const outcome = await decideProposal({ ...chen, via: "cookie" }, p.id, { decision: "approve", password: PEOPLE_PASSWORD });
+    expect(outcome.result).toBe("next-stage");
+    const signed = getProposal(p.id).decisions.find((d) => d.decision === "approved")!;
+    expect(signed).toMatchObject({ signed: true, signedBy: "ldap-bind", by: expect.objectContaining({ username: "chen.jing" }) });
+    const entries = await audit("proposal.approve");
+    expect(entries.filter((e) => e.outcome === "failed").at(-1)?.details).toMatchObject({ method: "ldap-bind" });
+    expect(entries.filter((e) => e.outcome === "ok").at(-1)?.details).toMatchObject({ method: "ldap-bind" });
   });
 
   it("leavers lose sessions, tokens and grants at once; approvals waiting on them move on; what they wrote is flagged", async () => {

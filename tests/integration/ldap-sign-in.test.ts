@@ -10,6 +10,7 @@ import { Client } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { BASE_DN, PEOPLE_PASSWORD, startSlapd, type Slapd } from "../helpers/slapd";
 import { createWorld, type World } from "../helpers/world";
+import { runJobs } from "./access-helpers";
 
 let slapd: Slapd;
 let world: World;
@@ -57,6 +58,10 @@ describe("LDAP sign-in (search-then-bind)", () => {
     const wang = (await users()).find((u) => u.username === "wang.fang")!;
     expect(wang).toMatchObject({ name: "王芳", departmentId: "ldap-rd", roles: ["staff", "editor"], active: true });
     expect(wang.identity).toEqual({ source: "ldap", provider: "ldap", subject: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    // The password is the directory's: it is not changed here.
+    const change = await ok.client.post("/profile", { intent: "password", current: PEOPLE_PASSWORD, next: "another-password-1" });
+    expect(change.status).toBe(400);
+    expect(change.text_).toContain("kept by the company directory");
     // A head (named by the head group) signs in as an approver.
     expect((await attempt("chen.jing", PEOPLE_PASSWORD)).status).toBe(302);
     expect((await users()).find((u) => u.username === "chen.jing")!.roles).toContain("approver");
@@ -122,6 +127,16 @@ describe("LDAP sign-in (bind as the user through a DN template, StartTLS)", () =
     await server.stop();
     server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0", ...slapd.env({ LDAP_URL: slapd.ldapsUrl, LDAP_TLS_CA_FILE: slapd.caFile }) });
     expect((await attempt("he.xin", PEOPLE_PASSWORD)).status).toBe(302);
+  });
+
+  it("the scheduled sync brings in everyone the directory holds", async () => {
+    await server.stop();
+    server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0", ...slapd.env({ LDAP_SYNC_INTERVAL_MINUTES: "60" }) });
+    expect((await users()).some((u) => u.username === "zhou.min")).toBe(false);
+    await runJobs(server, "directory-sync");
+    const after = await users();
+    expect(after.find((u) => u.username === "zhou.min")).toMatchObject({ active: true, roles: ["staff", "approver"] });
+    expect(after.filter((u) => u.username === "staff")).toHaveLength(1);
   });
 
   it("a bad setting stops the start with the setting named", async () => {

@@ -19,7 +19,9 @@ let server: RunningServer;
 beforeAll(async () => {
   slapd = await startSlapd();
   await slapd.add(
-    [`dn: uid=staff,ou=people,${BASE_DN}`, "objectClass: inetOrgPerson", "uid: staff", "cn: 目录 staff", "sn: S", "departmentNumber: ldap-qa", `userPassword: ${PEOPLE_PASSWORD}`, ""].join("\n"),
+    [`dn: uid=staff,ou=people,${BASE_DN}`, "objectClass: inetOrgPerson", "uid: staff", "cn: 目录 staff", "sn: S", "departmentNumber: ldap-qa", `userPassword: ${PEOPLE_PASSWORD}`, ""].join("\n") +
+      "\n" +
+      [`dn: uid=long.cn,ou=people,${BASE_DN}`, "objectClass: inetOrgPerson", "uid: long.cn", `cn: ${"长".repeat(1500)}`, "sn: L", "departmentNumber: ldap-qa", `userPassword: ${PEOPLE_PASSWORD}`, ""].join("\n"),
   );
   world = await createWorld();
   server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0", ...slapd.env() });
@@ -81,6 +83,13 @@ describe("LDAP sign-in (search-then-bind)", () => {
       expect(r.status, username).toBe(401);
     }
     expect((await users()).some((u) => u.username.startsWith("zhou") || u.username.includes("*"))).toBe(false);
+  });
+
+  it("an entry with an oversized attribute is refused with the reason, not cut short", async () => {
+    const r = await attempt("long.cn", PEOPLE_PASSWORD);
+    expect(r.status).toBe(403);
+    expect(r.text).toContain("Your directory entry cannot be used here (too-long:cn)");
+    expect((await users()).some((u) => u.username === "long.cn")).toBe(false);
   });
 
   it("a local account keeps its own sign-in when the directory has the same name", async () => {

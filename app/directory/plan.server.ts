@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { ldapSettings, type LdapSettings } from "~/access/ldap-settings.server";
 import { normalizeDn, type DirectoryDepartment, type DirectoryGroup, type DirectoryPerson, type DirectorySnapshot } from "~/access/ldap.server";
 import type { Data, Department, Role, User } from "~/data/schema";
+import { nowIso } from "~/utils/clock.server";
 
 export type Change =
   | { kind: "department.create"; departmentId: string; nameZh: string; nameEn: string; dn: string }
@@ -272,7 +273,7 @@ export function planSync(snapshot: DirectorySnapshot, data: Readonly<Data>, s: L
 }
 
 function activeGrantIds(data: Readonly<Data>, userId: string): string[] {
-  const iso = new Date().toISOString();
+  const iso = nowIso();
   const grants = ((data as unknown as Record<string, unknown>).grants ?? []) as { id: string; userId: string; revokedAt?: string; expiresAt: string }[];
   return grants.filter((g) => g.userId === userId && !g.revokedAt && g.expiresAt > iso).map((g) => g.id);
 }

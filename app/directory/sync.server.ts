@@ -123,7 +123,11 @@ export async function startDryRun(by: string, options: StartOptions = {}): Promi
 export async function startApply(by: string, dryRunId: string | undefined, confirm: boolean, options: StartOptions = {}): Promise<{ run: SyncRun; finished: Promise<SyncRun> }> {
   if (dryRunId) {
     const dry = getRun(dryRunId);
-    if (!dry || !dry.plan || (dry.status !== "planned" && dry.status !== "needs-confirmation")) {
+    const runs = listRuns();
+    // Only the newest dry run, and only once: an older list may no longer be what the directory says.
+    const latest = runs.find((r) => r.mode === "dry-run");
+    const used = runs.some((r) => r.dryRunId === dryRunId) || [...live.values()].some((r) => r.dryRunId === dryRunId);
+    if (!dry || !dry.plan || dry.id !== latest?.id || used || (dry.status !== "planned" && dry.status !== "needs-confirmation")) {
       throw new DomainError("conflict", msg("directory.err.noDryRun"));
     }
   }

@@ -34,7 +34,7 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
       limit: s?.LDAP_SYNC_MAX_DISABLE_PERCENT ?? 20,
       run: run ?? null,
       // Only the newest dry run may be applied (an older list may no longer be what the directory says).
-      applicable: !!run && run.id === latestDry?.id && (run.status === "planned" || run.status === "needs-confirmation") && !!run.plan?.changes.some((c) => c.kind !== "skip"),
+      applicable: !!run && run.id === latestDry?.id && !runs.some((r) => r.dryRunId === run.id) && (run.status === "planned" || run.status === "needs-confirmation") && !!run.plan?.changes.some((c) => c.kind !== "skip"),
       runs: runs.map((r) => ({ id: r.id, mode: r.mode, status: r.status, startedAt: r.startedAt, by: r.by })),
       flags: openFlags(),
     },

@@ -113,6 +113,37 @@ describe("LDAP sign-in (search-then-bind)", () => {
   });
 });
 
+describe("the directory admin page without JavaScript", () => {
+  it("a dry run is listed (writing nothing) and applied with plain form posts", async () => {
+    const { client: admin } = await attempt("admin", "demo1234");
+    const waitDone = async (location: string) => {
+      for (let i = 0; i < 200; i++) {
+        const page = await admin.get(location);
+        if (!page.text_.includes("This page refreshes itself")) return page.text_;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("the sync did not finish");
+    };
+    expect((await admin.get("/admin/directory")).text_).toContain("Company directory");
+    const dry = await admin.post("/admin/directory", { intent: "dry-run" });
+    expect(dry.status).toBe(302);
+    const location = dry.headers.get("location")!;
+    const listed = await waitDone(location);
+    expect(listed).toContain("New account zhou.min (周敏) in ldap-qa");
+    expect(listed).toContain("Skipped staff: a local account has this name");
+    expect(listed).toContain("Skipped long.cn: attribute cn is too long");
+    expect((await users()).some((u) => u.username === "zhou.min")).toBe(false);
+    const runId = new URL(location, server.url).searchParams.get("run")!;
+    const applied = await admin.post("/admin/directory", { intent: "apply", run: runId });
+    expect(applied.status).toBe(302);
+    expect(await waitDone(applied.headers.get("location")!)).toContain("Everything is in the audit log");
+    expect((await users()).find((u) => u.username === "zhou.min")?.active).toBe(true);
+    // The same dry run cannot be applied twice.
+    const again = await admin.post("/admin/directory", { intent: "apply", run: runId });
+    expect(again.status).toBe(409);
+  });
+});
+
 describe("LDAP sign-in (bind as the user through a DN template, StartTLS)", () => {
   it("binds as the person over StartTLS with the directory's CA; escaping keeps a crafted name out of the DN", async () => {
     await server.stop();
@@ -141,9 +172,11 @@ describe("LDAP sign-in (bind as the user through a DN template, StartTLS)", () =
   it("the scheduled sync brings in everyone the directory holds", async () => {
     await server.stop();
     server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0", ...slapd.env({ LDAP_SYNC_INTERVAL_MINUTES: "60" }) });
-    expect((await users()).some((u) => u.username === "zhou.min")).toBe(false);
+    await slapd.add([`dn: uid=zhao.lei,ou=people,${BASE_DN}`, "objectClass: inetOrgPerson", "uid: zhao.lei", "cn: 赵磊", "sn: Z", "departmentNumber: ldap-rd", `userPassword: ${PEOPLE_PASSWORD}`, ""].join("\n"));
+    expect((await users()).some((u) => u.username === "zhao.lei")).toBe(false);
     await runJobs(server, "directory-sync");
     const after = await users();
+    expect(after.find((u) => u.username === "zhao.lei")).toMatchObject({ active: true, roles: ["staff"], departmentId: "ldap-rd" });
     expect(after.find((u) => u.username === "zhou.min")).toMatchObject({ active: true, roles: ["staff", "approver"] });
     expect(after.filter((u) => u.username === "staff")).toHaveLength(1);
   });

@@ -8,7 +8,7 @@ import path from "node:path";
 import { getEnv } from "~/utils/env.server";
 import { auditKey } from "~/audit/audit.server";
 import { loadDb, readDb } from "~/data/db.server";
-import { seedDocuments, seedPeople } from "~/data/seed.server";
+import { seedDocuments, seedPeople } from "~/demo/seed.server";
 import { ensureRepo, resolveRef } from "~/documents/repo.server";
 import { loadVersionIndex } from "~/documents/version-index.server";
 import { getConfig } from "~/documents/config.server";

@@ -9,7 +9,7 @@ import { boot, shutdown, stopRequested } from "~/boot.server";
 import { isCrossSiteRefusal, recordCrossSitePost } from "~/access/refusals.server";
 import { ArticleHtmlContext } from "~/components/article-html";
 import { NonceContext } from "~/components/nonce";
-import type { ArticleLoadContext } from "~/documents/article-html.server";
+import type { ArticleLoadContext } from "~/web/article-html.server";
 import { securityHeaders } from "~/utils/headers.server";
 import { addressedHost, FORWARDED_HEADERS, isOwnOrigin } from "~/utils/origin.server";
 import { translate } from "~/i18n/i18n";

@@ -6,14 +6,14 @@
  */
 import { onBoot } from "~/boot.server";
 import { addAdminFigure } from "~/admin.server";
-import { hasRole } from "~/access/users.server";
-import { addDocNotice, type DocNotice } from "~/documents/notices.server";
+import { hasRole } from "~/org/users.server";
+import { addDocNotice, type DocNotice } from "~/reading/notices.server";
 import { hasAcknowledged } from "~/notifications/acknowledgements.server";
 import { addHomeExtra } from "~/home.server";
-import { on } from "~/utils/events.server";
+import { on } from "~/documents/events.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { assignmentsWithDocument, autoAssign, guidesOf, requireGuideReading } from "./assignment.server";
-import { demoGuides } from "~/data/seed.server";
+import { demoGuides } from "~/demo/seed.server";
 import { guideNumbers, listGuides, seedDemoGuides } from "./guides.server";
 import { myGuides } from "./progress.server";
 

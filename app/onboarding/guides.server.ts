@@ -8,13 +8,13 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { visibleName } from "~/utils/visible-text";
 import type { AuthUser } from "~/access/session.server";
-import { getDepartment, hasRole, isAdmin } from "~/access/users.server";
+import { getDepartment, hasRole, isAdmin } from "~/org/users.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { ROLES, type Role, type User } from "~/data/schema";
 import { normaliseNumberQuery, parseNumber } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { nowIso } from "~/utils/clock.server";
-import type { DemoGuide } from "~/data/seed.server";
+import type { DemoGuide } from "~/demo/seed.server";
 import { AccessDeniedError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 
 export interface GuideStep {

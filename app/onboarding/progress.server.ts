@@ -7,7 +7,7 @@
  * to request access.
  */
 import { decideRead } from "~/access/policy.server";
-import { getUserById, listUsers } from "~/access/users.server";
+import { getUserById, listUsers } from "~/org/users.server";
 import type { User } from "~/data/schema";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { acknowledgedAt, lastAcknowledgedVersion } from "~/notifications/acknowledgements.server";

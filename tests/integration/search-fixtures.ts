@@ -65,7 +65,7 @@ export async function reviseTestDoc(number: string, change: { body?: string; tit
 
 /** A demo account by username. */
 export async function demoUser(username: string) {
-  const { getUserByUsername } = await import("~/access/users.server");
+  const { getUserByUsername } = await import("~/org/users.server");
   const user = getUserByUsername(username);
   if (!user) throw new Error(`no demo user ${username}`);
   return user;

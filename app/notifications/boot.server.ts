@@ -3,7 +3,7 @@
  * pages show (unread count in the header, acknowledgements owed on the home
  * page, the acknowledgement notice above a document, health and admin figures).
  */
-import { onBoot, onShutdown } from "~/boot.server";
+import { onBoot, onShutdown } from "~/utils/lifecycle.server";
 import { addAdminFigure } from "~/admin.server";
 import { decideRead } from "~/access/policy.server";
 import { hasRole } from "~/org/users.server";

@@ -220,3 +220,21 @@ export function completionReport(viewer: Pick<User, "roles" | "departmentId">, f
     };
   });
 }
+
+/** The onboarding panel on the home page (the home extra that onboarding/boot.server.ts registers). */
+export interface OnboardingHomePanel {
+  guides: {
+    guideId: string;
+    title: string;
+    done: number;
+    total: number;
+    percent: number;
+    dueDate: string;
+    overdue: boolean;
+    complete: boolean;
+    reopened: boolean;
+    next?: { number: string; title: string; version: number; stepTitle: string; state: string };
+    steps: { title: string; done: number; total: number; state: string }[];
+  }[];
+  manager: boolean;
+}

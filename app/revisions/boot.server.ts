@@ -3,7 +3,7 @@
  * dates, overdue approvals), notices above documents and the home panel.
  */
 import { hasRole, isAdmin } from "~/org/users.server";
-import { onBoot } from "~/boot.server";
+import { onBoot } from "~/utils/lifecycle.server";
 import { addHomeExtra } from "~/home.server";
 import { addDocNotice } from "~/reading/notices.server";
 import { on } from "~/documents/events.server";

@@ -8,7 +8,8 @@ import { renderVersion } from "~/documents/documents.server";
 import { allLatest, indexedHead, type VersionRecord } from "~/documents/version-index.server";
 import { on } from "~/documents/events.server";
 import { withLock } from "~/utils/lock.server";
-import { setCatchUpProgress, type SearchDoc, type SearchEngine } from "./engine.server";
+import { setCatchUpProgress } from "./choice.server";
+import type { SearchDoc, SearchEngine } from "./engine.server";
 import { headingsFromHtml, htmlToText } from "./plain-text";
 
 export { htmlToText };

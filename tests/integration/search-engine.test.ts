@@ -289,7 +289,7 @@ describe("the saved index", () => {
   });
 
   it("catches up on versions published while search was not listening", async () => {
-    const { resetEngineForTests } = await import("~/search/engine.server");
+    const { resetEngineForTests } = await import("~/search/choice.server");
     const { on } = await import("~/documents/events.server");
     on("document.published", "search", () => {}); // search is "stopped"
     resetEngineForTests();

@@ -73,7 +73,7 @@ export async function demoUser(username: string) {
 
 /** Chooses the engine, loads or builds the index and subscribes to publications, like the boot step. */
 export async function startSearchInProcess(): Promise<{ engine: SearchEngine; report: Awaited<ReturnType<typeof import("~/search/indexer.server").syncIndex>> }> {
-  const { chooseEngine, resetEngineForTests } = await import("~/search/engine.server");
+  const { chooseEngine, resetEngineForTests } = await import("~/search/choice.server");
   const { subscribeToPublications, syncIndex } = await import("~/search/indexer.server");
   resetEngineForTests();
   const engine = await chooseEngine({ log: () => {} });

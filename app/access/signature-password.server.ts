@@ -7,7 +7,7 @@
 import type { User } from "~/data/schema";
 import { verifyDirectoryPassword } from "./ldap.server";
 import { ldapEnabled } from "./ldap-settings.server";
-import { verifyPassword } from "./password.server";
+import { verifyPassword } from "~/org/password.server";
 
 export type SignatureMethod = "password" | "ldap-bind";
 

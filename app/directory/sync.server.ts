@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { readDirectory, DirectoryUnavailableError } from "~/access/ldap.server";
 import { ldapSettings } from "~/access/ldap-settings.server";
 import type { AuthUser } from "~/access/session.server";
-import { getUserById } from "~/access/users.server";
+import { getUserById } from "~/org/users.server";
 import { appendAudit, appendAudits, type AuditInput } from "~/audit/audit.server";
 import { collection, mutableCollection, readDb, updateDb } from "~/data/db.server";
 import type { Data, User } from "~/data/schema";
@@ -18,7 +18,7 @@ import { allLatest } from "~/documents/version-index.server";
 import { currentApprovers, listProposals, rerouteCandidates, rerouteProposal, strandedProposals } from "~/revisions/proposals.server";
 import { nowIso } from "~/utils/clock.server";
 import { DomainError, msg } from "~/utils/errors.server";
-import { emit } from "~/utils/events.server";
+import { emit } from "~/documents/events.server";
 import { withLock } from "~/utils/lock.server";
 import { planSync, type Change, type Plan } from "./plan.server";
 

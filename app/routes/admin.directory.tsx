@@ -10,7 +10,7 @@ import { FormError } from "~/components/field";
 import { formatDate, type Translate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { listRuns, openFlags, resolveFlag, runState, startApply, startDryRun, type Change } from "~/directory/sync.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 
 const ActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("dry-run") }),

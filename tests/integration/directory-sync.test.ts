@@ -37,7 +37,7 @@ async function db() {
   return (await import("~/data/db.server")).readDb();
 }
 async function user(username: string) {
-  const { getUserByUsername } = await import("~/access/users.server");
+  const { getUserByUsername } = await import("~/org/users.server");
   return getUserByUsername(username);
 }
 async function audit(action: string) {

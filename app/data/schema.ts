@@ -27,6 +27,8 @@ export interface User {
   createdAt: string;
   /** Set on creation; onboarding uses it to tell new hires. */
   startDate?: string;
+  /** Where the account comes from (company sign-in); absent = a local account with a portal password. */
+  identity?: { source: "oidc" | "ldap"; provider: string; subject: string };
 }
 
 export interface SessionRecord {
@@ -34,6 +36,8 @@ export interface SessionRecord {
   userId: string;
   createdAt: string;
   expiresAt: string;
+  /** How the person signed in when not with a portal password: "oidc:<provider>", with the ID token for single logout. */
+  auth?: { method: string; idToken?: string };
 }
 
 export interface ApiToken {

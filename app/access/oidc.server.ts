@@ -137,7 +137,7 @@ async function configuration(p: OidcProvider): Promise<client.Configuration> {
 
 function describe(error: unknown): string {
   const e = error as { message?: string; code?: string; cause?: { message?: string; code?: string } };
-  const cause = e.cause && typeof e.cause === "object" && (e.cause.code || e.cause.message) ? ` (${e.cause.code ?? e.cause.message})` : "";
+  const cause = e.cause && typeof e.cause === "object" && (e.cause.code || e.cause.message) ? ` (${[e.cause.code, e.cause.message].filter(Boolean).join(": ")})` : "";
   return `${e.code ? `${e.code}: ` : ""}${e.message ?? String(error)}${cause}`.slice(0, 500);
 }
 
@@ -239,12 +239,15 @@ export function peekFlow(request: Request): Flow | undefined {
 
 function classifyTokenFailure(error: unknown): OidcError {
   if (error instanceof OidcError) return error;
+  if ((error as { cause?: unknown })?.cause instanceof OidcError) return (error as { cause: OidcError }).cause;
   if (isNetworkFailure(error)) return new OidcError("unreachable", `token exchange failed: ${describe(error)}`);
-  const e = error as { code?: string; message?: string; cause?: { claim?: string } };
-  const text = describe(error);
-  if (e.code === "OAUTH_JWT_TIMESTAMP_CHECK_FAILED" && e.cause?.claim === "exp") return new OidcError("token-expired", text);
-  if (e.code === "OAUTH_JWT_TIMESTAMP_CHECK_FAILED" && e.cause?.claim === "auth_time") return new OidcError("not-fresh", text);
-  if (e.code === "OAUTH_JWT_TIMESTAMP_CHECK_FAILED" && e.cause?.claim === "nbf") return new OidcError("clock", text, { seconds: CLOCK_TOLERANCE_SECONDS });
+  // openid-client wraps oauth4webapi's error, whose own cause names the claim that failed.
+  const e = error as { code?: string; message?: string; cause?: { claim?: string; cause?: { claim?: string } } };
+  const claim = e.cause?.cause?.claim ?? e.cause?.claim;
+  const text = `${describe(error)}${claim ? ` [${claim}]` : ""}`;
+  if (e.code === "OAUTH_JWT_TIMESTAMP_CHECK_FAILED" && claim === "exp") return new OidcError("token-expired", text);
+  if (e.code === "OAUTH_JWT_TIMESTAMP_CHECK_FAILED" && claim === "auth_time") return new OidcError("not-fresh", text);
+  if (e.code === "OAUTH_JWT_TIMESTAMP_CHECK_FAILED" && claim === "nbf") return new OidcError("clock", text, { seconds: CLOCK_TOLERANCE_SECONDS });
   return new OidcError("invalid", text);
 }
 

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import { z } from "zod";
 import { ROLES, type Role } from "~/data/schema";
 import { ConfigError } from "~/utils/env.server";
+import { allowFormTarget } from "~/utils/headers.server";
 
 const roleList = z.union([z.enum(ROLES as [Role, ...Role[]]), z.array(z.enum(ROLES as [Role, ...Role[]]))]).transform((r) => (Array.isArray(r) ? r : [r]));
 
@@ -96,7 +97,10 @@ export function oidcProviders(env: NodeJS.ProcessEnv = process.env): OidcProvide
     providers.push(p);
   }
   if (problems.length) throw new ConfigError(`Invalid company sign-in settings:\n${problems.join("\n")}`);
-  if (env === process.env) cached = providers;
+  if (env === process.env) {
+    cached = providers;
+    for (const p of providers) allowFormTarget(new URL(p.issuer).origin);
+  }
   return providers;
 }
 

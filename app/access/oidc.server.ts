@@ -9,6 +9,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as client from "openid-client";
 import { getEnv } from "~/utils/env.server";
+import { allowFormTarget } from "~/utils/headers.server";
 import { DomainError, msg } from "~/utils/errors.server";
 import type { Vars } from "~/i18n/i18n";
 import { getOidcProvider, isLoopback, type OidcProvider } from "./oidc-config.server";
@@ -127,6 +128,8 @@ async function configuration(p: OidcProvider): Promise<client.Configuration> {
       },
     );
     configs.set(p.id, { config, at: Date.now() });
+    const meta = config.serverMetadata();
+    for (const endpoint of [meta.authorization_endpoint, meta.end_session_endpoint]) if (endpoint) allowFormTarget(new URL(endpoint).origin);
     return config;
   } catch (error) {
     if (error instanceof OidcError) throw error;

@@ -106,7 +106,7 @@ describe("signing in with the company provider", () => {
       });
       await step(page, "oidc-logout", async () => {
         await page.setViewportSize({ width: 1280, height: 900 });
-        await page.getByRole("button", { name: "退出登录" }).click();
+        await page.getByRole("button", { name: "退出", exact: true }).click();
         await page.waitForURL((url) => url.href.startsWith(op.issuer));
         await Promise.all([page.waitForURL((url) => url.href.startsWith(server.url)), page.click("#op-logout")]);
         await expect(page.locator(".banner").first().textContent()).resolves.toContain("您已退出门户及公司统一登录");

@@ -110,7 +110,9 @@ export async function startTestProvider(options: { port: number; clients: TestCl
   async function finish(req: http.IncomingMessage, res: http.ServerResponse, accountId: string | undefined) {
     const details = await provider.interactionDetails(req, res);
     const account = accountId ?? details.session?.accountId;
-    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: account, clientId: details.params.client_id });
+    // A grant belongs to one person: someone else signing in on this browser gets their own.
+    let grant = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+    if (!grant || grant.accountId !== account) grant = new provider.Grant({ accountId: account, clientId: details.params.client_id });
     grant.addOIDCScope(String(details.params.scope));
     const missing = details.prompt?.details?.missingOIDCClaims as string[] | undefined;
     if (missing?.length) grant.addOIDCClaims(missing);
@@ -121,6 +123,10 @@ export async function startTestProvider(options: { port: number; clients: TestCl
   }
 
   const server = http.createServer(async (req, res) => {
+    if (req.url === "/favicon.ico") {
+      res.writeHead(204);
+      return res.end();
+    }
     const m = /^\/interaction\/([\w-]+)$/.exec((req.url ?? "").split("?")[0]);
     if (!m) return callback(req, res);
     try {

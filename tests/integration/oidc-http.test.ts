@@ -150,6 +150,10 @@ describe("the sign-in page", () => {
     expect(en.text).toContain("Sign in with Corporate sign-in");
     expect(en.text).toContain("Sign in with Rogue IdP");
     expect(en.text).toContain('id="password"');
+    // A form's answer may send the browser on to the providers (signing out, signing an approval there).
+    const csp = (await fetch(`${server.url}/login`)).headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(new RegExp(`form-action 'self'[^;]* ${op.issuer.replace(/[.]/g, "\\.")}[ ;]`));
+    expect(csp).toContain(rogue.issuer);
     const zh = await browser("zh-CN").go("GET", `${server.url}/login`);
     expect(zh.text).toContain("使用 集团统一登录 登录");
     expect(zh.text).toContain("或使用门户账号登录");

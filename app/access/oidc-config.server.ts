@@ -17,7 +17,7 @@ const claimName = z.string().trim().min(1).max(100);
 export const ProviderSchema = z
   .object({
     /** Short id used in addresses (/auth/oidc/<id>) and in user records. */
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "id: 1-32 lower-case letters, digits or dashes"),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "1 to 32 lower-case letters, digits or dashes"),
     /** The button's label: one text, or one per language. */
     name: z.union([z.string().trim().min(1).max(60), z.object({ "zh-CN": z.string().trim().min(1).max(60), en: z.string().trim().min(1).max(60) })]),
     issuer: z.string().url(),
@@ -42,7 +42,7 @@ export const ProviderSchema = z
     /** Department for people whose token names none. */
     defaultDepartment: z.string().min(1).max(24).optional(),
     /** Email domains allowed to sign in (empty: any). */
-    allowedDomains: z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z0-9-]+$/, "allowedDomains: domain names like example.com")).default([]),
+    allowedDomains: z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z0-9-]+$/, "Domain names like example.com")).default([]),
   })
   .strict();
 

@@ -68,7 +68,7 @@ function parseList(raw: string, where: string): unknown[] {
 }
 
 /** Reads and checks the configured providers; throws ConfigError naming every problem. */
-export function oidcProviders(env: NodeJS.ProcessEnv = process.env): OidcProvider[] {
+export function oidcProviders(env: Record<string, string | undefined> = process.env): OidcProvider[] {
   if (cached && env === process.env) return cached;
   const entries: { where: string; value: unknown }[] = [];
   if (env.OIDC_PROVIDERS?.trim()) for (const [i, value] of parseList(env.OIDC_PROVIDERS, "OIDC_PROVIDERS").entries()) entries.push({ where: `OIDC_PROVIDERS[${i}]`, value });
@@ -105,7 +105,7 @@ export function oidcProviders(env: NodeJS.ProcessEnv = process.env): OidcProvide
 }
 
 /** Whether any company sign-in provider is configured (the settings alone, not whether they are valid). */
-export function oidcConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+export function oidcConfigured(env: Record<string, string | undefined> = process.env): boolean {
   return !!(env.OIDC_PROVIDERS?.trim() || env.OIDC_PROVIDERS_FILE?.trim());
 }
 

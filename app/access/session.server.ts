@@ -145,7 +145,8 @@ export async function signIn(
   }
   const user = getUserByUsername(username);
   let ok = false;
-  if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
+  // Accounts of a company sign-in provider sign in there only, even if a password was ever set here.
+  if (user && user.active && user.identity?.source !== "oidc") ok = await verifyPassword(password, user.passwordHash);
   else await dummyVerify(password);
   if (!ok || !user) {
     recordSignInFailure(clientAddress, username);

@@ -193,9 +193,12 @@ describe("signing in through the real provider", () => {
     expect(created[0].details).toMatchObject({ source: "oidc:corp", subject: "sub-zhang-0001", departmentId: "ops" });
     expect(audit().some((e) => e.action === "auth.login" && e.actor === "zhang.wei" && e.outcome === "ok" && e.details?.authMethod === "oidc:corp")).toBe(true);
 
-    // No portal password: the password form never signs this account in.
-    const local = await browser().go("POST", `${server.url}/login`, new URLSearchParams({ username: "zhang.wei", password: "" }));
-    expect(local.url).toContain("/login");
+    // No portal password: the password form never signs this account in, even once an admin has set one.
+    const admin = await passwordSignIn(server.url, "admin");
+    expect((await admin.post("/admin/users", { intent: "password", id: user.id, password: "local-pass-123" })).status).toBe(302);
+    const local = await passwordSignIn(server.url, "zhang.wei", { password: "local-pass-123" }).catch((e: Error) => e);
+    expect(local).toBeInstanceOf(Error);
+    expect((local as Error).message).toContain("login zhang.wei failed: 401");
   });
 
   it("makes a department first named by a claim (Chinese name kept), once", async () => {

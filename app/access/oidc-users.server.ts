@@ -59,6 +59,8 @@ export function mapClaims(p: OidcProvider, claims: Record<string, unknown>): Map
   const emailRaw = (claimText(claims, p.claims.email) ?? "").normalize("NFKC").trim();
   if (emailRaw.length > CLAIM_LIMITS.email) throw new OidcError("claims", `email claim of ${emailRaw.length} characters`);
   const email = emailRaw && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(emailRaw) ? emailRaw : "";
+  // Every portal account has an email (notifications, and the admin's user form requires one).
+  if (!email) throw new OidcError("claims", emailRaw ? `email claim "${emailRaw.slice(0, 80)}" is not an email address` : `no "${p.claims.email}" claim`);
   if (p.allowedDomains.length) {
     const domain = email.split("@")[1]?.toLowerCase() ?? "";
     if (!email || !p.allowedDomains.includes(domain)) throw new OidcError("domain", `email "${emailRaw.slice(0, 80)}" is not in ${p.allowedDomains.join(", ")}`);

@@ -90,8 +90,10 @@ describe("claims", () => {
     expect(long.roles).toEqual(["staff"]);
     // No usable username and no email local part: one derived from the subject, stable.
     const open = ProviderSchema.parse(minimal);
-    const a = mapClaims(open, { sub: "sub-1", preferred_username: "名字" });
+    const a = mapClaims(open, { sub: "sub-1", preferred_username: "名字", email: "x@corp.example" });
     expect(a.username).toMatch(/^u-[0-9a-f]{8}$/);
-    expect(mapClaims(open, { sub: "sub-1" }).username).toBe(a.username);
+    expect(mapClaims(open, { sub: "sub-1", email: "x@corp.example" }).username).toBe(a.username);
+    // No email at all: refused (every account has one).
+    expect(() => mapClaims(open, { sub: "sub-1", preferred_username: "someone" })).toThrow(OidcError);
   });
 });

@@ -8,7 +8,7 @@ import { redirect } from "@remix-run/node";
 import { z } from "zod";
 import { requireUser } from "~/access/session.server";
 import { startApprovalSignature } from "~/revisions/sso-signature.server";
-import { readForm, resourceErrorPage } from "~/utils/http.server";
+import { readForm, resourceErrorPage } from "~/web/http.server";
 
 const SignForm = z.object({ proposal: z.string().min(1).max(40), comment: z.string().max(4000, "at most 4000 characters").default("") });
 

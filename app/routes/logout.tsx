@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { assertSameOrigin } from "~/access/session.server";
 import { signOutEverywhere } from "~/access/oidc-sign-in.server";
-import { resourceErrorPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/web/http.server";
 
 export async function loader() {
   return redirect("/");

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { getEnv } from "~/utils/env.server";
+import { oidcProviders } from "~/access/oidc-config.server";
 import { auditKey } from "~/audit/audit.server";
 import { loadDb, readDb } from "~/data/db.server";
 import { seedDocuments, seedGuides, seedPeople } from "~/demo/seed.server";
@@ -36,6 +37,7 @@ async function doBoot() {
   const started = Date.now();
   const env = getEnv();
   getConfig();
+  oidcProviders();
   assertWritable(env.dataDir);
   // The audit key is settled before anything is recorded: a key that cannot be had stops the start with a clear message.
   const key = auditKey();

@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createCookieSessionStorage, createSession, redirect, type Session } from "@remix-run/node";
 import { derived, readDb, updateDb } from "~/data/db.server";
-import type { Data, User } from "~/data/schema";
+import type { Data, SessionRecord, User } from "~/data/schema";
 import { getEnv } from "~/utils/env.server";
 import { isOwnOrigin } from "~/utils/origin.server";
 import { noteUserLocale } from "~/i18n/request-locale.server";
@@ -146,13 +146,14 @@ export async function signIn(
   }
   let user = getUserByUsername(username);
   let ok = false;
+  // Accounts of a company sign-in provider sign in there only, even if a password was ever set here.
   // A company directory decides its own accounts (and names it creates); local accounts keep their password here.
   const directory = directorySignIn();
   const decided = directory ? await directory(username, password, user) : undefined;
   if (decided !== undefined) {
     ok = !!decided && decided.active;
     user = decided ?? user;
-  } else if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
+  } else if (user && user.active && user.identity?.source !== "oidc") ok = await verifyPassword(password, user.passwordHash);
   else await dummyVerify(password);
   if (!ok || !user) {
     recordSignInFailure(clientAddress, username);
@@ -160,6 +161,16 @@ export async function signIn(
     throw new DomainError("unauthorized", msg("login.failed"));
   }
   recordSignInSuccess(clientAddress, username);
+  const setCookie = await startSession(request, user);
+  await appendAudit({ actor: user.username, action: "auth.login", object: `user:${user.username}` });
+  return { user, setCookie };
+}
+
+/**
+ * Creates a sign-in session for a person already identified (password above, or a
+ * company sign-in with `auth` saying how) and returns its cookie.
+ */
+export async function startSession(request: Request, user: Pick<User, "id">, auth?: SessionRecord["auth"]): Promise<string> {
   const sid = randomUUID();
   const now = new Date();
   await updateDb((data) => {
@@ -170,14 +181,23 @@ export async function signIn(
       userId: user.id,
       createdAt: nowIso,
       expiresAt: new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(),
+      ...(auth ? { auth } : {}),
     });
   });
   const session = await getSession(request);
   session.set("sid", sid);
   session.set("uid", user.id);
   session.set("csrf", randomBytes(24).toString("base64url"));
-  await appendAudit({ actor: user.username, action: "auth.login", object: `user:${user.username}` });
-  return { user, setCookie: await commitSession(session) };
+  return commitSession(session);
+}
+
+/** The stored sign-in session of a request (how the person signed in), if it is still valid. */
+export async function currentSessionRecord(request: Request): Promise<SessionRecord | undefined> {
+  const session = await getSession(request);
+  const sid = session.get("sid");
+  const record = sid ? sessionsById().get(sid) : undefined;
+  if (!record || record.userId !== session.get("uid") || record.expiresAt < new Date().toISOString()) return undefined;
+  return record;
 }
 
 /** Ends the session (server side and cookie). */

@@ -122,6 +122,16 @@ export function DecisionLog({ decisions }: { decisions: Decision[] }) {
                 meaning: t(`revisions.meaning.${d.stageRole ?? "approval"}`),
               })}
               {d.contentCommit ? <span className="muted small"> · {t("revisions.signedContent", { commit: d.contentCommit.slice(0, 10) })}</span> : null}
+              {d.signedWith ? (
+                <span className="muted small signed-with">
+                  {" "}
+                  · {d.signedWith.startsWith("oidc:")
+                    ? t("revisions.signedWithProvider", { provider: d.signedWith.slice(5) })
+                    : d.signedWith === "ldap-bind"
+                      ? t("revisions.signedWithDirectory")
+                      : t("revisions.signedWithPassword")}
+                </span>
+              ) : null}
             </p>
           ) : null}
           {d.reason ? <p className="decision-reason">{d.reason}</p> : null}

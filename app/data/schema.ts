@@ -45,6 +45,8 @@ export interface SessionRecord {
   userId: string;
   createdAt: string;
   expiresAt: string;
+  /** How the person signed in when not with a portal password: "oidc:<provider>", with the ID token for single logout. */
+  auth?: { method: string; idToken?: string };
 }
 
 export interface ApiToken {

@@ -7,6 +7,7 @@
  * on the proposal, in the audit log, and announced as a domain event.
  */
 import { checkSignaturePassword } from "~/access/signature-password.server";
+import type { Reauthentication } from "~/access/oidc-sign-in.server";
 import { decideRead } from "~/access/policy.server";
 import { checkLoginRate, clearLoginFailures, recordLoginFailure } from "~/access/rate-limit.server";
 import type { AuthUser } from "~/access/session.server";
@@ -702,7 +703,7 @@ export async function withdrawProposal(user: AuthUser, id: string, reason = ""):
   });
 }
 
-export type DecisionInput = { decision: "approve"; password: string; comment?: string } | { decision: "reject" | "request-changes"; reason: string };
+export type DecisionInput = { decision: "approve"; password?: string; reauthenticated?: Reauthentication; comment?: string } | { decision: "reject" | "request-changes"; reason: string };
 
 export interface DecisionOutcome {
   proposal: Proposal;
@@ -710,12 +711,24 @@ export interface DecisionOutcome {
   result: "next-stage" | "published" | "scheduled" | "returned" | "rejected" | "changes-requested";
 }
 
-/** Checks the signer's password (rate-limited like sign-in); throws on failure. */
-async function verifySignature(user: Actor, password: string, p: Proposal) {
+/**
+ * Checks the signer's password (rate-limited like sign-in), or for an account of a company
+ * sign-in provider its fresh re-authentication there; throws on failure. Returns how the
+ * signer was authenticated ("password", "ldap-bind" or "oidc:<provider>"), recorded with the signature.
+ */
+async function verifySignature(user: Actor, input: { password?: string; reauthenticated?: Reauthentication }, p: Proposal): Promise<string> {
+  const fresh = getUserById(user.id);
+  if (fresh?.identity?.source === "oidc") {
+    const proof = input.reauthenticated;
+    const age = proof ? Date.now() - Date.parse(proof.at) : Infinity;
+    if (proof && proof.method === `oidc:${fresh.identity.provider}` && age < REAUTH_MAX_AGE_MS) return proof.method;
+    await appendAudit({ actor: user.username, action: "proposal.approve", object: p.number, outcome: "failed", details: { proposal: p.id, reason: "no fresh sign-in at the provider" } });
+    throw new ValidationError(msg("revisions.err.signAtProvider"), { password: "revisions.err.signAtProvider" });
+  }
+  const password = input.password ?? "";
   const key = `sign|${user.username.toLowerCase()}`;
   const wait = checkLoginRate(key);
   if (wait > 0) throw new DomainError("rate_limited", msg("revisions.err.signRateLimited", { minutes: Math.ceil(wait / 60) }), { retryAfter: wait });
-  const fresh = getUserById(user.id);
   const check = fresh ? await checkSignaturePassword(fresh, password) : { ok: false, method: "password" as const };
   const ok = !!password && check.ok;
   if (!ok) {
@@ -732,6 +745,9 @@ async function verifySignature(user: Actor, password: string, p: Proposal) {
   clearLoginFailures(key);
   return check.method;
 }
+
+/** How long a re-authentication at the provider stays good for signing (the provider answered moments ago). */
+const REAUTH_MAX_AGE_MS = 5 * 60_000;
 
 /**
  * An approver's decision on the waiting stage. Approvals are signed by
@@ -785,7 +801,7 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
       );
       return { proposal: updated, result: kind };
     }
-    const method = await verifySignature(user, input.password, p);
+    const signedWith = await verifySignature(user, input, p);
     if (isStale(p)) {
       const updated = await returnStale(p, me);
       return { proposal: updated, result: "returned" };
@@ -793,14 +809,14 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
     const meaning = approvalMeaning(stage.role);
     const comment = input.comment?.trim() ? input.comment.trim().slice(0, 4000) : undefined;
     const signed: Decision = {
-      ...decision(me, "approved", { ...timing, meaning, signed: true, signedBy: method, contentCommit: p.headCommit, ...(comment ? { reason: comment } : {}) }),
+      ...decision(me, "approved", { ...timing, meaning, signed: true, signedWith, contentCommit: p.headCommit, ...(comment ? { reason: comment } : {}) }),
       ...stageTimes(stage),
     };
     const approveAudit: AuditInput = {
       actor: user.username,
       action: "proposal.approve",
       object: p.number,
-      details: { proposal: id, stage: stage.token, meaning, signed: true, method, contentCommit: p.headCommit },
+      details: { proposal: id, stage: stage.token, meaning, signed: true, signedWith, contentCommit: p.headCommit },
     };
     const approvedEvent = () =>
       emit("proposal.decided", {

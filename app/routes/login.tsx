@@ -1,7 +1,7 @@
 import { pageTitle } from "~/components/page-title";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { getUser, signIn } from "~/access/session.server";
 import { CsrfField } from "~/components/csrf-field";
@@ -10,6 +10,8 @@ import { useT } from "~/i18n/use-t";
 import { actionError, readForm } from "~/web/http.server";
 import { getEnv } from "~/utils/env.server";
 import { clientAddress } from "~/utils/origin.server";
+import { SsoButtons, SsoNotice } from "~/components/sso-sign-in";
+import { signInPageExtras } from "~/access/oidc-sign-in.server";
 
 export const meta = pageTitle("login.submit");
 
@@ -27,7 +29,7 @@ function safeRedirect(to: string | undefined | null): string {
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
   if (user) throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
-  return { demo: getEnv().DEMO === "1" };
+  return { demo: getEnv().DEMO === "1", sso: signInPageExtras(new URL(request.url).searchParams) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -51,9 +53,12 @@ export default function Login() {
   const formError = result?.details?.key ? t(result.details.key, result.details.vars) : result?.formError;
   const [params] = useSearchParams();
   const navigation = useNavigation();
+  const { sso } = useLoaderData<typeof loader>();
   return (
     <div className="login-box panel">
       <h1>{t("login.title")}</h1>
+      <SsoNotice notice={sso.notice} />
+      <SsoButtons providers={sso.providers} redirectTo={params.get("redirectTo") ?? "/"} />
       <Form method="post" className="form">
         <CsrfField />
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/"} />

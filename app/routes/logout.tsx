@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { assertSameOrigin, signOut } from "~/access/session.server";
+import { assertSameOrigin } from "~/access/session.server";
+import { signOutEverywhere } from "~/access/oidc-sign-in.server";
 import { resourceErrorPage } from "~/web/http.server";
 
 export async function loader() {
@@ -11,7 +12,9 @@ export async function action({ request }: ActionFunctionArgs) {
   try {
     const form = await request.formData();
     await assertSameOrigin(request, form);
-    return redirect("/login", { headers: { "Set-Cookie": await signOut(request) } });
+    // Sessions started at a company provider also end there when it offers single logout.
+    const { location, setCookie } = await signOutEverywhere(request);
+    return redirect(location, { headers: { "Set-Cookie": setCookie } });
   } catch (error) {
     return resourceErrorPage(error);
   }

@@ -15,6 +15,8 @@ import { ProposalActionForm } from "~/revisions/forms";
 import { proposalPage } from "~/revisions/pages.server";
 import { decideProposal, recallProposal, submitProposal, withdrawProposal } from "~/revisions/proposals.server";
 import { actionError, invalid, page, readForm } from "~/web/http.server";
+import { ssoSigning } from "~/revisions/sso-signature.server";
+import { SsoSignForm } from "~/components/sso-sign-in";
 import diffCss from "~/styles/diff.css?url";
 import revisionsCss from "~/styles/revisions.css?url";
 
@@ -31,7 +33,10 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const url = new URL(request.url);
   const diffOptions = { diffView: viewParam(url.searchParams.get("view")), expand: expandParam(url.searchParams.get("expand")) };
-  return data(await proposalPage(user, String(params.id), diffOptions), { headers: { "Cache-Control": "private, no-store" } });
+  const page = await proposalPage(user, String(params.id), diffOptions);
+  // Accounts of a company provider sign at the provider; a held approval brings its comment (and why it was not recorded) back.
+  const sso = ssoSigning(user, String(params.id), url.searchParams);
+  return data({ ...page, sso }, { headers: { "Cache-Control": "private, no-store" } });
 });
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -231,6 +236,9 @@ export default function ProposalPage() {
             {t("revisions.decide.title")}
           </h2>
           {d.stale ? <p className="banner banner-warn">{t("revisions.decide.stale")}</p> : null}
+          {d.sso ? (
+            <SsoSignForm sso={d.sso} proposalId={p.id} statement={t("revisions.sign.statementSso", { provider: d.sso.provider, name: user?.name ?? "", meaning: t(meaningKey), id: p.id, number: p.number })} submit={t("revisions.action.approve", { meaning: t(meaningKey) })} />
+          ) : (
           <Form method="post" className="form">
             <CsrfField />
             <input type="hidden" name="intent" value="approve" />
@@ -249,6 +257,7 @@ export default function ProposalPage() {
               </button>
             </div>
           </Form>
+          )}
           <Form method="post" className="form">
             <CsrfField />
             <Field label={t("revisions.field.reason")} name="reason" error={fe.reason} hint={t("revisions.field.reasonHint")}>

@@ -1,3 +1,13 @@
+/**
+ * Other sites a form's answer may send the browser on to: company sign-in providers (signing out
+ * there, signing an approval there). Chromium applies form-action to the redirects after a post.
+ */
+const formTargets = new Set<string>();
+
+export function allowFormTarget(origin: string) {
+  formTargets.add(origin);
+}
+
 /** Security headers for every HTML and data response. */
 export function securityHeaders(headers: Headers, nonce?: string) {
   const script = nonce ? `'self' 'nonce-${nonce}'` : "'self'";
@@ -11,7 +21,7 @@ export function securityHeaders(headers: Headers, nonce?: string) {
       "font-src 'self' data:",
       "connect-src 'self'",
       "frame-ancestors 'none'",
-      "form-action 'self'",
+      `form-action 'self'${[...formTargets].map((o) => ` ${o}`).join("")}`,
       "base-uri 'self'",
       "object-src 'none'",
       "worker-src 'self'",

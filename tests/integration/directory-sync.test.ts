@@ -166,7 +166,7 @@ describe("directory sync", () => {
     const outcome = await decideProposal({ ...chen, via: "cookie" }, p.id, { decision: "approve", password: PEOPLE_PASSWORD });
     expect(outcome.result).toBe("next-stage");
     const signed = getProposal(p.id).decisions.find((d) => d.decision === "approved")!;
-    expect(signed).toMatchObject({ signed: true, signedBy: "ldap-bind", by: expect.objectContaining({ username: "chen.jing" }) });
+    expect(signed).toMatchObject({ signed: true, signedWith: "ldap-bind", by: expect.objectContaining({ username: "chen.jing" }) });
     const entries = await audit("proposal.approve");
     expect(entries.filter((e) => e.outcome === "failed").at(-1)?.details).toMatchObject({ method: "ldap-bind" });
     expect(entries.filter((e) => e.outcome === "ok").at(-1)?.details).toMatchObject({ method: "ldap-bind" });

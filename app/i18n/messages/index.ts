@@ -2,6 +2,7 @@
 import core from "./core";
 import search from "./search";
 import access from "./access";
+import oidc from "./oidc";
 import backup from "./backup";
 import print from "./print";
 import revisions from "./revisions";
@@ -17,4 +18,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors, directory];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];

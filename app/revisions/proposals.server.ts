@@ -7,6 +7,7 @@
  * on the proposal, in the audit log, and announced as a domain event.
  */
 import { verifyPassword } from "~/access/password.server";
+import { refusesDemoPassword } from "~/access/demo-accounts.server";
 import { decideRead } from "~/access/policy.server";
 import { checkLoginRate, clearLoginFailures, recordLoginFailure } from "~/access/rate-limit.server";
 import type { AuthUser } from "~/access/session.server";
@@ -716,7 +717,8 @@ async function verifySignature(user: Actor, password: string, p: Proposal) {
   const wait = checkLoginRate(key);
   if (wait > 0) throw new DomainError("rate_limited", msg("revisions.err.signRateLimited", { minutes: Math.ceil(wait / 60) }), { retryAfter: wait });
   const fresh = getUserById(user.id);
-  const ok = !!password && !!fresh && (await verifyPassword(password, fresh.passwordHash));
+  // The published demo password signs nothing on a real installation (decision 091).
+  const ok = !!password && !!fresh && !refusesDemoPassword(password) && (await verifyPassword(password, fresh.passwordHash));
   if (!ok) {
     recordLoginFailure(key);
     await appendAudit({

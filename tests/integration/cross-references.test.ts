@@ -8,6 +8,7 @@
  * broken references on the dashboard and in the editor's preview.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from "../helpers/browser";
 import { signIn, type Client } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { scaled } from "../helpers/time";
@@ -216,6 +217,38 @@ describe("retiring a cited document", () => {
     expect(zh).toContain(`引用 ${target} 的文档（3）`);
   });
 
+  it("the panels and links fit a 390 px phone, in zh-CN", async () => {
+    if (!chromiumAvailable()) throw new Error("Chromium is missing: .ci/run installs it with apt-get install chromium");
+    const browser = await launchBrowser();
+    try {
+      for (const [username, pathName] of [
+        ["approver", `/proposals/${proposalId}`],
+        ["staff", `/docs/${target}`],
+        ["staff", `/docs/${manual}`],
+      ] as const) {
+        const { context, page, consoleErrors } = await newPage(browser, { locale: "zh-CN" });
+        try {
+          await page.setViewportSize({ width: 390, height: 844 });
+          await loginInBrowser(page, server.url, username);
+          await step(page, `xref-phone-${pathName}`, async () => {
+            await page.goto(server.url + pathName);
+            const panel = page.locator(pathName.startsWith("/docs/" + manual) ? ".markdown a.doc-link" : "section.referenced-by").first();
+            await panel.waitFor();
+            const box = await panel.boundingBox();
+            expect(box && box.x >= 0 && box.x + box.width <= 390, pathName).toBe(true);
+            const width = await page.evaluate(() => document.documentElement.scrollWidth);
+            expect(width, pathName).toBeLessThanOrEqual(390);
+          });
+          expect(consoleErrors).toEqual([]);
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+
   it("publishing it tells the owners of the citing documents, and their citations become broken references", async () => {
     const approver = await signedIn("approver");
     const first = await approver.post(`/proposals/${proposalId}`, { intent: "approve", password: PASSWORD, comment: "" });
@@ -244,10 +277,23 @@ describe("retiring a cited document", () => {
     // ... and its links are marked retired for readers.
     const staff = await signedIn("staff");
     expect((await staff.get(`/docs/${manual}`)).text_).toContain(`<a class="doc-link doc-link-retired" href="/docs/${target}" title="仓库盘点操作规程">${target}</a>`);
+    // A revision that cites something else instead leaves the list, and is listed where it now points.
+    const revised = await fetch(`${server.url}/api/test-hooks/publish`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ actor: "editor", change: "minor", document: { number: qaDoc, body: "# 到货验收规程\n\n验收合格的货物按 MON-001 入库盘点。\n" } }),
+    });
+    expect(revised.status).toBe(200);
+    const after = await brokenList(admin);
+    expect(after).not.toContain(`href="/docs/${qaDoc}"`);
+    expect(after).toContain(`href="/docs/${manual}"`);
+    const mon = (await staff.get("/docs/MON-001")).text_.match(/<section class="panel referenced-by"[\s\S]*?<\/section>/)?.[0] ?? "";
+    expect(mon).toContain(`href="/docs/${qaDoc}"`);
+    expect(mon).toContain("到货验收规程");
     // A head of department sees the broken references of their own department only.
-    const qaList = (await qahead.get("/dashboard/references")).text_;
-    expect(qaList).toContain(`href="/docs/${qaDoc}"`);
-    expect(qaList).not.toContain(`href="/docs/${manual}"`);
+    const finList = (await (await signedIn("finhead")).get("/dashboard/references")).text_;
+    expect(finList).toContain(`href="/docs/${secret}"`);
+    expect(finList).not.toContain(`href="/docs/${manual}"`);
   });
 
   it("the editor's preview lists citations of retired and unknown numbers before submitting", async () => {

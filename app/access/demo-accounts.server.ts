@@ -12,7 +12,7 @@ import { appendAudit } from "~/audit/audit.server";
 import { readDb, updateDb } from "~/data/db.server";
 import { getEnv } from "~/utils/env.server";
 import { describeReasons, realUseReasons, type RealUseReason } from "~/utils/installation.server";
-import { verifyPassword } from "./password.server";
+import { verifyPassword } from "~/org/password.server";
 
 /** The password the demo accounts are created with (published in the README). */
 export const DEMO_PASSWORD = "demo1234";

@@ -5,8 +5,28 @@
  */
 import { brokenReferences, type BrokenReference } from "~/documents/citation-index.server";
 import { latestVersion } from "~/documents/version-index.server";
-import type { ListColumn, ListRow } from "./lists.server";
-import type { Section } from "./figures.server";
+
+// The shapes of a dashboard section and list (figures.server.ts, lists.server.ts), which import this module.
+interface Kpi {
+  id: string;
+  labelKey: string;
+  value: number;
+  unit: "count";
+  href: string;
+  tone: "warn" | "danger";
+}
+interface ReferenceSection {
+  id: string;
+  titleKey: string;
+  noteKey: string;
+  kpis: Kpi[];
+  charts: never[];
+}
+interface ReferenceRow {
+  cells: Record<string, string>;
+  href: string;
+  tone: "warn" | "danger";
+}
 
 function inScope(department: string | undefined): (BrokenReference & { title: string })[] {
   const out: (BrokenReference & { title: string })[] = [];
@@ -19,7 +39,7 @@ function inScope(department: string | undefined): (BrokenReference & { title: st
 }
 
 /** The cross-references section: how many broken citations, in how many documents. */
-export function referenceFigures(department?: string): Section {
+export function referenceFigures(department?: string): ReferenceSection {
   const rows = inScope(department);
   const href = `/dashboard/references${department ? `?department=${encodeURIComponent(department)}` : ""}`;
   return {
@@ -35,7 +55,7 @@ export function referenceFigures(department?: string): Section {
 }
 
 /** The list behind it: citing document, its title, the number it cites and what is wrong with it. */
-export function referenceList(department: string | undefined): { columns: ListColumn[]; rows: ListRow[] } {
+export function referenceList(department: string | undefined): { columns: { key: string; labelKey: string }[]; rows: ReferenceRow[] } {
   return {
     columns: [
       { key: "number", labelKey: "doc.number" },

@@ -15,7 +15,7 @@ import { renderMarkdown } from "./render.server";
 import { readBlobText } from "./repo.server";
 import { allLatest, latestVersion, type VersionRecord } from "./version-index.server";
 import { getEnv } from "~/utils/env.server";
-import { on } from "~/utils/events.server";
+import { on } from "./events.server";
 
 interface Entry {
   blob: string;

@@ -7,7 +7,7 @@
  */
 import { citingDocuments, whenCitationsReady } from "~/documents/citation-index.server";
 import { latestVersion } from "~/documents/version-index.server";
-import type { DomainEvents } from "~/utils/events.server";
+import type { DomainEvents } from "~/documents/events.server";
 import { notify } from "./dispatch.server";
 import { departmentOwners } from "./recipients.server";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { previewWithReferences } from "~/revisions/citation-preview.server";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, msg, ValidationError } from "~/utils/errors.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 import type { AuthUser } from "~/access/session.server";
 
 const PreviewSchema = z.object({ markdown: z.string() });

@@ -37,7 +37,7 @@ describe("PUBLIC_URL at an outside address, on an installation that has the demo
     world = await createWorld();
     worlds.push(world);
     await useWorldInProcess(world);
-    const { createUser } = await import("~/access/users.server");
+    const { createUser } = await import("~/org/users.server");
     await createUser({ username: "chief", name: "陈主任", email: "chief@regula.example", departmentId: "docctl", roles: ["admin"], password: STRONG });
     await createUser({ username: "carol", name: "Carol Reyes", email: "carol@regula.example", departmentId: "ops", roles: ["staff"], password: "demo1234" });
     const server = await world.server({ PUBLIC_URL: PUBLIC });

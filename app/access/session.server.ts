@@ -16,6 +16,7 @@ import { DomainError, msg, NotFoundError } from "~/utils/errors.server";
 import { appendAudit } from "~/audit/audit.server";
 import { dummyVerify, verifyPassword } from "~/org/password.server";
 import { getUserById, getUserByUsername } from "~/org/users.server";
+import { directorySignIn } from "./external-sign-in.server";
 import { recordSignInFailure, recordSignInSuccess, signInWait } from "./rate-limit.server";
 
 const SESSION_HOURS = 12;
@@ -151,9 +152,15 @@ export async function signIn(
     await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "denied", details: { reason: "demo-password", address: clientAddress } });
     throw new DomainError("unauthorized", msg("login.demoPassword"));
   }
-  const user = getUserByUsername(username);
+  let user = getUserByUsername(username);
   let ok = false;
-  if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
+  // A company directory decides its own accounts (and names it creates); local accounts keep their password here.
+  const directory = directorySignIn();
+  const decided = directory ? await directory(username, password, user) : undefined;
+  if (decided !== undefined) {
+    ok = !!decided && decided.active;
+    user = decided ?? user;
+  } else if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
   else await dummyVerify(password);
   if (!ok || !user) {
     recordSignInFailure(clientAddress, username);

@@ -12,10 +12,13 @@ import { loadDb, readDb } from "~/data/db.server";
 import { seedDocuments, seedGuides, seedPeople } from "~/demo/seed.server";
 import { ensureRepo, resolveRef } from "~/documents/repo.server";
 import { loadVersionIndex } from "~/documents/version-index.server";
+import { startCitationIndex } from "~/documents/citation-index.server";
 import { getConfig } from "~/documents/config.server";
 import { runAllJobs, startScheduler } from "~/utils/scheduler.server";
 import { runBootSteps } from "~/utils/lifecycle.server";
 import { acquireDataDirLock } from "~/utils/process-lock.server";
+import { disableDemoAccounts } from "~/access/demo-accounts.server";
+import { describeReasons } from "~/utils/installation.server";
 
 let booted: Promise<void> | null = null;
 
@@ -48,9 +51,12 @@ async function doBoot() {
   await loadDb();
   await ensureRepo();
   const people = await seedPeople();
+  const demo = await disableDemoAccounts();
   const index = await loadVersionIndex();
   let seeded = 0;
   if (!(await resolveRef())) seeded = await seedDocuments();
+  // Built in the background, like the search index; pages that need it wait for it (decision 089).
+  void startCitationIndex();
   await registerDomains();
   const guides = await seedGuides();
   if (guides) console.log(`[onboarding] created ${guides} demo onboarding guide(s)`);
@@ -67,7 +73,16 @@ async function doBoot() {
     `ready in ${Date.now() - started} ms`,
   ].filter(Boolean);
   console.log(`[regula] ${parts.join("; ")}`);
-  if (!readDb().users.some((u) => u.roles.includes("admin"))) {
+  if (demo.reasons.length) {
+    // Decision 091: a real installation never keeps accounts with the published demo password.
+    const why = describeReasons(demo.reasons);
+    if (demo.disabled.length) {
+      console.warn(`[regula] configured for real use (${why}): disabled demo accounts with the published demo password: ${demo.disabled.join(", ")}; the demo password is refused at sign-in`);
+    } else {
+      console.log(`[regula] configured for real use (${why}): no demo accounts are created and the demo password is refused at sign-in`);
+    }
+  }
+  if (!readDb().users.some((u) => u.roles.includes("admin") && u.active)) {
     console.log("[regula] No admin account yet. Create one with: npm run create-admin -- <username> <password> <department-id>");
   }
 }

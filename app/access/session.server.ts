@@ -5,6 +5,7 @@
  * tokens (Authorization: Bearer …) instead.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { refusesDemoPassword } from "./demo-accounts.server";
 import { createCookieSessionStorage, createSession, redirect, type Session } from "@remix-run/node";
 import { derived, readDb, updateDb } from "~/data/db.server";
 import type { Data, SessionRecord, User } from "~/data/schema";
@@ -143,6 +144,13 @@ export async function signIn(
       details: { reason: limit === "address" ? "rate-limited-address" : "rate-limited", address: clientAddress },
     });
     throw new DomainError("rate_limited", msg(limit === "address" ? "login.rateLimitedAddress" : "login.rateLimited", { minutes }), { retryAfter: wait });
+  }
+  if (refusesDemoPassword(password)) {
+    // A real installation never accepts the published demo password, whoever's account it is (decision 091).
+    await dummyVerify(password);
+    recordSignInFailure(clientAddress, username);
+    await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "denied", details: { reason: "demo-password", address: clientAddress } });
+    throw new DomainError("unauthorized", msg("login.demoPassword"));
   }
   let user = getUserByUsername(username);
   let ok = false;

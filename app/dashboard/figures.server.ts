@@ -16,6 +16,7 @@ import { reviewSchedule } from "~/notifications/reviews.server";
 import { proposalStats } from "~/revisions/proposals.server";
 import { suggestionStats } from "~/revisions/suggestions.server";
 import { copyCheckStats } from "~/print/verify.server";
+import { referenceFigures } from "./references.server";
 import { now } from "~/utils/clock.server";
 
 export type Unit = "count" | "percent" | "hours";
@@ -478,6 +479,7 @@ export function dashboardFigures(department?: string): Dashboard {
       emergencyFigures(department),
       suggestionFigures(department),
       printedCopyFigures(department),
+      referenceFigures(department),
     ],
   };
 }

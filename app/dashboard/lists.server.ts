@@ -7,8 +7,9 @@ import { proposalStats } from "~/revisions/proposals.server";
 import { now } from "~/utils/clock.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { accessRequestsInScope } from "./figures.server";
+import { referenceList } from "./references.server";
 
-export const LISTS = ["approvals", "access", "emergency", "suggestions"] as const;
+export const LISTS = ["approvals", "access", "emergency", "suggestions", "references"] as const;
 export type ListName = (typeof LISTS)[number];
 
 export interface ListColumn {
@@ -95,6 +96,7 @@ export function dashboardList(name: string, department: string | undefined, filt
       })),
     };
   }
+  if (list === "references") return { name: list, ...referenceList(department) };
   if (list === "emergency") {
     const rows = listEmergencyAwaitingRatification().filter((r) => !department || r.ownerDepartment === department);
     return {

@@ -4,6 +4,7 @@
  * content/documents/<NUMBER>/v<N>.md + history.json, committed in date order.
  */
 import fs from "node:fs";
+import { realUseReasons } from "~/utils/installation.server";
 import path from "node:path";
 import { z } from "zod";
 import { getEnv } from "~/utils/env.server";
@@ -90,7 +91,8 @@ export async function seedPeople(): Promise<{ departments: number; users: number
       }
     });
   }
-  if (getEnv().DEMO === "1" && readDb().users.length === 0) {
+  // Never on an installation configured for real use (decision 091).
+  if (getEnv().DEMO === "1" && readDb().users.length === 0 && !realUseReasons().length) {
     const newHireStart = new Date(Date.now() - 2 * 86400_000).toISOString().slice(0, 10);
     for (const u of demo.users) {
       const user = await createUser({

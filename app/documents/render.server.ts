@@ -6,6 +6,7 @@
 import { Marked, type Tokens } from "marked";
 import sanitizeHtml from "sanitize-html";
 import { Parser } from "htmlparser2";
+import { linkDocumentNumbers } from "./citations.server";
 
 export interface TocEntry {
   id: string;
@@ -153,7 +154,8 @@ export function renderMarkdown(markdown: string, options: { baseHref?: string } 
   const base = options.baseHref ?? "/docs/";
   const withRefs = markdown.replace(DOC_REF, (_m, number: string) => `[${number}](${base}${number})`);
   const raw = marked.parse(withRefs) as string;
-  const html = keepTablePartsInTables(sanitizeHtml(raw, SANITIZE));
+  // Document numbers in the text become links (decision 089); the links are the portal's own, added after sanitising.
+  const html = linkDocumentNumbers(keepTablePartsInTables(sanitizeHtml(raw, SANITIZE)), base);
   return { html, toc };
 }
 

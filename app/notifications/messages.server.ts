@@ -128,6 +128,19 @@ export function renderNotification(n: NotificationRecord, reader: Reader, locale
         restricted: !readable,
         important,
       };
+    case "citation.affected": {
+      // The citing documents are the recipient's own; the cited one is named by number only unless they may read it.
+      const document = readable && current ? `${n.number} ${current.meta.title}` : (n.number ?? "");
+      const citing = str(data.citing).split(",").filter(Boolean).join(locale === "zh-CN" ? "、" : ", ");
+      const change = n.change === "retire" ? "retire" : "major";
+      return {
+        title: t(`notify.cited.${change}`, { document, citing, version: n.version ?? "" }),
+        body: t("notify.cited.body"),
+        href: str(data.citing).split(",")[0] ? `/docs/${str(data.citing).split(",")[0]}` : docHref,
+        restricted: !readable,
+        important,
+      };
+    }
     case "acknowledgement.reminder": {
       const count = Number(data.count ?? 1);
       if (count === 1 && n.number && current) {

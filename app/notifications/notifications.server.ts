@@ -19,6 +19,8 @@ export type NotificationKind =
   | "access.decided"
   | "suggestion.created"
   | "suggestion.decided"
+  /** A document cited by documents the person owns was retired or changed in a major way (decision 089). */
+  | "citation.affected"
   | "acknowledgement.reminder"
   | "review.due"
   | "review.overdue";

@@ -20,6 +20,7 @@ import {
   sendAcknowledgementReminders,
 } from "./dispatch.server";
 import { sendEmail } from "./email.server";
+import { onCitedDocumentPublished } from "./citations.server";
 import { startLiveHub } from "./live.server";
 import { loadNotifications } from "./notifications.server";
 import { departmentOwners } from "./recipients.server";
@@ -43,6 +44,7 @@ export function subscribeToEvents() {
   on("access.decided", "notifications", onAccessDecided);
   on("suggestion.created", "notifications", onSuggestionCreated);
   on("suggestion.decided", "notifications", onSuggestionDecided);
+  on("document.published", "citation-owners", onCitedDocumentPublished);
 }
 
 /** Loads the stores and resumes pending deliveries (start-up). */

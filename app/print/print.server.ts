@@ -10,6 +10,7 @@ import { openCurrent, openVersion, type Reader } from "~/reading/open.server";
 import { labelMaps } from "~/documents/labels.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { canRead } from "~/access/policy.server";
+import { linksForReader } from "~/reading/citation-links.server";
 import { nowIso } from "~/utils/clock.server";
 import { AccessDeniedError, msg, NotFoundError } from "~/utils/errors.server";
 import { copyCode, qrDataUrl, verifyUrl } from "./verify.server";
@@ -79,7 +80,7 @@ export async function printCopy(reader: Reader, number: string, version?: number
     printedBy: { name: reader.name, username: reader.username },
     printedAt: nowIso(),
     watermark: restricted ? `${reader.name} (${reader.username})` : undefined,
-    html: view.rendered.html,
+    html: linksForReader(reader, view.rendered.html),
     lang: view.meta.lang,
     labels: labelMaps(),
     verify: { code, url, qr: await qrDataUrl(url) },

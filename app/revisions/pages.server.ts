@@ -4,6 +4,7 @@
  * serialisable data.
  */
 import { decideRead } from "~/access/policy.server";
+import { linksForReader, referencedBy } from "~/reading/citation-links.server";
 import type { AuthUser } from "~/access/session.server";
 import { getUserById, hasRole, isAdmin, listDepartments } from "~/org/users.server";
 import { getConfig } from "~/documents/config.server";
@@ -138,7 +139,9 @@ export async function proposalPage(user: AuthUser, id: string, options: { diffVi
     diff: options.diffView === "split" || options.diffView === "inline" ? diffBodies(compare.fromBody, draft.body) : null,
     formatted: options.diffView === "split" || options.diffView === "inline" ? null : formattedBodies(compare.fromBody, draft.body, { expand: options.expand }),
     metaChanges: metaChanges(compare.fromMeta, draft.meta),
-    preview: renderMarkdown(draft.body).html,
+    preview: linksForReader(user, renderMarkdown(draft.body).html),
+    // A retirement or a major change: the documents that cite this one, before anyone approves it (decision 089).
+    citers: p.kind === "retire" || p.change === "major" ? await referencedBy(user, p.number) : null,
     labels: labelMaps(),
     can: {
       edit: author && editable,

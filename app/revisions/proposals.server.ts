@@ -8,6 +8,7 @@
  */
 import { checkSignaturePassword } from "~/access/signature-password.server";
 import type { Reauthentication } from "~/access/oidc-sign-in.server";
+import { refusesDemoPassword } from "~/access/demo-accounts.server";
 import { decideRead } from "~/access/policy.server";
 import { checkLoginRate, clearLoginFailures, recordLoginFailure } from "~/access/rate-limit.server";
 import type { AuthUser } from "~/access/session.server";
@@ -730,7 +731,8 @@ async function verifySignature(user: Actor, input: { password?: string; reauthen
   const wait = checkLoginRate(key);
   if (wait > 0) throw new DomainError("rate_limited", msg("revisions.err.signRateLimited", { minutes: Math.ceil(wait / 60) }), { retryAfter: wait });
   const check = fresh ? await checkSignaturePassword(fresh, password) : { ok: false, method: "password" as const };
-  const ok = !!password && check.ok;
+  // The published demo password signs nothing on a real installation (decision 091).
+  const ok = !!password && !refusesDemoPassword(password) && check.ok;
   if (!ok) {
     recordLoginFailure(key);
     await appendAudit({

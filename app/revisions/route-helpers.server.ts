@@ -1,6 +1,6 @@
 /** Small helpers shared by the revision routes' actions. */
 import { data } from "@remix-run/node";
-import { renderMarkdown } from "~/documents/render.server";
+import { previewWithReferences } from "./citation-preview.server";
 
 /** The submitted fields (without the CSRF token), to put back into a form that is shown again. */
 export function formValues(form: FormData): Record<string, string | string[]> {
@@ -19,7 +19,7 @@ export function previewResponse(form: FormData) {
   const body = typeof values.body === "string" ? values.body : "";
   return data({
     ok: true as const,
-    preview: renderMarkdown(body).html,
+    preview: previewWithReferences(body).html,
     values,
     fieldErrors: {} as Record<string, string>,
     formError: undefined as string | undefined,

@@ -12,6 +12,7 @@ import { strandedPage } from "~/revisions/pages.server";
 import { rerouteProposal } from "~/revisions/proposals.server";
 import { actionError, invalid, page, readForm } from "~/web/http.server";
 import { adminSummary } from "~/admin.server";
+import { demoAccountsWarning } from "~/access/demo-accounts.server";
 
 const RerouteForm = z.object({
   intent: z.literal("reroute"),
@@ -22,7 +23,7 @@ const RerouteForm = z.object({
 
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   await requireRole(request, "admin");
-  return data({ summary: adminSummary(), stranded: strandedPage() }, { headers: { "Cache-Control": "private, no-store" } });
+  return data({ summary: adminSummary(), stranded: strandedPage(), demo: demoAccountsWarning() }, { headers: { "Cache-Control": "private, no-store" } });
 });
 
 /** Re-routes a stage of a stranded proposal to a named approver. */
@@ -40,13 +41,22 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function AdminHome() {
-  const { summary, stranded } = useLoaderData<typeof loader>();
+  const { summary, stranded, demo } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as { formError?: string } | undefined;
   const t = useT();
   const locale = useLocale();
   return (
     <div>
       <h1>{t("admin.title")}</h1>
+      {demo ? (
+        <section id="demo-accounts" className="panel banner-warn" role="alert" aria-labelledby="demo-accounts-title">
+          <h2 id="demo-accounts-title" className="h3">
+            {t("admin.demo.title")}
+          </h2>
+          <p>{t("admin.demo.body", { reasons: demo.reasons.map((r) => t(`admin.demo.reason.${r.key}`, { value: r.value ?? "", name: r.name })).join(locale === "zh-CN" ? "；" : "; ") })}</p>
+          <p>{t("admin.demo.disabled", { accounts: demo.accounts.join(locale === "zh-CN" ? "、" : ", ") })}</p>
+        </section>
+      ) : null}
       {stranded.length ? (
         <section id="stranded" className="panel banner-warn" aria-labelledby="stranded-title">
           <h2 id="stranded-title" className="h3">

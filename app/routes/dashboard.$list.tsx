@@ -6,6 +6,7 @@ import { requireRole } from "~/access/guards.server";
 import { dashboardScope } from "~/dashboard/figures.server";
 import { dashboardList } from "~/dashboard/lists.server";
 import { labelMaps } from "~/documents/labels.server";
+import { whenCitationsReady } from "~/documents/citation-index.server";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
@@ -21,6 +22,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const url = new URL(request.url);
   const department = dashboardScope(user, url.searchParams.get("department"));
   const filter = url.searchParams.get("status") ?? url.searchParams.get("sla");
+  await whenCitationsReady();
   return data(
     { department: department ?? "", filter: filter ?? "", list: dashboardList(String(params.list), department, filter), labels: labelMaps() },
     { headers: { "Cache-Control": "private, no-store" } },

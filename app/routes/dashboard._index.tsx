@@ -6,6 +6,7 @@ import { requireRole } from "~/access/guards.server";
 import { isAdmin } from "~/org/users.server";
 import { dashboardFigures, dashboardScope } from "~/dashboard/figures.server";
 import { labelMaps } from "~/documents/labels.server";
+import { whenCitationsReady } from "~/documents/citation-index.server";
 import { BarChart, formatValue } from "~/dashboard/bar-chart";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
@@ -20,6 +21,7 @@ export const meta = pageTitle("dashboard.title");
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const user = await requireRole(request, "approver");
   const department = dashboardScope(user, new URL(request.url).searchParams.get("department"));
+  await whenCitationsReady();
   return data(
     { admin: isAdmin(user), department: department ?? "", dashboard: dashboardFigures(department), labels: labelMaps() },
     { headers: { "Cache-Control": "private, no-store" } },

@@ -5,10 +5,12 @@ import { requireUser } from "~/access/session.server";
 import { articleHtml } from "~/web/article-html.server";
 import { openCurrent } from "~/reading/open.server";
 import { noticesFor } from "~/reading/notices.server";
+import { linksForReader, referencedBy } from "~/reading/citation-links.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
 import { MarkdownView } from "~/components/markdown-view";
 import { Notices } from "~/components/notices";
+import { ReferencedByPanel } from "~/components/referenced-by";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { page } from "~/web/http.server";
@@ -28,11 +30,12 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       retired: view.meta.retired,
       retiredAt: view.record.date,
       lang: view.meta.lang,
-      html: articleHtml(context, `${view.summary.number}@${view.record.version}`, view.rendered.html),
+      html: articleHtml(context, `${view.summary.number}@${view.record.version}`, linksForReader(user, view.rendered.html)),
       toc: view.rendered.toc,
       publishedAt: view.record.date,
       author: view.record.authorName,
       notices: await noticesFor(user, view.record),
+      referencedBy: await referencedBy(user, view.summary.number),
     },
     { headers },
   );
@@ -49,6 +52,7 @@ export default function ReadDocument() {
       <Notices notices={d.notices} />
       <p className="muted small">{t("doc.publishedBy", { date: formatDate(d.publishedAt, locale, true), author: d.author })}</p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
+      <ReferencedByPanel number={d.number} referencedBy={d.referencedBy} />
     </div>
   );
 }

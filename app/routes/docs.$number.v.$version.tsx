@@ -4,6 +4,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { articleHtml } from "~/web/article-html.server";
 import { openVersion } from "~/reading/open.server";
+import { linksForReader } from "~/reading/citation-links.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
 import { MarkdownView } from "~/components/markdown-view";
@@ -34,7 +35,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       summary: view.record.summary,
       title: view.meta.title,
       lang: view.meta.lang,
-      html: articleHtml(context, `${view.summary.number}@${view.record.version}`, view.rendered.html),
+      html: articleHtml(context, `${view.summary.number}@${view.record.version}`, linksForReader(user, view.rendered.html)),
       toc: view.rendered.toc,
     },
     { headers },

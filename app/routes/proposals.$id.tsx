@@ -8,6 +8,7 @@ import { DiffViewTabs, expandParam, viewParam } from "~/components/diff-tabs";
 import { Field, FormError } from "~/components/field";
 import { nameOf } from "~/components/labels";
 import { ChangeBadge, DecisionLog, MetaChanges, StatusBadge } from "~/components/revisions-ui";
+import { ReferencedByPanel } from "~/components/referenced-by";
 import { useShell } from "~/components/use-shell";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
@@ -184,6 +185,14 @@ export default function ProposalPage() {
           {t("revisions.staleBanner", { base: p.baseVersion, current: d.current?.version ?? 0 })}{" "}
           {d.can.update ? <Link to={`/proposals/${p.id}/update`}>{t("revisions.updateLink")}</Link> : null}
         </div>
+      ) : null}
+
+      {d.citers ? (
+        <ReferencedByPanel number={p.number} referencedBy={d.citers} titleKey="revisions.citers.title" noneKey="revisions.citers.none">
+          {d.citers.documents.length + d.citers.hidden ? (
+            <p className="muted">{t(p.kind === "retire" ? "revisions.citers.retire" : "revisions.citers.major")}</p>
+          ) : null}
+        </ReferencedByPanel>
       ) : null}
 
       {d.can.edit || d.can.submit || d.can.recall || d.can.withdraw ? (

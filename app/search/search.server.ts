@@ -9,6 +9,8 @@ import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { msg, ValidationError } from "~/utils/errors.server";
 import { escapeHtml } from "./snippet";
+import { linkDocumentNumbers } from "~/documents/citations.server";
+import { linksForReader } from "~/reading/citation-links.server";
 import { catchUpProgress, currentEngine, whenSearchReady, type CatchUpProgress } from "./choice.server";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type SearchReader, type SearchResult } from "./engine.server";
 
@@ -100,6 +102,8 @@ export async function searchDocuments(reader: SearchReader, params: SearchParams
     // The document a number names is the first hit, before those that merely mention it.
     pinFirst: numberMatch?.number,
   });
+  // Document numbers in snippets link like those on the page, resolved for this reader (decision 089).
+  for (const hit of result.hits) if (hit.snippetHtml) hit.snippetHtml = linksForReader(reader, linkDocumentNumbers(hit.snippetHtml));
   return {
     params,
     engine: engine.name,

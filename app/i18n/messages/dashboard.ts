@@ -64,6 +64,10 @@ const en: Record<string, string> = {
   "dashboard.copies.stale": "checks of superseded or retired copies",
   "dashboard.copies.staleDocuments": "documents with old copies in use",
   "dashboard.copies.staleByDocument": "Checks of old copies per document",
+  "dashboard.references": "Cross-references",
+  "dashboard.references.note": "Citations in current documents of numbers that are retired or do not exist.",
+  "dashboard.references.broken": "broken references",
+  "dashboard.references.documents": "documents citing retired or unknown numbers",
   "dashboard.series.superseded": "Superseded",
   "dashboard.suggestions": "Suggestions",
   "dashboard.suggestions.total": "suggestions received",
@@ -89,6 +93,7 @@ const en: Record<string, string> = {
   "dashboard.list.access": "Access requests",
   "dashboard.list.emergency": "Emergency access awaiting ratification",
   "dashboard.list.suggestions": "Suggestions",
+  "dashboard.list.references": "Broken references",
   "dashboard.col.stage": "Stage",
   "dashboard.col.decision": "Decision",
   "dashboard.col.startedAt": "Waiting since",
@@ -97,6 +102,7 @@ const en: Record<string, string> = {
   "dashboard.col.withinServiceLevel": "Within service level",
   "dashboard.col.requester": "Requested by",
   "dashboard.col.status": "Status",
+  "dashboard.col.cites": "Cites",
   "dashboard.col.createdAt": "Received",
   "dashboard.col.takenAt": "Taken",
   "dashboard.col.ratifyBy": "Ratify by",
@@ -120,6 +126,9 @@ const en: Record<string, string> = {
   "dashboard.value.changes-requested": "Changes requested",
   "dashboard.value.emergency": "Emergency access",
   "dashboard.value.ratified": "Ratified",
+  "dashboard.value.retired": "Retired",
+  "dashboard.value.unknown": "No such document",
+  "dashboard.value.unknown-version": "No such version",
 };
 
 const zh: Record<string, string> = {
@@ -187,6 +196,10 @@ const zh: Record<string, string> = {
   "dashboard.copies.stale": "已替代或已作废副本的核对次数",
   "dashboard.copies.staleDocuments": "仍有旧副本在用的文档",
   "dashboard.copies.staleByDocument": "各文档旧副本核对次数",
+  "dashboard.references": "交叉引用",
+  "dashboard.references.note": "现行文档中引用了已作废或不存在的编号的位置。",
+  "dashboard.references.broken": "失效引用",
+  "dashboard.references.documents": "引用已作废或不存在编号的文档",
   "dashboard.series.superseded": "已替代",
   "dashboard.suggestions": "优化建议",
   "dashboard.suggestions.total": "收到的建议",
@@ -212,6 +225,7 @@ const zh: Record<string, string> = {
   "dashboard.list.access": "查阅申请",
   "dashboard.list.emergency": "待补批的紧急调阅",
   "dashboard.list.suggestions": "优化建议",
+  "dashboard.list.references": "失效引用",
   "dashboard.col.stage": "环节",
   "dashboard.col.decision": "决定",
   "dashboard.col.startedAt": "开始等待",
@@ -220,6 +234,7 @@ const zh: Record<string, string> = {
   "dashboard.col.withinServiceLevel": "是否在时限内",
   "dashboard.col.requester": "申请人",
   "dashboard.col.status": "状态",
+  "dashboard.col.cites": "所引编号",
   "dashboard.col.createdAt": "收到时间",
   "dashboard.col.takenAt": "调阅时间",
   "dashboard.col.ratifyBy": "补批期限",
@@ -243,6 +258,9 @@ const zh: Record<string, string> = {
   "dashboard.value.changes-requested": "要求修改",
   "dashboard.value.emergency": "紧急调阅",
   "dashboard.value.ratified": "已补批",
+  "dashboard.value.retired": "已作废",
+  "dashboard.value.unknown": "无此文档",
+  "dashboard.value.unknown-version": "无此版本",
 };
 
 export default { en, "zh-CN": zh };

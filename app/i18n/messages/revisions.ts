@@ -118,6 +118,10 @@ const en: Record<string, string> = {
   "revisions.diffNothing": "(no document yet)",
   "revisions.diffProposal": "Proposal {id}",
   "revisions.diffRetire": "The text does not change: the document is retired.",
+  "revisions.citers.title": "Documents citing {number} ({count})",
+  "revisions.citers.retire": "Once this retirement is published these citations point at a retired document; the owners of the citing documents are told.",
+  "revisions.citers.major": "This major change may affect what these documents rely on; their owners are told when it is published.",
+  "revisions.citers.none": "No current document cites {number}.",
 
   "revisions.action.edit": "Edit",
   "revisions.action.update": "Update to the current version",
@@ -160,6 +164,10 @@ const en: Record<string, string> = {
   "revisions.editor.previewTitle": "Preview",
   "revisions.editor.previewHint": "Press Preview to see the text as readers will.",
   "revisions.editor.previewFailed": "preview unavailable",
+  "revisions.preview.broken": "Check these references before you submit ({count}):",
+  "revisions.preview.broken.retired": "{number} is retired",
+  "revisions.preview.broken.unknown": "{number} does not exist",
+  "revisions.preview.broken.unknown-version": "{number} has no version v{version}",
 
   "revisions.propose.title": "Propose a change to {number}",
   "revisions.propose.openOnes": "Open proposals on this document ({count}) — check them before starting another:",
@@ -397,6 +405,10 @@ const zh: Record<string, string> = {
   "revisions.diffNothing": "（尚无文档）",
   "revisions.diffProposal": "申请 {id}",
   "revisions.diffRetire": "正文不变：文档将作废。",
+  "revisions.citers.title": "引用 {number} 的文档（{count}）",
+  "revisions.citers.retire": "作废发布后，这些引用将指向已作废的文档；系统会通知引用文档的归口部门负责人。",
+  "revisions.citers.major": "本次重大修订可能影响这些文档所依据的内容；发布时系统会通知其归口部门负责人。",
+  "revisions.citers.none": "目前没有现行文档引用 {number}。",
 
   "revisions.action.edit": "编辑",
   "revisions.action.update": "更新到现行版本",
@@ -438,6 +450,10 @@ const zh: Record<string, string> = {
   "revisions.editor.previewTitle": "预览",
   "revisions.editor.previewHint": "点击“预览”查看读者将看到的效果。",
   "revisions.editor.previewFailed": "暂时无法预览",
+  "revisions.preview.broken": "提交前请检查以下引用（{count}）：",
+  "revisions.preview.broken.retired": "{number} 已作废",
+  "revisions.preview.broken.unknown": "{number} 不存在",
+  "revisions.preview.broken.unknown-version": "{number} 没有 v{version} 版本",
 
   "revisions.propose.title": "对 {number} 提出修订",
   "revisions.propose.openOnes": "本文档已有未完成的修订申请（{count} 个）——新建前请先查看：",

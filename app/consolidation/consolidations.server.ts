@@ -106,12 +106,12 @@ export async function startConsolidation(user: AuthUser, input: { numbers?: stri
   const numbers = [...new Set((input.numbers ?? []).map((n) => n.trim().toUpperCase()).filter(Boolean))];
   const files = input.files ?? [];
   const count = numbers.length + files.length;
-  if (count < MIN_COPIES || count > MAX_COPIES) throw new ValidationError(msg("consolidation.err.count", { min: MIN_COPIES, max: MAX_COPIES }), { numbers: "2 to 5" });
+  if (count < MIN_COPIES || count > MAX_COPIES) throw new ValidationError(msg("consolidation.err.count", { min: MIN_COPIES, max: MAX_COPIES }), { numbers: "consolidation.fe.count" });
   const sources: ConsolidationSource[] = [];
   for (const number of numbers) {
     const current = latestVersion(number);
-    if (!current) throw new ValidationError(msg("documents.err.noDocument", { number: number.slice(0, 40) }), { numbers: "unknown" });
-    if (current.meta.retired) throw new ValidationError(msg("consolidation.err.retired", { number }), { numbers: "retired" });
+    if (!current) throw new ValidationError(msg("documents.err.noDocument", { number: number.slice(0, 40) }), { numbers: "consolidation.fe.unknown" });
+    if (current.meta.retired) throw new ValidationError(msg("consolidation.err.retired", { number }), { numbers: "consolidation.fe.retired" });
     if (!decideRead(user, current.meta).allowed) throw new AccessDeniedError(msg("consolidation.err.noAccess", { number }));
     sources.push({ kind: "document", number, version: current.version, title: current.meta.title });
   }
@@ -263,13 +263,13 @@ export async function saveChoices(user: AuthUser, id: string, updates: ChoiceUpd
         else choices[u.row] = { text: text.slice(0, 200_000) };
       } else {
         const pick = Number(u.choice.slice(5));
-        if (!row.cells[pick]) fieldErrors[`pick.${u.row}`] = "unknown choice";
+        if (!row.cells[pick]) fieldErrors[`pick.${u.row}`] = "consolidation.fe.unknownChoice";
         else choices[u.row] = { pick };
       }
     }
     if (Object.keys(fieldErrors).length) throw new ValidationError(msg("consolidation.err.choices"), fieldErrors);
     if (fill !== undefined) {
-      if (!c.sources[fill]) throw new ValidationError(msg("consolidation.err.choices"), { fill: "unknown choice" });
+      if (!c.sources[fill]) throw new ValidationError(msg("consolidation.err.choices"), { fill: "consolidation.fe.unknownChoice" });
       for (const row of rows) {
         if (row.state === "same" || choices[row.id]) continue;
         choices[row.id] = row.cells[fill] ? { pick: fill } : { omit: true };
@@ -326,8 +326,8 @@ export async function proposeConsolidation(user: AuthUser, id: string, input: Pr
       if (current.version !== s.version) throw new ConflictError(msg("consolidation.err.moved", { number: s.number, version: current.version, was: s.version }));
     }
     const view = buildView(await sourceBodies(c), c.choices);
-    if (view.counts.undecided) throw new ValidationError(msg("consolidation.err.undecided", { count: view.counts.undecided }), { choices: "undecided" });
-    if (!view.draft.trim()) throw new ValidationError(msg("consolidation.err.empty"), { choices: "empty" });
+    if (view.counts.undecided) throw new ValidationError(msg("consolidation.err.undecided", { count: view.counts.undecided }), { choices: "consolidation.fe.undecided" });
+    if (!view.draft.trim()) throw new ValidationError(msg("consolidation.err.empty"), { choices: "consolidation.fe.empty" });
     const defaults = proposalDefaults(c);
     const copies = c.sources.map(sourceName).join(", ");
     const proposal = await createProposal(user, {
@@ -432,4 +432,12 @@ export async function finishPendingConsolidations(): Promise<number> {
     if (await completeConsolidation(c.proposalId)) finished++;
   }
   return finished;
+}
+
+/** The number a retired copy was consolidated into (from its front matter), if any. */
+export function consolidatedInto(number: string): string | undefined {
+  const current = latestVersion(number);
+  const into = current?.meta.retired ? current.meta.extra?.[CONSOLIDATED_INTO] : undefined;
+  const target = typeof into === "string" ? into.split(" ")[0] : undefined;
+  return target && latestVersion(target) && !latestVersion(target)!.meta.retired ? target : undefined;
 }

@@ -5,6 +5,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/access/guards.server";
 import { isAdmin } from "~/access/users.server";
 import { dashboardFigures, dashboardScope } from "~/dashboard/figures.server";
+import { duplicatesSection } from "~/consolidation/pages.server";
 import { labelMaps } from "~/documents/labels.server";
 import { BarChart, formatValue } from "~/dashboard/bar-chart";
 import { nameOf } from "~/components/labels";
@@ -20,8 +21,11 @@ export const meta = pageTitle("dashboard.title");
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const user = await requireRole(request, "approver");
   const department = dashboardScope(user, new URL(request.url).searchParams.get("department"));
+  const dashboard = dashboardFigures(department);
+  // Possible duplicates among current documents, for the document controller (whole company only).
+  if (isAdmin(user) && !department) dashboard.sections.push(await duplicatesSection());
   return data(
-    { admin: isAdmin(user), department: department ?? "", dashboard: dashboardFigures(department), labels: labelMaps() },
+    { admin: isAdmin(user), department: department ?? "", dashboard, labels: labelMaps() },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 });

@@ -13,6 +13,8 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { ProposalActionForm } from "~/revisions/forms";
 import { proposalPage } from "~/revisions/pages.server";
+import { proposalCopies } from "~/consolidation/pages.server";
+import { CopiesPanel } from "~/components/consolidation-ui";
 import { decideProposal, recallProposal, submitProposal, withdrawProposal } from "~/revisions/proposals.server";
 import { actionError, invalid, page, readForm } from "~/utils/http.server";
 import diffCss from "~/styles/diff.css?url";
@@ -31,7 +33,8 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const url = new URL(request.url);
   const diffOptions = { diffView: viewParam(url.searchParams.get("view")), expand: expandParam(url.searchParams.get("expand")) };
-  return data(await proposalPage(user, String(params.id), diffOptions), { headers: { "Cache-Control": "private, no-store" } });
+  const shown = await proposalPage(user, String(params.id), diffOptions);
+  return data({ ...shown, copies: await proposalCopies(user, String(params.id)) }, { headers: { "Cache-Control": "private, no-store" } });
 });
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -92,6 +95,7 @@ export default function ProposalPage() {
       ) : null}
       {params.get("notSubmitted") ? <p className="banner banner-warn">{t("revisions.notSubmitted")}</p> : null}
       <FormError message={result?.formError} />
+      <CopiesPanel data={d.copies} isAdmin={!!user?.roles.includes("admin")} />
 
       <dl className="doc-meta proposal-meta">
         <div>

@@ -10,7 +10,7 @@
  */
 import { decideRead } from "~/access/policy.server";
 import type { AuthUser } from "~/access/session.server";
-import { getUserById, isAdmin } from "~/access/users.server";
+import { getUserById, hasRole } from "~/access/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { wordSegments, type DiffSegment } from "~/documents/diff.server";
@@ -61,7 +61,7 @@ export interface Consolidation {
 }
 
 function requireController(user: AuthUser) {
-  if (!isAdmin(user)) throw new AccessDeniedError(msg("consolidation.err.controllersOnly"));
+  if (!hasRole(user, "editor")) throw new AccessDeniedError(msg("consolidation.err.controllersOnly"));
 }
 
 function nextId(): string {

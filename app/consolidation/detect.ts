@@ -130,3 +130,53 @@ export function copiesOf(probe: CopyCandidate, items: CopyCandidate[], threshold
   });
   return out.sort((a, b) => b.similarity - a.similarity || a.index - b.index).slice(0, limit);
 }
+
+/**
+ * An index of many documents for asking, one text at a time, which of them
+ * it looks like a copy of — through shared sketch values and title word
+ * pairs, so each question touches only the candidates (an import of a
+ * thousand files against ten thousand documents stays fast).
+ */
+export class CopyIndex {
+  private bySketch = new Map<number, number[]>();
+  private byTitleGram = new Map<string, number[]>();
+  private byTitleKey = new Map<string, number[]>();
+
+  constructor(private items: CopyCandidate[]) {
+    items.forEach((item, i) => {
+      for (const v of item.sketch.mins) push(this.bySketch, v, i);
+      for (const g of item.titleGrams) push(this.byTitleGram, g, i);
+      if (item.titleKey) push(this.byTitleKey, item.titleKey, i);
+    });
+  }
+
+  /** The indexed items the probe looks like (best first). */
+  query(probe: CopyCandidate, threshold = COPY_SIMILARITY, limit = 5): { index: number; similarity: number; sameTitle: boolean; similarTitle: boolean }[] {
+    const shared = new Map<number, number>();
+    for (const v of probe.sketch.mins) for (const i of this.bySketch.get(v) ?? []) shared.set(i, (shared.get(i) ?? 0) + 1);
+    const titleShared = new Map<number, number>();
+    for (const g of probe.titleGrams) {
+      const list = this.byTitleGram.get(g) ?? [];
+      if (list.length > MAX_TITLE_POSTING) continue;
+      for (const i of list) titleShared.set(i, (titleShared.get(i) ?? 0) + 1);
+    }
+    const candidates = new Set<number>(this.byTitleKey.get(probe.titleKey) ?? []);
+    for (const [i, count] of shared) if (count >= Math.max(1, Math.floor((threshold * Math.max(probe.sketch.mins.length, this.items[i].sketch.mins.length)) / 2))) candidates.add(i);
+    for (const i of titleShared.keys()) candidates.add(i);
+    const out: { index: number; similarity: number; sameTitle: boolean; similarTitle: boolean }[] = [];
+    for (const index of candidates) {
+      const item = this.items[index];
+      const similarity = estimateSimilarity(probe.sketch, item.sketch);
+      const sameTitle = !!probe.titleKey && probe.titleKey === item.titleKey;
+      const similarTitle = !sameTitle && titleDice(probe.titleGrams, item.titleGrams) >= TITLE_SIMILARITY;
+      if (similarity >= threshold || sameTitle || similarTitle) out.push({ index, similarity, sameTitle, similarTitle });
+    }
+    return out.sort((a, b) => b.similarity - a.similarity || a.index - b.index).slice(0, limit);
+  }
+}
+
+function push<K>(map: Map<K, number[]>, key: K, i: number) {
+  const list = map.get(key);
+  if (list) list.push(i);
+  else map.set(key, [i]);
+}

@@ -8,7 +8,7 @@
  */
 import { readVersionContent } from "~/documents/documents.server";
 import { allLatest, latestVersion, type VersionRecord } from "~/documents/version-index.server";
-import { copiesOf, copyCandidate, copyGroups, type CopyCandidate, type CopyPair } from "./detect";
+import { copyCandidate, copyGroups, CopyIndex, type CopyCandidate, type CopyPair } from "./detect";
 
 interface Entry {
   number: string;
@@ -20,6 +20,7 @@ const entries = new Map<string, Entry>();
 let building: Promise<void> | null = null;
 let built = false;
 let cachedGroups: DuplicateGroupOfDocuments[] | null = null;
+let cachedIndex: { list: Entry[]; index: CopyIndex } | null = null;
 
 export interface DuplicateGroupOfDocuments {
   numbers: string[];
@@ -41,6 +42,7 @@ export function buildDuplicateIndex(): Promise<void> {
     }
     built = true;
     cachedGroups = null;
+    cachedIndex = null;
   })().catch((error) => {
     building = null;
     throw error;
@@ -54,6 +56,7 @@ const pending = new Set<string>();
 /** Notes a publication (cheap: the new text is read when duplicates are next asked for). */
 export function noteDuplicatePublication(record: VersionRecord): void {
   cachedGroups = null;
+  cachedIndex = null;
   pending.add(record.number);
 }
 
@@ -94,15 +97,30 @@ export interface LooksLike {
 
 /** The current documents a text looks like a copy of (best first), leaving out `exclude`. */
 export async function currentCopiesOf(title: string, text: string, exclude: string[] = []): Promise<LooksLike[]> {
+  return (await currentCopiesOfMany([{ title, text }], exclude))[0];
+}
+
+/** currentCopiesOf for many texts at once (an import's files): the index is built once. */
+export async function currentCopiesOfMany(texts: { title: string; text: string }[], exclude: string[] = []): Promise<LooksLike[][]> {
   await catchUp();
-  const list = [...entries.values()].filter((e) => !exclude.includes(e.number) && !latestVersion(e.number)?.meta.retired);
-  return copiesOf(copyCandidate(title, text), list.map((e) => e.candidate)).map((m) => ({
-    number: list[m.index].number,
-    title: list[m.index].candidate.title,
-    percent: Math.round(m.similarity * 100),
-    sameTitle: m.sameTitle,
-    similarTitle: m.similarTitle,
-  }));
+  if (!cachedIndex) {
+    const list = [...entries.values()];
+    cachedIndex = { list, index: new CopyIndex(list.map((e) => e.candidate)) };
+  }
+  const { list, index } = cachedIndex;
+  return texts.map(({ title, text }) =>
+    index
+      .query(copyCandidate(title, text), undefined, 5 + exclude.length)
+      .filter((m) => !exclude.includes(list[m.index].number) && !latestVersion(list[m.index].number)?.meta.retired)
+      .slice(0, 5)
+      .map((m) => ({
+        number: list[m.index].number,
+        title: list[m.index].candidate.title,
+        percent: Math.round(m.similarity * 100),
+        sameTitle: m.sameTitle,
+        similarTitle: m.similarTitle,
+      })),
+  );
 }
 
 /** For tests: forget the index. */
@@ -112,4 +130,5 @@ export function resetDuplicateIndexForTests() {
   building = null;
   built = false;
   cachedGroups = null;
+  cachedIndex = null;
 }

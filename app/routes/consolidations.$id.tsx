@@ -23,7 +23,7 @@ export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: d ? 
 
 /** A consolidation of 2–5 copies, clause by clause (document controllers). `?only=open` keeps the clauses that need a decision. */
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
-  const user = await requireRole(request, "admin");
+  const user = await requireRole(request, "editor");
   const url = new URL(request.url);
   const only = url.searchParams.get("only") === "open" ? "open" : "all";
   return data({ ...(await consolidationPage(user, String(params.id), only)), saved: url.searchParams.has("saved") }, { headers: { "Cache-Control": "private, no-store" } });
@@ -54,7 +54,7 @@ const ProposeForm = z.object({
 export async function action({ request, params }: ActionFunctionArgs) {
   const id = String(params.id);
   try {
-    const user = await requireRole(request, "admin");
+    const user = await requireRole(request, "editor");
     const intent = (await request.clone().formData()).get("intent");
     if (intent === "propose") {
       const form = await readForm(request, ProposeForm);

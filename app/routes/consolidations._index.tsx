@@ -18,7 +18,7 @@ export const meta = pageTitle("consolidation.listTitle");
 
 /** Possible duplicates among current documents and the consolidations made of them (document controllers). */
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
-  const user = await requireRole(request, "admin");
+  const user = await requireRole(request, "editor");
   return data(await consolidationsPage(user), { headers: { "Cache-Control": "private, no-store" } });
 });
 
@@ -29,7 +29,7 @@ const StartForm = z.object({
 
 export async function action({ request }: ActionFunctionArgs) {
   try {
-    const user = await requireRole(request, "admin");
+    const user = await requireRole(request, "editor");
     const form = await readForm(request, StartForm);
     if (!form.ok) return invalid(form.fieldErrors);
     const c = await startConsolidation(user, { numbers: form.value.numbers.split(/[\s,，、;；]+/) });

@@ -6,14 +6,57 @@
  * title word pairs), so ten thousand documents are never compared pair by
  * pair. Pure functions, no server dependencies.
  */
-import { estimateSimilarity, groupsOf, similarPairs, sketchText, textTokens, titleKey, type Sketch } from "~/import/similarity";
+import { estimateSimilarity, groupsOf, sketchText, textTokens, titleKey, type Sketch } from "~/import/similarity";
 
 /** Estimated share of shared text from which two documents look like copies (lower than an import's 0.8: copies that diverged in many clauses still count). */
 export const COPY_SIMILARITY = 0.5;
 /** Share of shared title word pairs from which two titles are "similar". */
 export const TITLE_SIMILARITY = 0.75;
 /** A title word pair shared by more documents than this says nothing ("管理 制度"). */
-const MAX_TITLE_POSTING = 200;
+const MAX_TITLE_POSTING = 64;
+/**
+ * A sketch value found in more documents than this is boilerplate for finding
+ * copies (a notice every document carries): it adds no candidates. Copies
+ * share many rarer values too, so none is missed; and the candidate pairs
+ * stay linear in the number of documents, not quadratic.
+ */
+const MAX_SKETCH_POSTING = 64;
+
+/** Pairs of texts whose sketches say at least `threshold` of their text is the same; identical texts pair with the first of them. */
+function sketchPairs(sketches: Sketch[], threshold: number): { a: number; b: number; similarity: number }[] {
+  const out: { a: number; b: number; similarity: number }[] = [];
+  const firstOf = new Map<string, number>();
+  const reps: number[] = [];
+  sketches.forEach((s, i) => {
+    if (!s.tokens) return;
+    const first = firstOf.get(s.digest);
+    if (first === undefined) {
+      firstOf.set(s.digest, i);
+      reps.push(i);
+    } else out.push({ a: first, b: i, similarity: 1 });
+  });
+  const postings = new Map<number, number[]>();
+  for (const i of reps) for (const v of sketches[i].mins) push(postings, v, i);
+  const n = sketches.length;
+  const shared = new Map<number, number>();
+  for (const list of postings.values()) {
+    if (list.length < 2 || list.length > MAX_SKETCH_POSTING) continue;
+    for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) {
+      const k = list[x] * n + list[y];
+      shared.set(k, (shared.get(k) ?? 0) + 1);
+    }
+  }
+  for (const [k, count] of shared) {
+    const a = Math.floor(k / n);
+    const b = k % n;
+    const room = Math.max(sketches[a].mins.length, sketches[b].mins.length);
+    // Texts with similarity J share about J·k values; boilerplate left out lowers the count, hence the wide margin.
+    if (count < Math.max(1, Math.floor((threshold * room) / 4))) continue;
+    const similarity = estimateSimilarity(sketches[a], sketches[b]);
+    if (similarity >= threshold) out.push({ a, b, similarity });
+  }
+  return out;
+}
 
 export interface CopyCandidate {
   title: string;
@@ -69,7 +112,7 @@ export function copyPairs(items: CopyCandidate[], threshold = COPY_SIMILARITY): 
     if (!p) pairs.set(key, (p = { a: x, b: y, similarity: -1, sameTitle: false, similarTitle: false }));
     return p;
   };
-  for (const p of similarPairs(items.map((i) => i.sketch), threshold)) get(p.a, p.b).similarity = p.similarity;
+  for (const p of sketchPairs(items.map((i) => i.sketch), threshold)) get(p.a, p.b).similarity = p.similarity;
   // Titles: the same words, or most of their word pairs shared.
   const postings = new Map<string, number[]>();
   items.forEach((item, i) => {
@@ -153,7 +196,11 @@ export class CopyIndex {
   /** The indexed items the probe looks like (best first). */
   query(probe: CopyCandidate, threshold = COPY_SIMILARITY, limit = 5): { index: number; similarity: number; sameTitle: boolean; similarTitle: boolean }[] {
     const shared = new Map<number, number>();
-    for (const v of probe.sketch.mins) for (const i of this.bySketch.get(v) ?? []) shared.set(i, (shared.get(i) ?? 0) + 1);
+    for (const v of probe.sketch.mins) {
+      const list = this.bySketch.get(v) ?? [];
+      if (list.length > MAX_SKETCH_POSTING) continue;
+      for (const i of list) shared.set(i, (shared.get(i) ?? 0) + 1);
+    }
     const titleShared = new Map<number, number>();
     for (const g of probe.titleGrams) {
       const list = this.byTitleGram.get(g) ?? [];
@@ -161,7 +208,7 @@ export class CopyIndex {
       for (const i of list) titleShared.set(i, (titleShared.get(i) ?? 0) + 1);
     }
     const candidates = new Set<number>(this.byTitleKey.get(probe.titleKey) ?? []);
-    for (const [i, count] of shared) if (count >= Math.max(1, Math.floor((threshold * Math.max(probe.sketch.mins.length, this.items[i].sketch.mins.length)) / 2))) candidates.add(i);
+    for (const [i, count] of shared) if (count >= Math.max(1, Math.floor((threshold * Math.max(probe.sketch.mins.length, this.items[i].sketch.mins.length)) / 4))) candidates.add(i);
     for (const i of titleShared.keys()) candidates.add(i);
     const out: { index: number; similarity: number; sameTitle: boolean; similarTitle: boolean }[] = [];
     for (const index of candidates) {

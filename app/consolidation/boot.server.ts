@@ -3,10 +3,10 @@
  * published consolidation retires its copies, cut-short retirements are
  * finished, and notices link copies and the consolidated document both ways.
  */
-import { isAdmin } from "~/access/users.server";
-import { onBoot } from "~/boot.server";
-import { addDocNotice, type DocNotice } from "~/documents/notices.server";
-import { on } from "~/utils/events.server";
+import { isAdmin } from "~/org/users.server";
+import { onBoot } from "~/utils/lifecycle.server";
+import { addDocNotice, type DocNotice } from "~/reading/notices.server";
+import { on } from "~/documents/events.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { consolidationOf, completeConsolidation, finishPendingConsolidations, CONSOLIDATED_INTO } from "./consolidations.server";
 import { buildDuplicateIndex, noteDuplicatePublication } from "./duplicates.server";

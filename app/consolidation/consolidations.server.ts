@@ -10,7 +10,7 @@
  */
 import { decideRead } from "~/access/policy.server";
 import type { AuthUser } from "~/access/session.server";
-import { getUserById, hasRole } from "~/access/users.server";
+import { getUserById, hasRole } from "~/org/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { wordSegments, type DiffSegment } from "~/documents/diff.server";

@@ -4,7 +4,7 @@
  */
 import { decideRead } from "~/access/policy.server";
 import type { AuthUser } from "~/access/session.server";
-import { isAdmin } from "~/access/users.server";
+import { isAdmin } from "~/org/users.server";
 import { labelMaps } from "~/documents/labels.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { getProposal, readProposalText } from "~/revisions/proposals.server";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { renderMarkdown } from "~/documents/render.server";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, msg, ValidationError } from "~/utils/errors.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 
 const PreviewSchema = z.object({ markdown: z.string() });
 

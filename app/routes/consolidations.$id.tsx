@@ -10,7 +10,7 @@ import { nameOf } from "~/components/labels";
 import { proposeConsolidation, saveChoices, type ChoiceUpdate } from "~/consolidation/consolidations.server";
 import { consolidationPage } from "~/consolidation/pages.server";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import consolidationCss from "~/styles/consolidation.css?url";
 import diffCss from "~/styles/diff.css?url";
 

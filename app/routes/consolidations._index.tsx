@@ -10,7 +10,7 @@ import { consolidationsPage } from "~/consolidation/pages.server";
 import { startConsolidation } from "~/consolidation/consolidations.server";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import consolidationCss from "~/styles/consolidation.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: consolidationCss }];

@@ -16,7 +16,7 @@ import { proposalPage } from "~/revisions/pages.server";
 import { proposalCopies } from "~/consolidation/pages.server";
 import { CopiesPanel } from "~/components/consolidation-ui";
 import { decideProposal, recallProposal, submitProposal, withdrawProposal } from "~/revisions/proposals.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import diffCss from "~/styles/diff.css?url";
 import revisionsCss from "~/styles/revisions.css?url";
 

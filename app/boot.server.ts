@@ -82,6 +82,7 @@ async function registerDomains() {
     import("~/backup/boot.server"),
     import("~/notifications/boot.server"),
     import("~/consolidation/boot.server"),
+    import("~/directory/boot.server"),
   ]);
 }
 

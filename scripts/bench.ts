@@ -323,6 +323,7 @@ async function main() {
       row(`search, embedded engine (${s.documents} documents, ${s.queries} queries)`, `p50 ${ms(s.p50Ms)} ms, p95 ${ms(s.p95Ms)} ms`, "p95 < 10 ms", s.p95Ms < 10);
     }
     await (await import("./bench/search-regulations")).measureRegulationSearch(row, log);
+    await (await import("./bench/consolidate")).benchConsolidation(row, log, config.documents);
 
     const totalMin = (Date.now() - benchStarted) / 60000;
     notes.push(

@@ -126,6 +126,7 @@ function line(t: Translate, r: FileReport, dryRun: boolean): string[] {
     for (const o of r.links?.outside ?? []) out.push(`      ${t(`import.links.${o.why}`, { target: o.target, line: o.line })}`);
     for (const a of r.links?.unknownAnchors ?? []) out.push(`      ${t("import.links.unknownAnchor", { target: a.target, line: a.line })}`);
   }
+  for (const c of r.copiesOf ?? []) out.push(`      ${t(c.sameTitle || c.similarTitle ? "consolidation.import.looksLikeTitle" : "consolidation.import.looksLike", { number: c.number, title: c.title, percent: c.percent })}`);
   for (const w of r.warnings) out.push(`      ${reportText(t, w)}`);
   return out;
 }

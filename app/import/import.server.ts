@@ -33,6 +33,7 @@ import { DomainError, ValidationError } from "~/utils/errors.server";
 import { htmlToMarkdown } from "./html-to-markdown";
 import { reportText, type ImportMessage, type ReportText } from "./report";
 import { fileFinder, headingAnchors, rewriteLinks, type LinkTarget, type OutsideLink } from "./links";
+import { currentCopiesOfMany, type LooksLike } from "~/consolidation/duplicates.server";
 import { estimateSimilarity, groupsOf, similarPairs, sketchText, titleKey, type Sketch } from "./similarity";
 import { importTitle, MAX_TITLE, type TitleResult } from "./titles";
 
@@ -138,6 +139,8 @@ export interface FileReport {
   group?: number;
   /** Skipped as a duplicate of this file (imported as `number`). */
   duplicateOf?: { file: string; number?: string };
+  /** Current documents the file looks like a copy of (same or similar title, or much of the text the same). */
+  copiesOf?: LooksLike[];
   warnings: ReportText[];
 }
 
@@ -605,6 +608,12 @@ async function prepareAll(files: ImportFile[], options: ImportOptions): Promise<
   const duplicates = findDuplicates(prepared, options.similarity ?? 0.8);
   const mergedInto = applyDuplicateDecisions(prepared, duplicates, options);
   for (const p of prepared) delete p.sketch;
+  // Copies of documents already in the portal are reported, not decided: consolidating them is a document controller's work.
+  const ready = prepared.filter((p) => p.report.outcome === "ready" && p.meta && p.body !== undefined);
+  const copies = await currentCopiesOfMany(ready.map((p) => ({ title: p.meta!.title, text: p.body! })));
+  ready.forEach((p, i) => {
+    if (copies[i].length) p.report.copiesOf = copies[i];
+  });
   return { prepared, duplicates, mergedInto };
 }
 

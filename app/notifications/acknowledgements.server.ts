@@ -20,7 +20,7 @@ import { AccessDeniedError, ConflictError, msg } from "~/utils/errors.server";
 import { appendLines, jsonlPath, readLines } from "./jsonl.server";
 import { listNotifications, markRead } from "./notifications.server";
 
-export type AckReason = "major-change" | "onboarding";
+export type AckReason = "major-change" | "onboarding" | "consolidation";
 export type AckStatus = "acknowledged" | "pending" | "overdue";
 
 export interface AckRequirement {
@@ -155,6 +155,13 @@ export function acknowledgedAt(userId: string, number: string, version: number):
 
 function firstAckFrom(userId: string, number: string, version: number): Acknowledgement | undefined {
   return (s().acks.get(`${userId}|${number}`) ?? []).find((a) => a.version >= version);
+}
+
+/** The people who have acknowledged any version of a document (for asking them to read what replaces it). */
+export function acknowledgedBy(number: string): string[] {
+  const out: string[] = [];
+  for (const [key, list] of s().acks) if (list.length && key.slice(key.indexOf("|") + 1) === number) out.push(key.slice(0, key.indexOf("|")));
+  return out;
 }
 
 /** The version a person is still asked to acknowledge for a document (undefined when nothing is open). */

@@ -231,6 +231,15 @@ function FileDetails({ report: r }: { report: FileReport }) {
           ))}
         </ul>
       ) : null}
+      {r.copiesOf?.length ? (
+        <ul className="small import-copies">
+          {r.copiesOf.map((c) => (
+            <li key={c.number} data-copy-of={c.number}>
+              {t(c.sameTitle || c.similarTitle ? "consolidation.import.looksLikeTitle" : "consolidation.import.looksLike", { number: c.number, title: c.title, percent: c.percent })}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {r.warnings.length ? <div className="muted small">{r.warnings.map((w) => reportText(t, w)).join("; ")}</div> : null}
     </>
   );

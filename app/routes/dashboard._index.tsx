@@ -5,6 +5,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/access/guards.server";
 import { isAdmin } from "~/org/users.server";
 import { dashboardFigures, dashboardScope } from "~/dashboard/figures.server";
+import { duplicatesSection } from "~/consolidation/pages.server";
 import { labelMaps } from "~/documents/labels.server";
 import { whenCitationsReady } from "~/documents/citation-index.server";
 import { BarChart, formatValue } from "~/dashboard/bar-chart";
@@ -22,8 +23,11 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const user = await requireRole(request, "approver");
   const department = dashboardScope(user, new URL(request.url).searchParams.get("department"));
   await whenCitationsReady();
+  const dashboard = dashboardFigures(department);
+  // Possible duplicates among current documents, for the document controller (whole company only).
+  if (isAdmin(user) && !department) dashboard.sections.push(await duplicatesSection());
   return data(
-    { admin: isAdmin(user), department: department ?? "", dashboard: dashboardFigures(department), labels: labelMaps() },
+    { admin: isAdmin(user), department: department ?? "", dashboard, labels: labelMaps() },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 });

@@ -1,7 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { data } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { hasRole } from "~/org/users.server";
+import { consolidatedInto } from "~/consolidation/consolidations.server";
 import { articleHtml } from "~/web/article-html.server";
 import { openCurrent } from "~/reading/open.server";
 import { noticesFor } from "~/reading/notices.server";
@@ -17,6 +19,9 @@ import { page } from "~/web/http.server";
 
 export const loader = page(async ({ request, params, context }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
+  // Readers of a copy that was consolidated are sent to the consolidated document (editors see the retired copy).
+  const into = consolidatedInto(String(params.number));
+  if (into && !hasRole(user, "editor") && !new URL(request.url).searchParams.has("stay")) throw redirect(`/docs/${into}?from=${encodeURIComponent(String(params.number))}`);
   const view = await openCurrent(user, String(params.number));
   const headers = { "Cache-Control": "private, no-store" };
   if (view.access === "denied") return data({ denied: true as const, number: view.summary.number, reason: view.reason }, { headers });

@@ -14,6 +14,8 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { ProposalActionForm } from "~/revisions/forms";
 import { proposalPage } from "~/revisions/pages.server";
+import { proposalCopies } from "~/consolidation/pages.server";
+import { CopiesPanel } from "~/components/consolidation-ui";
 import { decideProposal, recallProposal, submitProposal, withdrawProposal } from "~/revisions/proposals.server";
 import { actionError, invalid, page, readForm } from "~/web/http.server";
 import { ssoSigning } from "~/revisions/sso-signature.server";
@@ -34,10 +36,10 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const url = new URL(request.url);
   const diffOptions = { diffView: viewParam(url.searchParams.get("view")), expand: expandParam(url.searchParams.get("expand")) };
-  const page = await proposalPage(user, String(params.id), diffOptions);
+  const shown = await proposalPage(user, String(params.id), diffOptions);
   // Accounts of a company provider sign at the provider; a held approval brings its comment (and why it was not recorded) back.
   const sso = ssoSigning(user, String(params.id), url.searchParams);
-  return data({ ...page, sso }, { headers: { "Cache-Control": "private, no-store" } });
+  return data({ ...shown, sso, copies: await proposalCopies(user, String(params.id)) }, { headers: { "Cache-Control": "private, no-store" } });
 });
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -98,6 +100,7 @@ export default function ProposalPage() {
       ) : null}
       {params.get("notSubmitted") ? <p className="banner banner-warn">{t("revisions.notSubmitted")}</p> : null}
       <FormError message={result?.formError} />
+      <CopiesPanel data={d.copies} isAdmin={!!user?.roles.includes("admin")} />
 
       <dl className="doc-meta proposal-meta">
         <div>

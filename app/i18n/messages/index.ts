@@ -7,6 +7,7 @@ import backup from "./backup";
 import print from "./print";
 import revisions from "./revisions";
 import importCatalog from "./import";
+import consolidation from "./consolidation";
 import onboarding from "./onboarding";
 import dashboard from "./dashboard";
 import notifications from "./notifications";
@@ -18,4 +19,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, consolidation, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];

@@ -78,3 +78,113 @@ export function AttachmentTable({
     </ul>
   );
 }
+
+/** The attachments section of a document or version page. */
+export function VersionAttachments({ attachments, version }: { attachments: (AttachmentRow & { href: string; controlled: string | null })[]; version: number }) {
+  const t = useT();
+  if (!attachments.length) return null;
+  return (
+    <section className="doc-attachments" aria-labelledby="attachments-heading">
+      <h2 id="attachments-heading" className="h3">
+        {t("attachments.versionOf", { version })}
+      </h2>
+      <AttachmentTable
+        attachments={attachments}
+        href={(a) => (a as AttachmentRow & { href: string }).href}
+        controlled={(a) => (a as AttachmentRow & { controlled: string | null }).controlled}
+      />
+    </section>
+  );
+}
+
+interface ChangeRow {
+  kind: "added" | "removed" | "replaced";
+  name: string;
+  before?: AttachmentRow;
+  after?: AttachmentRow;
+  image: boolean;
+  beforeHref?: string;
+  afterHref?: string;
+}
+
+function Side({ a, href }: { a?: AttachmentRow; href?: string }) {
+  const t = useT();
+  if (!a) return null;
+  return (
+    <span className="muted small">
+      {formatBytes(a.size)} · {a.type} · <code title={a.sha256}>{a.sha256.slice(0, 12)}</code>
+      {href ? (
+        <>
+          {" · "}
+          <a href={`${href}?download=1`}>{t("attachments.download")}</a>
+        </>
+      ) : null}
+    </span>
+  );
+}
+
+/** A proposal's attachment changes: added, removed, replaced; images before and after; text diffs of forms. */
+export function AttachmentChanges({
+  changes,
+  count,
+  manage,
+  canEdit,
+  textDiffs,
+}: {
+  changes: ChangeRow[];
+  count: number;
+  manage: string;
+  canEdit: boolean;
+  textDiffs: ReactNode;
+}) {
+  const t = useT();
+  return (
+    <section className="attachment-changes" aria-labelledby="attachment-changes-title">
+      <h3 id="attachment-changes-title" className="h4">
+        {t("attachments.changes")}{" "}
+        <a href={manage} className="small">
+          {canEdit ? t("attachments.manage", { count }) : t("attachments.title")}
+        </a>
+      </h3>
+      {!changes.length ? <p className="muted">{t("attachments.noChanges")}</p> : null}
+      {changes.map((c) => (
+        <div key={c.name} className={`attachment-change ${c.kind}`}>
+          <p>
+            <span className="badge">{t(`attachments.change.${c.kind}`)}</span> <strong data-content="">{c.name}</strong>
+          </p>
+          {c.kind === "replaced" ? (
+            <ul className="plain">
+              <li>
+                {t("attachments.before")}: <Side a={c.before} href={c.beforeHref} />
+              </li>
+              <li>
+                {t("attachments.after")}: <Side a={c.after} href={c.afterHref} />
+              </li>
+            </ul>
+          ) : (
+            <p>
+              <Side a={c.after ?? c.before} href={c.afterHref ?? c.beforeHref} />
+            </p>
+          )}
+          {c.image ? (
+            <div className="attachment-images">
+              {c.before && c.beforeHref ? (
+                <figure>
+                  <img src={c.beforeHref} alt={`${t("attachments.before")}: ${c.name}`} loading="lazy" />
+                  <figcaption>{t("attachments.before")}</figcaption>
+                </figure>
+              ) : null}
+              {c.after && c.afterHref ? (
+                <figure>
+                  <img src={c.afterHref} alt={`${t("attachments.after")}: ${c.name}`} loading="lazy" />
+                  <figcaption>{t("attachments.after")}</figcaption>
+                </figure>
+              ) : null}
+            </div>
+          ) : null}
+        </div>
+      ))}
+      {textDiffs}
+    </section>
+  );
+}

@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { attachmentsOfView } from "~/attachments/reading.server";
+import { VersionAttachments } from "~/components/attachments";
 import { articleHtml } from "~/documents/article-html.server";
 import { openCurrent } from "~/documents/documents.server";
 import { noticesFor } from "~/documents/notices.server";
@@ -30,6 +32,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       lang: view.meta.lang,
       html: articleHtml(context, `${view.summary.number}@${view.record.version}`, view.rendered.html),
       toc: view.rendered.toc,
+      attachments: await attachmentsOfView(view),
       publishedAt: view.record.date,
       author: view.record.authorName,
       notices: await noticesFor(user, view.record),
@@ -49,6 +52,7 @@ export default function ReadDocument() {
       <Notices notices={d.notices} />
       <p className="muted small">{t("doc.publishedBy", { date: formatDate(d.publishedAt, locale, true), author: d.author })}</p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
+      <VersionAttachments attachments={d.attachments} version={d.version} />
     </div>
   );
 }

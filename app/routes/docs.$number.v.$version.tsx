@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { attachmentsOfView } from "~/attachments/reading.server";
+import { VersionAttachments } from "~/components/attachments";
 import { articleHtml } from "~/documents/article-html.server";
 import { openVersion } from "~/documents/documents.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
@@ -36,6 +38,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       lang: view.meta.lang,
       html: articleHtml(context, `${view.summary.number}@${view.record.version}`, view.rendered.html),
       toc: view.rendered.toc,
+      attachments: await attachmentsOfView(view),
     },
     { headers },
   );
@@ -63,6 +66,7 @@ export default function OldVersion() {
         {t("doc.publishedBy", { date: formatDate(d.date, locale, true), author: d.author })} — <span data-content="">{d.summary}</span>
       </p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
+      <VersionAttachments attachments={d.attachments} version={d.version} />
     </div>
   );
 }

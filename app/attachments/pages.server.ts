@@ -6,7 +6,7 @@ import { getEnv } from "~/utils/env.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { attachmentChanges, attachmentTextDiffs, type AttachmentChange } from "./changes.server";
 import { translate } from "~/i18n/i18n";
-import { fieldTexts, pageLocale } from "~/utils/http.server";
+import { fieldTexts, pageLocale } from "~/web/http.server";
 import { AttachmentForm, readAttachmentForm } from "./forms.server";
 import { addDraftAttachment, attachmentsAt, baseAttachments, markdownFor, removeDraftAttachment, type AttachmentInfo } from "./store.server";
 import { replaceTextWithWord } from "./word.server";

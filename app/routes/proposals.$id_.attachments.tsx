@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { requireUser } from "~/access/session.server";
 import { attachmentAction, draftAttachmentsPage } from "~/attachments/pages.server";
 import { DomainError } from "~/utils/errors.server";
-import { apiJson, errorText, pageLocale } from "~/utils/http.server";
+import { apiJson, errorText, pageLocale } from "~/web/http.server";
 
 /**
  * The draft's attachments as a resource: GET lists them (JSON), POST uploads,

@@ -7,7 +7,7 @@ import { CsrfField } from "~/components/csrf-field";
 import { FormError } from "~/components/field";
 import { useT } from "~/i18n/use-t";
 import { attachmentAction, draftAttachmentsPage } from "~/attachments/pages.server";
-import { actionError, page } from "~/utils/http.server";
+import { actionError, page } from "~/web/http.server";
 import attachmentsCss from "~/styles/attachments.css?url";
 import revisionsCss from "~/styles/revisions.css?url";
 

@@ -7,7 +7,7 @@ import { decideRead, type ReadDecision } from "~/access/policy.server";
 import { scopeToDecision } from "~/access/sections.server";
 import { appendAudit } from "~/audit/audit.server";
 import type { User } from "~/data/schema";
-import { readVersionContent, renderVersion, requireDocument, summarize, type DocumentSummary } from "~/documents/documents.server";
+import { readVersionContent, renderVersion, requireDocument, summarize, versionAttachmentBase, type DocumentSummary } from "~/documents/documents.server";
 import type { DocumentMeta } from "~/documents/front-matter";
 import type { RenderedDocument } from "~/documents/render.server";
 import { latestVersion, recentVersions, versionsOf, type ChangeKind, type VersionRecord } from "~/documents/version-index.server";
@@ -74,7 +74,7 @@ export async function openCurrent(reader: Reader, number: string, what = "page")
   if (!decision.allowed) return { access: "denied", summary: summarize(record), reason: decision.reason };
   const { meta, body: full } = await readVersionContent(record);
   // A sections-only grant receives those sections and nothing else.
-  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record));
+  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record), { attachmentBase: versionAttachmentBase(record) });
   return { access: "full", summary: summarize(record), record, meta, body, rendered, decision };
 }
 
@@ -88,7 +88,7 @@ export async function openVersion(reader: Reader, number: string, version: numbe
   await logView(reader, current, decision, `${what} v${version}`);
   if (!decision.allowed) return { access: "denied", summary: summarize(current), reason: decision.reason, current };
   const { meta, body: full } = await readVersionContent(record);
-  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record));
+  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record), { attachmentBase: versionAttachmentBase(record) });
   return { access: "full", summary: summarize(current), record, meta, body, rendered, decision, current };
 }
 

@@ -5,7 +5,7 @@
  * submitted (decision 089).
  */
 import { brokenReferencesIn, type BrokenReference } from "~/documents/citation-index.server";
-import { renderMarkdown, type RenderedDocument } from "~/documents/render.server";
+import { renderMarkdown, type RenderedDocument, type RenderOptions } from "~/documents/render.server";
 import { translate, type Locale } from "~/i18n/i18n";
 import { requestLocale } from "~/i18n/request-locale.server";
 import { linksForReader } from "~/reading/citation-links.server";
@@ -27,8 +27,9 @@ export function brokenReferencesNotice(broken: BrokenReference[], locale: Locale
 export function previewWithReferences(
   markdown: string,
   reader?: Pick<User, "id" | "roles" | "departmentId">,
+  options: RenderOptions = {},
 ): RenderedDocument & { brokenReferences: BrokenReference[] } {
-  const rendered = renderMarkdown(markdown);
+  const rendered = renderMarkdown(markdown, options);
   const broken = brokenReferencesIn(markdown);
   const html = reader ? linksForReader(reader, rendered.html) : rendered.html;
   return { html: brokenReferencesNotice(broken) + html, toc: rendered.toc, brokenReferences: broken };

@@ -139,7 +139,7 @@ export async function proposalPage(user: AuthUser, id: string, options: { diffVi
     diff: options.diffView === "split" || options.diffView === "inline" ? diffBodies(compare.fromBody, draft.body) : null,
     formatted: options.diffView === "split" || options.diffView === "inline" ? null : formattedBodies(compare.fromBody, draft.body, { expand: options.expand }),
     metaChanges: metaChanges(compare.fromMeta, draft.meta),
-    preview: linksForReader(user, renderMarkdown(draft.body).html),
+    preview: linksForReader(user, renderMarkdown(draft.body, { attachmentBase: `/proposals/${p.id}/` }).html),
     // A retirement or a major change: the documents that cite this one, before anyone approves it (decision 089).
     citers: p.kind === "retire" || p.change === "major" ? await referencedBy(user, p.number) : null,
     labels: labelMaps(),

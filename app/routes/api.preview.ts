@@ -6,7 +6,8 @@ import { DomainError, msg, ValidationError } from "~/utils/errors.server";
 import { api, methodNotAllowed } from "~/web/http.server";
 import type { AuthUser } from "~/access/session.server";
 
-const PreviewSchema = z.object({ markdown: z.string() });
+// `proposal`: the draft whose attachments `attachments/<name>` references show.
+const PreviewSchema = z.object({ markdown: z.string(), proposal: z.string().regex(/^[A-Za-z0-9-]{1,40}$/).optional() });
 
 /** POST /api/preview {markdown} — the editor's live preview: markdown rendered and sanitised like a published document. */
 export const action = api(async ({ request, user }: ActionFunctionArgs & { user: AuthUser }) => {
@@ -16,7 +17,8 @@ export const action = api(async ({ request, user }: ActionFunctionArgs & { user:
   if (!parsed.success) throw new ValidationError(msg("revisions.err.previewBody"), { markdown: "required" });
   if (Buffer.byteLength(parsed.data.markdown, "utf8") > limit) throw new DomainError("too_large", msg("revisions.err.previewTooLarge"));
   // Citations of retired or unknown numbers are listed above the preview, and in `brokenReferences` (decision 089).
-  const { html, toc, brokenReferences } = previewWithReferences(parsed.data.markdown, user);
+  const { proposal } = parsed.data;
+  const { html, toc, brokenReferences } = previewWithReferences(parsed.data.markdown, user, proposal ? { attachmentBase: `/proposals/${proposal}/` } : {});
   return { html, toc, brokenReferences };
 });
 

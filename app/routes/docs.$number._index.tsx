@@ -4,6 +4,8 @@ import { useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { hasRole } from "~/org/users.server";
 import { consolidatedInto } from "~/consolidation/consolidations.server";
+import { attachmentsOfView } from "~/attachments/reading.server";
+import { VersionAttachments } from "~/components/attachments";
 import { articleHtml } from "~/web/article-html.server";
 import { openCurrent } from "~/reading/open.server";
 import { noticesFor } from "~/reading/notices.server";
@@ -37,6 +39,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       lang: view.meta.lang,
       html: articleHtml(context, `${view.summary.number}@${view.record.version}`, linksForReader(user, view.rendered.html)),
       toc: view.rendered.toc,
+      attachments: await attachmentsOfView(view),
       publishedAt: view.record.date,
       author: view.record.authorName,
       notices: await noticesFor(user, view.record),
@@ -58,6 +61,7 @@ export default function ReadDocument() {
       <p className="muted small">{t("doc.publishedBy", { date: formatDate(d.publishedAt, locale, true), author: d.author })}</p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
       <ReferencedByPanel number={d.number} referencedBy={d.referencedBy} />
+      <VersionAttachments attachments={d.attachments} version={d.version} />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { data } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { historyOf } from "~/reading/open.server";
+import { attachmentHistory } from "~/attachments/reading.server";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { page } from "~/web/http.server";
@@ -10,6 +11,7 @@ import { page } from "~/web/http.server";
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   const { current, versions } = await historyOf(user, String(params.number));
+  const attachments = await attachmentHistory(current.number, versions);
   return data(
     {
       number: current.number,
@@ -22,6 +24,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
         change: v.change,
         approvedBy: v.approvedBy,
         commit: v.commit.slice(0, 10),
+        attachments: attachments[v.version],
       })),
     },
     { headers: { "Cache-Control": "private, no-store" } },
@@ -88,7 +91,15 @@ export default function History() {
                 <td>
                   <span className={v.change === "major" ? "badge badge-major" : "badge"}>{t(`change.${v.change}`)}</span>
                 </td>
-                <td data-content="">{v.summary}</td>
+                <td>
+                  <span data-content="">{v.summary}</span>
+                  {v.attachments && (v.attachments.count || v.attachments.removed) ? (
+                    <span className="muted small history-attachments">
+                      {" · "}
+                      {t("attachments.historyLine", v.attachments)}
+                    </span>
+                  ) : null}
+                </td>
                 <td>{v.approvedBy.join(", ") || "—"}</td>
                 <td>
                   {v.version > 1 ? (

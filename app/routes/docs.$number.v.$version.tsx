@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { attachmentsOfView } from "~/attachments/reading.server";
+import { VersionAttachments } from "~/components/attachments";
 import { articleHtml } from "~/web/article-html.server";
 import { openVersion } from "~/reading/open.server";
 import { linksForReader } from "~/reading/citation-links.server";
@@ -37,6 +39,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       lang: view.meta.lang,
       html: articleHtml(context, `${view.summary.number}@${view.record.version}`, linksForReader(user, view.rendered.html)),
       toc: view.rendered.toc,
+      attachments: await attachmentsOfView(view),
     },
     { headers },
   );
@@ -64,6 +67,7 @@ export default function OldVersion() {
         {t("doc.publishedBy", { date: formatDate(d.date, locale, true), author: d.author })} — <span data-content="">{d.summary}</span>
       </p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
+      <VersionAttachments attachments={d.attachments} version={d.version} />
     </div>
   );
 }

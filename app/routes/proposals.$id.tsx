@@ -2,6 +2,8 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { proposalAttachmentView } from "~/attachments/pages.server";
+import { AttachmentChanges } from "~/components/attachments";
 import { CsrfField } from "~/components/csrf-field";
 import { DiffView, FormattedDiffView } from "~/components/diff-view";
 import { DiffViewTabs, expandParam, viewParam } from "~/components/diff-tabs";
@@ -22,10 +24,12 @@ import { ssoSigning } from "~/revisions/sso-signature.server";
 import { SsoSignForm } from "~/components/sso-sign-in";
 import diffCss from "~/styles/diff.css?url";
 import revisionsCss from "~/styles/revisions.css?url";
+import attachmentsCss from "~/styles/attachments.css?url";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: diffCss },
   { rel: "stylesheet", href: revisionsCss },
+  { rel: "stylesheet", href: attachmentsCss },
 ];
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
@@ -39,7 +43,10 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const shown = await proposalPage(user, String(params.id), diffOptions);
   // Accounts of a company provider sign at the provider; a held approval brings its comment (and why it was not recorded) back.
   const sso = ssoSigning(user, String(params.id), url.searchParams);
-  return data({ ...shown, sso, copies: await proposalCopies(user, String(params.id)) }, { headers: { "Cache-Control": "private, no-store" } });
+  return data(
+    { ...shown, sso, copies: await proposalCopies(user, String(params.id)), attachments: await proposalAttachmentView(user, String(params.id)) },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
 });
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -315,6 +322,28 @@ export default function ProposalPage() {
                 }
               : m
           )}
+        />
+        <AttachmentChanges
+          changes={d.attachments.changes}
+          count={d.attachments.count}
+          manage={d.attachments.manage}
+          canEdit={d.attachments.canEdit}
+          textDiffs={d.attachments.textDiffs.map((x) => (
+            <div key={x.name} className="attachment-text-diff">
+              <h4 className="h5">{t("attachments.textDiff", { name: x.name })}</h4>
+              <DiffView
+                diff={x.diff}
+                mode="inline"
+                labels={{
+                  old: t("attachments.before"),
+                  new: t("attachments.after"),
+                  tooLarge: t("diff.tooLarge"),
+                  identical: t("attachments.textSame", { name: x.name }),
+                  skipped: (n: number) => t("diff.skipped", { count: n }),
+                }}
+              />
+            </div>
+          ))}
         />
         {d.diff && !d.diff.tooLarge ? (
           <p className="muted small">{t("diff.stats", { added: d.diff.stats.added, removed: d.diff.stats.removed, changed: d.diff.stats.changed })}</p>

@@ -5,6 +5,7 @@ import access from "./access";
 import oidc from "./oidc";
 import backup from "./backup";
 import print from "./print";
+import attachments from "./attachments";
 import revisions from "./revisions";
 import importCatalog from "./import";
 import consolidation from "./consolidation";
@@ -19,4 +20,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, consolidation, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];
+export const catalogs: Catalog[] = [core, search, print, attachments, importCatalog, consolidation, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];

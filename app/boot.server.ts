@@ -135,6 +135,7 @@ async function registerDomains() {
     import("~/onboarding/boot.server"),
     import("~/backup/boot.server"),
     import("~/notifications/boot.server"),
+    import("~/attachments/text/boot.server"),
   ]);
 }
 

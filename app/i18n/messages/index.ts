@@ -1,6 +1,7 @@
 // Each domain registers its catalog here (one import line each).
 import core from "./core";
 import search from "./search";
+import ocr from "./ocr";
 import access from "./access";
 import backup from "./backup";
 import print from "./print";
@@ -16,4 +17,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];
+export const catalogs: Catalog[] = [core, search, ocr, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];

@@ -13,8 +13,13 @@ import path from "node:path";
 import { EXTRACT_LIMITS, ExtractionError, tidyText } from "./limits";
 
 export const OCR_LANGUAGES = ["chi_sim", "chi_tra", "eng"] as const;
-/** Resolution of rendered PDF pages (300 dpi reads small Chinese print reliably). */
-export const OCR_DPI = 300;
+/**
+ * Resolution at which a PDF page is rendered for OCR: that of the page's
+ * largest image (the scan), so that its pixels are not resampled — resampling
+ * a scan by an odd factor costs Tesseract whole characters — within these bounds;
+ * 300 dpi when the page has no image.
+ */
+export const OCR_DPI = { default: 300, min: 150, max: 400 } as const;
 
 export interface OcrStatus {
   available: boolean;
@@ -109,10 +114,30 @@ export async function ocrImageFile(file: string): Promise<string> {
   return tidyText(stdout);
 }
 
+/** The resolution of the largest image on a page (pdfimages -list), or null. */
+export async function pageScanDpi(pdfFile: string, page: number): Promise<number | null> {
+  try {
+    const { stdout } = await run("pdfimages", ["-f", String(page), "-l", String(page), "-list", pdfFile], { timeoutMs: 30_000 });
+    let best: { area: number; dpi: number } | null = null;
+    for (const line of stdout.split("\n").slice(2)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 14 || cols[2] !== "image") continue;
+      const area = Number(cols[3]) * Number(cols[4]);
+      const dpi = Number(cols[12]);
+      if (Number.isFinite(area) && Number.isFinite(dpi) && dpi > 0 && (!best || area > best.area)) best = { area, dpi };
+    }
+    return best?.dpi ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Renders page `page` (1-based) of a PDF file to a grey PNG in `dir` and returns its path. */
 export async function renderPdfPage(pdfFile: string, page: number, dir: string): Promise<string> {
   const prefix = path.join(dir, `page-${page}`);
-  await run("pdftoppm", ["-f", String(page), "-l", String(page), "-r", String(OCR_DPI), "-gray", "-png", "-singlefile", pdfFile, prefix], {
+  const scan = await pageScanDpi(pdfFile, page);
+  const dpi = scan ? Math.min(OCR_DPI.max, Math.max(OCR_DPI.min, Math.round(scan))) : OCR_DPI.default;
+  await run("pdftoppm", ["-f", String(page), "-l", String(page), "-r", String(dpi), "-gray", "-png", "-singlefile", pdfFile, prefix], {
     timeoutMs: EXTRACT_LIMITS.ocrPageMs,
   });
   return `${prefix}.png`;

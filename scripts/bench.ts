@@ -323,6 +323,8 @@ async function main() {
       row(`search, embedded engine (${s.documents} documents, ${s.queries} queries)`, `p50 ${ms(s.p50Ms)} ms, p95 ${ms(s.p95Ms)} ms`, "p95 < 10 ms", s.p95Ms < 10);
     }
     await (await import("./bench/search-regulations")).measureRegulationSearch(row, log);
+    // 9. Attachment text: OCR throughput, search with and without attachment text (scripts/bench/ocr.ts).
+    await (await import("./bench/ocr")).measureAttachmentBench(row, log);
 
     const totalMin = (Date.now() - benchStarted) / 60000;
     notes.push(

@@ -87,6 +87,11 @@ function addPart(entry: TextEntry, part: TextPart) {
   entry.chars += text.length;
 }
 
+export function isAbort(error: unknown): boolean {
+  const e = error as { name?: string; code?: string } | null;
+  return e?.name === "AbortError" || e?.code === "ABORT_ERR";
+}
+
 function fail(entry: TextEntry, error: unknown) {
   entry.done = true;
   entry.failure =
@@ -142,6 +147,8 @@ export class Extraction {
           return await this.pdfStep(started);
       }
     } catch (error) {
+      // Cancelled by a shutdown: the entry stays as it was, the page is read at the next start.
+      if (isAbort(error)) throw error;
       fail(entry, error);
       return { kind: "failed", ms: took() };
     } finally {

@@ -53,6 +53,7 @@ function run(command: string, args: string[], options: { timeoutMs: number; maxB
       },
       (error, stdout, stderr) => {
         if (error) {
+          if ((error as { name?: string }).name === "AbortError") return reject(error);
           const timedOut = (error as { killed?: boolean }).killed || (error as { signal?: string }).signal === "SIGTERM";
           reject(timedOut ? new ExtractionError("timeout", `${path.basename(command)} took longer than ${Math.round(options.timeoutMs / 1000)} s`) : error);
         } else resolve({ stdout, stderr });

@@ -12,7 +12,7 @@
  */
 import { emit } from "~/utils/events.server";
 import { attachmentSource, type AttachmentInfo } from "./source.server";
-import { Extraction, newEntry, textKind, type TextEntry } from "./extract.server";
+import { Extraction, isAbort, newEntry, textKind, type TextEntry } from "./extract.server";
 import { queueFile, readEntry, readJson, workDir, writeEntry, writeJsonAtomic } from "./store.server";
 import type { TextKind } from "./types";
 
@@ -182,7 +182,13 @@ async function work(): Promise<boolean> {
         current = { job, entry };
         try {
           while (!entry.done && !stopped) {
-            const step = await run.step();
+            let step;
+            try {
+              step = await run.step();
+            } catch (error) {
+              if (isAbort(error)) return false; // shutdown: the saved entry resumes at this page
+              throw error;
+            }
             if (step.kind === "page" || step.kind === "ocr-page" || step.kind === "skipped") state.totals.pages++;
             if (step.kind === "ocr-page") {
               state.totals.ocrPages++;

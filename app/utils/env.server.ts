@@ -31,6 +31,9 @@ const EnvSchema = z.object({
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
   MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+  /** Largest attachment, and largest sum of one version's attachments, in MB (decision 094). */
+  ATTACHMENT_MAX_MB: z.coerce.number().positive().max(2048).default(50),
+  ATTACHMENT_VERSION_MAX_MB: z.coerce.number().positive().max(8192).default(200),
   /** Latest effective date a proposal may ask for, in days from today (decision 070). */
   MAX_EFFECTIVE_DAYS: z.coerce.number().int().min(1).max(36500).default(1095),
 });

@@ -39,7 +39,7 @@ export interface OcrBenchResult {
 export async function benchOcr(pages: number): Promise<OcrBenchResult | null> {
   const { ocrStatus } = await import("~/attachments/text/ocr.server");
   if (!(await ocrStatus()).available) return null;
-  const { scannedPdf } = await import("../../tests/fixtures/attachment-files");
+  const { scannedPdf } = await import("../../tests/fixtures/scanned-pages");
   const { Extraction, newEntry } = await import("~/attachments/text/extract.server");
   const { fold } = await import("~/search/tokenize");
   const content = Array.from({ length: pages }, (_, i) => [

@@ -15,7 +15,7 @@ import { healthDetails, type RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { launchBrowser, loginInBrowser } from "../helpers/browser";
 import { publishTestDoc } from "./search-fixtures";
-import { scannedPdf } from "../fixtures/attachment-files";
+import { scannedPdf } from "../fixtures/scanned-pages";
 
 const PASSWORD = "demo1234";
 let world: World;

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { extractAll, textKind } from "~/attachments/text/extract.server";
 import { EXTRACT_LIMITS, tidyText } from "~/attachments/text/limits";
 import { slideXmlText } from "~/attachments/text/office.server";
-import { docxFile, pptxFile, textPdf, xlsxFile, zipBomb } from "../fixtures/attachment-files";
+import { docxFile, pptxFile, textPdf, xlsxFile, zipBomb } from "../fixtures/scanned-pages";
 
 const work = path.join(os.tmpdir(), `regula-extract-${process.pid}`);
 

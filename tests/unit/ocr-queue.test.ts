@@ -17,7 +17,7 @@ import { readEntry } from "~/attachments/text/store.server";
 import { on } from "~/utils/events.server";
 import { resetEnvForTests } from "~/utils/env.server";
 import { fold } from "~/search/tokenize";
-import { scannedPdf } from "../fixtures/attachment-files";
+import { scannedPdf } from "../fixtures/scanned-pages";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "regula-ocr-queue-"));
 const PAGES = [

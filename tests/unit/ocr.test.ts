@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extractAll } from "~/attachments/text/extract.server";
 import { fold } from "~/search/tokenize";
 import { ocrStatus, resetOcrStatus } from "~/attachments/text/ocr.server";
-import { renderPages, scannedPdf, textPdf } from "../fixtures/attachment-files";
+import { renderPages, scannedPdf, textPdf } from "../fixtures/scanned-pages";
 
 const work = path.join(os.tmpdir(), `regula-ocr-unit-${process.pid}`);
 const PAGE_ZH = ["受控文件扫描件", "纸质记录扫描后归档保存", "Scanned records are kept for ten years."];

@@ -5,6 +5,7 @@ import ocr from "./ocr";
 import access from "./access";
 import backup from "./backup";
 import print from "./print";
+import attachments from "./attachments";
 import revisions from "./revisions";
 import importCatalog from "./import";
 import onboarding from "./onboarding";
@@ -17,4 +18,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, ocr, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];
+export const catalogs: Catalog[] = [core, search, ocr, print, attachments, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];

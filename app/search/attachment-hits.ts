@@ -64,7 +64,7 @@ export function windowSnippet(text: string, folded: FoldedText, needles: Needle[
  * a better match than the body (then the hit names that part).
  */
 export function locateSnippet(
-  number: string,
+  doc: { number: string; version: number },
   body: { text: string; folded: FoldedText },
   parts: readonly AttachmentTextPart[] | undefined,
   partsFolded: readonly FoldedText[],
@@ -86,7 +86,7 @@ export function locateSnippet(
     const part = parts![bestPart];
     return {
       snippetHtml: windowSnippet(part.text, partsFolded[bestPart], needles, partFound.at),
-      attachment: { name: part.name, locator: part.locator, url: attachmentLink(number, part.name, part.locator) },
+      attachment: { name: part.name, locator: part.locator, url: attachmentLink(doc.number, doc.version, part.name, part.locator) },
     };
   }
   return { snippetHtml: windowSnippet(body.text, body.folded, needles, inBody.at >= 0 ? inBody.at : undefined), attachment: null };

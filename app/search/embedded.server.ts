@@ -461,6 +461,6 @@ export class EmbeddedEngine implements SearchEngine {
   private snippet(doc: SearchDoc, readable: boolean, needles: ReturnType<typeof needlesFor>): Pick<SearchHit, "snippetHtml" | "attachment"> {
     if (!readable) return { snippetHtml: null, attachment: null };
     const f = this.folded(doc);
-    return locateSnippet(doc.number, { text: doc.text, folded: f }, doc.attachments, f.parts, needles);
+    return locateSnippet(doc, { text: doc.text, folded: f }, doc.attachments, f.parts, needles);
   }
 }

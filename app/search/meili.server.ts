@@ -473,7 +473,7 @@ export class MeiliEngine implements SearchEngine {
       confidentiality: hit.confidentiality!,
       retired: hit.retired ?? false,
       ...(readable
-        ? locateSnippet(hit.number!, { text: hit.body ?? "", folded: foldSparse(hit.body ?? "") }, hit.attachments, foldParts(hit.attachments), needles)
+        ? locateSnippet({ number: hit.number!, version: hit.version! }, { text: hit.body ?? "", folded: foldSparse(hit.body ?? "") }, hit.attachments, foldParts(hit.attachments), needles)
         : { snippetHtml: null, attachment: null }),
       readable,
       score: Math.round(score * 1000) / 1000,

@@ -109,14 +109,14 @@ describe("a phrase that exists only inside a scanned PDF", () => {
     expect(found.body.hits.map((h: { number: string }) => h.number)).toEqual([number]);
     const hit = found.body.hits[0];
     expect(hit.attachment).toMatchObject({ name: "2019年点检记录扫描件.pdf", locator: { kind: "page", value: "2" } });
-    expect(hit.url).toBe(`/docs/${number}/attachments/${encodeURIComponent("2019年点检记录扫描件.pdf")}#page=2`);
+    expect(hit.url).toBe(`/docs/${number}/v/2/attachments/${encodeURIComponent("2019年点检记录扫描件.pdf")}#page=2`);
     expect(hit.snippetHtml).toContain("<mark>");
 
     // The results page says where (in the reader's language) and links to the file at the page.
     const staff = await signIn(server.url, "staff", { lang: "zh-CN" });
     const page = await staff.get(`/search?q=${encodeURIComponent(PHRASE)}`);
     expect(page.text_).toContain("见附件 2019年点检记录扫描件.pdf 第 2 页");
-    expect(page.text_).toContain(`href="/docs/${number}/attachments/${encodeURIComponent("2019年点检记录扫描件.pdf")}#page=2"`);
+    expect(page.text_).toContain(`href="/docs/${number}/v/2/attachments/${encodeURIComponent("2019年点检记录扫描件.pdf")}#page=2"`);
     const file = await staff.get(hit.url.split("#")[0]);
     expect(file.status).toBe(200);
 

@@ -40,7 +40,7 @@ describe("Office files", () => {
     expect(entry.parts[0].text).toContain("two signatures");
   });
 
-  it("reads an .xlsx cell by cell, a part per sheet named after it", async () => {
+  it("reads an .xlsx cell by cell (columns apart by tabs), a part per sheet named after it", async () => {
     const bytes = await xlsxFile({ 费用标准: [["项目", "标准"], ["差旅住宿", 450]], Rates: [["Mileage allowance", "0.8"]] });
     const entry = await extractAll("xlsx", bytes, work);
     expect(entry.failure).toBeUndefined();
@@ -48,8 +48,8 @@ describe("Office files", () => {
       { kind: "sheet", value: "费用标准" },
       { kind: "sheet", value: "Rates" },
     ]);
-    expect(entry.parts[0].text).toContain("差旅住宿 450");
-    expect(entry.parts[1].text).toContain("Mileage allowance 0.8");
+    expect(entry.parts[0].text).toContain("差旅住宿\t450");
+    expect(entry.parts[1].text).toContain("Mileage allowance\t0.8");
   });
 
   it("reads a .pptx slide by slide, in slide order", async () => {

@@ -81,7 +81,7 @@ describe("attachment text in search", () => {
     expect(hit.attachment).toEqual({
       name: "2019年纸质记录扫描件.pdf",
       locator: { kind: "page", value: "2" },
-      url: `/docs/EXE-101/attachments/${encodeURIComponent("2019年纸质记录扫描件.pdf")}#page=2`,
+      url: `/docs/EXE-101/v/1/attachments/${encodeURIComponent("2019年纸质记录扫描件.pdf")}#page=2`,
     });
     expect(hit.snippetHtml).toContain("<mark>");
     expect(hit.snippetHtml).toContain("配电柜");

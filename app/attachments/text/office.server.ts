@@ -24,6 +24,21 @@ export async function docxText(bytes: Buffer): Promise<TextPart[]> {
   });
 }
 
+/** A cell's text as a reader sees it (dates as YYYY-MM-DD, rich text joined, formulas by their result). */
+function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return "";
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (typeof value === "object") {
+    if ("richText" in value && Array.isArray(value.richText)) return value.richText.map((r) => r.text).join("");
+    if ("text" in value && typeof value.text === "string") return value.text;
+    if ("result" in value) return cellText(value.result as ExcelJS.CellValue);
+    if ("error" in value) return String(value.error);
+    return "";
+  }
+  return String(value);
+}
+
+/** A part per sheet: a line per row, cells apart by tabs (so that columns line up in a diff). */
 export async function xlsxText(bytes: Buffer): Promise<TextPart[]> {
   await openZipGuarded(bytes);
   return withinTime(EXTRACT_LIMITS.fileMs, "reading the .xlsx", async () => {
@@ -37,15 +52,14 @@ export async function xlsxText(bytes: Buffer): Promise<TextPart[]> {
     workbook.eachSheet((sheet) => {
       const lines: string[] = [];
       sheet.eachRow({ includeEmpty: false }, (row) => {
-        const cells: string[] = [];
-        row.eachCell({ includeEmpty: false }, (cell) => {
-          const text = (cell.text ?? "").trim();
-          if (text) cells.push(text);
-        });
-        if (cells.length) lines.push(cells.join(" "));
+        const values = Array.isArray(row.values) ? row.values.slice(1) : [];
+        const line = values
+          .map((v) => tidyText(cellText(v as ExcelJS.CellValue)).replace(/\s+/g, " "))
+          .join("\t")
+          .replace(/\t+$/, "");
+        if (line.trim()) lines.push(line);
       });
-      const text = tidyText(lines.join("\n"));
-      if (text) parts.push({ locator: { kind: "sheet", value: sheet.name }, text, via: "text" });
+      if (lines.length) parts.push({ locator: { kind: "sheet", value: sheet.name }, text: lines.join("\n"), via: "text" });
     });
     return parts;
   });

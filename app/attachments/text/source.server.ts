@@ -1,30 +1,24 @@
 /**
- * Where attachment files come from: the attachment store, read through one
- * small interface so that extraction can be tested on files made in a test.
+ * Where attachment files come from: the attachment store (a version's files,
+ * listed and read through git), behind one small interface so that the queue
+ * can be tested on files made in a test.
  */
-export interface AttachmentInfo {
-  name: string;
-  size: number;
-  sha256: string;
-  type: string;
-}
+import { listAttachments, readAttachment, type AttachmentInfo } from "../store.server";
+
+export type { AttachmentInfo };
 
 export interface AttachmentSource {
   list(number: string, version: number): Promise<AttachmentInfo[]>;
   read(number: string, version: number, name: string): Promise<Buffer>;
 }
 
-const none: AttachmentSource = {
-  list: async () => [],
-  read: async (number, version, name) => {
-    throw new Error(`no attachment store: ${number} v${version} ${name}`);
-  },
-};
+const store: AttachmentSource = { list: listAttachments, read: readAttachment };
 
-let source: AttachmentSource = none;
+let source: AttachmentSource = store;
 
-export function setAttachmentSource(next: AttachmentSource) {
-  source = next;
+/** Replaces the store (tests); `null` puts the store back. */
+export function setAttachmentSource(next: AttachmentSource | null) {
+  source = next ?? store;
 }
 
 export function attachmentSource(): AttachmentSource {

@@ -4,6 +4,7 @@
  * an entry compressed far beyond any real document (a zip bomb).
  */
 import JSZip from "jszip";
+import { checkZipBomb } from "../checks.server";
 import { EXTRACT_LIMITS, ExtractionError } from "./limits";
 
 interface EntryData {
@@ -11,8 +12,19 @@ interface EntryData {
   uncompressedSize?: number;
 }
 
-/** The opened container; throws ExtractionError when it is not a zip or breaks a limit. */
+/**
+ * The opened container; throws ExtractionError when it is not a zip or breaks
+ * a limit — the upload check's (attachments/checks.server.ts: total size and
+ * entries against the file's size) and, per entry, the ratio below.
+ */
 export async function openZipGuarded(bytes: Buffer): Promise<JSZip> {
+  try {
+    await checkZipBomb(bytes, "file");
+  } catch (error) {
+    const key = (error as { key?: string }).key;
+    if (key === "attachments.err.zipBomb") throw new ExtractionError("zip_bomb", "the container expands far beyond its size");
+    throw new ExtractionError("not_readable", `not a readable Office file (${(error as Error).message})`);
+  }
   let zip: JSZip;
   try {
     zip = await JSZip.loadAsync(bytes, { checkCRC32: false, createFolders: false });

@@ -16,6 +16,7 @@ import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { launchBrowser, loginInBrowser } from "../helpers/browser";
 import { publishTestDoc } from "./search-fixtures";
 import { scannedPdf } from "../fixtures/scanned-pages";
+import { pdf } from "../fixtures/attachment-files";
 
 const PASSWORD = "demo1234";
 let world: World;
@@ -170,5 +171,33 @@ describe("a restart in the middle of a scanned file", () => {
     const staffToken = await apiToken(await signIn(server.url, "staff"));
     const found = await api(staffToken, "GET", `/api/v1/search?q=${encodeURIComponent("应急照明灯月度测试")}`);
     expect(found.body.hits[0]).toMatchObject({ number: second, attachment: { name: "消防检查扫描件.pdf", locator: { kind: "page", value: "4" } } });
+  });
+});
+
+describe("a portal without Tesseract", () => {
+  it("says so in /healthz details, skips OCR of scanned pages, and still indexes text layers", async () => {
+    await server.stop();
+    server = await world.server({ TESSERACT: "/nonexistent/tesseract" });
+    const health = await healthDetails(server);
+    expect(health.status).toBe(200);
+    const ocr = health.body.checks.ocr as unknown as OcrHealth;
+    expect(ocr).toMatchObject({ ok: true, available: false, reason: "Tesseract is not installed" });
+
+    const before = await ocrHealth();
+    const scan = await scannedPdf([["锅炉水质化验记录", "Boiler water test record"]]);
+    await reviseWithAttachment(number, "水质化验.pdf", scan, `${BODY}\n\n附水质化验记录。`);
+    await reviseWithAttachment(second, "pressure-vessel-log.pdf", await pdf(["Pressure vessel inspection logbook, quarterly"]), `${BODY}\n\n附压力容器检查记录。`);
+    const after = await until((h) => h.queued === 0 && h.files >= before.files + 2);
+    expect(after.ocrPages).toBe(before.ocrPages);
+
+    const staffToken = await apiToken(await signIn(server.url, "staff"));
+    const text = await api(staffToken, "GET", `/api/v1/search?q=${encodeURIComponent('"pressure vessel inspection logbook"')}`);
+    expect(text.body.hits[0]).toMatchObject({ number: second, attachment: { name: "pressure-vessel-log.pdf", locator: { kind: "page", value: "1" } } });
+    expect((await api(staffToken, "GET", `/api/v1/search?q=${encodeURIComponent("锅炉水质化验记录")}`)).body.total).toBe(0);
+
+    const admin = await signIn(server.url, "admin", { lang: "zh-CN" });
+    const page = await admin.get("/admin/attachment-text");
+    expect(page.text_).toContain("文字识别不可用");
+    expect(page.text_).toContain("1 个扫描页未识别");
   });
 });

@@ -14,6 +14,7 @@ import { enqueueVersion, kick, loadQueue, queueIdle, queueStatus, resetQueueForT
 import { attachmentTexts } from "~/attachments/text/index-text.server";
 import { setAttachmentSource, type AttachmentInfo } from "~/attachments/text/source.server";
 import { readEntry } from "~/attachments/text/store.server";
+import { resetOcrStatus } from "~/attachments/text/ocr.server";
 import { on } from "~/utils/events.server";
 import { resetEnvForTests } from "~/utils/env.server";
 import { fold } from "~/search/tokenize";
@@ -27,6 +28,8 @@ const PAGES = [
 ];
 let pdf: Buffer;
 let info: AttachmentInfo;
+let late: Buffer;
+let lateInfo: AttachmentInfo;
 const reindexed: string[] = [];
 
 beforeAll(async () => {
@@ -34,12 +37,14 @@ beforeAll(async () => {
   resetEnvForTests();
   pdf = await scannedPdf(PAGES);
   info = { name: "点检记录扫描件.pdf", size: pdf.length, sha256: crypto.createHash("sha256").update(pdf).digest("hex"), type: "application/pdf" };
-  const files: Record<string, AttachmentInfo[]> = { "OPS-001@3": [info], "QA-002@1": [info] };
+  late = await scannedPdf([["锅炉水质化验记录", "Boiler water test record"]]);
+  lateInfo = { name: "水质化验.pdf", size: late.length, sha256: crypto.createHash("sha256").update(late).digest("hex"), type: "application/pdf" };
+  const files: Record<string, AttachmentInfo[]> = { "OPS-001@3": [info], "QA-002@1": [info], "OPS-003@1": [lateInfo] };
   setAttachmentSource({
     list: async (number, version) => files[`${number}@${version}`] ?? [],
     read: async (number, version, name) => {
       if (!(files[`${number}@${version}`] ?? []).some((f) => f.name === name)) throw new Error("no such attachment");
-      return pdf;
+      return name === lateInfo.name ? late : pdf;
     },
   });
   on("attachment.text-ready", "ocr-queue-test", ({ number }) => void reindexed.push(number));
@@ -100,5 +105,26 @@ describe("the OCR queue", () => {
     await queueIdle();
     expect(queueStatus().totals.ocrPages).toBe(3);
     expect((await attachmentTexts("QA-002", 1)).length).toBe(3);
+  });
+
+  it("reads a scan again once OCR is available when it was first read without it", async () => {
+    process.env.TESSERACT = "/nonexistent/tesseract";
+    resetOcrStatus();
+    try {
+      expect((await enqueueVersion("OPS-003", 1)).queued).toBe(1);
+      await queueIdle();
+      const skipped = await readEntry(lateInfo.sha256);
+      expect(skipped).toMatchObject({ done: true, ocrSkipped: 1, ocrPages: 0, parts: [] });
+      // Still no OCR: nothing to do again.
+      expect(await enqueueVersion("OPS-003", 1)).toEqual({ queued: 0, ready: true });
+    } finally {
+      delete process.env.TESSERACT;
+      resetOcrStatus();
+    }
+    expect((await enqueueVersion("OPS-003", 1)).queued).toBe(1);
+    await queueIdle();
+    const read = await readEntry(lateInfo.sha256);
+    expect(read).toMatchObject({ done: true, ocrSkipped: 0, ocrPages: 1 });
+    expect(fold(read!.parts[0].text).replace(/\s/g, "")).toContain("锅炉水质化验记录");
   });
 });

@@ -15,6 +15,8 @@ import { attachmentSource, type AttachmentInfo } from "./source.server";
 import { Extraction, isAbort, newEntry, textKind, type TextEntry } from "./extract.server";
 import { queueFile, readEntry, readJson, workDir, writeEntry, writeJsonAtomic } from "./store.server";
 import type { TextKind } from "./types";
+import { EXTRACT_LIMITS } from "./limits";
+import { ocrStatus } from "./ocr.server";
 
 export interface JobRef {
   number: string;
@@ -102,8 +104,12 @@ export async function enqueueVersion(number: string, version: number, attachment
     if (!kind) continue;
     const entry = await readEntry(a.sha256);
     if (entry?.done) {
-      ready = true;
-      continue;
+      if (!(await readAgain(entry))) {
+        ready = true;
+        continue;
+      }
+      // Read before without OCR, which is available now: read again from the start.
+      await writeEntry(newEntry(entry.sha256, entry.kind));
     }
     const ref = { number, version, name: a.name };
     const job = state.jobs.find((j) => j.sha256 === a.sha256);
@@ -117,6 +123,12 @@ export async function enqueueVersion(number: string, version: number, attachment
   if (list.length) await save();
   if (queued) kick();
   return { queued, ready };
+}
+
+/** A file finished while OCR was not available, with scanned pages left unread, is read again once it is. */
+async function readAgain(entry: TextEntry): Promise<boolean> {
+  if (!entry.ocrSkipped || entry.failure || entry.ocrPages >= EXTRACT_LIMITS.maxOcrPages) return false;
+  return (await ocrStatus()).available;
 }
 
 /** Starts the worker if it is not running (it stops by itself when the queue is empty). */

@@ -5,7 +5,7 @@ import { requireRole } from "~/access/guards.server";
 import { attachmentTextOverview } from "~/attachments/text/admin.server";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import ocrCss from "~/styles/ocr.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: ocrCss }];

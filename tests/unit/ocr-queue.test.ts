@@ -15,7 +15,7 @@ import { attachmentTexts } from "~/attachments/text/index-text.server";
 import { setAttachmentSource, type AttachmentInfo } from "~/attachments/text/source.server";
 import { readEntry } from "~/attachments/text/store.server";
 import { resetOcrStatus } from "~/attachments/text/ocr.server";
-import { on } from "~/utils/events.server";
+import { on } from "~/documents/events.server";
 import { resetEnvForTests } from "~/utils/env.server";
 import { fold } from "~/search/tokenize";
 import { scannedPdf } from "../fixtures/scanned-pages";

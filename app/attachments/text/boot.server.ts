@@ -5,11 +5,11 @@
  * each publication queues its new files. /healthz details say whether OCR is
  * available and how far the queue is.
  */
-import { onBoot, onShutdown } from "~/boot.server";
+import { onBoot, onShutdown } from "~/utils/lifecycle.server";
 import { addAdminFigure } from "~/admin.server";
 import { addHealthCheck } from "~/health.server";
 import { allLatest } from "~/documents/version-index.server";
-import { on } from "~/utils/events.server";
+import { on } from "~/documents/events.server";
 import { enqueueVersion, kick, loadQueue, queueStatus, stopQueue } from "./queue.server";
 import { abortOcr, ocrStatus } from "./ocr.server";
 

@@ -10,7 +10,7 @@
  * When a file is finished, every document that carries it is re-indexed
  * (search subscribes to "attachment.text-ready").
  */
-import { emit } from "~/utils/events.server";
+import { emit } from "~/documents/events.server";
 import { attachmentSource, type AttachmentInfo } from "./source.server";
 import { Extraction, isAbort, newEntry, textKind, type TextEntry } from "./extract.server";
 import { queueFile, readEntry, readJson, workDir, writeEntry, writeJsonAtomic } from "./store.server";

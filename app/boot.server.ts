@@ -100,6 +100,7 @@ async function registerDomains() {
     import("~/notifications/boot.server"),
     import("~/consolidation/boot.server"),
     import("~/directory/boot.server"),
+    import("~/attachments/text/boot.server"),
   ]);
 }
 

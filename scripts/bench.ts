@@ -324,6 +324,8 @@ async function main() {
     }
     await (await import("./bench/search-regulations")).measureRegulationSearch(row, log);
     await (await import("./bench/consolidate")).benchConsolidation(row, log, config.documents);
+    // 9. Attachment text: OCR throughput, search with and without attachment text (scripts/bench/ocr.ts).
+    await (await import("./bench/ocr")).measureAttachmentBench(row, log);
 
     const totalMin = (Date.now() - benchStarted) / 60000;
     notes.push(

@@ -14,4 +14,5 @@ export const ADMIN_LINKS: { to: string; label: string }[] = [
   { to: "/admin/webhooks", label: "admin.webhooks" },
   { to: "/admin/deliveries", label: "admin.deliveries" },
   { to: "/admin/search-synonyms", label: "synonyms.title" },
+  { to: "/admin/attachment-text", label: "ocr.title" },
 ];

@@ -47,6 +47,8 @@ export interface DomainEvents {
   "suggestion.created": { suggestionId: string; number: string; byUserId: string; ownerDepartment: string; link: string };
   "suggestion.decided": { suggestionId: string; number: string; suggesterId: string; outcome: "accepted" | "declined"; reason?: string; link: string };
   "index.rebuilt": { head: string | null };
+  /** The text of a file attached to this document was extracted (or read by OCR): its index entry is rebuilt. */
+  "attachment.text-ready": { number: string };
 }
 
 type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => Promise<void> | void;

@@ -21,7 +21,8 @@ export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user:
     // Set while the index catches up with the repository: hits come from the documents indexed so far.
     catchingUp: catchingUp ? { indexed: catchingUp.done, total: catchingUp.total } : null,
     numberMatch: numberMatch ? { number: numberMatch.number, title: numberMatch.title, url: `/docs/${numberMatch.number}` } : null,
-    hits: result.hits.map((h) => ({ ...h, url: `/docs/${h.number}` })),
+    // A hit found inside an attachment links to that file (a PDF at the page).
+    hits: result.hits.map((h) => ({ ...h, attachment: h.attachment ?? null, url: h.attachment?.url ?? `/docs/${h.number}` })),
     facets: result.facets,
   };
 });

@@ -9,6 +9,7 @@ import { formatDate, type Translate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { documentNumberIn, parseSearchParams, searchCatchUp, searchDocuments, type SearchParams } from "~/search/search.server";
 import { page } from "~/web/http.server";
+import type { SearchHit } from "~/search/engine.server";
 // search.css reaches every page through the header's search-suggest component.
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.params.q ? `${data.params.q} · Regula` : "Regula" }];
@@ -174,7 +175,10 @@ export default function SearchPage() {
                   {hit.effectiveDate ? <span>{t("search.effective", { date: formatDate(hit.effectiveDate, locale) })}</span> : null}
                 </p>
                 {hit.readable && hit.snippetHtml !== null ? (
-                  <p className="hit-snippet" dangerouslySetInnerHTML={{ __html: hit.snippetHtml }} />
+                  <>
+                    {hit.attachment ? <HitAttachmentLink attachment={hit.attachment} /> : null}
+                    <p className="hit-snippet" dangerouslySetInnerHTML={{ __html: hit.snippetHtml }} />
+                  </>
                 ) : (
                   <p className="hit-snippet hit-locked">
                     {t("search.restricted")}{" "}
@@ -217,5 +221,19 @@ function SearchTips({ t, intro = false }: { t: Translate; intro?: boolean }) {
         <li>{t("search.tip.prefix")}</li>
       </ul>
     </div>
+  );
+}
+
+/** Where a hit found inside an attachment comes from, linking to the file (a PDF at the page). */
+function HitAttachmentLink({ attachment }: { attachment: NonNullable<SearchHit["attachment"]> }) {
+  const t = useT();
+  const at = attachment.locator;
+  const key = !at ? "search.inAttachment" : at.kind === "page" ? "search.inAttachmentPage" : at.kind === "slide" ? "search.inAttachmentSlide" : "search.inAttachmentSheet";
+  return (
+    <p className="hit-attachment">
+      <a href={attachment.url} data-testid="hit-attachment">
+        {t(key, { name: attachment.name, page: at?.value ?? "" })}
+      </a>
+    </p>
   );
 }

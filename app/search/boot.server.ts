@@ -6,10 +6,11 @@ import { onBoot, onShutdown } from "~/utils/lifecycle.server";
 import { addHealthCheck } from "~/health.server";
 import { catchUpProgress, chooseEngine, currentEngine, engineFallbackReason, searchLoading, setSearchReadiness, whenSearchReady } from "./choice.server";
 import { registerJob } from "~/utils/scheduler.server";
-import { catchUpIfBehind, subscribeToPublications, syncIndex } from "./indexer.server";
+import { catchUpIfBehind, subscribeToAttachmentText, subscribeToPublications, syncIndex } from "./indexer.server";
 import { applySynonyms } from "./synonyms.server";
 
 subscribeToPublications(currentEngine);
+subscribeToAttachmentText(currentEngine);
 
 // Repairs the index after a failed update (for example Meilisearch unreachable for a moment).
 registerJob("search.catch-up", async () => {

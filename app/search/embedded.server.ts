@@ -25,9 +25,10 @@ import {
   type SearchOptions,
   type SearchResult,
 } from "./engine.server";
+import { foldParts, locateSnippet, type FoldedText } from "./attachment-hits";
 import { structuralHeadings } from "./plain-text";
 import { PostingsIndex, type PostingsQuery, type SavedPostings } from "./postings";
-import { buildSnippet, highlightHtml, needlesFor } from "./snippet";
+import { highlightHtml, needlesFor } from "./snippet";
 import {
   bitCount,
   fold,
@@ -63,17 +64,21 @@ interface FoldedDoc {
   text: string;
   /** Offsets in the original text of every FOLD_MARK_STEP-th folded unit (for snippets of long documents). */
   marks: Int32Array;
+  /** The attachment parts, folded the same way. */
+  parts: FoldedText[];
 }
 
 function foldDoc(doc: SearchDoc): FoldedDoc {
   const body = foldSparse(doc.text);
-  return { title: fold(`${doc.number} ${doc.title}`), text: body.text, marks: body.marks };
+  return { title: fold(`${doc.number} ${doc.title}`), text: body.text, marks: body.marks, parts: foldParts(doc.attachments) };
 }
 
 /** The terms of each field: number, title, headings (markdown, chapter and article headings), body. */
 function fieldTerms(doc: SearchDoc, folded: FoldedDoc): string[][] {
   const headings = [doc.headings ?? "", structuralHeadings(doc.text)].filter(Boolean).join("\n");
-  return [indexTerms(numberField(doc.number)), indexTerms(doc.title), indexTerms(headings), indexTermsOfFolded(folded.text)];
+  // Attachment text counts as body text (the same field, read under the same rule).
+  const body = folded.parts.length ? [folded.text, ...folded.parts.map((p) => p.text)].join("\n\n") : folded.text;
+  return [indexTerms(numberField(doc.number)), indexTerms(doc.title), indexTerms(headings), indexTermsOfFolded(body)];
 }
 
 interface Candidate {
@@ -337,7 +342,7 @@ export class EmbeddedEngine implements SearchEngine {
           const g = 1 << groupOf[bit];
           if (groups & g || !((altMask >>> bit) & 1) || !((needsExact >>> bit) & 1)) continue;
           const exact = alternatives[bit].exact!;
-          if (f.title.includes(exact) || (readable && f.text.includes(exact))) groups |= g;
+          if (f.title.includes(exact) || (readable && (f.text.includes(exact) || f.parts.some((p) => p.text.includes(exact))))) groups |= g;
         }
       }
       const covered = bitCount(groups);
@@ -440,7 +445,7 @@ export class EmbeddedEngine implements SearchEngine {
       effectiveDate: doc.effectiveDate,
       confidentiality: doc.confidentiality,
       retired: doc.retired,
-      snippetHtml: readable ? this.snippet(doc, needles) : null,
+      ...this.snippet(doc, readable, needles),
       readable,
       score: Math.round(score * 1000) / 1000,
       missing: parsed.groups.filter((_g, index) => !((groups >>> index) & 1)).map((g) => g.text.replace(/^"|"$/g, "")),
@@ -448,29 +453,14 @@ export class EmbeddedEngine implements SearchEngine {
   }
 
   /**
-   * The snippet of a long document is cut from a window around its best
-   * match, found in the cached folded text, so only that window is folded again.
+   * The snippet (null for a reader without access): cut around the best match
+   * in the body or, when an attachment holds a better one, in that attachment
+   * part (the hit then names it). Long texts are cut from a window found in
+   * the cached folded text, so only that window is folded again.
    */
-  private snippet(doc: SearchDoc, needles: ReturnType<typeof needlesFor>): string {
-    if (doc.text.length <= 4000) return buildSnippet(doc.text, needles);
+  private snippet(doc: SearchDoc, readable: boolean, needles: ReturnType<typeof needlesFor>): Pick<SearchHit, "snippetHtml" | "attachment"> {
+    if (!readable) return { snippetHtml: null, attachment: null };
     const f = this.folded(doc);
-    let best = -1;
-    let weight = -1;
-    for (const n of needles) {
-      if (n.weight <= weight) continue;
-      const at = f.text.indexOf(n.text);
-      if (at >= 0) {
-        best = at;
-        weight = n.weight;
-      }
-    }
-    if (best < 0) return buildSnippet(doc.text.slice(0, 1000), needles);
-    const mark = Math.max(0, Math.floor(best / FOLD_MARK_STEP) - 1);
-    const from = f.marks[mark] ?? 0;
-    const to = Math.min(doc.text.length, from + 600);
-    const html = buildSnippet(doc.text.slice(from, to), needles);
-    const lead = from > 0 && !html.startsWith("…") ? "…" : "";
-    const tail = to < doc.text.length && !html.endsWith("…") ? "…" : "";
-    return lead + html + tail;
+    return locateSnippet(doc, { text: doc.text, folded: f }, doc.attachments, f.parts, needles);
   }
 }

@@ -8,6 +8,7 @@
  * for the rest only the number and title can match, and no snippet is made.
  */
 import path from "node:path";
+import type { AttachmentTextPart } from "~/attachments/text/types";
 import type { User } from "~/data/schema";
 import type { Confidentiality } from "~/documents/front-matter";
 import { getEnv } from "~/utils/env.server";
@@ -30,6 +31,8 @@ export interface SearchDoc {
   headings?: string;
   /** Blob id of the indexed version (to find documents that changed). */
   blob: string;
+  /** Text of the version's attachments, a part per PDF page, slide or sheet (read under the same rule as the body). */
+  attachments?: AttachmentTextPart[];
 }
 
 export type SearchReader = Pick<User, "id" | "roles" | "departmentId">;
@@ -72,6 +75,8 @@ export interface SearchHit {
   score: number;
   /** Parts of the query the document does not match (empty when it matches them all). */
   missing: string[];
+  /** Set when the snippet comes from an attachment: which one, where in it, and its address. */
+  attachment?: { name: string; locator: AttachmentTextPart["locator"]; url: string } | null;
 }
 
 export type FacetName = "category" | "type" | "department" | "confidentiality";

@@ -4,8 +4,9 @@
  * and replaces a document's entry whenever a version is published — a
  * revision, a retirement or a scheduled version on its effective date.
  */
+import { attachmentTexts } from "~/attachments/text/index-text.server";
 import { renderVersion } from "~/documents/documents.server";
-import { allLatest, indexedHead, type VersionRecord } from "~/documents/version-index.server";
+import { allLatest, indexedHead, latestVersion, type VersionRecord } from "~/documents/version-index.server";
 import { on } from "~/documents/events.server";
 import { withLock } from "~/utils/lock.server";
 import { setCatchUpProgress } from "./choice.server";
@@ -17,6 +18,7 @@ export { htmlToText };
 /** The index entry for a version record (its current metadata and plain body text). */
 export async function searchDocFromRecord(record: VersionRecord): Promise<SearchDoc> {
   const rendered = await renderVersion(record);
+  const attachments = await attachmentTexts(record.number, record.version);
   return {
     number: record.number,
     title: record.meta.title,
@@ -31,6 +33,7 @@ export async function searchDocFromRecord(record: VersionRecord): Promise<Search
     text: htmlToText(rendered.html),
     headings: headingsFromHtml(rendered.html),
     blob: record.blob,
+    ...(attachments.length ? { attachments } : {}),
   };
 }
 
@@ -147,6 +150,29 @@ export function subscribeToPublications(getEngine: () => SearchEngine) {
         await engine.setHead(null).catch(() => undefined);
         throw error;
       }
+    });
+  });
+}
+
+/**
+ * Re-indexes a document when the text of one of its attachments has been
+ * extracted (after publication, in the background), if it is still current.
+ */
+export function subscribeToAttachmentText(getEngine: () => SearchEngine) {
+  on("attachment.text-ready", "search", async ({ number }) => {
+    let engine: SearchEngine;
+    try {
+      engine = getEngine();
+    } catch {
+      return; // search has not started: its start-up step indexes the text with the document
+    }
+    const record = latestVersion(number);
+    if (!record) return;
+    const doc = await searchDocFromRecord(record);
+    await withLock("search-index", async () => {
+      await engine.indexDocument(doc);
+      // Same head, new content: recording it again saves the index (the embedded engine's file).
+      await engine.setHead(engine.indexedHead());
     });
   });
 }

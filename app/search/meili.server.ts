@@ -32,12 +32,15 @@ import {
   type SearchOptions,
   type SearchResult,
 } from "./engine.server";
+import type { AttachmentTextPart } from "~/attachments/text/types";
+import { foldParts, locateSnippet, partsText } from "./attachment-hits";
 import { structuralHeadings } from "./plain-text";
 import { filterValue, readScope, scopeFilter } from "./scope.server";
-import { buildSnippet, highlightHtml, needlesFor } from "./snippet";
-import { bitCount, fold, minimumGroups, opaqueTerms, opaqueToken, parseQuery, synonymMap, termsOfFolded, TOKENIZER_VERSION, type ParsedQuery, type SynonymMap } from "./tokenize";
+import { highlightHtml, needlesFor } from "./snippet";
+import { bitCount, fold, foldSparse, minimumGroups, opaqueTerms, opaqueToken, parseQuery, synonymMap, termsOfFolded, TOKENIZER_VERSION, type ParsedQuery, type SynonymMap } from "./tokenize";
 
-const STATE_FORMAT = 1;
+/** 2: attachment text fields (an index of format 1 is rebuilt). */
+const STATE_FORMAT = 2;
 const BATCH_SIZE = 500;
 /** Candidates fetched per query when exact text (phrases, long Chinese runs) must be checked here. */
 const PHRASE_CANDIDATES = 1000;
@@ -45,7 +48,7 @@ const MARK_START = "\u0002";
 const MARK_END = "\u0003";
 
 /** A document as stored in Meilisearch. */
-export interface MeiliDoc extends Omit<SearchDoc, "text" | "headings"> {
+export interface MeiliDoc extends Omit<SearchDoc, "text" | "headings" | "attachments"> {
   id: string;
   /** The body as plain text. */
   body: string;
@@ -56,6 +59,11 @@ export interface MeiliDoc extends Omit<SearchDoc, "text" | "headings"> {
   numberCompact: string;
   titlePairs: string;
   bodyPairs: string;
+  /** The attachments' text, searched after the body (under the same scope filter). */
+  attachmentText: string;
+  attachmentPairs: string;
+  /** The attachment parts, to say which attachment (and page) a hit comes from. */
+  attachments: AttachmentTextPart[];
 }
 
 const META_FIELDS = [
@@ -82,16 +90,16 @@ const FACETS: Record<FacetName, string> = {
 /** Index settings: what is searched, filtered and sorted, Chinese locale, typo rules. */
 export const MEILI_SETTINGS: Settings = {
   // Order is rank: a title match before a heading match before a passing mention in the body.
-  searchableAttributes: ["number", "numberCompact", "title", "titlePairs", "headings", "headingPairs", "body", "bodyPairs"],
+  searchableAttributes: ["number", "numberCompact", "title", "titlePairs", "headings", "headingPairs", "body", "bodyPairs", "attachmentText", "attachmentPairs"],
   filterableAttributes: ["number", "category", "type", "ownerDepartment", "audienceDepartments", "confidentiality", "retired"],
   sortableAttributes: ["number", "effectiveDate", "version"],
-  displayedAttributes: [...META_FIELDS, "body"],
-  localizedAttributes: [{ attributePatterns: ["title", "headings", "body"], locales: ["zho", "eng"] }],
+  displayedAttributes: [...META_FIELDS, "body", "attachments"],
+  localizedAttributes: [{ attributePatterns: ["title", "headings", "body", "attachmentText"], locales: ["zho", "eng"] }],
   typoTolerance: {
     enabled: true,
     minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 },
     // Pair tokens must match exactly: one letter off is another pair of characters.
-    disableOnAttributes: ["number", "numberCompact", "titlePairs", "headingPairs", "bodyPairs"],
+    disableOnAttributes: ["number", "numberCompact", "titlePairs", "headingPairs", "bodyPairs", "attachmentPairs"],
     disableOnNumbers: true,
   },
   pagination: { maxTotalHits: 10_000 },
@@ -99,7 +107,8 @@ export const MEILI_SETTINGS: Settings = {
 };
 
 export function toMeiliDoc(doc: SearchDoc): MeiliDoc {
-  const { text, headings: markdownHeadings, ...meta } = doc;
+  const { text, headings: markdownHeadings, attachments, ...meta } = doc;
+  const attachmentText = partsText(attachments);
   const headings = [markdownHeadings ?? "", structuralHeadings(text)].filter(Boolean).join("\n");
   return {
     ...meta,
@@ -110,6 +119,9 @@ export function toMeiliDoc(doc: SearchDoc): MeiliDoc {
     numberCompact: doc.number.replace(/[^A-Za-z0-9]/g, ""),
     titlePairs: opaqueTerms(doc.title),
     bodyPairs: opaqueTerms(doc.text),
+    attachmentText,
+    attachmentPairs: opaqueTerms(attachmentText),
+    attachments: attachments ?? [],
   };
 }
 
@@ -165,7 +177,7 @@ interface SavedState {
   head: string | null;
 }
 
-type MeiliHit = Partial<MeiliDoc> & { _rankingScore?: number; _formatted?: { body?: string } };
+type MeiliHit = Partial<MeiliDoc> & { _rankingScore?: number; _formatted?: { body?: string; attachmentText?: string } };
 
 export class MeiliEngine implements SearchEngine {
   readonly name = "meilisearch" as const;
@@ -330,9 +342,9 @@ export class MeiliEngine implements SearchEngine {
     const readableQuery = (extra: string[]): MultiSearchQuery => ({
       ...common,
       filter: [...base, ...(scopeExpr ? [scopeExpr] : []), ...extra],
-      attributesToRetrieve: [...META_FIELDS, "body"],
-      attributesToHighlight: ["body"],
-      attributesToCrop: ["body"],
+      attributesToRetrieve: [...META_FIELDS, "body", "attachments"],
+      attributesToHighlight: ["body", "attachmentText"],
+      attributesToCrop: ["body", "attachmentText"],
       cropLength: 30,
       highlightPreTag: MARK_START,
       highlightPostTag: MARK_END,
@@ -404,7 +416,7 @@ export class MeiliEngine implements SearchEngine {
       else if (at < 0) {
         const { hits } = await this.index.search<MeiliHit>("", {
           filter: [...base, `number = ${filterValue(options.pinFirst)}`],
-          attributesToRetrieve: [...META_FIELDS, "body"],
+          attributesToRetrieve: [...META_FIELDS, "body", "attachments"],
           limit: 1,
         });
         const hit = hits[0];
@@ -423,8 +435,8 @@ export class MeiliEngine implements SearchEngine {
    */
   private groupsMatched(parsed: ParsedQuery, hit: MeiliHit, readable: boolean): number {
     const title = fold(`${hit.number} ${hit.title}`);
-    const body = readable ? fold(hit.body ?? "") : "";
-    const marked = new Set([...(hit._formatted?.body ?? "").matchAll(new RegExp(`${MARK_START}([^${MARK_END}]*)${MARK_END}`, "g"))].map((m) => fold(m[1])));
+    const body = readable ? fold([hit.body ?? "", partsText(hit.attachments)].join("\n\n")) : "";
+    const marked = new Set([...`${hit._formatted?.body ?? ""} ${hit._formatted?.attachmentText ?? ""}`.matchAll(new RegExp(`${MARK_START}([^${MARK_END}]*)${MARK_END}`, "g"))].map((m) => fold(m[1])));
     let mask = 0;
     parsed.groups.forEach((g, index) => {
       const ok = g.alternatives.some((a) => {
@@ -439,7 +451,7 @@ export class MeiliEngine implements SearchEngine {
 
   private toHit(hit: MeiliHit, readable: boolean, score: number, parsed: ParsedQuery): SearchHit {
     // Words Meilisearch marked in the crop include typo and prefix matches.
-    const marked = [...(hit._formatted?.body ?? "").matchAll(new RegExp(`${MARK_START}([^${MARK_END}]*)${MARK_END}`, "g"))].map((m) => fold(m[1]));
+    const marked = [...`${hit._formatted?.body ?? ""} ${hit._formatted?.attachmentText ?? ""}`.matchAll(new RegExp(`${MARK_START}([^${MARK_END}]*)${MARK_END}`, "g"))].map((m) => fold(m[1]));
     const needles = needlesFor({
       phrases: parsed.phrases,
       cjkRuns: parsed.cjkRuns,
@@ -460,7 +472,9 @@ export class MeiliEngine implements SearchEngine {
       effectiveDate: hit.effectiveDate ?? null,
       confidentiality: hit.confidentiality!,
       retired: hit.retired ?? false,
-      snippetHtml: readable ? buildSnippet(hit.body ?? "", needles) : null,
+      ...(readable
+        ? locateSnippet({ number: hit.number!, version: hit.version! }, { text: hit.body ?? "", folded: foldSparse(hit.body ?? "") }, hit.attachments, foldParts(hit.attachments), needles)
+        : { snippetHtml: null, attachment: null }),
       readable,
       score: Math.round(score * 1000) / 1000,
       missing: ((mask) => parsed.groups.filter((_g, index) => !((mask >>> index) & 1)).map((g) => g.text.replace(/^"|"$/g, "")))(this.groupsMatched(parsed, hit, readable)),

@@ -154,6 +154,7 @@ function visits(): Visit[] {
     { user: "admin", path: "/admin/audit" },
     { user: "admin", path: "/admin/import" },
     { user: "admin", path: "/admin/backups" },
+    { user: "admin", path: "/admin/attachment-text" },
     { user: "admin", path: "/admin/deliveries" },
     { user: "admin", path: "/admin/webhooks" },
     { user: "admin", path: "/admin/reviews" },

@@ -166,6 +166,8 @@ describe("the JSON API and suggestions", () => {
     expect(res.body.hits).toHaveLength(2);
     expect(Object.keys(res.body.hits[0]).sort()).toEqual(
       [
+        // null unless the snippet comes from an attachment (which one, where, its address)
+        "attachment",
         "category",
         "confidentiality",
         "effectiveDate",
@@ -183,6 +185,7 @@ describe("the JSON API and suggestions", () => {
         "version",
       ].sort(),
     );
+    expect(res.body.hits[0].attachment).toBeNull();
     expect(res.body.facets.category).toEqual({ EXE: 1, ACC: 2, INI: 3 });
   });
 

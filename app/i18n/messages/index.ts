@@ -1,6 +1,7 @@
 // Each domain registers its catalog here (one import line each).
 import core from "./core";
 import search from "./search";
+import ocr from "./ocr";
 import access from "./access";
 import oidc from "./oidc";
 import backup from "./backup";
@@ -20,4 +21,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, attachments, importCatalog, consolidation, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];
+export const catalogs: Catalog[] = [core, search, ocr, print, attachments, importCatalog, consolidation, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];

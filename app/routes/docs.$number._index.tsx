@@ -7,7 +7,9 @@ import { openCurrent } from "~/documents/documents.server";
 import { noticesFor } from "~/documents/notices.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
+import { DownloadLinks } from "~/components/download-links";
 import { MarkdownView } from "~/components/markdown-view";
+import { pdfAvailable } from "~/downloads/downloads.server";
 import { Notices } from "~/components/notices";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
@@ -33,6 +35,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       publishedAt: view.record.date,
       author: view.record.authorName,
       notices: await noticesFor(user, view.record),
+      pdf: pdfAvailable(),
     },
     { headers },
   );
@@ -49,6 +52,7 @@ export default function ReadDocument() {
       <Notices notices={d.notices} />
       <p className="muted small">{t("doc.publishedBy", { date: formatDate(d.publishedAt, locale, true), author: d.author })}</p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
+      <DownloadLinks number={d.number} pdf={d.pdf} />
     </div>
   );
 }

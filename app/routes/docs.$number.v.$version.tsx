@@ -6,7 +6,9 @@ import { articleHtml } from "~/documents/article-html.server";
 import { openVersion } from "~/documents/documents.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
+import { DownloadLinks } from "~/components/download-links";
 import { MarkdownView } from "~/components/markdown-view";
+import { pdfAvailable } from "~/downloads/downloads.server";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { msg, NotFoundError } from "~/utils/errors.server";
@@ -36,6 +38,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       lang: view.meta.lang,
       html: articleHtml(context, `${view.summary.number}@${view.record.version}`, view.rendered.html),
       toc: view.rendered.toc,
+      pdf: pdfAvailable(),
     },
     { headers },
   );
@@ -63,6 +66,7 @@ export default function OldVersion() {
         {t("doc.publishedBy", { date: formatDate(d.date, locale, true), author: d.author })} — <span data-content="">{d.summary}</span>
       </p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
+      <DownloadLinks number={d.number} version={d.version} pdf={d.pdf} />
     </div>
   );
 }

@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   AUDIT_KEY: z.string().min(32, "AUDIT_KEY must be at least 32 characters").optional(),
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
+  /** Chromium used to make PDFs of the print view; unset = /usr/bin/chromium or /usr/bin/chromium-browser when present. */
+  CHROMIUM_PATH: z.string().min(1).optional(),
   MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
   /** Latest effective date a proposal may ask for, in days from today (decision 070). */
   MAX_EFFECTIVE_DAYS: z.coerce.number().int().min(1).max(36500).default(1095),

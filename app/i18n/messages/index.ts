@@ -4,6 +4,7 @@ import search from "./search";
 import access from "./access";
 import backup from "./backup";
 import print from "./print";
+import editor from "./editor";
 import revisions from "./revisions";
 import importCatalog from "./import";
 import onboarding from "./onboarding";
@@ -16,4 +17,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];
+export const catalogs: Catalog[] = [core, search, print, editor, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];

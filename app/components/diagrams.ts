@@ -45,11 +45,10 @@ export function useDiagrams(ref: RefObject<HTMLElement>, html: string, t: Transl
       before: t("diagram.before"),
       after: t("diagram.after"),
     };
+    // A failed load leaves the source and its note in place: the page stays readable.
     const work = import("~/editor/mermaid.client")
       .then((m) => m.drawDiagrams(root, text, { showErrors }))
-      .catch(() => undefined)
-      .finally(() => document.documentElement.setAttribute("data-diagrams", "drawn"));
-    document.documentElement.setAttribute("data-diagrams", "drawing");
+      .catch(() => undefined);
     (root as HTMLElement & { __diagrams?: Promise<void> }).__diagrams = work;
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [html, showErrors]);

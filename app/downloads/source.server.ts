@@ -26,7 +26,7 @@ export interface DownloadSource {
 export async function openForDownload(reader: Reader, number: string, version: number | undefined, what: "docx" | "pdf"): Promise<DownloadSource> {
   const view = version === undefined ? await openCurrent(reader, number, what) : await openVersion(reader, number, version, what);
   if (view.access === "denied") {
-    throw new AccessDeniedError(view.reason === "history" ? msg("print.err.historyAccess", { number }) : msg("print.err.access", { number }), {
+    throw new AccessDeniedError(view.reason === "history" ? msg("download.err.historyAccess", { number }) : msg("download.err.access", { number }), {
       number,
       reason: view.reason,
     });
@@ -54,7 +54,7 @@ export function requireReadable(reader: Reader, number: string, version: number 
   }
   const decision = decideRead(reader, current.meta, { history: version !== undefined && version !== current.version, sections: true });
   if (!decision.allowed) {
-    throw new AccessDeniedError(decision.reason === "history" ? msg("print.err.historyAccess", { number }) : msg("print.err.access", { number }), {
+    throw new AccessDeniedError(decision.reason === "history" ? msg("download.err.historyAccess", { number }) : msg("download.err.access", { number }), {
       number,
       reason: decision.reason,
     });

@@ -5,8 +5,8 @@
  * EventTarget stands in for `window` events, which Milkdown's start-up timers
  * use. Named as what it is: a stand-in for the browser, for parse/serialise only.
  */
-import { Editor, ParserReady, parserCtx, SerializerReady, serializerCtx, type Ctx } from "@milkdown/kit/core";
-import type { MilkdownPlugin } from "@milkdown/kit/ctx";
+import { Editor, ParserReady, parserCtx, SerializerReady, serializerCtx } from "@milkdown/kit/core";
+import type { Ctx, MilkdownPlugin } from "@milkdown/kit/ctx";
 
 export interface Codec {
   /** markdown → ProseMirror document → markdown, as the editor writes it (before tidying). */

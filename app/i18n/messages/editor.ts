@@ -66,6 +66,8 @@ const en: Record<string, string> = {
   "download.status.upcoming": "Not yet effective",
   "download.pdfUnavailable": "PDF downloads are not available on this server (no Chromium).",
   "download.pdfFailed": "The PDF could not be made. Try again, or print the print view to PDF.",
+  "download.err.access": "You need access to {number} to download it",
+  "download.err.historyAccess": "You need access to the history of {number} to download an old version",
 };
 
 const zh: Record<string, string> = {
@@ -135,6 +137,8 @@ const zh: Record<string, string> = {
   "download.status.upcoming": "尚未生效",
   "download.pdfUnavailable": "本服务器不提供 PDF 下载（未安装 Chromium）。",
   "download.pdfFailed": "PDF 生成失败。请重试，或在打印视图中打印为 PDF。",
+  "download.err.access": "您需要获得 {number} 的访问权限才能下载",
+  "download.err.historyAccess": "您需要获得 {number} 历史版本的访问权限才能下载旧版本",
 };
 
 export default { en, "zh-CN": zh };

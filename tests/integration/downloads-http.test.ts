@@ -42,7 +42,8 @@ afterAll(async () => {
 
 async function download(c: Client, url: string): Promise<{ status: number; type: string; disposition: string; bytes: Buffer }> {
   // The interface language chosen as a reader does (the language switch's cookie): Chinese.
-  const res = await fetch(c.baseUrl + url, { headers: { Cookie: `${c.cookieHeader()}; regula_lang=zh-CN` }, redirect: "manual" });
+  const cookies = [...c.cookies].filter(([name]) => name !== "regula_lang").map(([k, v]) => `${k}=${v}`);
+  const res = await fetch(c.baseUrl + url, { headers: { Cookie: [...cookies, "regula_lang=zh-CN"].join("; ") }, redirect: "manual" });
   return { status: res.status, type: res.headers.get("content-type") ?? "", disposition: res.headers.get("content-disposition") ?? "", bytes: Buffer.from(await res.arrayBuffer()) };
 }
 

@@ -6,7 +6,7 @@
  */
 import { Lexer, type Token, type Tokens } from "marked";
 import type { ReadDecision } from "./policy.server";
-import { renderMarkdown, slugify, type RenderedDocument } from "~/documents/render.server";
+import { renderMarkdown, slugify, type RenderedDocument, type RenderOptions } from "~/documents/render.server";
 
 function inlineText(tokens: Token[] | undefined, fallback: string): string {
   if (!tokens) return fallback;
@@ -93,9 +93,9 @@ export interface ScopedContent {
  * Cuts a version down to what the decision allows: everything, or only the
  * sections of a sections-only grant.
  */
-export function scopeToDecision(decision: ReadDecision, body: string, rendered: RenderedDocument): ScopedContent {
+export function scopeToDecision(decision: ReadDecision, body: string, rendered: RenderedDocument, options: RenderOptions = {}): ScopedContent {
   if (!decision.allowed || !decision.grant || decision.grant.sections === "all") return { body, rendered };
   const sections = decision.grant.sections;
   const part = extractSections(body, sections);
-  return { body: part, rendered: part.trim() ? renderMarkdown(part) : { html: "", toc: [] }, sections };
+  return { body: part, rendered: part.trim() ? renderMarkdown(part, options) : { html: "", toc: [] }, sections };
 }

@@ -7,7 +7,7 @@ import { diffTexts, type DocumentDiff } from "./diff.server";
 import { blockChanges, formattedDiff, formattedDiffFold, type FormatOptions, type FormattedDiff, type FormattedItem } from "./diff-blocks.server";
 import { canonicalSet, type DocumentMeta, parseDocument, serializeDocument, FrontMatterError } from "./front-matter";
 import { parseNumber } from "./numbering.server";
-import { documentPath } from "./paths.server";
+import { attachmentDir, documentPath } from "./paths.server";
 import { renderMarkdown, type RenderedDocument } from "./render.server";
 import { commitFiles, formatMessage, readBlobText } from "./repo.server";
 import {
@@ -100,13 +100,19 @@ export async function readVersionContent(record: VersionRecord): Promise<{ meta:
   return value;
 }
 
-/** Renders a version's markdown (cached by blob id). */
+/** Where a version's `attachments/<name>` references are served from. */
+export function versionAttachmentBase(record: Pick<VersionRecord, "number" | "version">): string {
+  return `/docs/${record.number}/v/${record.version}/`;
+}
+
+/** Renders a version's markdown (cached by blob id and version: attachment links name the version). */
 export async function renderVersion(record: VersionRecord): Promise<RenderedDocument> {
-  const hit = renderCache.get(record.blob);
+  const key = `${record.blob}@${record.number}/${record.version}`;
+  const hit = renderCache.get(key);
   if (hit) return hit;
   const { body } = await readVersionContent(record);
-  const rendered = renderMarkdown(body);
-  renderCache.set(record.blob, rendered);
+  const rendered = renderMarkdown(body, { attachmentBase: versionAttachmentBase(record) });
+  renderCache.set(key, rendered);
   return rendered;
 }
 
@@ -203,7 +209,7 @@ export async function openCurrent(reader: Reader, number: string, what = "page")
   if (!decision.allowed) return { access: "denied", summary: summarize(record), reason: decision.reason };
   const { meta, body: full } = await readVersionContent(record);
   // A sections-only grant receives those sections and nothing else.
-  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record));
+  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record), { attachmentBase: versionAttachmentBase(record) });
   return { access: "full", summary: summarize(record), record, meta, body, rendered, decision };
 }
 
@@ -217,7 +223,7 @@ export async function openVersion(reader: Reader, number: string, version: numbe
   await logView(reader, current, decision, `${what} v${version}`);
   if (!decision.allowed) return { access: "denied", summary: summarize(current), reason: decision.reason, current };
   const { meta, body: full } = await readVersionContent(record);
-  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record));
+  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record), { attachmentBase: versionAttachmentBase(record) });
   return { access: "full", summary: summarize(current), record, meta, body, rendered, decision, current };
 }
 
@@ -320,6 +326,8 @@ export interface PublishInput {
   timestamp?: number;
   /** Refuse (409) unless the current version is this one (0 = document must be new). */
   expectedVersion?: number;
+  /** The version's attachments are those at this commit (a proposal's draft); unset = kept as they are. */
+  attachmentsFrom?: string;
 }
 
 function addMonths(date: string, months: number): string {
@@ -422,6 +430,8 @@ export async function publishVersion(raw: PublishInput): Promise<VersionRecord> 
     const path = documentPath(input.number);
     const { commit, blobs } = await commitFiles({
       files: [{ path, content: text }],
+      // Attachments travel in the same commit: the draft's folder is taken whole (no file is read or written again).
+      trees: input.attachmentsFrom ? [{ path: attachmentDir(input.number), from: input.attachmentsFrom }] : undefined,
       message,
       author: { name: input.author.name, email: input.author.email, timestamp: Math.floor(when.getTime() / 1000) },
     });

@@ -27,7 +27,7 @@ const SANITIZE: sanitizeHtml.IOptions = {
   ],
   allowedAttributes: {
     a: ["href", "title", "id", "class", "rel"],
-    img: ["src", "alt", "title", "width", "height"],
+    img: ["src", "alt", "title", "width", "height", "loading"],
     h1: ["id"], h2: ["id"], h3: ["id"], h4: ["id"], h5: ["id"], h6: ["id"],
     th: ["align", "colspan", "rowspan"],
     td: ["align", "colspan", "rowspan"],
@@ -40,7 +40,7 @@ const SANITIZE: sanitizeHtml.IOptions = {
   allowedSchemes: ["http", "https", "mailto"],
   allowedSchemesByTag: { img: ["http", "https"] },
   allowProtocolRelative: false,
-  allowedClasses: { code: [/^language-[\w-]+$/], span: ["doc-ref"], div: ["note"], a: ["doc-link"] },
+  allowedClasses: { code: [/^language-[\w-]+$/], span: ["doc-ref", "doc-figure", "doc-caption"], div: ["note"], a: ["doc-link"] },
   transformTags: {
     a: (tagName, attribs) => {
       const href = attribs.href ?? "";
@@ -131,8 +131,28 @@ function plainText(tokens: Tokens.Generic[] | undefined, fallback: string): stri
 /** Links written as [[EXE-003]] always point at the document's current version. */
 const DOC_REF = /\[\[([A-Z][A-Z0-9]{1,7}-\d{1,6})\]\]/g;
 
+function escapeAttr(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A URL as marked writes it (spaces and non-ASCII percent-encoded), or null when it cannot be encoded. */
+function encodeHref(href: string): string | null {
+  try {
+    return encodeURI(href).replace(/%25/g, "%");
+  } catch {
+    return null;
+  }
+}
+
+/** Where the attachments a text names as `attachments/<name>` are served from (a version's or a draft's URL). */
+export interface RenderOptions {
+  baseHref?: string;
+  /** e.g. "/docs/EXE-003/v/4/" or "/proposals/P-0007/": prefixed to relative `attachments/…` links and images. */
+  attachmentBase?: string;
+}
+
 /** Renders markdown to sanitised HTML and collects a table of contents. */
-export function renderMarkdown(markdown: string, options: { baseHref?: string } = {}): RenderedDocument {
+export function renderMarkdown(markdown: string, options: RenderOptions = {}): RenderedDocument {
   const toc: TocEntry[] = [];
   const used = new Map<string, number>();
   const marked = new Marked({ gfm: true, breaks: false, async: false });
@@ -148,6 +168,19 @@ export function renderMarkdown(markdown: string, options: { baseHref?: string } 
         if (token.depth <= 3) toc.push({ id, text, depth: token.depth });
         return `<h${token.depth} id="${id.replace(/"/g, "")}">${inner}</h${token.depth}>\n`;
       },
+      // Images are figures: responsive, with their title (or else their alt text) as the caption.
+      image(token: Tokens.Image) {
+        const src = encodeHref(token.href);
+        if (src === null) return escapeAttr(token.text);
+        const caption = token.title || token.text;
+        const title = token.title ? ` title="${escapeAttr(token.title)}"` : "";
+        const img = `<img src="${escapeAttr(src)}" alt="${escapeAttr(token.text)}"${title} loading="lazy">`;
+        return `<span class="doc-figure">${img}${caption ? `<span class="doc-caption">${escapeAttr(caption)}</span>` : ""}</span>`;
+      },
+    },
+    walkTokens(token) {
+      const base = options.attachmentBase;
+      if (base && (token.type === "link" || token.type === "image") && token.href.startsWith("attachments/")) token.href = `${base}${token.href}`;
     },
   });
   const base = options.baseHref ?? "/docs/";

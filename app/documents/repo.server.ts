@@ -184,8 +184,16 @@ export class RefMovedError extends Error {
 export interface FileChange {
   /** Path inside the repository, e.g. documents/EXE/EXE-003.md. */
   path: string;
-  /** New content, or null to delete the file. */
-  content: string | null;
+  /** New content (text or bytes), or null to delete the file. */
+  content: string | Uint8Array | null;
+  /** Instead of content: an existing blob of the repository (attachments carried from a draft). */
+  blob?: string;
+}
+
+/** A folder of the new commit made identical to the same folder at another commit (absent there = removed). */
+export interface TreeCopy {
+  path: string;
+  from: string;
 }
 
 export interface CommitRequest {
@@ -197,6 +205,8 @@ export interface CommitRequest {
   expectedParent?: string | null;
   /** Start a new ref from this commit when the ref does not exist yet. */
   startFrom?: string | null;
+  /** Folders copied whole from other commits (no blob is read or written again). */
+  trees?: TreeCopy[];
 }
 
 export interface CommitResult {
@@ -216,20 +226,20 @@ async function readTreeEntries(oid: string | null): Promise<TreeEntry[]> {
 }
 
 /** Writes `changes` into the tree `base` (recursively), returning the new tree oid or null if empty. */
-async function writeNestedTree(
-  base: string | null,
-  changes: { parts: string[]; blob: string | null }[],
-): Promise<string | null> {
+type TreeChange = { parts: string[]; blob: string | null; tree?: boolean };
+
+async function writeNestedTree(base: string | null, changes: TreeChange[]): Promise<string | null> {
   const entries = new Map((await readTreeEntries(base)).map((e) => [e.path, e]));
-  const byDir = new Map<string, { parts: string[]; blob: string | null }[]>();
+  const byDir = new Map<string, TreeChange[]>();
   for (const change of changes) {
     const [head, ...rest] = change.parts;
     if (rest.length === 0) {
       if (change.blob === null) entries.delete(head);
+      else if (change.tree) entries.set(head, { mode: "040000", path: head, oid: change.blob, type: "tree" });
       else entries.set(head, { mode: "100644", path: head, oid: change.blob, type: "blob" });
     } else {
       const list = byDir.get(head) ?? [];
-      list.push({ parts: rest, blob: change.blob });
+      list.push({ parts: rest, blob: change.blob, tree: change.tree });
       byDir.set(head, list);
     }
   }
@@ -259,6 +269,7 @@ const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 export async function commitFiles(req: CommitRequest): Promise<CommitResult> {
   const ref = req.ref ?? MAIN_REF;
   for (const f of req.files) assertSafePath(f.path);
+  for (const t of req.trees ?? []) assertSafePath(t.path);
   return withLock("repo", async () => {
     let parent = await resolveRef(ref);
     if (req.expectedParent !== undefined && parent !== req.expectedParent) {
@@ -268,11 +279,16 @@ export async function commitFiles(req: CommitRequest): Promise<CommitResult> {
     if (!parent && req.startFrom) parent = req.startFrom;
     const baseTree = parent ? (await readCommitInfo(parent)).tree : null;
     const blobs: Record<string, string> = {};
-    const changes: { parts: string[]; blob: string | null }[] = [];
+    const changes: TreeChange[] = [];
+    for (const t of req.trees ?? []) changes.push({ parts: t.path.split("/"), blob: await treeAt(t.from, t.path), tree: true });
     for (const f of req.files) {
       let blob: string | null = null;
-      if (f.content !== null) {
-        blob = await git.writeBlob({ fs, gitdir: gitdir(), blob: Buffer.from(f.content, "utf8") });
+      if (f.blob) {
+        blob = f.blob;
+        blobs[f.path] = blob;
+      } else if (f.content !== null) {
+        const bytes = typeof f.content === "string" ? Buffer.from(f.content, "utf8") : f.content;
+        blob = await git.writeBlob({ fs, gitdir: gitdir(), blob: bytes });
         blobs[f.path] = blob;
       }
       changes.push({ parts: f.path.split("/"), blob });
@@ -300,6 +316,28 @@ export async function commitFiles(req: CommitRequest): Promise<CommitResult> {
     await setRef(ref, commit, expectedAtRef);
     return { commit, parent, blobs };
   });
+}
+
+/** The tree id of a folder at a commit, or null when the folder is not there (equal ids: equal contents). */
+export async function treeAt(commit: string, dir: string): Promise<string | null> {
+  const native = await readObject(gitdir(), `${commit}:${dir}`);
+  if (native !== undefined) return native?.type === "tree" ? native.oid : null;
+  try {
+    const { oid } = await git.readTree({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath: dir });
+    return oid;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Moves a proposal branch back to the commit it held, when the step that wrote
+ * on it could not be recorded (all or nothing). Refuses any other ref, and
+ * refuses when the branch moved on in between.
+ */
+export async function rewindBranch(ref: string, to: string, from: string): Promise<void> {
+  if (!ref.startsWith("refs/heads/proposals/")) throw new Error(`Refusing to rewind ${ref}`);
+  await withLock("repo", () => setRef(ref, to, from));
 }
 
 /** Reads a commit's metadata. */
@@ -348,6 +386,19 @@ export async function readFileAt(commit: string, filepath: string): Promise<stri
   try {
     const { blob } = await git.readBlob({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath });
     return Buffer.from(blob).toString("utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a file's bytes at a commit, or null when absent. */
+export async function readFileBytesAt(commit: string, filepath: string): Promise<Buffer | null> {
+  assertSafePath(filepath);
+  const native = await readObject(gitdir(), `${commit}:${filepath}`);
+  if (native !== undefined) return native?.type === "blob" ? native.content : null;
+  try {
+    const { blob } = await git.readBlob({ fs, cache: packCache, gitdir: gitdir(), oid: commit, filepath });
+    return Buffer.from(blob);
   } catch {
     return null;
   }

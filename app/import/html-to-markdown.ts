@@ -17,6 +17,8 @@ export interface ConvertResult {
 
 interface Ctx {
   images: number;
+  /** Keep images whose source is an attachment ("attachments/<name>") as markdown images. */
+  keepImages?: boolean;
 }
 
 function isElement(node: ChildNode): node is Element {
@@ -89,6 +91,11 @@ function inline(nodes: ChildNode[], ctx: Ctx): string {
         break;
       }
       case "img":
+        // Images the caller has stored as attachments keep their place in the text.
+        if (ctx.keepImages && /^attachments\/[^<>\n]+$/.test(node.attribs.src ?? "")) {
+          out += `![${escapeText(node.attribs.alt?.trim() ?? "")}](<${node.attribs.src}>)`;
+          break;
+        }
         ctx.images++;
         if (node.attribs.alt?.trim()) out += `*${escapeText(node.attribs.alt.trim())}*`;
         break;
@@ -250,8 +257,8 @@ function blocks(nodes: ChildNode[], ctx: Ctx): string[] {
 }
 
 /** Converts an HTML fragment to markdown. */
-export function htmlToMarkdown(html: string): ConvertResult {
-  const ctx: Ctx = { images: 0 };
+export function htmlToMarkdown(html: string, options: { keepImages?: boolean } = {}): ConvertResult {
+  const ctx: Ctx = { images: 0, keepImages: options.keepImages };
   const doc = parseDocument(html, { decodeEntities: true });
   const markdown = blocks(doc.children as ChildNode[], ctx).join("\n\n").trim();
   return { markdown: markdown ? markdown + "\n" : "", imagesDropped: ctx.images };

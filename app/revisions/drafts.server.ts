@@ -22,6 +22,11 @@ function draftMeta(meta: DocumentMeta): DocumentMeta {
   return { ...meta, effectiveDate: undefined, nextReviewDate: undefined };
 }
 
+/** The file a draft's text is stored as (front matter without dates, then the body). */
+export function draftText(meta: DocumentMeta, body: string): string {
+  return serializeDocument(draftMeta(meta), body);
+}
+
 /**
  * Saves the draft text as a commit on the proposal's branch and returns the
  * commit id. The first save starts the branch at `startFrom` (the base

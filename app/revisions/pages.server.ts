@@ -137,7 +137,7 @@ export async function proposalPage(user: AuthUser, id: string, options: { diffVi
     diff: options.diffView === "split" || options.diffView === "inline" ? diffBodies(compare.fromBody, draft.body) : null,
     formatted: options.diffView === "split" || options.diffView === "inline" ? null : formattedBodies(compare.fromBody, draft.body, { expand: options.expand }),
     metaChanges: metaChanges(compare.fromMeta, draft.meta),
-    preview: renderMarkdown(draft.body).html,
+    preview: renderMarkdown(draft.body, { attachmentBase: `/proposals/${p.id}/` }).html,
     labels: labelMaps(),
     can: {
       edit: author && editable,

@@ -18,7 +18,8 @@ import { getCategory, getConfig } from "~/documents/config.server";
 import { publishVersion, readVersionContent, validateBody, validateMeta } from "~/documents/documents.server";
 import { canonicalSet, type DocumentMeta } from "~/documents/front-matter";
 import { allocateNumber, parseNumber } from "~/documents/numbering.server";
-import { deleteRef, resolveRef } from "~/documents/repo.server";
+import { deleteRef, resolveRef, treeAt } from "~/documents/repo.server";
+import { attachmentDir } from "~/documents/paths.server";
 import { allNumbers, latestVersion, versionsOf, type VersionRecord } from "~/documents/version-index.server";
 import { sayIn } from "~/i18n/i18n";
 import { now, nowIso, today } from "~/utils/clock.server";
@@ -524,6 +525,8 @@ export interface SubmissionDraft {
   summary: string;
   effectiveDate?: string;
   author: Proposal["author"];
+  /** The draft adds, replaces or removes attachments (a change even when the text is the same). */
+  attachmentsChanged?: boolean;
 }
 
 /**
@@ -548,7 +551,7 @@ export async function checkSubmission(d: SubmissionDraft, lead: "notCreated" | "
     const content = await readVersionContent(current);
     const strip = (m: DocumentMeta) => JSON.stringify({ ...m, number: undefined, effectiveDate: undefined, nextReviewDate: undefined, audienceDepartments: canonicalSet(m.audienceDepartments) });
     const text = (b: string) => b.replace(/\r\n?/g, "\n").trim();
-    if (strip(content.meta) === strip(d.meta) && text(content.body) === text(d.body)) {
+    if (strip(content.meta) === strip(d.meta) && text(content.body) === text(d.body) && !d.attachmentsChanged) {
       add("body", "unchanged", { key: "revisions.check.unchanged" }, "The proposal does not change anything yet");
     }
   }
@@ -629,8 +632,10 @@ export async function submitProposal(user: AuthUser, id: string): Promise<Propos
     if (current?.meta.retired && p.change !== "restore") throw new ConflictError(msg("revisions.err.retiredOnlyRestore", { number: p.number }));
     const draft = await readDraft(p.headCommit, p.number);
     // Every reason at once (summary, text, no change, date, routing), before anything is written.
+    const folder = current && p.kind === "revision" ? attachmentDir(p.number) : null;
+    const attachmentsChanged = !!folder && !!current && (await treeAt(p.headCommit, folder)) !== (await treeAt(current.commit, folder));
     await checkSubmission(
-      { kind: p.kind, change: p.change, number: p.number, meta: draft.meta, body: draft.body, summary: p.summary, effectiveDate: p.effectiveDate, author: p.author },
+      { kind: p.kind, change: p.change, number: p.number, meta: draft.meta, body: draft.body, summary: p.summary, effectiveDate: p.effectiveDate, author: p.author, attachmentsChanged },
       "notSubmitted"
     );
     validateMeta(draft.meta);
@@ -979,6 +984,7 @@ async function publishApproved(p: Proposal, by: PersonRef, approval?: FinalAppro
       approvedBy,
       expectedVersion: p.baseVersion,
       timestamp: Math.floor(now().getTime() / 1000),
+      attachmentsFrom: p.headCommit,
     });
   } catch (error) {
     if (error instanceof ConflictError) return { proposal: await returnStale(p, by), result: "returned" };

@@ -14,12 +14,12 @@ export function formValues(form: FormData): Record<string, string | string[]> {
 }
 
 /** The answer to a "Preview" press without JavaScript: the rendered text and the form as it was. */
-export function previewResponse(form: FormData) {
+export function previewResponse(form: FormData, proposalId?: string) {
   const values = formValues(form);
   const body = typeof values.body === "string" ? values.body : "";
   return data({
     ok: true as const,
-    preview: renderMarkdown(body).html,
+    preview: renderMarkdown(body, proposalId ? { attachmentBase: `/proposals/${proposalId}/` } : {}).html,
     values,
     fieldErrors: {} as Record<string, string>,
     formError: undefined as string | undefined,

@@ -33,7 +33,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     values = formValues(form.form);
     if (!form.ok) return invalid(form.fieldErrors, undefined, { values });
     const v = form.value;
-    if (v.intent === "preview") return previewResponse(form.form);
+    if (v.intent === "preview") return previewResponse(form.form, id);
     await updateDraft(user, id, {
       body: v.body,
       summary: v.summary,

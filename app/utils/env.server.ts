@@ -33,6 +33,9 @@ const EnvSchema = z.object({
   /** Chromium used to make PDFs of the print view; unset = /usr/bin/chromium or /usr/bin/chromium-browser when present. */
   CHROMIUM_PATH: z.string().min(1).optional(),
   MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+  /** Largest attachment, and largest sum of one version's attachments, in MB (decision 094). */
+  ATTACHMENT_MAX_MB: z.coerce.number().positive().max(2048).default(50),
+  ATTACHMENT_VERSION_MAX_MB: z.coerce.number().positive().max(8192).default(200),
   /** Latest effective date a proposal may ask for, in days from today (decision 070). */
   MAX_EFFECTIVE_DAYS: z.coerce.number().int().min(1).max(36500).default(1095),
 });

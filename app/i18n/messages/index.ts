@@ -5,6 +5,7 @@ import access from "./access";
 import backup from "./backup";
 import print from "./print";
 import editor from "./editor";
+import attachments from "./attachments";
 import revisions from "./revisions";
 import importCatalog from "./import";
 import onboarding from "./onboarding";
@@ -17,4 +18,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, editor, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];
+export const catalogs: Catalog[] = [core, search, print, editor, attachments, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];

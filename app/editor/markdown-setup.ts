@@ -141,7 +141,7 @@ export function tidyMarkdown(markdown: string): string {
     }
     let out = line;
     // An empty table cell is written as "<br />" (the editor keeps a line in it); the store leaves it blank.
-    if (out.startsWith("|")) out = out.replace(/\|[ \t]*<br \/>[ \t]*(?=\|)/g, "| ");
+    if (out.startsWith("|")) out = out.replace(/\|[ \t]*<br \/>[ \t]*(?=\|)/g, "| ").replace(/\|[ \t]{2,}(?=\|)/g, "| ");
     if (!out.includes("`")) {
       out = out.replace(/(?<=\S[ \t]+)\\\*(?=[ \t])/g, "*");
       // A bare e-mail address or web address stays bare (GFM links it either way).
@@ -185,7 +185,10 @@ export function keepUntouchedBlocks(original: string, baseline: string, edited: 
   const o = splitBlocks(original);
   const b = splitBlocks(baseline);
   const e = splitBlocks(edited);
-  if (o.length !== b.length || b.length * e.length > 4_000_000) return edited;
+  // Blank lines before the first block and after the last are the original's.
+  const lead = /^\n*/.exec(original)?.[0] ?? "";
+  const trail = /\n*$/.exec(original)?.[0] || "\n";
+  if (o.length !== b.length || b.length * e.length > 4_000_000) return `${lead}${e.join("\n\n")}${trail}`;
   // Longest common subsequence of baseline and edited blocks.
   const n = b.length;
   const m = e.length;
@@ -205,5 +208,5 @@ export function keepUntouchedBlocks(original: string, baseline: string, edited: 
       j++;
     }
   }
-  return `${out.join("\n\n")}\n`;
+  return `${lead}${out.join("\n\n")}${trail}`;
 }

@@ -78,6 +78,16 @@ describe("untouched blocks keep their original text", () => {
     expect(keepUntouchedBlocks(original, baseline, "A\n\nC\n")).toBe("A\n\nC\n");
   });
 
+  it("blank lines before and after the text are kept (a body read from a file starts with one)", () => {
+    const original = "\n# Title\n\n* a\n\nText.\n";
+    const baseline = "# Title\n\n- a\n\nText.\n";
+    expect(keepUntouchedBlocks(original, baseline, "# Title\n\n- a\n\nText, more.\n")).toBe("\n# Title\n\n* a\n\nText, more.\n");
+  });
+
+  it("a new empty table cell is written as the store writes one", () => {
+    expect(tidyMarkdown("| a | b |  |\n| - | - | - |\n| 1 | 2 |  |\n")).toBe("| a | b | |\n|---|---|---|\n| 1 | 2 | |\n");
+  });
+
   it("tidying leaves fenced code alone", () => {
     const md = "```\n| a | b |\n| - | - |\nx \\* y\n```\n";
     expect(tidyMarkdown(md)).toBe(md);

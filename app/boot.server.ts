@@ -8,69 +8,13 @@ import path from "node:path";
 import { getEnv } from "~/utils/env.server";
 import { auditKey } from "~/audit/audit.server";
 import { loadDb, readDb } from "~/data/db.server";
-import { seedDocuments, seedPeople } from "~/data/seed.server";
+import { seedDocuments, seedGuides, seedPeople } from "~/demo/seed.server";
 import { ensureRepo, resolveRef } from "~/documents/repo.server";
 import { loadVersionIndex } from "~/documents/version-index.server";
 import { getConfig } from "~/documents/config.server";
-import { runAllJobs, settleJobs, startScheduler, stopScheduler } from "~/utils/scheduler.server";
+import { runAllJobs, startScheduler } from "~/utils/scheduler.server";
+import { runBootSteps } from "~/utils/lifecycle.server";
 import { acquireDataDirLock } from "~/utils/process-lock.server";
-
-/** Domain start-up steps run after the store is ready (search index, notifications, …). */
-const steps: { name: string; run: () => Promise<void> }[] = [];
-
-/** Registers a start-up step (domains call this from their own boot modules). */
-export function onBoot(name: string, run: () => Promise<void>) {
-  if (!steps.some((s) => s.name === name)) steps.push({ name, run });
-}
-
-type Step = { name: string; run: () => Promise<void> | void };
-
-/** Steps run as soon as the server is asked to stop (end what would keep requests open, such as live streams). */
-const onSignal: Step[] = [];
-/** Steps run after the last answer (flush what is held in memory, stop background work). */
-const stops: Step[] = [];
-
-/**
- * Registers a step to run when the server stops: `"signal"` steps run as soon as
- * it is asked to, the others after its last answer, in reverse order of registration.
- */
-export function onShutdown(name: string, run: () => Promise<void> | void, when: "signal" | "after-last-answer" = "after-last-answer") {
-  const list = when === "signal" ? onSignal : stops;
-  if (!list.some((s) => s.name === name)) list.push({ name, run });
-}
-
-let signalled: Promise<void> | null = null;
-let stopping: Promise<void> | null = null;
-
-async function runSteps(steps: Step[]) {
-  for (const step of [...steps].reverse()) {
-    try {
-      await step.run();
-    } catch (error) {
-      console.warn(`[regula] shutdown step ${step.name} failed: ${(error as Error).message}`);
-    }
-  }
-}
-
-/** The server has been asked to stop: ends what would hold requests open. scripts/serve.mjs calls it at SIGTERM. */
-export function stopRequested(): Promise<void> {
-  signalled ??= runSteps(onSignal);
-  return signalled;
-}
-
-/**
- * Stops background work and writes out what is held in memory. The HTTP server
- * calls this after its last answer (scripts/serve.mjs), then exits.
- */
-export function shutdown(): Promise<void> {
-  stopping ??= (async () => {
-    await stopRequested();
-    stopScheduler();
-    await settleJobs(5_000);
-    await runSteps(stops);
-  })();
-  return stopping;
-}
 
 let booted: Promise<void> | null = null;
 
@@ -106,7 +50,9 @@ async function doBoot() {
   let seeded = 0;
   if (!(await resolveRef())) seeded = await seedDocuments();
   await registerDomains();
-  for (const step of steps) await step.run();
+  const guides = await seedGuides();
+  if (guides) console.log(`[onboarding] created ${guides} demo onboarding guide(s)`);
+  await runBootSteps();
   if (process.env.REGULA_NO_SCHEDULER !== "1") {
     startScheduler();
     void runAllJobs();

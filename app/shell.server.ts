@@ -4,7 +4,7 @@
  * (unread notifications, acknowledgements owed).
  */
 import { getUser, ensureCsrf } from "~/access/session.server";
-import { toPublic, type PublicUser } from "~/access/users.server";
+import { toPublic, type PublicUser } from "~/org/users.server";
 import { getConfig } from "~/documents/config.server";
 import { DEFAULT_LOCALE, isLocale, localeFromAcceptLanguage, type Locale } from "~/i18n/i18n";
 import { cookieLocale } from "~/i18n/request-locale.server";

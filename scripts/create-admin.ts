@@ -7,8 +7,8 @@
  */
 import { acquireDataDirLock } from "~/utils/process-lock.server";
 import { loadDb } from "~/data/db.server";
-import { seedPeople } from "~/data/seed.server";
-import { createUser, getDepartment, listDepartments } from "~/access/users.server";
+import { seedPeople } from "~/demo/seed.server";
+import { createUser, getDepartment, listDepartments } from "~/org/users.server";
 
 async function main() {
   const [username, password, departmentId, ...nameParts] = process.argv.slice(2);

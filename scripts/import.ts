@@ -18,7 +18,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { acquireDataDirLock, DataDirBusyError } from "~/utils/process-lock.server";
 import { loadDb } from "~/data/db.server";
-import { seedPeople } from "~/data/seed.server";
+import { seedPeople } from "~/demo/seed.server";
 import { ensureRepo } from "~/documents/repo.server";
 import { loadVersionIndex } from "~/documents/version-index.server";
 import { appendAudit } from "~/audit/audit.server";

@@ -11,7 +11,8 @@ import { getEnv } from "~/utils/env.server";
 import { loadDb } from "~/data/db.server";
 import { ensureRepo } from "~/documents/repo.server";
 import { allLatest, loadVersionIndex } from "~/documents/version-index.server";
-import { chooseEngine, searchDir } from "~/search/engine.server";
+import { chooseEngine } from "~/search/choice.server";
+import { searchDir } from "~/search/engine.server";
 import { MeiliEngine } from "~/search/meili.server";
 import { syncIndex } from "~/search/indexer.server";
 

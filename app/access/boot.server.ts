@@ -6,12 +6,12 @@
 import { addAdminFigure } from "~/admin.server";
 import { appendAudit, readAuditHead, verifyAuditChain } from "~/audit/audit.server";
 import { collection } from "~/data/db.server";
-import type { DocNotice } from "~/documents/notices.server";
-import { addDocNotice } from "~/documents/notices.server";
+import type { DocNotice } from "~/reading/notices.server";
+import { addDocNotice } from "~/reading/notices.server";
 import { addHealthCheck } from "~/health.server";
 import { addHomeExtra } from "~/home.server";
 import { minuteOf, now } from "~/utils/clock.server";
-import { on } from "~/utils/events.server";
+import { on } from "~/documents/events.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { lapseUnratified } from "./emergency.server";
 import { grantsInForce, recordExpiredGrants } from "./grants.server";

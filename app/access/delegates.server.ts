@@ -11,7 +11,7 @@ import { now, nowIso } from "~/utils/clock.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { accessError, recorded } from "./refusals.server";
 import { auditedChange } from "./steps.server";
-import { departmentApprovers, getDepartment, getUserById, isAdmin } from "./users.server";
+import { departmentApprovers, getDepartment, getUserById, isAdmin } from "~/org/users.server";
 
 export interface Delegate {
   id: string;

@@ -11,7 +11,7 @@ import { withoutInvisible } from "~/utils/visible-text";
 import { collection, mutableCollection } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { now, nowIso } from "~/utils/clock.server";
-import { emit } from "~/utils/events.server";
+import { emit } from "~/documents/events.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { decidersFor } from "./delegates.server";
 import { COLLECTION as GRANTS, DAY_MS, insertGrant, type GrantRecord } from "./grants.server";
@@ -29,7 +29,7 @@ import {
   type RequestView,
 } from "./requests.server";
 import { auditedChange } from "./steps.server";
-import { getUserById } from "./users.server";
+import { getUserById } from "~/org/users.server";
 
 export { RATIFY_DAYS };
 

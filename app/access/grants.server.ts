@@ -10,13 +10,13 @@ import { collection, mutableCollection } from "~/data/db.server";
 import type { Data, User } from "~/data/schema";
 import { latestVersion } from "~/documents/version-index.server";
 import { now, nowIso } from "~/utils/clock.server";
-import { emit } from "~/utils/events.server";
+import { emit } from "~/documents/events.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import type { Grant } from "./policy.server";
 import { accessError, recorded } from "./refusals.server";
 import { mayDecideFor } from "./delegates.server";
 import { auditedChange } from "./steps.server";
-import { getUserById } from "./users.server";
+import { getUserById } from "~/org/users.server";
 
 /** A grant as stored: the policy's fields plus who ended it and when that was announced. */
 export interface GrantRecord extends Grant {

@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { getEnv } from "~/utils/env.server";
 import { getUser } from "./session.server";
-import { hasRole } from "./users.server";
+import { hasRole } from "~/org/users.server";
 
 function digest(s: string) {
   return createHash("sha256").update(s).digest();

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import { appendAudit } from "~/audit/audit.server";
 import { DomainError, msg, ValidationError, type ErrorCode } from "~/utils/errors.server";
 import type { Vars } from "~/i18n/i18n";
-import { api, readForm, type FormResult } from "~/utils/http.server";
+import { api, readForm, type FormResult } from "~/web/http.server";
 import { assertSameOrigin, getUser, type AuthUser } from "./session.server";
 
 /**

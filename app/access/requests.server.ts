@@ -14,7 +14,7 @@ import { readVersionContent, requireDocument, summarize, type DocumentSummary } 
 import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion, type VersionRecord } from "~/documents/version-index.server";
 import { addWorkingDays, now, nowIso } from "~/utils/clock.server";
-import { emit } from "~/utils/events.server";
+import { emit } from "~/documents/events.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { decidersFor, mayDecideFor } from "./delegates.server";
 import { COLLECTION as GRANTS, DAY_MS, grantState, insertGrant, type GrantRecord } from "./grants.server";
@@ -23,7 +23,7 @@ import { accessError, recorded } from "./refusals.server";
 import { DECISION_WORKING_DAYS, MAX_DAYS, MIN_DAYS } from "./limits";
 import { sectionsOf, type Section } from "./sections.server";
 import { auditedChange } from "./steps.server";
-import { getDepartment, getUserById, isAdmin } from "./users.server";
+import { getDepartment, getUserById, isAdmin } from "~/org/users.server";
 
 export type RequestKind = "request" | "emergency";
 export type RequestStatus =

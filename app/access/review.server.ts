@@ -12,7 +12,7 @@ import { latestVersion } from "~/documents/version-index.server";
 import { today } from "~/utils/clock.server";
 import { msg, ValidationError } from "~/utils/errors.server";
 import type { GrantRecord } from "./grants.server";
-import { getUserById, getUserByUsername } from "./users.server";
+import { getUserById, getUserByUsername } from "~/org/users.server";
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "use YYYY-MM-DD").refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), "not a real date");
 

@@ -13,8 +13,8 @@ import { isOwnOrigin } from "~/utils/origin.server";
 import { noteUserLocale } from "~/i18n/request-locale.server";
 import { DomainError, msg, NotFoundError } from "~/utils/errors.server";
 import { appendAudit } from "~/audit/audit.server";
-import { dummyVerify, verifyPassword } from "./password.server";
-import { getUserById, getUserByUsername } from "./users.server";
+import { dummyVerify, verifyPassword } from "~/org/password.server";
+import { getUserById, getUserByUsername } from "~/org/users.server";
 import { recordSignInFailure, recordSignInSuccess, signInWait } from "./rate-limit.server";
 
 const SESSION_HOURS = 12;

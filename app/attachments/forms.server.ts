@@ -1,6 +1,6 @@
 /** The attachment form (multipart): upload, replace, remove, or a Word file as the new text. One schema for all. */
 import { z } from "zod";
-import { readForm } from "~/utils/http.server";
+import { readForm } from "~/web/http.server";
 import { maxFileBytes } from "./checks.server";
 
 function isFile(v: unknown): v is File {

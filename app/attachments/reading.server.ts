@@ -4,7 +4,7 @@
  * history access, and the view is logged as the text's is). A sections-only
  * grant opens only the attachments its sections show or link to.
  */
-import { openVersion, type Reader } from "~/documents/documents.server";
+import { openVersion, type Reader } from "~/reading/open.server";
 import { AccessDeniedError, msg } from "~/utils/errors.server";
 import { readAttachmentAt, type AttachmentInfo } from "./store.server";
 

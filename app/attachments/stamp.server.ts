@@ -13,7 +13,7 @@
  */
 import JSZip from "jszip";
 import { PDFDocument, rgb, StandardFonts } from "pdf-lib";
-import type { Reader } from "~/documents/documents.server";
+import type { Reader } from "~/reading/open.server";
 import { translate, type Locale } from "~/i18n/i18n";
 import { requestLocale } from "~/i18n/request-locale.server";
 import { copyCode } from "~/print/verify.server";

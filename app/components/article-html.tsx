@@ -9,9 +9,9 @@
  * as before.
  */
 import { createContext, useContext, useState } from "react";
+import type { ArticleHtml } from "~/web/article-html.server";
 
-/** The HTML itself, or the key of HTML the server render holds (and the browser finds in the page). */
-export type ArticleHtml = string | { ref: string };
+export type { ArticleHtml };
 
 /** HTML of the articles a server render shows, by key (provided by entry.server). */
 export const ArticleHtmlContext = createContext<ReadonlyMap<string, string> | null>(null);

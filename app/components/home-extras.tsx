@@ -2,7 +2,7 @@ import { AccessHomePanel, type AccessHomeData } from "~/components/access-home-p
 import { AcknowledgementsPanel, type AcknowledgementsExtra } from "~/components/acknowledgements-panel";
 import { RevisionsHomePanel, type RevisionsHomeData } from "~/components/revisions-home-panel";
 import { OnboardingPanel } from "~/onboarding/home-panel";
-import type { OnboardingHomePanel } from "~/onboarding/boot.server";
+import type { OnboardingHomePanel } from "~/onboarding/progress.server";
 
 /**
  * Panels shown on the home page above the categories, keyed by the provider

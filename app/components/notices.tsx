@@ -1,5 +1,5 @@
 import { Form, Link } from "@remix-run/react";
-import type { DocNotice } from "~/documents/notices.server";
+import type { DocNotice } from "~/reading/notices.server";
 import { CsrfField } from "~/components/csrf-field";
 import { useT } from "~/i18n/use-t";
 

@@ -1,7 +1,7 @@
 /** The dashboard as CSV: one row per figure and per bar segment, with the link to the list behind it. */
 import { localName, translate, type Locale } from "~/i18n/i18n";
 import { getCategory } from "~/documents/config.server";
-import { getDepartment } from "~/access/users.server";
+import { getDepartment } from "~/org/users.server";
 import type { Bar, Dashboard } from "./figures.server";
 
 function cell(v: string | number | null | undefined): string {

@@ -7,7 +7,7 @@
  */
 import { accessRequestStats, REQUESTS, type AccessRequest } from "~/access/requests.server";
 import { listEmergencyAwaitingRatification } from "~/access/emergency.server";
-import { listDepartments } from "~/access/users.server";
+import { listDepartments } from "~/org/users.server";
 import { collection } from "~/data/db.server";
 import { getConfig } from "~/documents/config.server";
 import { allLatest } from "~/documents/version-index.server";

@@ -1,10 +1,11 @@
 /**
- * The document store's verbs: list, read (with the access check applied),
- * history, diff and publish. Routes call these; nothing here knows about HTTP.
+ * The document store's verbs: list, look up, read and render a version, diff
+ * texts and publish. It answers "what does version N say", never "may this
+ * person read it" (that is reading/). Nothing here knows about HTTP.
  */
 import { getConfig } from "./config.server";
 import { diffTexts, type DocumentDiff } from "./diff.server";
-import { blockChanges, formattedDiff, formattedDiffFold, type FormatOptions, type FormattedDiff, type FormattedItem } from "./diff-blocks.server";
+import { formattedDiff, formattedDiffFold, type FormatOptions, type FormattedDiff, type FormattedItem } from "./diff-blocks.server";
 import { canonicalSet, type DocumentMeta, parseDocument, serializeDocument, FrontMatterError } from "./front-matter";
 import { parseNumber } from "./numbering.server";
 import { attachmentDir, documentPath } from "./paths.server";
@@ -13,25 +14,18 @@ import { commitFiles, formatMessage, readBlobText } from "./repo.server";
 import {
   allLatest,
   latestVersion,
-  recentVersions,
   recordCommit,
-  versionsOf,
   type ChangeKind,
   type VersionRecord,
 } from "./version-index.server";
-import { decideRead, type ReadDecision } from "~/access/policy.server";
-import { scopeToDecision } from "~/access/sections.server";
-import { getDepartment } from "~/access/users.server";
-import { appendAudit, currentAuditAnchor, formatAnchor } from "~/audit/audit.server";
-import type { User } from "~/data/schema";
-import { emit } from "~/utils/events.server";
+import { currentAuditAnchor, formatAnchor } from "~/audit/audit.server";
+import { getDepartment } from "~/org/users.server";
+import { emit } from "./events.server";
 import { dayOf } from "~/utils/clock.server";
 import { getEnv } from "~/utils/env.server";
-import { AccessDeniedError, ConflictError, DomainError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { ConflictError, DomainError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { hasVisibleCharacter, holdsInvisible, INVISIBLE_TEXT } from "~/utils/visible-text";
-
-export type Reader = Pick<User, "id" | "username" | "roles" | "departmentId" | "name">;
 
 /** What anyone signed in may see of a document: number, title, owner and state. */
 export interface DocumentSummary {
@@ -141,33 +135,7 @@ export function categoryCounts(): { code: string; current: number; retired: numb
   return getConfig().categories.map((cat) => ({ code: cat.code, ...(counts.get(cat.code) ?? { current: 0, retired: 0 }) }));
 }
 
-export interface RecentChange {
-  summary: DocumentSummary;
-  version: number;
-  date: string;
-  change: ChangeKind;
-  /** Change summary, only when the reader may read the document. */
-  changeSummary?: string;
-  readable: boolean;
-}
-
-/** Recently published versions, newest first; change summaries hidden where the reader has no access. */
-export function recentChanges(reader: Reader, limit = 10): RecentChange[] {
-  return recentVersions(limit).map((r) => {
-    const latest = latestVersion(r.number)!;
-    const readable = decideRead(reader, latest.meta).allowed;
-    return {
-      summary: summarize(latest),
-      version: r.version,
-      date: r.date,
-      change: r.change,
-      changeSummary: readable ? r.summary : undefined,
-      readable,
-    };
-  });
-}
-
-// ---- reading ------------------------------------------------------------------
+// ---- lookup ---------------------------------------------------------------------
 
 /** The current record of a document; NotFoundError for malformed or unknown numbers. */
 export function requireDocument(number: string): VersionRecord {
@@ -177,124 +145,7 @@ export function requireDocument(number: string): VersionRecord {
   return record;
 }
 
-async function logView(reader: Reader, record: VersionRecord, decision: ReadDecision, what: string) {
-  if (record.meta.confidentiality !== "restricted" && record.meta.confidentiality !== "department") return;
-  if (record.meta.confidentiality === "department" && decision.allowed) return;
-  await appendAudit({
-    actor: reader.username,
-    action: decision.allowed ? "document.view" : "document.view-denied",
-    object: record.number,
-    outcome: decision.allowed ? "ok" : "denied",
-    details: {
-      what,
-      version: record.version,
-      ...(decision.allowed && decision.grant ? { grant: decision.grant.id, grantKind: decision.grant.kind } : {}),
-      ...(decision.allowed ? { via: decision.via } : { reason: decision.reason }),
-    },
-  });
-}
-
-export type ReaderView =
-  | { access: "full"; summary: DocumentSummary; record: VersionRecord; meta: DocumentMeta; body: string; rendered: RenderedDocument; decision: ReadDecision }
-  | { access: "denied"; summary: DocumentSummary; reason: "department" | "restricted" | "history" };
-
-/**
- * Opens the current version for a reader. Without access, only the summary
- * (number, title, owner) comes back. Restricted views are logged.
- */
-export async function openCurrent(reader: Reader, number: string, what = "page"): Promise<ReaderView> {
-  const record = requireDocument(number);
-  const decision = decideRead(reader, record.meta, { sections: true });
-  await logView(reader, record, decision, what);
-  if (!decision.allowed) return { access: "denied", summary: summarize(record), reason: decision.reason };
-  const { meta, body: full } = await readVersionContent(record);
-  // A sections-only grant receives those sections and nothing else.
-  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record), { attachmentBase: versionAttachmentBase(record) });
-  return { access: "full", summary: summarize(record), record, meta, body, rendered, decision };
-}
-
-/** Version N of a document for a reader (history access required for old versions). */
-export async function openVersion(reader: Reader, number: string, version: number, what = "version"): Promise<ReaderView & { current: VersionRecord }> {
-  const current = requireDocument(number);
-  const record = versionsOf(number).find((v) => v.version === version);
-  if (!record) throw new NotFoundError(msg("documents.err.noVersion", { number, version }));
-  const isOld = record.version !== current.version;
-  const decision = decideRead(reader, current.meta, { history: isOld, sections: true });
-  await logView(reader, current, decision, `${what} v${version}`);
-  if (!decision.allowed) return { access: "denied", summary: summarize(current), reason: decision.reason, current };
-  const { meta, body: full } = await readVersionContent(record);
-  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record), { attachmentBase: versionAttachmentBase(record) });
-  return { access: "full", summary: summarize(current), record, meta, body, rendered, decision, current };
-}
-
-/** Throws AccessDeniedError unless the reader may see the document's history. */
-export async function requireHistoryAccess(reader: Reader, number: string, what: string): Promise<VersionRecord> {
-  const current = requireDocument(number);
-  const decision = decideRead(reader, current.meta, { history: true });
-  await logView(reader, current, decision, what);
-  if (!decision.allowed) throw new AccessDeniedError(msg("documents.err.historyAccess", { number }), { number });
-  return current;
-}
-
-/** Every version of a document (history access required). */
-export async function historyOf(reader: Reader, number: string): Promise<{ current: VersionRecord; versions: VersionRecord[] }> {
-  const current = await requireHistoryAccess(reader, number, "history");
-  return { current, versions: [...versionsOf(number)].reverse() };
-}
-
-export interface VersionDiff {
-  number: string;
-  from: VersionRecord;
-  to: VersionRecord;
-  diff: DocumentDiff;
-  metaChanges: { field: string; from: string; to: string }[];
-}
-
-function metaFieldChanges(a: DocumentMeta, b: DocumentMeta) {
-  const fields: (keyof DocumentMeta)[] = [
-    "title", "type", "ownerDepartment", "confidentiality", "audienceDepartments", "effectiveDate", "nextReviewDate", "retired",
-  ];
-  const show = (v: unknown) => (Array.isArray(v) ? v.join(", ") : v === undefined ? "" : String(v));
-  return fields
-    .filter((f) => show(a[f]) !== show(b[f]))
-    .map((f) => ({ field: f, from: show(a[f]), to: show(b[f]) }));
-}
-
-async function readVersionPair(reader: Reader, number: string, fromVersion: number, toVersion: number, what: string) {
-  await requireHistoryAccess(reader, number, `${what} v${fromVersion}..v${toVersion}`);
-  const versions = versionsOf(number);
-  const from = versions.find((v) => v.version === fromVersion);
-  const to = versions.find((v) => v.version === toVersion);
-  if (!from || !to) throw new NotFoundError(msg("documents.err.noVersion", { number, version: !from ? fromVersion : toVersion }));
-  const [a, b] = await Promise.all([readVersionContent(from), readVersionContent(to)]);
-  return { from, to, a, b };
-}
-
-/** Compares two versions of a document as source lines (history access required); `withChanges` adds the block-level changes and summary. */
-export async function diffVersions(reader: Reader, number: string, fromVersion: number, toVersion: number, options: { withChanges?: boolean } = {}): Promise<VersionDiff & { changes?: ReturnType<typeof blockChanges> }> {
-  const { from, to, a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff");
-  return {
-    number, from, to,
-    diff: diffTexts(a.body, b.body),
-    metaChanges: metaFieldChanges(a.meta, b.meta),
-    ...(options.withChanges ? { changes: blockChanges(a.body, b.body) } : {}),
-  };
-}
-
-/** The formatted diff ("what the reader sees") of two versions, with its change summary (history access required). */
-export async function formattedVersionDiff(reader: Reader, number: string, fromVersion: number, toVersion: number, options: FormatOptions = {}) {
-  const { from, to, a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff");
-  const diff: FormattedDiff = formattedDiff(a.body, b.body, options);
-  return { number, from, to, diff, metaChanges: metaFieldChanges(a.meta, b.meta) };
-}
-
-/** One folded stretch of a formatted version diff, loaded on demand (history access required). */
-export async function versionDiffFold(reader: Reader, number: string, fromVersion: number, toVersion: number, fold: number): Promise<FormattedItem[]> {
-  const { a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff section");
-  const items = formattedDiffFold(a.body, b.body, fold);
-  if (!items) throw new NotFoundError(msg("documents.err.noFold", { fold }));
-  return items;
-}
+// ---- comparing texts ---------------------------------------------------------------
 
 /** Compares arbitrary texts (proposal against current) with the same engine. */
 export function diffBodies(oldBody: string, newBody: string): DocumentDiff {

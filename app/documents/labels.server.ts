@@ -1,6 +1,6 @@
 /** Display names for categories, types and departments, for loaders to send along. */
 import { getConfig } from "./config.server";
-import { listDepartments } from "~/access/users.server";
+import { listDepartments } from "~/org/users.server";
 
 export type Names = Record<string, { "zh-CN": string; en: string }>;
 

@@ -2,8 +2,8 @@
  * The two downloads of a document version: Word (.docx) and the print view's
  * PDF, each answered as a file named after the number and version.
  */
-import { getUserById } from "~/access/users.server";
-import type { Reader } from "~/documents/documents.server";
+import { getUserById } from "~/org/users.server";
+import type { Reader } from "~/reading/open.server";
 import type { Locale } from "~/i18n/i18n";
 import { parsePrintVersion } from "~/print/print.server";
 import { buildDocx } from "./docx.server";

@@ -4,7 +4,8 @@
  * and the view log apply exactly as on the document page.
  */
 import { decideRead } from "~/access/policy.server";
-import { openCurrent, openVersion, requireDocument, type Reader } from "~/documents/documents.server";
+import { requireDocument } from "~/documents/documents.server";
+import { openCurrent, openVersion, type Reader } from "~/reading/open.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { AccessDeniedError, msg, NotFoundError } from "~/utils/errors.server";
 

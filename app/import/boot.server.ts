@@ -1,5 +1,5 @@
 /** Import at start-up: jobs cut off by a restart are marked interrupted; the admin card shows recent imports. */
-import { onBoot } from "~/boot.server";
+import { onBoot } from "~/utils/lifecycle.server";
 import { addAdminFigure } from "~/admin.server";
 import { listImportJobs, markInterruptedJobs } from "./jobs.server";
 

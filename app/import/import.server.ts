@@ -12,7 +12,7 @@
 import mammoth from "mammoth";
 import YAML from "yaml";
 import { z } from "zod";
-import { getDepartment, getUserByUsername } from "~/access/users.server";
+import { getDepartment, getUserByUsername } from "~/org/users.server";
 import { readDb } from "~/data/db.server";
 import { getConfig } from "~/documents/config.server";
 import { stripInvisible } from "~/utils/visible-text";

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { getConfig } from "~/documents/config.server";
 import { CONFIDENTIALITY } from "~/documents/front-matter";
-import { getDepartment } from "~/access/users.server";
-import { readForm } from "~/utils/http.server";
+import { getDepartment } from "~/org/users.server";
+import { readForm } from "~/web/http.server";
 import { DUPLICATE_POLICIES, type DuplicatePolicy, type ImportFile } from "./import.server";
 import { cleanUploadName, MAX_UPLOAD_BYTES, type UploadInput } from "./jobs.server";
 

@@ -3,7 +3,7 @@
  * approver sees the people of their own department and everyone asked to
  * read their department's documents. Reminders can be sent for what they see.
  */
-import { listDepartments } from "~/access/users.server";
+import { listDepartments } from "~/org/users.server";
 import type { User } from "~/data/schema";
 import { latestVersion } from "~/documents/version-index.server";
 import { AccessDeniedError, msg } from "~/utils/errors.server";

@@ -8,7 +8,7 @@
  * openings and reminders are JSON lines in $DATA_DIR/notifications/acknowledgements.jsonl.
  */
 import { decideRead } from "~/access/policy.server";
-import { getUserById, listUsers } from "~/access/users.server";
+import { getUserById, listUsers } from "~/org/users.server";
 import { readDb } from "~/data/db.server";
 import { appendAudit } from "~/audit/audit.server";
 import type { User } from "~/data/schema";

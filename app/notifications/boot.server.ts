@@ -3,12 +3,12 @@
  * pages show (unread count in the header, acknowledgements owed on the home
  * page, the acknowledgement notice above a document, health and admin figures).
  */
-import { onBoot, onShutdown } from "~/boot.server";
+import { onBoot, onShutdown } from "~/utils/lifecycle.server";
 import { addAdminFigure } from "~/admin.server";
 import { decideRead } from "~/access/policy.server";
-import { hasRole } from "~/access/users.server";
-import type { DocNotice } from "~/documents/notices.server";
-import { addDocNotice } from "~/documents/notices.server";
+import { hasRole } from "~/org/users.server";
+import type { DocNotice } from "~/reading/notices.server";
+import { addDocNotice } from "~/reading/notices.server";
 import { addHealthCheck } from "~/health.server";
 import { addHomeExtra } from "~/home.server";
 import { addShellExtra } from "~/shell.server";

@@ -3,7 +3,7 @@
  * day, from NOTIFY_DIGEST_HOUR (company time), each person gets one email
  * and/or push listing the minor changes they have not read in the app yet.
  */
-import { getUserById } from "~/access/users.server";
+import { getUserById } from "~/org/users.server";
 import { readDb, updateDb } from "~/data/db.server";
 import { getEnv } from "~/utils/env.server";
 import { hourOf, now, today } from "~/utils/clock.server";

@@ -5,12 +5,12 @@
  * webhooks, which are sent in the background.
  */
 import { decideRead } from "~/access/policy.server";
-import { listUsers } from "~/access/users.server";
+import { listUsers } from "~/org/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import { collection, readDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { latestVersion } from "~/documents/version-index.server";
-import type { DomainEvents } from "~/utils/events.server";
+import type { DomainEvents } from "~/documents/events.server";
 import { today } from "~/utils/clock.server";
 import { defaultAckDueDate, recordReminders, requireAcknowledgement, type AckReportRow } from "./acknowledgements.server";
 import { emailConfigured } from "./email.server";

@@ -4,7 +4,7 @@
  * Without SMTP_URL the channel is off and the settings page says so.
  */
 import nodemailer from "nodemailer";
-import { getUserById } from "~/access/users.server";
+import { getUserById } from "~/org/users.server";
 import type { User } from "~/data/schema";
 import { translate, type Locale } from "~/i18n/i18n";
 import { getEnv } from "~/utils/env.server";

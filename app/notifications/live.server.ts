@@ -5,7 +5,7 @@
  * missed), unread-count changes as `count` events, and a comment every 20 s
  * keeps proxies from closing an idle stream.
  */
-import { getUserById } from "~/access/users.server";
+import { getUserById } from "~/org/users.server";
 import type { User } from "~/data/schema";
 import type { Locale } from "~/i18n/i18n";
 import { renderNotification } from "./messages.server";

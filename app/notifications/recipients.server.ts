@@ -3,7 +3,7 @@
  * audience departments and everyone watching the document or its category,
  * each person once. Tasks go to the people they wait for.
  */
-import { departmentApprovers, departmentMembers, getUserById, getUserByUsername } from "~/access/users.server";
+import { departmentApprovers, departmentMembers, getUserById, getUserByUsername } from "~/org/users.server";
 import { readDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import type { DocumentMeta } from "~/documents/front-matter";

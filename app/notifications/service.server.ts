@@ -3,7 +3,7 @@
  * delivery queue, subscribe to domain events, and the periodic jobs
  * (outbox retries, daily digest, overdue acknowledgements, review reminders).
  */
-import { on } from "~/utils/events.server";
+import { on } from "~/documents/events.server";
 import { loadAcknowledgements, overdueNeedingReminder } from "./acknowledgements.server";
 import { runDigest } from "./digest.server";
 import {

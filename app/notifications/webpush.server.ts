@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import webpush from "web-push";
 import { z } from "zod";
-import { getUserById } from "~/access/users.server";
+import { getUserById } from "~/org/users.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { getEnv } from "~/utils/env.server";
 import { nowIso } from "~/utils/clock.server";

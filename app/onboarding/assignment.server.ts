@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { AuthUser } from "~/access/session.server";
-import { getUserById, isAdmin, listUsers } from "~/access/users.server";
+import { getUserById, isAdmin, listUsers } from "~/org/users.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { latestVersion } from "~/documents/version-index.server";

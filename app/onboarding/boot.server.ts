@@ -1,25 +1,23 @@
 /**
- * Onboarding at start-up and while running: automatic assignment of new
+ * Onboarding at start-up and while running (the demo guides are seeded by
+ * demo/seed.server.ts before this runs): automatic assignment of new
  * employees (at boot, hourly, and when a person opens the home page), re-reading
  * after major revisions, the home-page panel, and a notice on documents that
  * are part of the reader's guide.
  */
-import { onBoot } from "~/boot.server";
+import { onBoot } from "~/utils/lifecycle.server";
 import { addAdminFigure } from "~/admin.server";
-import { hasRole } from "~/access/users.server";
-import { addDocNotice, type DocNotice } from "~/documents/notices.server";
+import { hasRole } from "~/org/users.server";
+import { addDocNotice, type DocNotice } from "~/reading/notices.server";
 import { hasAcknowledged } from "~/notifications/acknowledgements.server";
 import { addHomeExtra } from "~/home.server";
-import { on } from "~/utils/events.server";
+import { on } from "~/documents/events.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { assignmentsWithDocument, autoAssign, guidesOf, requireGuideReading } from "./assignment.server";
-import { demoGuides } from "~/data/seed.server";
-import { guideNumbers, listGuides, seedDemoGuides } from "./guides.server";
-import { myGuides } from "./progress.server";
+import { guideNumbers, listGuides } from "./guides.server";
+import { myGuides, type OnboardingHomePanel } from "./progress.server";
 
 onBoot("onboarding", async () => {
-  const seeded = await seedDemoGuides(demoGuides());
-  if (seeded) console.log(`[onboarding] created ${seeded} demo onboarding guide(s)`);
   const n = await autoAssign();
   if (n) console.log(`[onboarding] assigned ${n} guide(s) to new employees`);
 });
@@ -33,23 +31,6 @@ on("document.published", "onboarding", async ({ record }) => {
   if (record.change !== "major") return;
   for (const { guide, assignment } of assignmentsWithDocument(record.number)) await requireGuideReading(guide, assignment);
 });
-
-export interface OnboardingHomePanel {
-  guides: {
-    guideId: string;
-    title: string;
-    done: number;
-    total: number;
-    percent: number;
-    dueDate: string;
-    overdue: boolean;
-    complete: boolean;
-    reopened: boolean;
-    next?: { number: string; title: string; version: number; stepTitle: string; state: string };
-    steps: { title: string; done: number; total: number; state: string }[];
-  }[];
-  manager: boolean;
-}
 
 addHomeExtra("onboarding", async (user): Promise<OnboardingHomePanel> => {
   await autoAssign([user]);

@@ -8,13 +8,12 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { visibleName } from "~/utils/visible-text";
 import type { AuthUser } from "~/access/session.server";
-import { getDepartment, hasRole, isAdmin } from "~/access/users.server";
+import { getDepartment, hasRole, isAdmin } from "~/org/users.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import { ROLES, type Role, type User } from "~/data/schema";
 import { normaliseNumberQuery, parseNumber } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { nowIso } from "~/utils/clock.server";
-import type { DemoGuide } from "~/data/seed.server";
 import { AccessDeniedError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 
 export interface GuideStep {
@@ -226,12 +225,23 @@ export async function restoreGuide(user: AuthUser, id: string): Promise<Guide> {
 
 const SEED_MARKS = "seedMarks";
 
+/** A guide as the demo installation describes it (content/demo.json, read by demo/seed.server.ts). */
+export interface GuideSeed {
+  title: string;
+  description?: string;
+  roles: string[];
+  departmentIds: string[];
+  dueDays: number;
+  autoAssign: boolean;
+  steps: { title: string; note?: string; numbers: string[] }[];
+}
+
 /**
  * Creates the demo guides of content/demo.json once per installation (DEMO=1):
  * never again after an administrator has deleted or archived them. Numbers that
  * are not current documents are left out.
  */
-export async function seedDemoGuides(guides: DemoGuide[]): Promise<number> {
+export async function seedDemoGuides(guides: GuideSeed[]): Promise<number> {
   if (!guides.length || collection<string>(SEED_MARKS).includes("demo-guides")) return 0;
   const now = nowIso();
   const made: Guide[] = guides.map((g) => ({

@@ -2,7 +2,7 @@
 import { Link } from "@remix-run/react";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import type { OnboardingHomePanel } from "./boot.server";
+import type { OnboardingHomePanel } from "./progress.server";
 import { ProgressBar } from "./guide-view";
 
 export function OnboardingPanel({ data }: { data: OnboardingHomePanel | undefined }) {

@@ -7,7 +7,7 @@
  * to request access.
  */
 import { decideRead } from "~/access/policy.server";
-import { getUserById, listUsers } from "~/access/users.server";
+import { getUserById, listUsers } from "~/org/users.server";
 import type { User } from "~/data/schema";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { acknowledgedAt, lastAcknowledgedVersion } from "~/notifications/acknowledgements.server";
@@ -219,4 +219,22 @@ export function completionReport(viewer: Pick<User, "roles" | "departmentId">, f
         .sort((a, b) => a.departmentId.localeCompare(b.departmentId)),
     };
   });
+}
+
+/** The onboarding panel on the home page (the home extra that onboarding/boot.server.ts registers). */
+export interface OnboardingHomePanel {
+  guides: {
+    guideId: string;
+    title: string;
+    done: number;
+    total: number;
+    percent: number;
+    dueDate: string;
+    overdue: boolean;
+    complete: boolean;
+    reopened: boolean;
+    next?: { number: string; title: string; version: number; stepTitle: string; state: string };
+    steps: { title: string; done: number; total: number; state: string }[];
+  }[];
+  manager: boolean;
 }

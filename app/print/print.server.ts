@@ -6,7 +6,7 @@
  * openCurrent/openVersion, so the access policy applies and restricted views
  * are logged with what = "print".
  */
-import { openCurrent, openVersion, type Reader } from "~/documents/documents.server";
+import { openCurrent, openVersion, type Reader } from "~/reading/open.server";
 import { labelMaps } from "~/documents/labels.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { canRead } from "~/access/policy.server";

@@ -2,11 +2,11 @@
  * The revision workflow's start-up: subscriptions, scheduled jobs (effective
  * dates, overdue approvals), notices above documents and the home panel.
  */
-import { hasRole, isAdmin } from "~/access/users.server";
-import { onBoot } from "~/boot.server";
+import { hasRole, isAdmin } from "~/org/users.server";
+import { onBoot } from "~/utils/lifecycle.server";
 import { addHomeExtra } from "~/home.server";
-import { addDocNotice } from "~/documents/notices.server";
-import { on } from "~/utils/events.server";
+import { addDocNotice } from "~/reading/notices.server";
+import { on } from "~/documents/events.server";
 import { registerJob } from "~/utils/scheduler.server";
 import {
   canViewProposal,

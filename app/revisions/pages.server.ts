@@ -5,9 +5,10 @@
  */
 import { decideRead } from "~/access/policy.server";
 import type { AuthUser } from "~/access/session.server";
-import { getUserById, hasRole, isAdmin, listDepartments } from "~/access/users.server";
+import { getUserById, hasRole, isAdmin, listDepartments } from "~/org/users.server";
 import { getConfig } from "~/documents/config.server";
-import { diffBodies, formattedBodies, formattedBodiesFold, openCurrent, readVersionContent, requireDocument } from "~/documents/documents.server";
+import { diffBodies, formattedBodies, formattedBodiesFold, readVersionContent, requireDocument } from "~/documents/documents.server";
+import { openCurrent } from "~/reading/open.server";
 import type { FormattedItem } from "~/documents/diff-blocks.server";
 import type { DocumentMeta } from "~/documents/front-matter";
 import { labelMaps } from "~/documents/labels.server";

@@ -6,11 +6,11 @@
  * is checked and made inside the "revisions" lock; every decision is recorded
  * on the proposal, in the audit log, and announced as a domain event.
  */
-import { verifyPassword } from "~/access/password.server";
+import { verifyPassword } from "~/org/password.server";
 import { decideRead } from "~/access/policy.server";
 import { checkLoginRate, clearLoginFailures, recordLoginFailure } from "~/access/rate-limit.server";
 import type { AuthUser } from "~/access/session.server";
-import { getUserById, getUserByUsername, hasRole, isAdmin } from "~/access/users.server";
+import { getUserById, getUserByUsername, hasRole, isAdmin } from "~/org/users.server";
 import { appendAudit, type AuditInput } from "~/audit/audit.server";
 import { collection, mutableCollection, readDb, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
@@ -23,7 +23,7 @@ import { attachmentDir } from "~/documents/paths.server";
 import { allNumbers, latestVersion, versionsOf, type VersionRecord } from "~/documents/version-index.server";
 import { sayIn } from "~/i18n/i18n";
 import { now, nowIso, today } from "~/utils/clock.server";
-import { emit } from "~/utils/events.server";
+import { emit } from "~/documents/events.server";
 import { getEnv } from "~/utils/env.server";
 import { AccessDeniedError, ConflictError, DomainError, msg, NotFoundError, ValidationError, type Said } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";

@@ -12,7 +12,7 @@
  * Submission checks the whole chain first (routeGap): every way of approving the
  * stages in turn must leave someone for each later stage (decision 070).
  */
-import { departmentApprovers, getDepartment, getUserById, getUserByUsername } from "~/access/users.server";
+import { departmentApprovers, getDepartment, getUserById, getUserByUsername } from "~/org/users.server";
 import type { User } from "~/data/schema";
 import { readDb } from "~/data/db.server";
 import { getCategory, getConfig } from "~/documents/config.server";

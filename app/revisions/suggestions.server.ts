@@ -7,14 +7,14 @@
  */
 import { decideRead } from "~/access/policy.server";
 import type { AuthUser } from "~/access/session.server";
-import { hasRole, isAdmin } from "~/access/users.server";
+import { hasRole, isAdmin } from "~/org/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import { collection, mutableCollection, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { requireDocument } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { now, nowIso } from "~/utils/clock.server";
-import { emit } from "~/utils/events.server";
+import { emit } from "~/documents/events.server";
 import { AccessDeniedError, ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { createProposal, getProposal, personRef } from "./proposals.server";

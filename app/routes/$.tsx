@@ -1,4 +1,4 @@
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { ErrorView } from "~/components/error-view";
 

@@ -1,14 +1,15 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
-import { categoryCounts, recentChanges } from "~/documents/documents.server";
+import { categoryCounts } from "~/documents/documents.server";
+import { recentChanges } from "~/reading/open.server";
 import { labelMaps } from "~/documents/labels.server";
 import { nameOf } from "~/components/labels";
 import { DocBadges } from "~/components/doc-badges";
 import { HomeExtras } from "~/components/home-extras";
 import { useLocale, useT } from "~/i18n/use-t";
 import { formatDate } from "~/i18n/i18n";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import { homeExtrasFor } from "~/home.server";
 
 export const meta: MetaFunction = () => [{ title: "Regula" }];

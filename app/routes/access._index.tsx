@@ -8,7 +8,7 @@ import { AccessTabs, GrantBadge, StatusBadge, scopeText } from "~/components/acc
 import { CsrfField } from "~/components/csrf-field";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import accessCss from "~/styles/access.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: accessCss }];

@@ -11,7 +11,7 @@ import { FormError } from "~/components/field";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page } from "~/utils/http.server";
+import { actionError, invalid, page } from "~/web/http.server";
 import accessCss from "~/styles/access.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: accessCss }];

@@ -3,11 +3,11 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { data } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
-import { hasRole } from "~/access/users.server";
+import { hasRole } from "~/org/users.server";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { owedBy } from "~/notifications/acknowledgements.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];

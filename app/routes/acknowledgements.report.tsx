@@ -9,7 +9,7 @@ import { FormError } from "~/components/field";
 import { formatDate, localName } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { remindFromReport, reportFor, type ReportFilter } from "~/notifications/ack-report.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];

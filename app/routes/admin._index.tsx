@@ -10,7 +10,7 @@ import { sayIn } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { strandedPage } from "~/revisions/pages.server";
 import { rerouteProposal } from "~/revisions/proposals.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import { adminSummary } from "~/admin.server";
 
 const RerouteForm = z.object({

@@ -6,7 +6,7 @@ import { requireRole } from "~/access/guards.server";
 import { grantsInForce, revokeGrant } from "~/access/grants.server";
 import { readRecordedForm } from "~/access/refusals.server";
 import { accessRequestStats } from "~/access/requests.server";
-import { getUserByUsername } from "~/access/users.server";
+import { getUserByUsername } from "~/org/users.server";
 import { labelMaps } from "~/documents/labels.server";
 import { AccessTabs, formErrorText, type AccessActionResult } from "~/components/access-ui";
 import { CsrfField } from "~/components/csrf-field";
@@ -14,7 +14,7 @@ import { FormError } from "~/components/field";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page } from "~/utils/http.server";
+import { actionError, invalid, page } from "~/web/http.server";
 import accessCss from "~/styles/access.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: accessCss }];

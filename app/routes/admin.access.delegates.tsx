@@ -5,13 +5,13 @@ import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
 import { addDelegate, delegationActive, DelegateSchema, listDelegates, removeDelegate } from "~/access/delegates.server";
 import { readRecordedForm } from "~/access/refusals.server";
-import { departmentApprovers, getUserById, listDepartments, listUsers, toPublic } from "~/access/users.server";
+import { departmentApprovers, getUserById, listDepartments, listUsers, toPublic } from "~/org/users.server";
 import { AccessTabs, fieldErrorText, formErrorText, type AccessActionResult } from "~/components/access-ui";
 import { CsrfField } from "~/components/csrf-field";
 import { Field, FormError } from "~/components/field";
 import { formatDate, localName } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page } from "~/utils/http.server";
+import { actionError, invalid, page } from "~/web/http.server";
 import accessCss from "~/styles/access.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: accessCss }];

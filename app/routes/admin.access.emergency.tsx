@@ -6,7 +6,7 @@ import { listEmergencyAccess, listEmergencyAwaitingRatification } from "~/access
 import { AccessTabs, GrantBadge, StatusBadge } from "~/components/access-ui";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import accessCss from "~/styles/access.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: accessCss }];

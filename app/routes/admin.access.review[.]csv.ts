@@ -3,7 +3,7 @@ import { requireRole } from "~/access/guards.server";
 import { accessReview, accessReviewCsv, parseReviewFilter } from "~/access/review.server";
 import { appendAudit } from "~/audit/audit.server";
 import { csvResponse } from "~/audit/csv";
-import { resourceErrorPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/web/http.server";
 
 /** GET /admin/access/review.csv?from=&to=&number=&user= — the access review's detailed rows. */
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -4,7 +4,7 @@ import { appendAudit } from "~/audit/audit.server";
 import { csvResponse } from "~/audit/csv";
 import { auditCsv, filterAudit, parseAuditFilter } from "~/audit/query.server";
 import { today } from "~/utils/clock.server";
-import { resourceErrorPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/web/http.server";
 
 /** GET /admin/audit.csv?actor=&action=&object=&outcome=&from=&to= — matching entries, every column. */
 export async function loader({ request }: LoaderFunctionArgs) {

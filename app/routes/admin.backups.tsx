@@ -10,7 +10,7 @@ import { CsrfField } from "~/components/csrf-field";
 import { FormError } from "~/components/field";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import backupCss from "~/styles/backup.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: backupCss }];

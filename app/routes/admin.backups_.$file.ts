@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { requireRole } from "~/access/guards.server";
 import { openBackupDownload } from "~/backup/admin.server";
-import { resource } from "~/utils/http.server";
+import { resource } from "~/web/http.server";
 
 /** GET /admin/backups/<file> — downloads a backup archive (administrators only; logged). */
 export const loader = resource(async ({ request, params }: LoaderFunctionArgs) => {

@@ -12,7 +12,7 @@ import { useLocale, useT } from "~/i18n/use-t";
 import { MAX_ATTEMPTS, listDeliveries, outboxCounts, retryNow } from "~/notifications/outbox.server";
 import { listWebhooks } from "~/notifications/webhooks.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];

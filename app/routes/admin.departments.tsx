@@ -3,12 +3,12 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
-import { deleteDepartment, listDepartments, listUsers, saveDepartment, toPublic } from "~/access/users.server";
+import { deleteDepartment, listDepartments, listUsers, saveDepartment, toPublic } from "~/org/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import { CsrfField } from "~/components/csrf-field";
 import { Field, FormError } from "~/components/field";
 import { useT } from "~/i18n/use-t";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 
 const FormSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("create"), id: z.string(), nameZh: z.string(), nameEn: z.string(), headUserId: z.string().optional() }),

@@ -14,7 +14,7 @@ import { Field, FormError } from "~/components/field";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page } from "~/utils/http.server";
+import { actionError, invalid, page } from "~/web/http.server";
 import importCss from "~/styles/import.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: importCss }];

@@ -14,7 +14,7 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { nameOf } from "~/components/labels";
 import { labelMaps } from "~/documents/labels.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import importCss from "~/styles/import.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: importCss }];

@@ -4,13 +4,13 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
-import { listDepartments } from "~/access/users.server";
+import { listDepartments } from "~/org/users.server";
 import { CsrfField } from "~/components/csrf-field";
 import { FormError } from "~/components/field";
 import { formatDate, localName } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { REVIEW_NOTICE_DAYS, canReview, recordNoRevisionNeeded, reviewSchedule, type ReviewStatus } from "~/notifications/reviews.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];

@@ -7,7 +7,7 @@ import { Field, FormError } from "~/components/field";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { changeSynonyms, listSynonymGroups, SynonymFormSchema } from "~/search/synonyms.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   await requireRole(request, "admin");

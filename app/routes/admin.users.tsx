@@ -3,13 +3,13 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
-import { createUser, listDepartments, listUsers, setPassword, toPublic, updateUser } from "~/access/users.server";
+import { createUser, listDepartments, listUsers, setPassword, toPublic, updateUser } from "~/org/users.server";
 import { appendAudit } from "~/audit/audit.server";
 import { CsrfField } from "~/components/csrf-field";
 import { Field, FormError } from "~/components/field";
 import { ROLES } from "~/data/schema";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 
 const roleList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(["staff", "editor", "approver", "admin"])));
 

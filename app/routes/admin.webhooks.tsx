@@ -19,7 +19,7 @@ import {
   type Webhook,
 } from "~/notifications/webhooks.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];

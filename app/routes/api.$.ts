@@ -1,4 +1,4 @@
-import { apiNotFound } from "~/utils/http.server";
+import { apiNotFound } from "~/web/http.server";
 
 /** Any address under /api/ that no route answers: 404 in the documented JSON shape, for every method. */
 export async function loader() {

@@ -1,4 +1,4 @@
-import { apiJson } from "~/utils/http.server";
+import { apiJson } from "~/web/http.server";
 import { translate } from "~/i18n/i18n";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getUser } from "~/access/session.server";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { renderMarkdown } from "~/documents/render.server";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, msg, ValidationError } from "~/utils/errors.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 
 // `proposal`: the draft whose attachments `attachments/<name>` references show.
 const PreviewSchema = z.object({ markdown: z.string(), proposal: z.string().regex(/^[A-Za-z0-9-]{1,40}$/).optional() });

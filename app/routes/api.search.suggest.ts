@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { suggestDocuments } from "~/search/search.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { api, onlyMethods } from "~/utils/http.server";
+import { api, onlyMethods } from "~/web/http.server";
 
 /** GET /api/search/suggest?q= — up to eight documents for search-as-you-type (the header box). */
 export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user: Parameters<typeof suggestDocuments>[0] }) => {

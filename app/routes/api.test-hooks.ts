@@ -1,4 +1,4 @@
-import { apiNotFound } from "~/utils/http.server";
+import { apiNotFound } from "~/web/http.server";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { clockOffset, setClockOffset } from "~/utils/clock.server";
 import { runAllJobs, runJobNow } from "~/utils/scheduler.server";

@@ -1,11 +1,11 @@
-import { apiNotFound } from "~/utils/http.server";
+import { apiNotFound } from "~/web/http.server";
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { getUserByUsername } from "~/access/users.server";
+import { getUserByUsername } from "~/org/users.server";
 import { publishVersion, readVersionContent } from "~/documents/documents.server";
 import type { DocumentMeta } from "~/documents/front-matter";
 import { allocateNumber } from "~/documents/numbering.server";
 import { allNumbers, latestVersion, type ChangeKind } from "~/documents/version-index.server";
-import { emit, type DomainEvents } from "~/utils/events.server";
+import { emit, type DomainEvents } from "~/documents/events.server";
 
 /**
  * Test hook: publish a version through the real publisher inside the running

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { takeEmergencyAccess, type EmergencyInput } from "~/access/emergency.server";
 import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
-import { apiJson, methodNotAllowed } from "~/utils/http.server";
+import { apiJson, methodNotAllowed } from "~/web/http.server";
 
 /**
  * POST /api/v1/access/emergency — {number, justification, history?, days?, confirm: true}:

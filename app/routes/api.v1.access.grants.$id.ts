@@ -5,7 +5,7 @@ import { mayDecideFor } from "~/access/delegates.server";
 import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 
 /** GET /api/v1/access/grants/:id — one grant (its holder, its deciders, admins). */
 export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: AuthUser }) => {

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { grantState, grantsInForce, grantsOf } from "~/access/grants.server";
-import { isAdmin } from "~/access/users.server";
+import { isAdmin } from "~/org/users.server";
 import { AccessDeniedError, msg } from "~/utils/errors.server";
-import { api, onlyMethods } from "~/utils/http.server";
+import { api, onlyMethods } from "~/web/http.server";
 
 /**
  * GET /api/v1/access/grants — my grants with their state;

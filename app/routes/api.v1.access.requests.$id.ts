@@ -3,7 +3,7 @@ import type { AuthUser } from "~/access/session.server";
 import { decideAccess } from "~/access/decisions.server";
 import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { requestFor, withdrawRequest } from "~/access/requests.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 
 /** GET /api/v1/access/requests/:id — one request (its requester, its deciders and admins). */
 export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: AuthUser }) => ({ request: await requestFor(user, String(params.id)) }));

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { onlyFields, readJsonBody, recorded, recordedApi } from "~/access/refusals.server";
 import { myRequests, submitAccessRequest, type RequestInput } from "~/access/requests.server";
-import { api, apiJson, methodNotAllowed } from "~/utils/http.server";
+import { api, apiJson, methodNotAllowed } from "~/web/http.server";
 
 /** GET /api/v1/access/requests — my access requests and emergency accesses, newest first. */
 export const loader = api(async ({ user }: LoaderFunctionArgs & { user: AuthUser }) => ({ requests: myRequests(user.id) }));

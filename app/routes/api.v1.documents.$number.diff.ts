@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
-import { diffVersions } from "~/documents/documents.server";
+import { diffVersions } from "~/reading/diff.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { api, onlyMethods } from "~/utils/http.server";
+import { api, onlyMethods } from "~/web/http.server";
 
 /**
  * GET /api/v1/documents/:number/diff?from=1&to=3 — structured diff of two

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { openCurrent } from "~/documents/documents.server";
+import { openCurrent } from "~/reading/open.server";
 import { apiDocument } from "~/documents/api.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDeniedError, msg } from "~/utils/errors.server";
-import { api, onlyMethods } from "~/utils/http.server";
+import { api, onlyMethods } from "~/web/http.server";
 
 /** GET /api/v1/documents/:number — the current version with body (markdown) and html. */
 export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: import("~/access/session.server").AuthUser }) => {

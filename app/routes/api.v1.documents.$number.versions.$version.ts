@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
-import { openVersion } from "~/documents/documents.server";
+import { openVersion } from "~/reading/open.server";
 import { apiVersion } from "~/documents/api.server";
 import { AccessDeniedError, msg, NotFoundError } from "~/utils/errors.server";
-import { api, onlyMethods } from "~/utils/http.server";
+import { api, onlyMethods } from "~/web/http.server";
 
 /** GET /api/v1/documents/:number/versions/:version — one version with body and html. */
 export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: AuthUser }) => {

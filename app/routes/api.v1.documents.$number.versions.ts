@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
-import { historyOf } from "~/documents/documents.server";
+import { historyOf } from "~/reading/open.server";
 import { apiVersion } from "~/documents/api.server";
-import { api, onlyMethods } from "~/utils/http.server";
+import { api, onlyMethods } from "~/web/http.server";
 
 /** GET /api/v1/documents/:number/versions — every version, newest first. */
 export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: AuthUser }) => {

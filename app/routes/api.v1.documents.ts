@@ -3,7 +3,7 @@ import { listDocuments } from "~/documents/documents.server";
 import { apiDocument } from "~/documents/api.server";
 import { getCategory } from "~/documents/config.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { api, onlyMethods } from "~/utils/http.server";
+import { api, onlyMethods } from "~/web/http.server";
 
 /** GET /api/v1/documents?category=EXE&retired=1 — current documents (metadata only). */
 export const loader = api(async ({ request }: LoaderFunctionArgs) => {

@@ -3,7 +3,7 @@ import type { AuthUser } from "~/access/session.server";
 import { apiProposal, readApiBody } from "~/revisions/api.server";
 import { ApiApproveSchema } from "~/revisions/forms";
 import { decideProposal } from "~/revisions/proposals.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 
 /**
  * POST /api/v1/proposals/:id/approve {password, comment?} — approve the waiting

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { apiProposal } from "~/revisions/api.server";
 import { recallProposal } from "~/revisions/proposals.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 
 /** POST /api/v1/proposals/:id/recall — take a proposal back from review (author only). */
 export const action = api(async ({ params, user }: ActionFunctionArgs & { user: AuthUser }) => {

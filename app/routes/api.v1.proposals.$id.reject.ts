@@ -3,7 +3,7 @@ import type { AuthUser } from "~/access/session.server";
 import { apiProposal, readApiBody } from "~/revisions/api.server";
 import { ApiReasonSchema } from "~/revisions/forms";
 import { decideProposal } from "~/revisions/proposals.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 
 /** POST /api/v1/proposals/:id/reject {reason} — reject the proposal; the reason is required and shown to the editor. */
 export const action = api(async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {

@@ -5,7 +5,7 @@ import { latestVersion } from "~/documents/version-index.server";
 import { apiProposal, readApiBody, refuseInapplicable } from "~/revisions/api.server";
 import { ApiUpdateSchema } from "~/revisions/forms";
 import { logProposalView, readProposalText, requireVisibleProposal, updateDraft } from "~/revisions/proposals.server";
-import { api } from "~/utils/http.server";
+import { api } from "~/web/http.server";
 
 /** GET /api/v1/proposals/:id — the proposal with its draft text and diff figures against the current version. */
 export const loader = api(async ({ params, user }: LoaderFunctionArgs & { user: AuthUser }) => {

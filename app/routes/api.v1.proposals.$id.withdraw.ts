@@ -3,7 +3,7 @@ import type { AuthUser } from "~/access/session.server";
 import { apiProposal, readApiBody } from "~/revisions/api.server";
 import { ApiWithdrawSchema } from "~/revisions/forms";
 import { withdrawProposal } from "~/revisions/proposals.server";
-import { api, methodNotAllowed } from "~/utils/http.server";
+import { api, methodNotAllowed } from "~/web/http.server";
 
 /** POST /api/v1/proposals/:id/withdraw {reason?} — close a proposal without publishing it. */
 export const action = api(async ({ request, params, user }: ActionFunctionArgs & { user: AuthUser }) => {

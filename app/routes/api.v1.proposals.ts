@@ -5,7 +5,7 @@ import { ApiCreateSchema } from "~/revisions/forms";
 import { canViewProposal, createProposal, listProposals } from "~/revisions/proposals.server";
 import { PROPOSAL_STATUSES, type ProposalStatus } from "~/revisions/types";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { api, apiJson, methodNotAllowed } from "~/utils/http.server";
+import { api, apiJson, methodNotAllowed } from "~/web/http.server";
 
 /**
  * GET /api/v1/proposals?status=&number=&mine=1&waiting=1 — proposals the caller may see.

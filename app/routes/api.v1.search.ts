@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { parseSearchParams, searchDocuments } from "~/search/search.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { api, onlyMethods } from "~/utils/http.server";
+import { api, onlyMethods } from "~/web/http.server";
 
 /**
  * GET /api/v1/search?q=&category=&type=&department=&confidentiality=&retired=1&page=&pageSize=

@@ -9,7 +9,7 @@ import { DocBadges } from "~/components/doc-badges";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { msg, NotFoundError } from "~/utils/errors.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.category.code ?? ""} · Regula` }];
 

@@ -4,7 +4,7 @@ import { requireUser } from "~/access/session.server";
 import { getConfig } from "~/documents/config.server";
 import { categoryCounts } from "~/documents/documents.server";
 import { useLocale, useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   await requireUser(request);

@@ -3,14 +3,14 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { data } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/access/guards.server";
-import { isAdmin } from "~/access/users.server";
+import { isAdmin } from "~/org/users.server";
 import { dashboardFigures, dashboardScope } from "~/dashboard/figures.server";
 import { labelMaps } from "~/documents/labels.server";
 import { BarChart, formatValue } from "~/dashboard/bar-chart";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import dashboardCss from "~/styles/dashboard.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: dashboardCss }];

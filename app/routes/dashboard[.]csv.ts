@@ -3,7 +3,7 @@ import { requireRole } from "~/access/guards.server";
 import { dashboardCsv } from "~/dashboard/csv.server";
 import { dashboardFigures, dashboardScope } from "~/dashboard/figures.server";
 import { localeOf } from "~/shell.server";
-import { resourceErrorPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/web/http.server";
 import { today } from "~/utils/clock.server";
 
 /** Every dashboard figure as CSV (same scope rules as the page). */

@@ -2,9 +2,9 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
-import { articleHtml } from "~/documents/article-html.server";
-import { openCurrent } from "~/documents/documents.server";
-import { noticesFor } from "~/documents/notices.server";
+import { articleHtml } from "~/web/article-html.server";
+import { openCurrent } from "~/reading/open.server";
+import { noticesFor } from "~/reading/notices.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
 import { DownloadLinks } from "~/components/download-links";
@@ -13,7 +13,7 @@ import { pdfAvailable } from "~/downloads/downloads.server";
 import { Notices } from "~/components/notices";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 
 export const loader = page(async ({ request, params, context }: LoaderFunctionArgs) => {
   const user = await requireUser(request);

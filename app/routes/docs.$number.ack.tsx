@@ -10,7 +10,7 @@ import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { acknowledge } from "~/notifications/acknowledgements.server";
 import { acknowledgementState } from "~/notifications/doc-page.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 
 const ActionSchema = z.object({
   intent: z.literal("acknowledge"),

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
-import { versionDiffFold } from "~/documents/documents.server";
+import { versionDiffFold } from "~/reading/diff.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { api } from "~/utils/http.server";
+import { api } from "~/web/http.server";
 
 /** GET /docs/:number/diff-fold?from=1&to=3&fold=4 — one folded stretch of the formatted diff, loaded when the reader opens it. */
 export const loader = api(async ({ request, params, user }: LoaderFunctionArgs & { user: AuthUser }) => {

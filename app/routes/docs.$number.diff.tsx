@@ -2,7 +2,8 @@ import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
-import { diffVersions, formattedVersionDiff, requireDocument } from "~/documents/documents.server";
+import { diffVersions, formattedVersionDiff } from "~/reading/diff.server";
+import { requireDocument } from "~/documents/documents.server";
 import { versionsOf } from "~/documents/version-index.server";
 import { DiffView, FormattedDiffView } from "~/components/diff-view";
 import { DiffViewTabs, expandParam, viewParam } from "~/components/diff-tabs";
@@ -10,7 +11,7 @@ import { useLocale, useT } from "~/i18n/use-t";
 import { metaValueText } from "~/components/labels";
 import { labelMaps } from "~/documents/labels.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import diffCss from "~/styles/diff.css?url";
 
 const META_LABELS: Record<string, string> = {

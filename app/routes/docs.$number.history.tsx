@@ -2,10 +2,10 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
-import { historyOf } from "~/documents/documents.server";
+import { historyOf } from "~/reading/open.server";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const user = await requireUser(request);

@@ -12,7 +12,7 @@ import { ProposeForm } from "~/revisions/forms";
 import { proposePage } from "~/revisions/pages.server";
 import { checkCreateAndSubmit, createProposal, submitProposal } from "~/revisions/proposals.server";
 import { formValues, previewResponse } from "~/revisions/route-helpers.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: revisionsCss }];

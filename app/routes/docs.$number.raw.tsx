@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireUser } from "~/access/session.server";
-import { openCurrent, openVersion } from "~/documents/documents.server";
+import { openCurrent, openVersion } from "~/reading/open.server";
 import { AccessDeniedError, msg, NotFoundError } from "~/utils/errors.server";
-import { resourceErrorPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/web/http.server";
 import { serializeDocument } from "~/documents/front-matter";
 
 /** The markdown source (with front matter) of the current version, or ?version=N. */

@@ -10,7 +10,7 @@ import { useLocale, useT } from "~/i18n/use-t";
 import { SuggestionForm } from "~/revisions/forms";
 import { suggestionsPage } from "~/revisions/pages.server";
 import { acceptSuggestion, createSuggestion, declineSuggestion } from "~/revisions/suggestions.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: revisionsCss }];

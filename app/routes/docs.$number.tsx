@@ -1,12 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData, useParams } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
-import { documentHeader } from "~/documents/document-page.server";
+import { documentHeader } from "~/reading/document-page.server";
 import { DocHeader } from "~/components/doc-header";
 import { DOC_TABS } from "~/components/doc-tabs";
 import { useShell } from "~/components/use-shell";
 import { useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.summary.number} ${data.summary.title} · Regula` : "Regula" },

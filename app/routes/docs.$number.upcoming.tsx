@@ -7,7 +7,7 @@ import { MetaChanges } from "~/components/revisions-ui";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { upcomingPage } from "~/revisions/pages.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import diffCss from "~/styles/diff.css?url";
 import revisionsCss from "~/styles/revisions.css?url";
 

@@ -2,8 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
-import { articleHtml } from "~/documents/article-html.server";
-import { openVersion } from "~/documents/documents.server";
+import { articleHtml } from "~/web/article-html.server";
+import { openVersion } from "~/reading/open.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
 import { DownloadLinks } from "~/components/download-links";
@@ -12,7 +12,7 @@ import { pdfAvailable } from "~/downloads/downloads.server";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { msg, NotFoundError } from "~/utils/errors.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 
 export const loader = page(async ({ request, params, context }: LoaderFunctionArgs) => {
   const user = await requireUser(request);

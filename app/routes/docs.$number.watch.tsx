@@ -8,7 +8,7 @@ import { FormError } from "~/components/field";
 import { useT } from "~/i18n/use-t";
 import { watchState } from "~/notifications/doc-page.server";
 import { unwatch, watch } from "~/notifications/watches.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 
 const ActionSchema = z.object({
   intent: z.enum(["watch", "unwatch"]),

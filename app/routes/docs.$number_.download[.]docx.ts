@@ -3,7 +3,7 @@ import { requireUser } from "~/access/session.server";
 import { docxDownload } from "~/downloads/downloads.server";
 import { verifyBase } from "~/print/verify.server";
 import { localeOf } from "~/shell.server";
-import { resource } from "~/utils/http.server";
+import { resource } from "~/web/http.server";
 
 /** GET /docs/<number>/download.docx[?version=N] — the version as a Word file (same access as the document). */
 export const loader = resource(async ({ request, params }: LoaderFunctionArgs) => {

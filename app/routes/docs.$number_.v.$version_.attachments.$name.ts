@@ -4,7 +4,7 @@ import { openAttachment } from "~/attachments/reading.server";
 import { attachmentResponse } from "~/attachments/serve.server";
 import { controlledCopy } from "~/attachments/stamp.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
-import { resource } from "~/utils/http.server";
+import { resource } from "~/web/http.server";
 
 /** A version's attachment (the document's access rules); ?download=1 always downloads, ?copy=controlled stamps PDF and Word files. */
 export const loader = resource(async ({ request, params }: LoaderFunctionArgs) => {

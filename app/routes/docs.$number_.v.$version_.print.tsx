@@ -6,7 +6,7 @@ import { printTokenReader } from "~/downloads/downloads.server";
 import { loadPrintCopy } from "~/print/print.server";
 import { verifyBase } from "~/print/verify.server";
 import { PrintView } from "~/print/print-view";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import printCss from "~/styles/print.css?url";
 
 /** Controlled print copy of version N (marked SUPERSEDED unless it is the current one). */

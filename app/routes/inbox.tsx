@@ -6,7 +6,7 @@ import { ChangeBadge, ProposalTable } from "~/components/revisions-ui";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { inboxPage } from "~/revisions/pages.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: revisionsCss }];

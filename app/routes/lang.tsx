@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { assertSameOrigin, getUser } from "~/access/session.server";
-import { setLocale } from "~/access/users.server";
+import { setLocale } from "~/org/users.server";
 import { isLocale } from "~/i18n/i18n";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { resourceErrorPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/web/http.server";
 
 export async function loader() {
   return redirect("/");

@@ -7,7 +7,7 @@ import { getUser, signIn } from "~/access/session.server";
 import { CsrfField } from "~/components/csrf-field";
 import { Field, FormError } from "~/components/field";
 import { useT } from "~/i18n/use-t";
-import { actionError, readForm } from "~/utils/http.server";
+import { actionError, readForm } from "~/web/http.server";
 import { getEnv } from "~/utils/env.server";
 import { clientAddress } from "~/utils/origin.server";
 

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { assertSameOrigin, signOut } from "~/access/session.server";
-import { resourceErrorPage } from "~/utils/http.server";
+import { resourceErrorPage } from "~/web/http.server";
 
 export async function loader() {
   return redirect("/");

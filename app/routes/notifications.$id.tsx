@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { requireUser } from "~/access/session.server";
 import { openNotification } from "~/notifications/centre.server";
 import { localeOf } from "~/shell.server";
-import { resource } from "~/utils/http.server";
+import { resource } from "~/web/http.server";
 
 /** Opening a notification marks it read and goes where it leads (the diff, the document, the task). */
 export const loader = resource(async ({ request, params }: LoaderFunctionArgs) => {

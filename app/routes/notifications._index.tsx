@@ -10,7 +10,7 @@ import { useLocale, useT } from "~/i18n/use-t";
 import { markRead, notificationCentre } from "~/notifications/centre.server";
 import { localeOf } from "~/shell.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];

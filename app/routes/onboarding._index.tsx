@@ -4,7 +4,7 @@ import { data, redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireUser } from "~/access/session.server";
-import { hasRole } from "~/access/users.server";
+import { hasRole } from "~/org/users.server";
 import { acknowledge } from "~/notifications/acknowledgements.server";
 import { autoAssign } from "~/onboarding/assignment.server";
 import { canComposeGuides } from "~/onboarding/guides.server";
@@ -12,7 +12,7 @@ import { myGuides } from "~/onboarding/progress.server";
 import { GuideView } from "~/onboarding/guide-view";
 import { FormError } from "~/components/field";
 import { useT } from "~/i18n/use-t";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import onboardingCss from "~/styles/onboarding.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: onboardingCss }];

@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
-import { isAdmin, listUsers } from "~/access/users.server";
+import { isAdmin, listUsers } from "~/org/users.server";
 import { listDocuments } from "~/documents/documents.server";
 import { labelMaps } from "~/documents/labels.server";
 import { latestVersion } from "~/documents/version-index.server";
@@ -30,7 +30,7 @@ import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { AccessDeniedError, msg } from "~/utils/errors.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import onboardingCss from "~/styles/onboarding.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: onboardingCss }];

@@ -4,7 +4,7 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
-import { isAdmin } from "~/access/users.server";
+import { isAdmin } from "~/org/users.server";
 import { labelMaps } from "~/documents/labels.server";
 import { listAssignments } from "~/onboarding/assignment.server";
 import { canEditGuide, createGuide, GuideDetailsSchema, listGuides } from "~/onboarding/guides.server";
@@ -13,7 +13,7 @@ import { Field, FormError } from "~/components/field";
 import { nameOf } from "~/components/labels";
 import { useLocale, useT } from "~/i18n/use-t";
 import { AudienceFields } from "~/onboarding/audience-fields";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import onboardingCss from "~/styles/onboarding.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: onboardingCss }];

@@ -2,7 +2,7 @@ import { pageTitle } from "~/components/page-title";
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireRole } from "~/access/guards.server";
-import { isAdmin } from "~/access/users.server";
+import { isAdmin } from "~/org/users.server";
 import { labelMaps } from "~/documents/labels.server";
 import { listGuides } from "~/onboarding/guides.server";
 import { completionReport } from "~/onboarding/progress.server";
@@ -10,7 +10,7 @@ import { ProgressBar } from "~/onboarding/guide-view";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import onboardingCss from "~/styles/onboarding.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: onboardingCss }];

@@ -4,15 +4,15 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { z } from "zod";
 import { withoutInvisible } from "~/utils/visible-text";
 import { createApiToken, listApiTokens, requireUser, revokeApiToken } from "~/access/session.server";
-import { getDepartment, setPassword } from "~/access/users.server";
-import { verifyPassword } from "~/access/password.server";
+import { getDepartment, setPassword } from "~/org/users.server";
+import { verifyPassword } from "~/org/password.server";
 import { appendAudit } from "~/audit/audit.server";
 import { CsrfField } from "~/components/csrf-field";
 import { Field, FormError } from "~/components/field";
 import { PROFILE_LINKS } from "~/components/profile-links";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 
 const FormSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("create-token"), label: withoutInvisible(z.string().trim().max(60).default("")) }),

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { proposalDiffFold } from "~/revisions/pages.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { api } from "~/utils/http.server";
+import { api } from "~/web/http.server";
 
 /** GET /proposals/:id/diff-fold?fold=4 — one folded stretch of the proposal's formatted diff, loaded when the reviewer opens it. */
 export const loader = api(async ({ request, params, user }: LoaderFunctionArgs & { user: AuthUser }) => {

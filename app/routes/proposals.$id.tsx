@@ -15,7 +15,7 @@ import { useLocale, useT } from "~/i18n/use-t";
 import { ProposalActionForm } from "~/revisions/forms";
 import { proposalPage } from "~/revisions/pages.server";
 import { decideProposal, recallProposal, submitProposal, withdrawProposal } from "~/revisions/proposals.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import diffCss from "~/styles/diff.css?url";
 import revisionsCss from "~/styles/revisions.css?url";
 

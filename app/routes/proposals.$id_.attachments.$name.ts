@@ -3,7 +3,7 @@ import { requireUser } from "~/access/session.server";
 import { attachmentResponse } from "~/attachments/serve.server";
 import { readDraftAttachment } from "~/attachments/store.server";
 import { logProposalView, requireVisibleProposal } from "~/revisions/proposals.server";
-import { resource } from "~/utils/http.server";
+import { resource } from "~/web/http.server";
 
 /** An attachment of a proposal's draft, for those who may see the proposal (previews, review). */
 export const loader = resource(async ({ request, params }: LoaderFunctionArgs) => {

@@ -11,7 +11,7 @@ import { draftAttachmentsPage } from "~/attachments/pages.server";
 import { addDraftAttachment, removeDraftAttachment } from "~/attachments/store.server";
 import { replaceTextWithWord } from "~/attachments/word.server";
 import { DomainError } from "~/utils/errors.server";
-import { actionError, apiJson, errorText, invalid, page, pageLocale } from "~/utils/http.server";
+import { actionError, apiJson, errorText, invalid, page, pageLocale } from "~/web/http.server";
 import attachmentsCss from "~/styles/attachments.css?url";
 import revisionsCss from "~/styles/revisions.css?url";
 

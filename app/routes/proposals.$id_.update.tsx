@@ -10,7 +10,7 @@ import { UpdateForm } from "~/revisions/forms";
 import type { ConflictChoice } from "~/revisions/merge.server";
 import { updatePage } from "~/revisions/pages.server";
 import { updateToCurrent, type UpdateChoices } from "~/revisions/rebase.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import diffCss from "~/styles/diff.css?url";
 import revisionsCss from "~/styles/revisions.css?url";
 

@@ -6,7 +6,7 @@ import { ProposalTable } from "~/components/revisions-ui";
 import { useT } from "~/i18n/use-t";
 import { proposalsIndex, type ProposalListView } from "~/revisions/pages.server";
 import { OPEN_STATUSES } from "~/revisions/types";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: revisionsCss }];

@@ -11,7 +11,7 @@ import { NewDocumentForm } from "~/revisions/forms";
 import { newDocumentPage } from "~/revisions/pages.server";
 import { checkCreateAndSubmit, createProposal, submitProposal } from "~/revisions/proposals.server";
 import { formValues, previewResponse } from "~/revisions/route-helpers.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: revisionsCss }];

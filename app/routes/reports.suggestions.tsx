@@ -5,7 +5,7 @@ import { requireUser } from "~/access/session.server";
 import { nameOf } from "~/components/labels";
 import { useLocale, useT } from "~/i18n/use-t";
 import { suggestionReport } from "~/revisions/pages.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: revisionsCss }];

@@ -8,7 +8,7 @@ import { nameOf, type Names } from "~/components/labels";
 import { formatDate, type Translate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { documentNumberIn, parseSearchParams, searchCatchUp, searchDocuments, type SearchParams } from "~/search/search.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 // search.css reaches every page through the header's search-suggest component.
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.params.q ? `${data.params.q} · Regula` : "Regula" }];

@@ -14,7 +14,7 @@ import { PrefsSchema, savePreferences } from "~/notifications/preferences.server
 import { notificationSettings } from "~/notifications/settings.server";
 import { unwatch, watch } from "~/notifications/watches.server";
 import { subscribePush, unsubscribePush } from "~/notifications/webpush.server";
-import { actionError, invalid, page, readForm } from "~/utils/http.server";
+import { actionError, invalid, page, readForm } from "~/web/http.server";
 import notificationsCss from "~/styles/notifications.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: notificationsCss }];

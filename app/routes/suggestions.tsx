@@ -6,7 +6,7 @@ import { StatusBadge } from "~/components/revisions-ui";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { mySuggestionsPage } from "~/revisions/pages.server";
-import { page } from "~/utils/http.server";
+import { page } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: revisionsCss }];

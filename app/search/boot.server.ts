@@ -2,9 +2,9 @@
  * Search at start-up: choose the engine, load the saved index (or bring it up
  * to date, or rebuild it), subscribe to publications, report health.
  */
-import { onBoot, onShutdown } from "~/boot.server";
+import { onBoot, onShutdown } from "~/utils/lifecycle.server";
 import { addHealthCheck } from "~/health.server";
-import { catchUpProgress, chooseEngine, currentEngine, engineFallbackReason, searchLoading, setSearchReadiness, whenSearchReady } from "./engine.server";
+import { catchUpProgress, chooseEngine, currentEngine, engineFallbackReason, searchLoading, setSearchReadiness, whenSearchReady } from "./choice.server";
 import { registerJob } from "~/utils/scheduler.server";
 import { catchUpIfBehind, subscribeToPublications, syncIndex } from "./indexer.server";
 import { applySynonyms } from "./synonyms.server";

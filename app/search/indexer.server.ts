@@ -6,9 +6,10 @@
  */
 import { renderVersion } from "~/documents/documents.server";
 import { allLatest, indexedHead, type VersionRecord } from "~/documents/version-index.server";
-import { on } from "~/utils/events.server";
+import { on } from "~/documents/events.server";
 import { withLock } from "~/utils/lock.server";
-import { setCatchUpProgress, type SearchDoc, type SearchEngine } from "./engine.server";
+import { setCatchUpProgress } from "./choice.server";
+import type { SearchDoc, SearchEngine } from "./engine.server";
 import { headingsFromHtml, htmlToText } from "./plain-text";
 
 export { htmlToText };

@@ -9,7 +9,8 @@ import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { msg, ValidationError } from "~/utils/errors.server";
 import { escapeHtml } from "./snippet";
-import { catchUpProgress, currentEngine, whenSearchReady, DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type CatchUpProgress, type SearchReader, type SearchResult } from "./engine.server";
+import { catchUpProgress, currentEngine, whenSearchReady, type CatchUpProgress } from "./choice.server";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type SearchReader, type SearchResult } from "./engine.server";
 
 const optionalCode = z
   .string()

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { appendAudit } from "~/audit/audit.server";
 import { readDb, updateDb } from "~/data/db.server";
 import { msg, ValidationError } from "~/utils/errors.server";
-import { currentEngine } from "./engine.server";
+import { currentEngine } from "./choice.server";
 import { fold } from "./tokenize";
 
 export interface SynonymGroup {

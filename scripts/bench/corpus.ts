@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { serializeDocument, type DocumentMeta } from "~/documents/front-matter";
 import { formatMessage } from "~/documents/repo.server";
-import { hashPassword } from "~/access/password.server";
+import { hashPassword } from "~/org/password.server";
 import { emptyData, type Data, type User } from "~/data/schema";
 
 export interface CorpusOptions {

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DomainEvents } from "~/utils/events.server";
+import type { DomainEvents } from "~/documents/events.server";
 import { createWorld, type World } from "../helpers/world";
 import { HEAD_OF, ensureRestrictedDoc, type RestrictedDoc } from "./access-helpers";
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   await import("~/access/boot.server");
   const { startNotifications } = await import("~/notifications/service.server");
   await startNotifications();
-  const { on } = await import("~/utils/events.server");
+  const { on } = await import("~/documents/events.server");
   on("approval.waiting", "aon-test", (e) => void waiting.push(e));
   on("access.decided", "aon-test", (e) => void decided.push(e));
 });
@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 async function user(username: string) {
-  const { getUserByUsername } = await import("~/access/users.server");
+  const { getUserByUsername } = await import("~/org/users.server");
   return getUserByUsername(username)!;
 }
 

@@ -4,7 +4,7 @@
  * expiry job's records and events, and sections cut from real markdown.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DomainEvents } from "~/utils/events.server";
+import type { DomainEvents } from "~/documents/events.server";
 import { createWorld, type World } from "../helpers/world";
 import { DAY, HEAD_OF, MARKER, ensureRestrictedDoc, type RestrictedDoc } from "./access-helpers";
 
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 async function user(username: string) {
-  const { getUserByUsername } = await import("~/access/users.server");
+  const { getUserByUsername } = await import("~/org/users.server");
   return getUserByUsername(username)!;
 }
 
@@ -77,7 +77,7 @@ describe("figures and lists for the dashboard", () => {
   });
 
   it("records expiries once and tells the holder", async () => {
-    const { on } = await import("~/utils/events.server");
+    const { on } = await import("~/documents/events.server");
     const { recordExpiredGrants } = await import("~/access/grants.server");
     const { lapseUnratified, listEmergencyAwaitingRatification } = await import("~/access/emergency.server");
     const { setClockOffset, clockOffset } = await import("~/utils/clock.server");

@@ -29,7 +29,7 @@ function isoDay(offsetDays: number) {
 }
 
 async function user(username: string) {
-  const { getUserByUsername } = await import("~/access/users.server");
+  const { getUserByUsername } = await import("~/org/users.server");
   const u = getUserByUsername(username);
   if (!u) throw new Error(`no user ${username}`);
   return { ...u, via: "cookie" as const };

@@ -79,7 +79,7 @@ describe("who is told", () => {
     expect(await notificationsFor("editor", n)).toEqual([]);
 
     // The same event delivered again (a retry, a replay) notifies nobody twice.
-    const { emit } = await import("~/utils/events.server");
+    const { emit } = await import("~/documents/events.server");
     const { versionsOf } = await import("~/documents/version-index.server");
     await emit("document.published", { record: v2, previous: versionsOf(n)[0], actor: "editor" });
     expect((await notificationsFor("itstaff", n)).filter((x) => x.version === 2)).toHaveLength(1);
@@ -133,7 +133,7 @@ describe("who is told", () => {
   });
 
   it("sends tasks to the people they wait for, and decisions to the people who asked", async () => {
-    const { emit } = await import("~/utils/events.server");
+    const { emit } = await import("~/documents/events.server");
     const approver = await user("approver");
     const editor = await user("editor");
     await emit("approval.waiting", { kind: "proposal", id: "p-77", title: "Revise EXE-001 loading rules", approverIds: [approver.id], dueAt: "2030-01-03T10:00:00.000Z", link: "/proposals/p-77" });
@@ -242,7 +242,7 @@ describe("acknowledgements through a sequence of publications", () => {
     expect(ops.overdue).toBeGreaterThanOrEqual(3);
 
     // The document page tells staff what changed since v2 and offers the v4 confirmation.
-    const { noticesFor } = await import("~/documents/notices.server");
+    const { noticesFor } = await import("~/reading/notices.server");
     await import("~/notifications/boot.server");
     const { latestVersion } = await import("~/documents/version-index.server");
     const notices = await noticesFor({ ...staff, via: "cookie" }, latestVersion(n)!);

@@ -22,7 +22,7 @@ export interface DocInput {
 /** Prepares an empty world in this process: database, demo people, repository, version index. */
 export async function startEmptyWorldInProcess(): Promise<void> {
   const { loadDb } = await import("~/data/db.server");
-  const { seedPeople } = await import("~/data/seed.server");
+  const { seedPeople } = await import("~/demo/seed.server");
   const { ensureRepo } = await import("~/documents/repo.server");
   const { loadVersionIndex } = await import("~/documents/version-index.server");
   await loadDb();
@@ -76,7 +76,7 @@ export async function reviseDoc(
 
 /** A demo account by username. */
 export async function user(username: string) {
-  const { getUserByUsername } = await import("~/access/users.server");
+  const { getUserByUsername } = await import("~/org/users.server");
   const u = getUserByUsername(username);
   if (!u) throw new Error(`no demo user ${username}`);
   return u;

@@ -74,7 +74,7 @@ beforeAll(async () => {
     await publishTestDoc({ category: "MON", type: "report", title: "Payroll audit findings", body: "Secret payroll details.", confidentiality: "restricted", ownerDepartment: "fin" })
   ).number;
   doc.qa = (await publishTestDoc({ title: "Sampling plan", body: "Take five samples per lot." })).number;
-  const { createUser } = await import("~/access/users.server");
+  const { createUser } = await import("~/org/users.server");
   const { today } = await import("~/utils/clock.server");
   // A second new employee in Operations and one in Quality, starting today.
   await createUser({ username: "lin", name: "林新员", email: "lin@regula.example", departmentId: "ops", roles: ["staff"], password: "demo1234", startDate: today() });
@@ -185,7 +185,7 @@ describe("a new employee", () => {
       await revise(doc.safety, "minor", "## Protective equipment\n\nWear safety glasses at all times, please.", "Wording");
       await revise(doc.shifts, "major", "## Handover\n\nWrite the handover note and walk the floor together.", "Joint walk-through at handover");
       const { owedBy } = await import("~/notifications/acknowledgements.server");
-      const { getUserByUsername } = await import("~/access/users.server");
+      const { getUserByUsername } = await import("~/org/users.server");
       // The major revision asks the reader to acknowledge the new version.
       expect(owedBy(getUserByUsername("lin")!.id).map((o) => `${o.number} v${o.version} ${o.reason}`)).toContain(`${doc.shifts} v2 onboarding`);
     });
@@ -242,7 +242,7 @@ describe("completion for managers", () => {
 
   it("lets an administrator assign a guide by hand and remove it again", async () => {
     const admin = await signedIn("admin");
-    const { getUserByUsername } = await import("~/access/users.server");
+    const { getUserByUsername } = await import("~/org/users.server");
     const staffId = getUserByUsername("staff")!.id;
     const assigned = await admin.post(`/onboarding/guides/${guideId}`, { intent: "assign", userId: staffId });
     expect(assigned.status).toBe(302);

@@ -49,7 +49,7 @@ export async function publishDoc(doc: {
 
 /** A demo account as the signed-in user the domain functions expect. */
 export async function as(username: string): Promise<AuthUser> {
-  const { getUserByUsername } = await import("~/access/users.server");
+  const { getUserByUsername } = await import("~/org/users.server");
   const user = getUserByUsername(username);
   if (!user) throw new Error(`no user ${username}`);
   return { ...user, via: "cookie" };

@@ -106,7 +106,7 @@ describe("proposals and one-stage approval", () => {
 
   it("never lets an approver approve their own proposal", async () => {
     const { createProposal, submitProposal, decideProposal, getProposal } = await P();
-    const { updateUser, getUserByUsername } = await import("~/access/users.server");
+    const { updateUser, getUserByUsername } = await import("~/org/users.server");
     const head = getUserByUsername("approver")!;
     await updateUser(head.id, { name: head.name, email: head.email, departmentId: head.departmentId, roles: ["approver", "editor"], active: true });
     try {
@@ -327,7 +327,7 @@ describe("effective dates", () => {
   it("keeps the old version current until the date, then publishes once (idempotent catch-up)", async () => {
     const { submitProposal, getProposal, publishDueRevisions } = await P();
     const { setClockOffset, today } = await import("~/utils/clock.server");
-    const { noticesFor } = await import("~/documents/notices.server");
+    const { noticesFor } = await import("~/reading/notices.server");
     const { latestVersion } = await import("~/documents/version-index.server");
     const doc = await publishDoc({ title: "考勤制度", body: "# 考勤制度\n\n上班时间 9:00。\n" });
     const inFiveDays = new Date(Date.parse(`${today()}T00:00:00Z`) + 5 * DAY).toISOString().slice(0, 10);
@@ -423,7 +423,8 @@ describe("new documents, retirement and restoration", () => {
 
   it("retires through two stages; the document leaves the lists but stays readable with its history; an old version can be restored", async () => {
     const { createProposal, submitProposal, getProposal } = await P();
-    const { listDocuments, openCurrent, historyOf } = await import("~/documents/documents.server");
+    const { listDocuments } = await import("~/documents/documents.server");
+    const { openCurrent, historyOf } = await import("~/reading/open.server");
     const { latestVersion } = await import("~/documents/version-index.server");
     const doc = await publishDoc({ title: "旧版复印机使用说明", body: "# 复印机\n\n第一版。\n" });
     const v2 = await revise(doc.number, () => "# 复印机\n\n第二版。\n", "minor", "第二版");
@@ -506,7 +507,7 @@ describe("suggestions", () => {
 describe("service level", () => {
   it("flags a stage overdue after 3 working days, once, to its approvers and the admins", async () => {
     const { submitProposal, flagOverdueApprovals, waitingFor, overdueApprovals, proposalStats } = await P();
-    const { on } = await import("~/utils/events.server");
+    const { on } = await import("~/documents/events.server");
     const { setClockOffset } = await import("~/utils/clock.server");
     const raised: string[] = [];
     on("approval.overdue", "test.overdue", (e) => {

@@ -289,8 +289,8 @@ describe("the saved index", () => {
   });
 
   it("catches up on versions published while search was not listening", async () => {
-    const { resetEngineForTests } = await import("~/search/engine.server");
-    const { on } = await import("~/utils/events.server");
+    const { resetEngineForTests } = await import("~/search/choice.server");
+    const { on } = await import("~/documents/events.server");
     on("document.published", "search", () => {}); // search is "stopped"
     resetEngineForTests();
     await reviseTestDoc(numbers.english, { body: "Quokka enclosures now need a heatwave declaration." });
@@ -302,7 +302,7 @@ describe("the saved index", () => {
   });
 
   it("is repaired by the catch-up job when an update was missed", async () => {
-    const { on } = await import("~/utils/events.server");
+    const { on } = await import("~/documents/events.server");
     const { runJobNow } = await import("~/utils/scheduler.server");
     const { subscribeToPublications } = await import("~/search/indexer.server");
     await import("~/search/boot.server"); // registers the catch-up job

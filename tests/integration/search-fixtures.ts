@@ -65,7 +65,7 @@ export async function reviseTestDoc(number: string, change: { body?: string; tit
 
 /** A demo account by username. */
 export async function demoUser(username: string) {
-  const { getUserByUsername } = await import("~/access/users.server");
+  const { getUserByUsername } = await import("~/org/users.server");
   const user = getUserByUsername(username);
   if (!user) throw new Error(`no demo user ${username}`);
   return user;
@@ -73,7 +73,7 @@ export async function demoUser(username: string) {
 
 /** Chooses the engine, loads or builds the index and subscribes to publications, like the boot step. */
 export async function startSearchInProcess(): Promise<{ engine: SearchEngine; report: Awaited<ReturnType<typeof import("~/search/indexer.server").syncIndex>> }> {
-  const { chooseEngine, resetEngineForTests } = await import("~/search/engine.server");
+  const { chooseEngine, resetEngineForTests } = await import("~/search/choice.server");
   const { subscribeToPublications, syncIndex } = await import("~/search/indexer.server");
   resetEngineForTests();
   const engine = await chooseEngine({ log: () => {} });

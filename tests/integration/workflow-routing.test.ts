@@ -74,7 +74,7 @@ describe("approval dead end", () => {
 
   it("an approval that would strand the next stage leaves no signature, decision, audit entry or event; an admin re-routes it", async () => {
     const { submitProposal, getProposal, decideProposal, strandedProposals, rerouteProposal } = await P();
-    const { on } = await import("~/utils/events.server");
+    const { on } = await import("~/documents/events.server");
     const decided: string[] = [];
     on("proposal.decided", "workflow-routing-test", async (e) => {
       decided.push(`${e.proposalId}:${e.decision}`);

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { hasMessage, translate, translator } from "~/i18n/i18n";
 import { catalogs } from "~/i18n/messages";
 import { msg, NotFoundError, ValidationError } from "~/utils/errors.server";
-import { errorText, fieldText } from "~/utils/http.server";
+import { errorText, fieldText } from "~/web/http.server";
 import { keepTablePartsInTables, renderMarkdown } from "~/documents/render.server";
 import { auditActionText, auditDetailLines } from "~/components/audit-text";
 import { metaValueText } from "~/components/labels";

@@ -1,5 +1,5 @@
 // Messages of domain errors (thrown with msg(key, vars), written in the reader's language at the
-// route edge: app/utils/http.server.ts) and the field codes that say what is wrong with one field.
+// route edge: app/web/http.server.ts) and the field codes that say what is wrong with one field.
 const en: Record<string, string> = {
   // access
   "access.err.noDelegation": "No such delegation in force",
@@ -174,7 +174,7 @@ const en: Record<string, string> = {
   "search.err.invalid": "The search parameters are not valid",
   "search.err.tooLong": "The query is at most 200 characters",
   "search.err.noQuery": "Give a query in q",
-  // Field codes (app/utils/http.server.ts fieldText): what is wrong with one field of a form.
+  // Field codes (app/web/http.server.ts fieldText): what is wrong with one field of a form.
   "fe.invalid": "Not valid",
   "fe.required": "Required",
   "fe.use YYYY-MM-DD": "Use the form YYYY-MM-DD",

@@ -7,14 +7,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { getEnv } from "~/utils/env.server";
-import { readDb, updateDb } from "./db.server";
-import type { Role } from "./schema";
-import { createUser, getUserByUsername } from "~/access/users.server";
+import { readDb, updateDb } from "~/data/db.server";
+import type { Role } from "~/data/schema";
+import { createUser, getUserByUsername } from "~/org/users.server";
 import { parseDocument } from "~/documents/front-matter";
 import { publishVersion } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
 import type { ChangeKind } from "~/documents/version-index.server";
 import { parseNumber } from "~/documents/numbering.server";
+import { seedDemoGuides } from "~/onboarding/guides.server";
 
 const DEMO_PASSWORD = "demo1234";
 
@@ -53,6 +54,11 @@ export type DemoGuide = z.infer<typeof DemoSchema>["guides"][number];
 /** The demo onboarding guides of content/demo.json (none when DEMO=0). */
 export function demoGuides(): DemoGuide[] {
   return getEnv().DEMO === "1" ? readDemo().guides : [];
+}
+
+/** Creates the demo onboarding guides once per installation (before onboarding assigns guides at start-up). */
+export async function seedGuides(): Promise<number> {
+  return seedDemoGuides(demoGuides());
 }
 
 const HistorySchema = z.array(

@@ -4,7 +4,7 @@
  * Domains register providers; each returns zero or more notices.
  */
 import type { AuthUser } from "~/access/session.server";
-import type { VersionRecord } from "./version-index.server";
+import type { VersionRecord } from "~/documents/version-index.server";
 
 export interface DocNotice {
   tone: "info" | "warn" | "danger" | "ok";

@@ -1,9 +1,9 @@
 /** What the document layout (header and tabs) needs: visible to anyone signed in. */
-import type { Reader } from "./documents.server";
-import { requireDocument, summarize } from "./documents.server";
-import { labelMaps } from "./labels.server";
+import type { Reader } from "./open.server";
+import { requireDocument, summarize } from "~/documents/documents.server";
+import { labelMaps } from "~/documents/labels.server";
 import { decideRead } from "~/access/policy.server";
-import { versionsOf } from "./version-index.server";
+import { versionsOf } from "~/documents/version-index.server";
 
 export function documentHeader(reader: Reader, number: string) {
   const record = requireDocument(number);

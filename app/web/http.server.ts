@@ -4,7 +4,7 @@
  */
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
-import { DomainError, msg, ValidationError } from "./errors.server";
+import { DomainError, msg, ValidationError } from "~/utils/errors.server";
 import { hasMessage, sayIn, translate, type Locale } from "~/i18n/i18n";
 import { requestLocale } from "~/i18n/request-locale.server";
 import { assertSameOrigin, requireUser, type AuthUser } from "~/access/session.server";

@@ -8,7 +8,9 @@
  * stays in the data.
  */
 import type { AppLoadContext } from "@remix-run/node";
-import type { ArticleHtml } from "~/components/article-html";
+
+/** The HTML itself, or the key of HTML the server render holds (and the browser finds in the page). */
+export type ArticleHtml = string | { ref: string };
 
 export interface ArticleLoadContext {
   /** True for a request for a whole page; false for the data of a client navigation. */

@@ -20,7 +20,7 @@ const LAYERS = [
   { name: "hooks", paths: ["^app/(admin|health|home|shell)\\.server\\.ts$"] },
   {
     name: "domains",
-    paths: ["^app/(revisions|notifications|search|onboarding|import|consolidation|backup|dashboard|print|components|directory|attachments)/"],
+    paths: ["^app/(revisions|notifications|search|onboarding|import|consolidation|backup|dashboard|print|components|directory|attachments|downloads|editor)/"],
   },
   { name: "boot", paths: BOOT },
   { name: "routes", paths: ["^app/routes/", "^app/root\\.tsx$", "^app/entry\\.(client|server)\\.tsx$"] },

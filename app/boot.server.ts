@@ -97,6 +97,7 @@ async function registerDomains() {
     import("~/import/boot.server"),
     import("~/onboarding/boot.server"),
     import("~/backup/boot.server"),
+    import("~/downloads/boot.server"),
     import("~/notifications/boot.server"),
     import("~/consolidation/boot.server"),
     import("~/directory/boot.server"),

@@ -1,4 +1,5 @@
-import { useState, type MouseEvent, type ReactNode } from "react";
+import { useRef, useState, type MouseEvent, type ReactNode } from "react";
+import { hasDiagram, useDiagrams } from "./diagrams";
 import type { DiffRow, DiffSegment, DocumentDiff } from "~/documents/diff.server";
 import type { ChangeSummary, FormattedDiff, FormattedItem } from "~/documents/diff-blocks.server";
 
@@ -306,6 +307,11 @@ export interface FoldLinks {
  */
 export function FormattedDiffView({ diff, t, folds, labels }: { diff: FormattedDiff; t: Translate; folds: FoldLinks; labels: Pick<DiffLabels, "tooLarge" | "identical"> }) {
   const [loaded, setLoaded] = useState<Record<number, FormattedItem[] | "loading">>({});
+  // Diagrams changed in the diff are drawn before and after (mermaid loads only when there is one).
+  const blocks = useRef<HTMLDivElement>(null);
+  const shown = [diff.tooLarge ? [] : diff.items, ...Object.values(loaded).filter((v): v is FormattedItem[] => Array.isArray(v))].flat();
+  const diagrams = shown.filter((i) => i.kind !== "fold" && hasDiagram(i.html)).length;
+  useDiagrams(blocks, diagrams > 0 ? `class="language-mermaid" ${diagrams}` : "", t);
   if (diff.tooLarge) {
     return (
       <div className="diff-too-large banner banner-warn">
@@ -359,7 +365,7 @@ export function FormattedDiffView({ diff, t, folds, labels }: { diff: FormattedD
     <>
       <ChangeSummaryView summary={diff.summary} t={t} />
       <p className="muted small fd-legend">{t("diff.legend")}</p>
-      <div className="fd">{diff.items.map((item, i) => render(item, String(i)))}</div>
+      <div className="fd" ref={blocks}>{diff.items.map((item, i) => render(item, String(i)))}</div>
     </>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 import type { TocEntry } from "~/documents/render.server";
 import { useT } from "~/i18n/use-t";
 import { useArticleHtml, type ArticleHtml } from "./article-html";
+import { useDiagrams, withDiagramNotes } from "./diagrams";
 
 /**
  * A table wider than its box scrolls inside it; with JavaScript such a table is
@@ -26,8 +27,10 @@ function useScrollableTables(html: string) {
 /** Sanitised document HTML (rendered and cleaned on the server) with its table of contents. */
 export function MarkdownView({ html: article, toc, lang }: { html: ArticleHtml; toc: TocEntry[]; lang?: string }) {
   const t = useT();
-  const { html, attributes } = useArticleHtml(article);
+  const { html: stored, attributes } = useArticleHtml(article);
+  const html = withDiagramNotes(stored, t);
   const body = useScrollableTables(html);
+  useDiagrams(body, html, t);
   return (
     <div className="doc-layout">
       <div ref={body} {...attributes} className="markdown" lang={lang === "en" ? "en" : lang === "zh" ? "zh" : undefined} dangerouslySetInnerHTML={{ __html: html }} />

@@ -188,8 +188,27 @@ export function renderMarkdown(markdown: string, options: RenderOptions = {}): R
   const withRefs = markdown.replace(DOC_REF, (_m, number: string) => `[${number}](${base}${number})`);
   const raw = marked.parse(withRefs) as string;
   // Document numbers in the text become links (decision 089); the links are the portal's own, added after sanitising.
-  const html = linkDocumentNumbers(keepTablePartsInTables(sanitizeHtml(raw, SANITIZE)), base);
+  // Diagrams are marked last: their source stays as written (numbers in a code block are never linked).
+  const html = markDiagrams(linkDocumentNumbers(keepTablePartsInTables(sanitizeHtml(raw, SANITIZE)), base));
   return { html, toc };
+}
+
+const MERMAID_BLOCK = /<pre><code class="language-mermaid">([^<]*)<\/code><\/pre>/g;
+
+/**
+ * A ```mermaid block becomes a figure: its source stays in the page as the
+ * fallback (no JavaScript, or a diagram that cannot be drawn), with an empty
+ * caption the page fills with a note in the reader's language
+ * (components/diagrams.ts); in the browser the diagram is drawn from it.
+ * Runs after the sanitiser: the source is already escaped text.
+ */
+export function markDiagrams(html: string): string {
+  if (!html.includes('class="language-mermaid"')) return html;
+  return html.replace(
+    MERMAID_BLOCK,
+    (_m, source: string) =>
+      `<figure class="diagram" data-diagram="mermaid"><figcaption class="diagram-note"></figcaption><pre class="diagram-source"><code class="language-mermaid">${source}</code></pre></figure>`,
+  );
 }
 
 /** Sanitises arbitrary HTML with the same rules (for imported content previews). */

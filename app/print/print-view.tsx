@@ -3,9 +3,10 @@
  * every printed page (position: fixed in print), table header/footer spacers
  * that keep the body clear of them on every page, and a watermark.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Form, Link } from "@remix-run/react";
 import { AccessDenied } from "~/components/access-denied";
+import { diagramsDrawn, useDiagrams, withDiagramNotes } from "~/components/diagrams";
 import { nameOf } from "~/components/labels";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
@@ -16,6 +17,9 @@ export function PrintView({ data }: { data: PrintLoaderData }) {
   const locale = useLocale();
   const [canPrint, setCanPrint] = useState(false);
   useEffect(() => setCanPrint(typeof window !== "undefined" && typeof window.print === "function"), []);
+  const body = useRef<HTMLDivElement>(null);
+  const bodyHtml = data.denied ? "" : withDiagramNotes(data.copy.html, t);
+  useDiagrams(body, bodyHtml, t);
   if (data.denied) {
     return (
       <div className="print-page">
@@ -36,7 +40,7 @@ export function PrintView({ data }: { data: PrintLoaderData }) {
       <div className="print-toolbar">
         <Link to={c.superseded ? `/docs/${c.number}/v/${c.version}` : `/docs/${c.number}`}>← {t("print.back")}</Link>
         {canPrint ? (
-          <button type="button" onClick={() => window.print()}>
+          <button type="button" onClick={() => void diagramsDrawn(body.current).then(() => window.print())}>
             {t("print.button")}
           </button>
         ) : null}
@@ -137,9 +141,10 @@ export function PrintView({ data }: { data: PrintLoaderData }) {
                 </div>
               </dl>
               <div
+                ref={body}
                 className="markdown print-body"
                 lang={c.lang === "en" ? "en" : c.lang === "zh" ? "zh" : undefined}
-                dangerouslySetInnerHTML={{ __html: c.html }}
+                dangerouslySetInnerHTML={{ __html: bodyHtml }}
               />
             </td>
           </tr>

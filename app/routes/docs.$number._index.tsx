@@ -12,7 +12,9 @@ import { noticesFor } from "~/reading/notices.server";
 import { linksForReader, referencedBy } from "~/reading/citation-links.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
+import { DownloadLinks } from "~/components/download-links";
 import { MarkdownView } from "~/components/markdown-view";
+import { pdfAvailable } from "~/downloads/downloads.server";
 import { Notices } from "~/components/notices";
 import { ReferencedByPanel } from "~/components/referenced-by";
 import { formatDate } from "~/i18n/i18n";
@@ -44,6 +46,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       author: view.record.authorName,
       notices: await noticesFor(user, view.record),
       referencedBy: await referencedBy(user, view.summary.number),
+      pdf: pdfAvailable(),
     },
     { headers },
   );
@@ -62,6 +65,7 @@ export default function ReadDocument() {
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
       <ReferencedByPanel number={d.number} referencedBy={d.referencedBy} />
       <VersionAttachments attachments={d.attachments} version={d.version} />
+      <DownloadLinks number={d.number} pdf={d.pdf} />
     </div>
   );
 }

@@ -9,7 +9,9 @@ import { openVersion } from "~/reading/open.server";
 import { linksForReader } from "~/reading/citation-links.server";
 import { recordOpened } from "~/notifications/acknowledgements.server";
 import { AccessDenied } from "~/components/access-denied";
+import { DownloadLinks } from "~/components/download-links";
 import { MarkdownView } from "~/components/markdown-view";
+import { pdfAvailable } from "~/downloads/downloads.server";
 import { formatDate } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { msg, NotFoundError } from "~/utils/errors.server";
@@ -40,6 +42,7 @@ export const loader = page(async ({ request, params, context }: LoaderFunctionAr
       html: articleHtml(context, `${view.summary.number}@${view.record.version}`, linksForReader(user, view.rendered.html)),
       toc: view.rendered.toc,
       attachments: await attachmentsOfView(view),
+      pdf: pdfAvailable(),
     },
     { headers },
   );
@@ -68,6 +71,7 @@ export default function OldVersion() {
       </p>
       <MarkdownView html={d.html} toc={d.toc} lang={d.lang} />
       <VersionAttachments attachments={d.attachments} version={d.version} />
+      <DownloadLinks number={d.number} version={d.version} pdf={d.pdf} />
     </div>
   );
 }

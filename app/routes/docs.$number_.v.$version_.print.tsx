@@ -2,6 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { data } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { printTokenReader } from "~/downloads/downloads.server";
 import { loadPrintCopy } from "~/print/print.server";
 import { verifyBase } from "~/print/verify.server";
 import { PrintView } from "~/print/print-view";
@@ -17,7 +18,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
-  const user = await requireUser(request);
+  // The server's own PDF renderer opens this page with a one-time token standing for the reader.
+  const user = printTokenReader(request, String(params.number), String(params.version)) ?? (await requireUser(request));
   const result = await loadPrintCopy(user, String(params.number), String(params.version), verifyBase(request.url));
   return data(result, { status: result.denied ? 403 : 200, headers: { "Cache-Control": "private, no-store" } });
 });

@@ -9,6 +9,7 @@ import { DiffView, FormattedDiffView } from "~/components/diff-view";
 import { DiffViewTabs, expandParam, viewParam } from "~/components/diff-tabs";
 import { Field, FormError } from "~/components/field";
 import { nameOf } from "~/components/labels";
+import { MarkdownHtml } from "~/components/markdown-html";
 import { ChangeBadge, DecisionLog, MetaChanges, StatusBadge } from "~/components/revisions-ui";
 import { ReferencedByPanel } from "~/components/referenced-by";
 import { useShell } from "~/components/use-shell";
@@ -372,7 +373,7 @@ export default function ProposalPage() {
 
       <details className="panel preview-details">
         <summary>{t("revisions.previewProposal")}</summary>
-        <div className="markdown" dangerouslySetInnerHTML={{ __html: d.preview }} />
+        <MarkdownHtml html={d.preview} />
       </details>
 
       <section aria-labelledby="record-title">

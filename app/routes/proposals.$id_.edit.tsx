@@ -157,7 +157,7 @@ export default function EditProposal() {
                   ))}
                 </fieldset>
               </details>
-              <MarkdownEditor name="body" label={t("revisions.field.body")} defaultValue={val("body", d.body)} previewHtml={result?.preview} error={fe.body} />
+              <MarkdownEditor name="body" label={t("revisions.field.body")} defaultValue={val("body", d.body)} previewHtml={result?.preview} error={fe.body} uploadUrl={d.editable ? `/proposals/${p.id}/attachments` : undefined} />
             </>
           ) : (
             <p className="muted">{t(`revisions.kind.${p.kind}`)}</p>

@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   AUDIT_KEY: z.string().min(32, "AUDIT_KEY must be at least 32 characters").optional(),
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
+  /** Chromium used to make PDFs of the print view; unset = /usr/bin/chromium or /usr/bin/chromium-browser when present. */
+  CHROMIUM_PATH: z.string().min(1).optional(),
   MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
   /** Largest attachment, and largest sum of one version's attachments, in MB (decision 094). */
   ATTACHMENT_MAX_MB: z.coerce.number().positive().max(2048).default(50),

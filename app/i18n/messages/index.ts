@@ -6,6 +6,7 @@ import access from "./access";
 import oidc from "./oidc";
 import backup from "./backup";
 import print from "./print";
+import editor from "./editor";
 import attachments from "./attachments";
 import revisions from "./revisions";
 import importCatalog from "./import";
@@ -21,4 +22,4 @@ export interface Catalog {
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, ocr, print, attachments, importCatalog, consolidation, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];
+export const catalogs: Catalog[] = [core, search, ocr, print, editor, attachments, importCatalog, consolidation, onboarding, dashboard, backup, access, oidc, notifications, revisions, errors, directory];

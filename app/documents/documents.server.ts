@@ -94,11 +94,11 @@ export async function readVersionContent(record: VersionRecord): Promise<{ meta:
   return value;
 }
 
-/** Renders a version's markdown (cached by blob id). */
-export async function renderVersion(record: VersionRecord): Promise<RenderedDocument> {
+/** Renders a version's markdown (cached by blob id); `content` is the version as already read, if it was. */
+export async function renderVersion(record: VersionRecord, content?: { body: string }): Promise<RenderedDocument> {
   const hit = renderCache.get(record.blob);
   if (hit) return hit;
-  const { body } = await readVersionContent(record);
+  const { body } = content ?? (await readVersionContent(record));
   const rendered = renderMarkdown(body);
   renderCache.set(record.blob, rendered);
   return rendered;

@@ -20,7 +20,7 @@ const LAYERS = [
   { name: "hooks", paths: ["^app/(admin|health|home|shell)\\.server\\.ts$"] },
   {
     name: "domains",
-    paths: ["^app/(revisions|notifications|search|onboarding|import|backup|dashboard|print|components)/"],
+    paths: ["^app/(revisions|notifications|search|onboarding|import|backup|dashboard|print|components|directory)/"],
   },
   { name: "boot", paths: BOOT },
   { name: "routes", paths: ["^app/routes/", "^app/root\\.tsx$", "^app/entry\\.(client|server)\\.tsx$"] },

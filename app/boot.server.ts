@@ -81,6 +81,7 @@ async function registerDomains() {
     import("~/onboarding/boot.server"),
     import("~/backup/boot.server"),
     import("~/notifications/boot.server"),
+    import("~/directory/boot.server"),
   ]);
 }
 

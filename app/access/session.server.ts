@@ -15,6 +15,7 @@ import { DomainError, msg, NotFoundError } from "~/utils/errors.server";
 import { appendAudit } from "~/audit/audit.server";
 import { dummyVerify, verifyPassword } from "~/org/password.server";
 import { getUserById, getUserByUsername } from "~/org/users.server";
+import { directorySignIn } from "./external-sign-in.server";
 import { recordSignInFailure, recordSignInSuccess, signInWait } from "./rate-limit.server";
 
 const SESSION_HOURS = 12;
@@ -143,9 +144,15 @@ export async function signIn(
     });
     throw new DomainError("rate_limited", msg(limit === "address" ? "login.rateLimitedAddress" : "login.rateLimited", { minutes }), { retryAfter: wait });
   }
-  const user = getUserByUsername(username);
+  let user = getUserByUsername(username);
   let ok = false;
-  if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
+  // A company directory decides its own accounts (and names it creates); local accounts keep their password here.
+  const directory = directorySignIn();
+  const decided = directory ? await directory(username, password, user) : undefined;
+  if (decided !== undefined) {
+    ok = !!decided && decided.active;
+    user = decided ?? user;
+  } else if (user && user.active) ok = await verifyPassword(password, user.passwordHash);
   else await dummyVerify(password);
   if (!ok || !user) {
     recordSignInFailure(clientAddress, username);

@@ -2,6 +2,7 @@
 export const ADMIN_LINKS: { to: string; label: string }[] = [
   { to: "/admin/users", label: "admin.users" },
   { to: "/admin/departments", label: "admin.departments" },
+  { to: "/admin/directory", label: "directory.title" },
   { to: "/admin/access", label: "admin.access" },
   { to: "/admin/audit", label: "admin.audit" },
   { to: "/admin/import", label: "import.admin" },

@@ -27,6 +27,17 @@ export interface User {
   createdAt: string;
   /** Set on creation; onboarding uses it to tell new hires. */
   startDate?: string;
+  /** Where the account comes from; absent for a local account (password kept here). */
+  identity?: UserIdentity;
+}
+
+/** An account that comes from the company directory (LDAP) or a sign-in provider (OIDC). */
+export interface UserIdentity {
+  source: "ldap" | "oidc";
+  /** Which directory or provider ("ldap" for the one LDAP directory). */
+  provider: string;
+  /** The stable id there: entryUUID (or the DN) for LDAP, `sub` for OIDC. */
+  subject: string;
 }
 
 export interface SessionRecord {

@@ -51,6 +51,8 @@ export interface Decision {
   /** Signature meaning in words, e.g. "approved as final review". Present when the password was re-entered. */
   meaning?: string;
   signed?: boolean;
+  /** How the signer proved it was them: "password" (checked here) or "ldap-bind" (checked by the directory). */
+  signedBy?: string;
   /** The draft commit the decision was made on (binds an approval to exact content). */
   contentCommit?: string;
   /** For "updated": the base version the proposal moved to; for "published": the new version. */

@@ -23,7 +23,7 @@ const FormSchema = z.discriminatedUnion("intent", [
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const user = await requireUser(request);
   return {
-    user: { username: user.username, name: user.name, email: user.email, roles: user.roles, department: getDepartment(user.departmentId)?.name },
+    user: { username: user.username, name: user.name, email: user.email, roles: user.roles, department: getDepartment(user.departmentId)?.name, fromDirectory: !!user.identity },
     tokens: listApiTokens(user.id),
   };
 });
@@ -44,6 +44,8 @@ export async function action({ request }: ActionFunctionArgs) {
       await appendAudit({ actor: user.username, action: "token.revoke", object: `user:${user.username}` });
       return redirect("/profile");
     }
+    // A directory account's password belongs to the directory; it is changed there.
+    if (user.identity) return invalid({ current: "managed by the directory" }, "profile.err.directoryPassword");
     if (!(await verifyPassword(v.current, user.passwordHash))) return invalid({ current: "wrong password" }, "profile.err.currentPassword");
     await setPassword(user.id, v.next, user.sessionId);
     await appendAudit({ actor: user.username, action: "user.password", object: `user:${user.username}` });
@@ -120,7 +122,8 @@ export default function Profile() {
       </Form>
       <h2>{t("profile.password")}</h2>
       {params.get("password") ? <p className="form-ok">{t("profile.passwordChanged")}</p> : null}
-      <Form method="post" className="form panel">
+      {user.fromDirectory ? <p className="muted">{t("profile.err.directoryPassword")}</p> : null}
+      <Form method="post" className="form panel" hidden={user.fromDirectory}>
         <CsrfField />
         <input type="hidden" name="intent" value="password" />
         <FormError message={result?.formError} />

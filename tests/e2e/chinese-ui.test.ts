@@ -209,6 +209,7 @@ function pagesFor(role: string, links: Record<string, string>): Visit[] {
       { path: "/admin" },
       { path: "/admin/users" },
       { path: "/admin/departments" },
+      { path: "/admin/directory" },
       { path: "/admin/audit" },
       { path: "/admin/audit?outcome=denied" },
       { path: "/admin/access" },

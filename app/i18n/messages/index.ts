@@ -10,10 +10,11 @@ import onboarding from "./onboarding";
 import dashboard from "./dashboard";
 import notifications from "./notifications";
 import errors from "./errors";
+import directory from "./directory";
 
 export interface Catalog {
   en: Record<string, string>;
   "zh-CN": Record<string, string>;
 }
 
-export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors];
+export const catalogs: Catalog[] = [core, search, print, importCatalog, onboarding, dashboard, backup, access, notifications, revisions, errors, directory];

@@ -4,7 +4,7 @@
  * before anything is written; the record and its audit entries change together
  * (recordStep) inside the "revisions" lock, and events go out after it.
  */
-import { verifyPassword } from "~/org/password.server";
+import { checkSignaturePassword } from "~/access/signature-password.server";
 import { checkLoginRate, clearLoginFailures, recordLoginFailure } from "~/access/rate-limit.server";
 import type { AuthUser } from "~/access/session.server";
 import { getUserById } from "~/org/users.server";
@@ -25,7 +25,8 @@ async function verifySignature(user: Actor, password: string, p: Proposal) {
   const wait = checkLoginRate(key);
   if (wait > 0) throw new DomainError("rate_limited", msg("revisions.err.signRateLimited", { minutes: Math.ceil(wait / 60) }), { retryAfter: wait });
   const fresh = getUserById(user.id);
-  const ok = !!password && !!fresh && (await verifyPassword(password, fresh.passwordHash));
+  const check = fresh ? await checkSignaturePassword(fresh, password) : { ok: false, method: "password" as const };
+  const ok = !!password && check.ok;
   if (!ok) {
     recordLoginFailure(key);
     await appendAudit({
@@ -33,11 +34,12 @@ async function verifySignature(user: Actor, password: string, p: Proposal) {
       action: "proposal.approve",
       object: p.number,
       outcome: "failed",
-      details: { proposal: p.id, reason: "wrong password" },
+      details: { proposal: p.id, reason: "wrong password", method: check.method },
     });
     throw new ValidationError(msg("revisions.err.wrongPassword"), { password: "wrong password" });
   }
   clearLoginFailures(key);
+  return check.method;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
       );
       return { proposal: updated, result: kind };
     }
-    await verifySignature(user, input.password, p);
+    const method = await verifySignature(user, input.password, p);
     if (isStale(p)) {
       const updated = await returnStale(p, me);
       return { proposal: updated, result: "returned" };
@@ -100,14 +102,14 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
     const meaning = approvalMeaning(stage.role);
     const comment = input.comment?.trim() ? input.comment.trim().slice(0, 4000) : undefined;
     const signed: Decision = {
-      ...decision(me, "approved", { ...timing, meaning, signed: true, contentCommit: p.headCommit, ...(comment ? { reason: comment } : {}) }),
+      ...decision(me, "approved", { ...timing, meaning, signed: true, signedBy: method, contentCommit: p.headCommit, ...(comment ? { reason: comment } : {}) }),
       ...stageTimes(stage),
     };
     const approveAudit: AuditInput = {
       actor: user.username,
       action: "proposal.approve",
       object: p.number,
-      details: { proposal: id, stage: stage.token, meaning, signed: true, contentCommit: p.headCommit },
+      details: { proposal: id, stage: stage.token, meaning, signed: true, method, contentCommit: p.headCommit },
     };
     const approvedEvent = () =>
       emit("proposal.decided", {

@@ -18,7 +18,8 @@ import { publishVersion, readVersionContent } from "~/documents/documents.server
 import { CONFIDENTIALITY, type DocumentMeta } from "~/documents/front-matter";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { acknowledgedBy, requireAcknowledgement } from "~/notifications/acknowledgements.server";
-import { createProposal, getProposal } from "~/revisions/proposals.server";
+import { getProposal } from "~/revisions/proposals.server";
+import { createProposal } from "~/revisions/commands/create.server";
 import { now, nowIso } from "~/utils/clock.server";
 import { AccessDeniedError, ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";

@@ -15,7 +15,8 @@ import { appendAudit, appendAudits, type AuditInput } from "~/audit/audit.server
 import { collection, mutableCollection, readDb, updateDb } from "~/data/db.server";
 import type { Data, User } from "~/data/schema";
 import { allLatest } from "~/documents/version-index.server";
-import { currentApprovers, listProposals, rerouteCandidates, rerouteProposal, strandedProposals } from "~/revisions/proposals.server";
+import { currentApprovers, listProposals, rerouteCandidates, strandedProposals } from "~/revisions/proposals.server";
+import { rerouteProposal } from "~/revisions/commands/reroute.server";
 import { nowIso } from "~/utils/clock.server";
 import { DomainError, msg } from "~/utils/errors.server";
 import { emit } from "~/documents/events.server";

@@ -99,12 +99,15 @@ export function versionAttachmentBase(record: Pick<VersionRecord, "number" | "ve
   return `/docs/${record.number}/v/${record.version}/`;
 }
 
-/** Renders a version's markdown (cached by blob id and version: attachment links name the version). */
-export async function renderVersion(record: VersionRecord): Promise<RenderedDocument> {
+/**
+ * Renders a version's markdown (cached by blob id and version: attachment links name the version);
+ * `content` is the version as already read, if it was.
+ */
+export async function renderVersion(record: VersionRecord, content?: { body: string }): Promise<RenderedDocument> {
   const key = `${record.blob}@${record.number}/${record.version}`;
   const hit = renderCache.get(key);
   if (hit) return hit;
-  const { body } = await readVersionContent(record);
+  const { body } = content ?? (await readVersionContent(record));
   const rendered = renderMarkdown(body, { attachmentBase: versionAttachmentBase(record) });
   renderCache.set(key, rendered);
   return rendered;

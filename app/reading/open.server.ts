@@ -59,6 +59,17 @@ async function logView(reader: Reader, record: VersionRecord, decision: ReadDeci
   });
 }
 
+/**
+ * The version's text and rendering for a reader who may read it: the file is
+ * read once per request and rendered from that reading; a sections-only grant
+ * receives those sections and nothing else.
+ */
+async function readFor(decision: ReadDecision & { allowed: true }, record: VersionRecord): Promise<{ meta: DocumentMeta; body: string; rendered: RenderedDocument }> {
+  const content = await readVersionContent(record);
+  const { body, rendered } = scopeToDecision(decision, content.body, await renderVersion(record, content), { attachmentBase: versionAttachmentBase(record) });
+  return { meta: content.meta, body, rendered };
+}
+
 export type ReaderView =
   | { access: "full"; summary: DocumentSummary; record: VersionRecord; meta: DocumentMeta; body: string; rendered: RenderedDocument; decision: ReadDecision }
   | { access: "denied"; summary: DocumentSummary; reason: "department" | "restricted" | "history" };
@@ -72,10 +83,7 @@ export async function openCurrent(reader: Reader, number: string, what = "page")
   const decision = decideRead(reader, record.meta, { sections: true });
   await logView(reader, record, decision, what);
   if (!decision.allowed) return { access: "denied", summary: summarize(record), reason: decision.reason };
-  const { meta, body: full } = await readVersionContent(record);
-  // A sections-only grant receives those sections and nothing else.
-  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record), { attachmentBase: versionAttachmentBase(record) });
-  return { access: "full", summary: summarize(record), record, meta, body, rendered, decision };
+  return { access: "full", summary: summarize(record), record, ...(await readFor(decision, record)), decision };
 }
 
 /** Version N of a document for a reader (history access required for old versions). */
@@ -87,9 +95,7 @@ export async function openVersion(reader: Reader, number: string, version: numbe
   const decision = decideRead(reader, current.meta, { history: isOld, sections: true });
   await logView(reader, current, decision, `${what} v${version}`);
   if (!decision.allowed) return { access: "denied", summary: summarize(current), reason: decision.reason, current };
-  const { meta, body: full } = await readVersionContent(record);
-  const { body, rendered } = scopeToDecision(decision, full, await renderVersion(record), { attachmentBase: versionAttachmentBase(record) });
-  return { access: "full", summary: summarize(current), record, meta, body, rendered, decision, current };
+  return { access: "full", summary: summarize(current), record, ...(await readFor(decision, record)), decision, current };
 }
 
 /** Throws AccessDeniedError unless the reader may see the document's history. */

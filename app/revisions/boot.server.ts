@@ -8,18 +8,10 @@ import { addHomeExtra } from "~/home.server";
 import { addDocNotice } from "~/reading/notices.server";
 import { on } from "~/documents/events.server";
 import { registerJob } from "~/utils/scheduler.server";
-import {
-  canViewProposal,
-  flagOverdueApprovals,
-  listProposals,
-  nextScheduled,
-  onDocumentPublished,
-  overdueApprovals,
-  strandedProposals,
-  publishDueRevisions,
-  reconcileWithMainLine,
-  waitingFor,
-} from "./proposals.server";
+import { canViewProposal, listProposals, nextScheduled, overdueApprovals, strandedProposals, waitingFor } from "./proposals.server";
+import { flagOverdueApprovals } from "./commands/flag-overdue.server";
+import { onDocumentPublished, reconcileWithMainLine } from "./commands/reconcile.server";
+import { publishDueRevisions } from "./commands/publish-due.server";
 import { listSuggestions, mayTriage } from "./suggestions.server";
 
 on("document.published", "revisions.stale-proposals", ({ record }) => onDocumentPublished(record));

@@ -17,22 +17,7 @@ import { renderMarkdown } from "~/documents/render.server";
 import { latestVersion, versionsOf } from "~/documents/version-index.server";
 import { now } from "~/utils/clock.server";
 import { AccessDeniedError, msg, NotFoundError } from "~/utils/errors.server";
-import {
-  canViewProposal,
-  currentApprovers,
-  isFarEffectiveDate,
-  isOverdue,
-  isStale,
-  listProposals,
-  nextScheduled,
-  logProposalView,
-  readProposalText,
-  requireVisibleProposal,
-  waitingFor,
-  overdueApprovals,
-  rerouteCandidates,
-  strandedProposals,
-} from "./proposals.server";
+import { canViewProposal, currentApprovers, isFarEffectiveDate, isOverdue, isStale, listProposals, nextScheduled, logProposalView, readProposalText, requireVisibleProposal, waitingFor, overdueApprovals, rerouteCandidates, strandedProposals } from "./proposals.server";
 import { mergeView } from "./rebase.server";
 import { mayTriage, mayTriageSuggestion, suggestionStats, suggestionsOn, listSuggestions } from "./suggestions.server";
 import { EDITABLE_STATUSES, OPEN_STATUSES, type Proposal } from "./types";

@@ -13,7 +13,9 @@ import { appendAudit } from "~/audit/audit.server";
 import type { User } from "~/data/schema";
 import { ConflictError, DomainError, msg, type Msg } from "~/utils/errors.server";
 import { AccessDeniedError } from "~/utils/errors.server";
-import { currentApprovers, decideProposal, getProposal, type DecisionOutcome } from "./proposals.server";
+import { currentApprovers, getProposal } from "./proposals.server";
+import { decideProposal } from "./commands/decide.server";
+import type { DecisionOutcome } from "./steps.server";
 
 /** An approval waiting for the signer's re-authentication. */
 interface HeldApproval {

@@ -17,7 +17,8 @@ import { now, nowIso } from "~/utils/clock.server";
 import { emit } from "~/documents/events.server";
 import { AccessDeniedError, ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
-import { createProposal, getProposal, personRef } from "./proposals.server";
+import { createProposal } from "./commands/create.server";
+import { getProposal, personRef } from "./proposals.server";
 import type { Proposal, Suggestion, SuggestionStatus } from "./types";
 
 const COLLECTION = "suggestions";

@@ -9,7 +9,7 @@ import { FormError } from "~/components/field";
 import { sayIn } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { strandedPage } from "~/revisions/pages.server";
-import { rerouteProposal } from "~/revisions/proposals.server";
+import { rerouteProposal } from "~/revisions/commands/reroute.server";
 import { actionError, invalid, page, readForm } from "~/web/http.server";
 import { adminSummary } from "~/admin.server";
 import { demoAccountsWarning } from "~/access/demo-accounts.server";

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { apiProposal, readApiBody } from "~/revisions/api.server";
 import { ApiApproveSchema } from "~/revisions/forms";
-import { decideProposal } from "~/revisions/proposals.server";
+import { decideProposal } from "~/revisions/commands/decide.server";
 import { api, methodNotAllowed } from "~/web/http.server";
 
 /**

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { apiProposal } from "~/revisions/api.server";
-import { recallProposal } from "~/revisions/proposals.server";
+import { recallProposal } from "~/revisions/commands/recall.server";
 import { api, methodNotAllowed } from "~/web/http.server";
 
 /** POST /api/v1/proposals/:id/recall — take a proposal back from review (author only). */

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { apiProposal } from "~/revisions/api.server";
-import { submitProposal } from "~/revisions/proposals.server";
+import { submitProposal } from "~/revisions/commands/submit.server";
 import { api, methodNotAllowed } from "~/web/http.server";
 
 /** POST /api/v1/proposals/:id/submit — send a draft for approval (author only). */

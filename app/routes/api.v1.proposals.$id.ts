@@ -4,7 +4,8 @@ import { diffBodies, readVersionContent } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { apiProposal, readApiBody, refuseInapplicable } from "~/revisions/api.server";
 import { ApiUpdateSchema } from "~/revisions/forms";
-import { logProposalView, readProposalText, requireVisibleProposal, updateDraft } from "~/revisions/proposals.server";
+import { logProposalView, readProposalText, requireVisibleProposal } from "~/revisions/proposals.server";
+import { updateDraft } from "~/revisions/commands/update-draft.server";
 import { api } from "~/web/http.server";
 
 /** GET /api/v1/proposals/:id — the proposal with its draft text and diff figures against the current version. */

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import type { AuthUser } from "~/access/session.server";
 import { apiProposal, readApiBody } from "~/revisions/api.server";
 import { ApiWithdrawSchema } from "~/revisions/forms";
-import { withdrawProposal } from "~/revisions/proposals.server";
+import { withdrawProposal } from "~/revisions/commands/withdraw.server";
 import { api, methodNotAllowed } from "~/web/http.server";
 
 /** POST /api/v1/proposals/:id/withdraw {reason?} — close a proposal without publishing it. */

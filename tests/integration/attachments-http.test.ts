@@ -15,6 +15,7 @@ import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { docx, pdf, png } from "../fixtures/attachment-files";
 import { as, PASSWORD, publishDoc } from "./revisions-helpers";
+import { proposals } from "../helpers/proposals";
 
 let world: World;
 let server: RunningServer;
@@ -27,7 +28,7 @@ const BODY = "# 仓库管理规程\n\n## 入库\n\n入库时填写入库单。\n
 beforeAll(async () => {
   world = await createWorld();
   await useWorldInProcess(world);
-  const { createProposal, submitProposal, decideProposal } = await import("~/revisions/proposals.server");
+  const { createProposal, submitProposal, decideProposal } = await proposals();
   const { addDraftAttachment } = await import("~/attachments/store.server");
   const editor = await as("editor");
   files.form = await docx({ heading: "入库单", paragraphs: ["物料编号", "数量"], table: [["物料", "数量"]] });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { as, git, mainCommits, PASSWORD, publishDoc } from "./revisions-helpers";
 import { docx, pdf, png, xlsx, zipBomb } from "../fixtures/attachment-files";
+import { proposals } from "../helpers/proposals";
 
 let world: World;
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => world?.cleanup());
 
 const BODY = "# 设备点检规程\n\n## 记录\n\n点检结果记入点检表。\n";
-const P = () => import("~/revisions/proposals.server");
+const P = () => proposals();
 const S = () => import("~/attachments/store.server");
 
 async function draftFor(number: string) {

@@ -17,6 +17,7 @@ import { signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import type { DocumentMeta } from "~/documents/front-matter";
+import { proposals } from "../helpers/proposals";
 
 let world: World;
 let server: RunningServer;
@@ -113,7 +114,7 @@ beforeAll(async () => {
   await sugg.acceptSuggestion(editor, s3.id, "minor");
 
   // Proposals: one decided eight days after it was submitted (late), one waiting.
-  const props = await import("~/revisions/proposals.server");
+  const props = await proposals();
   const late = await props.createProposal(editor, { kind: "revision", number: doc.policy, change: "minor", body: "## Overtime\n\nWeekend overtime is approved by the head of department.", summary: "Weekend approvals" });
   await props.submitProposal(editor, late.id);
   setClockOffset(8 * DAY);

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE_DN, PEOPLE_PASSWORD, startSlapd, type Slapd } from "../helpers/slapd";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
+import { proposals } from "../helpers/proposals";
 
 let slapd: Slapd;
 let world: World;
@@ -152,7 +153,7 @@ describe("directory sync", () => {
   });
 
   it("an approval signature by a directory account is checked by the directory, and the method is recorded", async () => {
-    const { createProposal, submitProposal, decideProposal, currentApprovers, getProposal } = await import("~/revisions/proposals.server");
+    const { createProposal, submitProposal, decideProposal, currentApprovers, getProposal } = await proposals();
     const wang = (await user("wang.fang"))!;
     const chen = (await user("chen.jing"))!;
     expect(chen.passwordHash).toBe("!directory");
@@ -175,7 +176,7 @@ describe("directory sync", () => {
   it("leavers lose sessions, tokens and grants at once; approvals waiting on them move on; what they wrote is flagged", async () => {
     const { updateDb } = await import("~/data/db.server");
     const { createApiToken, getUser } = await import("~/access/session.server");
-    const { createProposal, submitProposal, currentApprovers } = await import("~/revisions/proposals.server");
+    const { createProposal, submitProposal, currentApprovers } = await proposals();
     const wu = (await user("wu.hao"))!;
     const zhou = (await user("zhou.min"))!;
     const { token } = await createApiToken(wu.id, "ci");

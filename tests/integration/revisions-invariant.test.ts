@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { as, DAY, git, PASSWORD, publishDoc } from "./revisions-helpers";
 import { scaled } from "../helpers/time";
+import { proposals } from "../helpers/proposals";
 
 let world: World;
 beforeAll(async () => {
@@ -77,7 +78,7 @@ function mainLine(): Commit[] {
 }
 
 async function runScenario(seed: number, steps: number) {
-  const P = await import("~/revisions/proposals.server");
+  const P = await proposals();
   const { updateToCurrent, mergeView } = await import("~/revisions/rebase.server");
   const { latestVersion, versionsOf } = await import("~/documents/version-index.server");
   const { readVersionContent } = await import("~/documents/documents.server");

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { as, bodyOf, DAY, git, mainCommits, mainText, PASSWORD, publishDoc } from "./revisions-helpers";
+import { proposals } from "../helpers/proposals";
 
 let world: World;
 beforeAll(async () => {
@@ -22,7 +23,7 @@ afterAll(async () => {
   await world?.cleanup();
 });
 
-const P = () => import("~/revisions/proposals.server");
+const P = () => proposals();
 
 const BODY = [
   "# 出差报销流程",

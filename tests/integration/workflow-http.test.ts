@@ -11,6 +11,7 @@ import { signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { as, publishDoc } from "./revisions-helpers";
+import { proposals } from "../helpers/proposals";
 
 let world: World;
 let server: RunningServer;
@@ -41,7 +42,7 @@ beforeAll(async () => {
     d.users.push({ ...structuredClone(admin), id: "u-admin2", username: "admin2", name: "admin2", email: "admin2@regula.example" });
   });
   const doc = await publishDoc({ title: "文控规定", body: "# 文控规定\n\n第一条。\n", ownerDepartment: "docctl" });
-  const { createProposal, submitProposal } = await import("~/revisions/proposals.server");
+  const { createProposal, submitProposal } = await proposals();
   const p = await createProposal(await as("editor"), { kind: "revision", number: doc.number, change: "major", body: "# 文控规定\n\n第一条。\n\n第二条。\n", summary: "增加第二条" });
   await submitProposal(await as("editor"), p.id);
   await updateDb((d) => {

@@ -11,6 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { as, PASSWORD, publishDoc } from "./revisions-helpers";
+import { proposals } from "../helpers/proposals";
 
 let world: World;
 beforeAll(async () => {
@@ -20,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.cleanup());
 
-const P = () => import("~/revisions/proposals.server");
+const P = () => proposals();
 
 async function setPeople(fn: (data: { users: import("~/data/schema").User[]; departments: import("~/data/schema").Department[] }) => void) {
   const { updateDb } = await import("~/data/db.server");

@@ -1,0 +1,319 @@
+/**
+ * The steps the proposal commands share: the checks on an editor and a draft,
+ * one change of a proposal record (mutate) and one change with its audit
+ * entries, all or nothing (recordStep), the start of a stage, the return of a
+ * stale proposal to its author, and what the last approval leads to: a
+ * schedule, or the publication on the main line and its bookkeeping.
+ */
+import { getUserById, hasRole } from "~/org/users.server";
+import { appendAudit, type AuditInput } from "~/audit/audit.server";
+import { mutableCollection, updateDb } from "~/data/db.server";
+import type { User } from "~/data/schema";
+import { publishVersion } from "~/documents/documents.server";
+import { latestVersion, versionsOf, type VersionRecord } from "~/documents/version-index.server";
+import { sayIn } from "~/i18n/i18n";
+import { now, nowIso, today } from "~/utils/clock.server";
+import { emit } from "~/documents/events.server";
+import { getEnv } from "~/utils/env.server";
+import { AccessDeniedError, ConflictError, DomainError, msg, NotFoundError, ValidationError, type Said } from "~/utils/errors.server";
+import { readDraft } from "./drafts.server";
+import { approversFor, dueDate, routeGap, stageRole, type RouteGap } from "./routing.server";
+import { EDITABLE_STATUSES, type Decision, type DecisionKind, type PersonRef, type Proposal } from "./types";
+import { COLLECTION, link, getProposal, owningDepartment, isStale, type Viewer, effectiveDateProblem } from "./proposals.server";
+
+export function requireEditor(user: Viewer) {
+  if (!hasRole(user, "editor")) throw new AccessDeniedError(msg("revisions.err.editorsOnly"));
+}
+
+export function checkDraftBody(body: string) {
+  const max = getEnv().MAX_DOCUMENT_BYTES;
+  const bytes = Buffer.byteLength(body, "utf8");
+  if (bytes > max) {
+    throw new DomainError("too_large", msg("revisions.err.tooLarge", { kb: Math.round(bytes / 1024), limit: Math.round(max / 1024) }), {
+      fieldErrors: { body: "too large" },
+    });
+  }
+  if (/\u0000/.test(body)) throw new ValidationError(msg("revisions.err.binary"), { body: "binary data" });
+}
+
+export function checkEffectiveDate(date: string | undefined) {
+  const problem = effectiveDateProblem(date);
+  if (problem) throw new ValidationError(problem.text, { effectiveDate: problem.code }).saying(problem.said, { effectiveDate: problem.said });
+}
+
+export async function mutate<T>(id: string, fn: (p: Proposal) => T): Promise<T> {
+  return updateDb((data) => {
+    const p = mutableCollection<Proposal>(data, COLLECTION).find((x) => x.id === id);
+    if (!p) throw new NotFoundError(msg("revisions.err.noProposal", { id }));
+    const result = fn(p);
+    p.updatedAt = nowIso();
+    return result;
+  });
+}
+
+export function requireAuthor(user: Pick<User, "id">, p: Proposal) {
+  if (p.author.id !== user.id) throw new AccessDeniedError(msg("revisions.err.authorOnly"));
+}
+
+export function requireEditable(p: Proposal) {
+  if (!EDITABLE_STATUSES.includes(p.status)) {
+    throw new ConflictError(
+      p.status === "in-review" ? msg("revisions.err.inReview") : msg("revisions.err.noLongerEditable", { status: p.status }),
+      { status: p.status }
+    );
+  }
+}
+
+export function decision(by: PersonRef, kind: DecisionKind, extra: Partial<Decision> = {}): Decision {
+  return { at: nowIso(), by, decision: kind, ...extra };
+}
+
+export async function announceWaiting(p: Proposal) {
+  if (!p.stage) return;
+  await emit("approval.waiting", {
+    kind: "proposal",
+    id: p.id,
+    number: p.number,
+    title: `${p.number} ${p.meta.title}`,
+    approverIds: p.stage.approverIds,
+    dueAt: p.stage.dueAt,
+    link: link(p.id),
+  });
+}
+
+/**
+ * The refusal for a routing chain with a stage nobody can decide (what is missing and who can fix it).
+ * Its message keeps the full English explanation for logs and API clients; pages show the catalogue parts.
+ */
+export function routeGapError(gap: RouteGap, lead: { key: string; text: string }): DomainError {
+  const said: Said[] = [{ key: lead.key }, ...gap.said];
+  const parts = {
+    lead: { en: lead.text, "zh-CN": sayIn("zh-CN", said[0]) },
+    problem: { en: gap.message, "zh-CN": gap.said.map((s) => sayIn("zh-CN", s)).join("") },
+  };
+  return new DomainError("conflict", msg("revisions.route.refusal", parts), { stage: gap.stage + 1, token: gap.token }).saying(said);
+}
+
+export function startStage(p: Proposal, index: number, already: string[]) {
+  const token = p.stages[index];
+  const approvers = approversFor(p, token, owningDepartment(p), already, p.routeOverrides?.[index]);
+  if (!approvers.length) {
+    const gap = routeGap(p, p.stages, owningDepartment(p), { from: index, approved: already, overrides: p.routeOverrides });
+    if (gap) throw routeGapError(gap, { key: "revisions.route.stuck", text: "Nothing was recorded." });
+    throw new DomainError("conflict", msg("revisions.err.noDecider", { stage: index + 1, token }));
+  }
+  const started = now();
+  return {
+    index,
+    token,
+    role: stageRole(index, p.stages.length),
+    startedAt: started.toISOString(),
+    dueAt: dueDate(started).toISOString(),
+    approverIds: approvers.map((u) => u.id),
+  };
+}
+
+export interface DecisionOutcome {
+  proposal: Proposal;
+  /** What happened: moved to the next stage, published, scheduled, returned (stale), rejected … */
+  result: "next-stage" | "published" | "scheduled" | "returned" | "rejected" | "changes-requested";
+}
+
+export function stageTimes(stage: { startedAt: string; dueAt: string }): Pick<Decision, "stageStartedAt" | "dueAt"> {
+  return { stageStartedAt: stage.startedAt, dueAt: stage.dueAt };
+}
+
+/** Returns a proposal whose base moved to its author (approvals lapse; nothing is published). */
+export async function returnStale(p: Proposal, by: PersonRef): Promise<Proposal> {
+  const current = latestVersion(p.number)?.version ?? 0;
+  const reason = `The current version changed to v${current} after this proposal started from v${p.baseVersion}; update it to the current version and submit it again.`;
+  const updated = await mutate(p.id, (rec) => {
+    rec.status = "needs-update";
+    rec.stage = undefined;
+    rec.scheduledFor = undefined;
+    rec.decisions.push(decision(by, "returned", { reason, version: current }));
+    return structuredClone(rec);
+  });
+  await appendAudit({
+    actor: by.username,
+    action: "proposal.return",
+    object: p.number,
+    details: { proposal: p.id, baseVersion: p.baseVersion, currentVersion: current },
+  });
+  await emit("proposal.decided", {
+    proposalId: p.id,
+    number: p.number,
+    title: `${p.number} ${p.meta.title}`,
+    authorId: p.author.id,
+    decision: "changes-requested",
+    stage: "update",
+    byUserId: by.id,
+    reason,
+    link: link(p.id),
+  });
+  return updated;
+}
+
+/** After the last approval: schedule (future effective date) or publish now. */
+export async function finalise(p: Proposal, by: PersonRef, events: (() => Promise<void>)[], approval?: FinalApproval): Promise<DecisionOutcome> {
+  if (p.effectiveDate && p.effectiveDate > today()) {
+    const updated = await recordStep(
+      p.id,
+      (rec) => {
+        if (approval) rec.decisions.push(approval.signed);
+        rec.status = "scheduled";
+        rec.stage = undefined;
+        rec.scheduledFor = rec.effectiveDate;
+        rec.decisions.push(decision(by, "scheduled", { reason: `takes effect on ${rec.effectiveDate}` }));
+        return structuredClone(rec);
+      },
+      [
+        ...(approval ? [approval.audit] : []),
+        { actor: by.username, action: "proposal.schedule", object: p.number, details: { proposal: p.id, effectiveDate: p.effectiveDate } },
+      ]
+    );
+    if (approval) events.push(approval.event);
+    const title = `${p.number} ${p.meta.title}`;
+    events.push(() =>
+      emit("document.scheduled", {
+        number: p.number,
+        title: p.meta.title,
+        effectiveDate: p.effectiveDate!,
+        change: p.change,
+        proposalId: p.id,
+        actor: by.username,
+      })
+    );
+    events.push(() =>
+      emit("proposal.decided", {
+        proposalId: p.id,
+        number: p.number,
+        title,
+        authorId: p.author.id,
+        decision: "scheduled",
+        stage: "final",
+        byUserId: by.id,
+        link: link(p.id),
+      })
+    );
+    return { proposal: updated, result: "scheduled" };
+  }
+  return publishApproved(p, by, approval);
+}
+
+/** The last stage's signature, recorded together with the publication or schedule it leads to. */
+interface FinalApproval {
+  signed: Decision;
+  audit: AuditInput;
+  event: () => Promise<void>;
+}
+
+/**
+ * One change of a proposal record with its audit entries, all or nothing: when an
+ * audit entry cannot be written, the record is put back as it was and the error
+ * goes to the caller (events are only sent once everything succeeded).
+ */
+export async function recordStep<T>(id: string, change: (rec: Proposal) => T, audits: AuditInput[]): Promise<T> {
+  const before = getProposal(id);
+  const result = await mutate(id, change);
+  try {
+    for (const entry of audits) await appendAudit(entry);
+  } catch (error) {
+    await updateDb((data) => {
+      const list = mutableCollection<Proposal>(data, COLLECTION);
+      const i = list.findIndex((x) => x.id === id);
+      if (i >= 0) list[i] = before;
+    });
+    throw error;
+  }
+  return result;
+}
+
+/**
+ * Publishes an approved proposal on the main line (one commit with trailers).
+ * Refuses to overwrite: when the document moved on, the proposal goes back to
+ * its author instead. Idempotent: a proposal already on the main line is
+ * only marked published.
+ */
+export async function publishApproved(p: Proposal, by: PersonRef, approval?: FinalApproval): Promise<DecisionOutcome> {
+  const existing = versionsOf(p.number).find((v) => v.proposal === p.id);
+  if (existing) return { proposal: await markPublished(p, existing, by, approval), result: "published" };
+  if (isStale(p)) return { proposal: await returnStale(p, by), result: "returned" };
+  const draft = await readDraft(p.headCommit, p.number);
+  const authorUser = getUserById(p.author.id);
+  const signedRecord = approval ? { ...p, decisions: [...p.decisions, approval.signed] } : p;
+  const approvedBy = [...new Set(approvedThisRoundUsernames(signedRecord))];
+  let record: VersionRecord;
+  try {
+    record = await publishVersion({
+      number: p.number,
+      // A scheduled revision is effective from its date, even when published late (after downtime).
+      meta: {
+        ...draft.meta,
+        effectiveDate: p.status === "scheduled" && p.scheduledFor && p.scheduledFor <= today() ? p.scheduledFor : today(),
+        nextReviewDate: undefined,
+      },
+      body: draft.body,
+      author: { username: p.author.username, name: p.author.name, email: authorUser?.email ?? `${p.author.username}@regula.invalid` },
+      change: p.change,
+      summary: p.summary,
+      proposal: p.id,
+      approvedBy,
+      expectedVersion: p.baseVersion,
+      timestamp: Math.floor(now().getTime() / 1000),
+      attachmentsFrom: p.headCommit,
+    });
+  } catch (error) {
+    if (error instanceof ConflictError) return { proposal: await returnStale(p, by), result: "returned" };
+    throw error;
+  }
+  // The commit on the main line is the point of no return: if the bookkeeping below fails,
+  // reconcileWithMainLine marks the proposal published at the next start (Approved-by is in the commit).
+  return { proposal: await markPublished(p, record, by, approval), result: "published" };
+}
+
+function approvedThisRoundUsernames(p: Proposal): string[] {
+  let i = p.decisions.length - 1;
+  while (i >= 0 && p.decisions[i].decision !== "submitted") i--;
+  return p.decisions
+    .slice(i + 1)
+    .filter((d) => d.decision === "approved")
+    .map((d) => d.by.username);
+}
+
+export async function markPublished(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval): Promise<Proposal> {
+  const updated = await recordStep(
+    p.id,
+    (rec) => {
+      if (approval) rec.decisions.push(approval.signed);
+      rec.status = "published";
+      rec.stage = undefined;
+      rec.publishedVersion = record.version;
+      rec.publishedCommit = record.commit;
+      rec.publishedAt = record.date;
+      rec.decisions.push(decision(by, "published", { version: record.version }));
+      return structuredClone(rec);
+    },
+    [
+      ...(approval ? [approval.audit] : []),
+      {
+        actor: by.username,
+        action: "proposal.publish",
+        object: p.number,
+        details: { proposal: p.id, version: record.version, commit: record.commit, change: p.change, approvedBy: record.approvedBy },
+      },
+    ]
+  );
+  if (approval) await approval.event();
+  await emit("proposal.decided", {
+    proposalId: p.id,
+    number: p.number,
+    title: `${p.number} ${p.meta.title}`,
+    authorId: p.author.id,
+    decision: "published",
+    stage: "final",
+    byUserId: by.id,
+    link: `/docs/${p.number}`,
+  });
+  return updated;
+}

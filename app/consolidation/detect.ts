@@ -6,7 +6,7 @@
  * title word pairs), so ten thousand documents are never compared pair by
  * pair. Pure functions, no server dependencies.
  */
-import { estimateSimilarity, groupsOf, sketchText, textTokens, titleKey, type Sketch } from "~/import/similarity";
+import { estimateSimilarity, groupsOf, similarPairs, sketchText, textTokens, titleKey, type Sketch } from "~/import/similarity";
 
 /** Estimated share of shared text from which two documents look like copies (lower than an import's 0.8: copies that diverged in many clauses still count). */
 export const COPY_SIMILARITY = 0.5;
@@ -22,40 +22,12 @@ const MAX_TITLE_POSTING = 64;
  */
 const MAX_SKETCH_POSTING = 64;
 
-/** Pairs of texts whose sketches say at least `threshold` of their text is the same; identical texts pair with the first of them. */
+/**
+ * Pairs of texts whose sketches say at least `threshold` of their text is the same; identical texts pair with the first of them.
+ * Boilerplate left out lowers the count of shared values, hence the wider margin than an import's.
+ */
 function sketchPairs(sketches: Sketch[], threshold: number): { a: number; b: number; similarity: number }[] {
-  const out: { a: number; b: number; similarity: number }[] = [];
-  const firstOf = new Map<string, number>();
-  const reps: number[] = [];
-  sketches.forEach((s, i) => {
-    if (!s.tokens) return;
-    const first = firstOf.get(s.digest);
-    if (first === undefined) {
-      firstOf.set(s.digest, i);
-      reps.push(i);
-    } else out.push({ a: first, b: i, similarity: 1 });
-  });
-  const postings = new Map<number, number[]>();
-  for (const i of reps) for (const v of sketches[i].mins) push(postings, v, i);
-  const n = sketches.length;
-  const shared = new Map<number, number>();
-  for (const list of postings.values()) {
-    if (list.length < 2 || list.length > MAX_SKETCH_POSTING) continue;
-    for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) {
-      const k = list[x] * n + list[y];
-      shared.set(k, (shared.get(k) ?? 0) + 1);
-    }
-  }
-  for (const [k, count] of shared) {
-    const a = Math.floor(k / n);
-    const b = k % n;
-    const room = Math.max(sketches[a].mins.length, sketches[b].mins.length);
-    // Texts with similarity J share about J·k values; boilerplate left out lowers the count, hence the wide margin.
-    if (count < Math.max(1, Math.floor((threshold * room) / 4))) continue;
-    const similarity = estimateSimilarity(sketches[a], sketches[b]);
-    if (similarity >= threshold) out.push({ a, b, similarity });
-  }
-  return out;
+  return similarPairs(sketches, threshold, { maxPosting: MAX_SKETCH_POSTING, margin: 4 });
 }
 
 export interface CopyCandidate {

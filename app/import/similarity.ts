@@ -217,6 +217,13 @@ export function estimateSimilarity(a: Sketch, b: Sketch): number {
   return taken ? both / taken : 0;
 }
 
+export interface PairOptions {
+  /** A sketch value found in more texts than this is boilerplate and adds no candidates (default 1000). */
+  maxPosting?: number;
+  /** Candidates need threshold·k / margin shared sketch values (default 2; larger = more candidates checked). */
+  margin?: number;
+}
+
 /** Sketch values found in more texts than this are boilerplate: they add no candidates (and would add n² of them). */
 const MAX_POSTING = 1000;
 
@@ -227,7 +234,9 @@ const MAX_POSTING = 1000;
  * pairs, not five thousand. Candidates come from an inverted index over the
  * sketches' values, so unrelated texts are never compared one by one.
  */
-export function similarPairs(sketches: Sketch[], threshold = 0.8): SimilarPair[] {
+export function similarPairs(sketches: Sketch[], threshold = 0.8, options: PairOptions = {}): SimilarPair[] {
+  const maxPosting = options.maxPosting ?? MAX_POSTING;
+  const margin = options.margin ?? 2;
   const out: SimilarPair[] = [];
   const firstOf = new Map<string, number>();
   const reps: number[] = [];
@@ -251,7 +260,7 @@ export function similarPairs(sketches: Sketch[], threshold = 0.8): SimilarPair[]
   const n = sketches.length;
   const shared = new Map<number, number>();
   for (const list of postings.values()) {
-    if (list.length < 2 || list.length > MAX_POSTING) continue;
+    if (list.length < 2 || list.length > maxPosting) continue;
     for (let x = 0; x < list.length; x++) {
       for (let y = x + 1; y < list.length; y++) {
         const k = list[x] * n + list[y];
@@ -263,8 +272,8 @@ export function similarPairs(sketches: Sketch[], threshold = 0.8): SimilarPair[]
     const a = Math.floor(k / n);
     const b = k % n;
     const room = Math.max(sketches[a].mins.length, sketches[b].mins.length);
-    // Texts with similarity J share about J·k of their values; half the threshold leaves a wide margin for chance.
-    if (count < Math.max(1, Math.floor((threshold * room) / 2))) continue;
+    // Texts with similarity J share about J·k of their values; dividing by the margin leaves room for chance.
+    if (count < Math.max(1, Math.floor((threshold * room) / margin))) continue;
     const similarity = estimateSimilarity(sketches[a], sketches[b]);
     if (similarity >= threshold) out.push({ a, b, similarity, identical: false });
   }

@@ -14,6 +14,9 @@ import { actionError, invalid, page, readForm } from "~/web/http.server";
 import consolidationCss from "~/styles/consolidation.css?url";
 import diffCss from "~/styles/diff.css?url";
 
+/** The intent of the picks form. */
+const CHOOSE = "choose";
+
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: diffCss },
   { rel: "stylesheet", href: consolidationCss },
@@ -31,7 +34,7 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
 
 /** Choices: `pick.<row>` = keep | omit | edit | copy:<n>, with `text.<row>` for an edit; or fill the undecided from one copy; or propose. */
 const ChooseForm = z
-  .object({ intent: z.literal("choose"), fill: z.string().regex(/^\d$/).optional().or(z.literal("")) })
+  .object({ intent: z.literal(CHOOSE), fill: z.string().regex(/^\d$/).optional().or(z.literal("")) })
   .catchall(z.string().max(200_000))
   .superRefine((v, ctx) => {
     for (const [key, value] of Object.entries(v)) {
@@ -58,12 +61,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const intent = (await request.clone().formData()).get("intent");
     if (intent === "propose") {
       const form = await readForm(request, ProposeForm);
-      if (!form.ok) return invalid(form.fieldErrors, undefined, { intent: "propose" });
+      if (!form.ok) return invalid(form.fieldErrors, undefined, { intent });
       const proposal = await proposeConsolidation(user, id, form.value);
       return redirect(`/proposals/${proposal.id}`);
     }
     const form = await readForm(request, ChooseForm);
-    if (!form.ok) return invalid(form.fieldErrors, undefined, { intent: "choose" });
+    // Which form answered: the picks (anything but "propose").
+    if (!form.ok) return invalid(form.fieldErrors, undefined, { intent: CHOOSE });
     const updates: ChoiceUpdate[] = [];
     for (const [key, value] of Object.entries(form.value)) {
       if (!key.startsWith("pick.")) continue;

@@ -23,6 +23,15 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/**
+ * Names that can never be reached on the internet (RFC 6761: .test, .example, .invalid, .localhost):
+ * a portal known by one of them is a test or training installation, not a real one.
+ */
+export function isReservedTestHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/\.$/, "");
+  return /(^|\.)(test|example|invalid|localhost)$/.test(h);
+}
+
 const set = (v: string | undefined) => typeof v === "string" && v.trim() !== "";
 
 /** The settings that make this a real installation; empty on a laptop demo. */
@@ -35,7 +44,7 @@ export function realUseReasons(env: Record<string, string | undefined> = process
     } catch {
       host = env.PUBLIC_URL!;
     }
-    if (!isLoopbackHost(host)) out.push({ key: "publicUrl", name: "PUBLIC_URL", value: env.PUBLIC_URL!.trim() });
+    if (!isLoopbackHost(host) && !isReservedTestHost(host)) out.push({ key: "publicUrl", name: "PUBLIC_URL", value: env.PUBLIC_URL!.trim() });
   }
   if (set(env.HOST) && !isLoopbackHost(env.HOST!)) out.push({ key: "host", name: "HOST", value: env.HOST!.trim() });
   for (const name of ["OIDC_PROVIDERS", "OIDC_PROVIDERS_FILE"]) if (set(env[name])) out.push({ key: "oidc", name });

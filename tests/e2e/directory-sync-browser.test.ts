@@ -10,6 +10,7 @@ import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from 
 import type { RunningServer } from "../helpers/server";
 import { startSlapd, type Slapd } from "../helpers/slapd";
 import { createWorld, type World } from "../helpers/world";
+import { giveLocalPasswords, LOCAL_PASSWORD } from "../helpers/local-passwords";
 
 let slapd: Slapd;
 let world: World;
@@ -20,6 +21,7 @@ beforeAll(async () => {
   if (!chromiumAvailable()) throw new Error("Chromium not found at /usr/bin/chromium: .ci/run installs it");
   slapd = await startSlapd();
   world = await createWorld();
+  await giveLocalPasswords(world.dataDir);
   server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0", ...slapd.env() });
   browser = await launchBrowser();
 });
@@ -35,7 +37,7 @@ describe("directory sync in the browser", () => {
     const { page, context, consoleErrors } = await newPage(browser, { locale: "zh-CN" });
     await page.setViewportSize({ width: 390, height: 844 });
     await context.addCookies([{ name: "regula_lang", value: "zh-CN", url: server.url }]);
-    await loginInBrowser(page, server.url, "admin");
+    await loginInBrowser(page, server.url, "admin", LOCAL_PASSWORD);
     await step(page, "directory-dry-run", async () => {
       await page.goto(`${server.url}/admin/directory`);
       expect((await page.locator("h1").textContent())?.trim()).toBe("公司目录");

@@ -13,10 +13,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchBrowser, newPage, step } from "../helpers/browser";
-import { signIn as passwordSignIn } from "../helpers/client";
+import { signIn as clientSignIn } from "../helpers/client";
 import { freePort, type RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
 import { startTestProvider, type TestProvider } from "../helpers/oidc-provider";
+import { giveLocalPasswords, LOCAL_PASSWORD } from "../helpers/local-passwords";
+
+/** Local accounts sign in with their own password: the demo password opens nothing where company sign-in is set up (decision 091). */
+const passwordSignIn = (url: string, username: string, options: Parameters<typeof clientSignIn>[2] = {}) => clientSignIn(url, username, { password: LOCAL_PASSWORD, ...options });
 
 let world: World;
 let server: RunningServer;
@@ -40,6 +44,7 @@ const zhao = {
 beforeAll(async () => {
   if (!chromiumAvailable()) throw new Error("Chromium is missing: .ci/run installs it with apt-get install chromium");
   world = await createWorld();
+  await giveLocalPasswords(world.dataDir);
   const opPort = await freePort();
   const providers = [
     {

@@ -15,6 +15,7 @@ import { scaled } from "../helpers/time";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { PASSWORD } from "./revisions-helpers";
 import { publishTestDoc } from "./search-fixtures";
+import { apiRequest, apiToken } from "../helpers/api";
 
 let world: World;
 let server: RunningServer;
@@ -160,21 +161,7 @@ describe("referenced by", () => {
   });
 });
 
-async function apiToken(c: Client): Promise<string> {
-  const res = await c.post("/profile", { intent: "create-token", label: "cross-references test" });
-  const m = /rg_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}/.exec(res.text_);
-  if (!m) throw new Error(`no token in profile page: ${res.status}`);
-  return m[0];
-}
-
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const api = (token: string, method: string, path: string, body?: unknown) => apiRequest(server.url, token, method, path, body);
 
 async function brokenList(admin: Client): Promise<string> {
   const res = await admin.get("/dashboard/references");

@@ -84,7 +84,7 @@ describe("PUBLIC_URL at an outside address, on an installation that has the demo
 
 describe.each([
   ["HOST not loopback", { HOST: "0.0.0.0" }, "HOST is 0.0.0.0"],
-  ["LDAP configured", { LDAP_URL: "ldap://127.0.0.1:9" }, "LDAP_URL is set"],
+  ["LDAP configured", { LDAP_URL: "ldap://127.0.0.1:9", LDAP_USER_BASE: "ou=people,dc=example,dc=com" }, "LDAP_URL is set"],
 ])("%s, on a new installation", (_name, env, said) => {
   let world: World;
   let url = "";

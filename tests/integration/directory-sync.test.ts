@@ -170,7 +170,7 @@ describe("directory sync", () => {
     expect(signed).toMatchObject({ signed: true, signedWith: "ldap-bind", by: expect.objectContaining({ username: "chen.jing" }) });
     const entries = await audit("proposal.approve");
     expect(entries.filter((e) => e.outcome === "failed").at(-1)?.details).toMatchObject({ method: "ldap-bind" });
-    expect(entries.filter((e) => e.outcome === "ok").at(-1)?.details).toMatchObject({ method: "ldap-bind" });
+    expect(entries.filter((e) => e.outcome === "ok").at(-1)?.details).toMatchObject({ signedWith: "ldap-bind" });
   });
 
   it("leavers lose sessions, tokens and grants at once; approvals waiting on them move on; what they wrote is flagged", async () => {

@@ -36,8 +36,9 @@ describe("Word HTML to markdown", () => {
 
   it("escapes characters that markdown would read as markup", () => {
     const r = roundTrip("<p>Use [[EXE-001]] or *stars* and _under_ and &lt;b&gt;tags&lt;/b&gt;</p><p># not a heading</p><p>1. not a list</p><p>- not a bullet</p>");
-    expect(r.html).toContain("Use [[EXE-001]] or *stars* and _under_ and &lt;b&gt;tags&lt;/b&gt;");
-    expect(r.html).not.toContain('href="/docs/EXE-001"');
+    expect(r.html.replace(/<[^>]+>/g, "")).toContain("Use [[EXE-001]] or *stars* and _under_ and &lt;b&gt;tags&lt;/b&gt;");
+    // The brackets stay text (no wiki link); the number links as any document number in a text does (decision 089).
+    expect(r.html).toContain('[[<a class="doc-link" href="/docs/EXE-001">EXE-001</a>]]');
     expect(r.html).toContain("<p># not a heading</p>");
     expect(r.html).toContain("<p>1. not a list</p>");
     expect(r.html).toContain("<p>- not a bullet</p>");

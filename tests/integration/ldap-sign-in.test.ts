@@ -11,6 +11,7 @@ import type { RunningServer } from "../helpers/server";
 import { BASE_DN, PEOPLE_PASSWORD, startSlapd, type Slapd } from "../helpers/slapd";
 import { createWorld, type World } from "../helpers/world";
 import { runJobs } from "./access-helpers";
+import { giveLocalPasswords, LOCAL_PASSWORD } from "../helpers/local-passwords";
 
 let slapd: Slapd;
 let world: World;
@@ -24,6 +25,7 @@ beforeAll(async () => {
       [`dn: uid=long.cn,ou=people,${BASE_DN}`, "objectClass: inetOrgPerson", "uid: long.cn", `cn: ${"长".repeat(1500)}`, "sn: L", "departmentNumber: ldap-qa", `userPassword: ${PEOPLE_PASSWORD}`, ""].join("\n"),
   );
   world = await createWorld();
+  await giveLocalPasswords(world.dataDir);
   server = await world.server({ REGULA_NO_SCHEDULER: "1", BACKUP_INTERVAL_HOURS: "0", ...slapd.env() });
 });
 
@@ -94,7 +96,7 @@ describe("LDAP sign-in (search-then-bind)", () => {
 
   it("a local account keeps its own sign-in when the directory has the same name", async () => {
     expect((await attempt("staff", PEOPLE_PASSWORD)).status).toBe(401);
-    expect((await attempt("staff", "demo1234")).status).toBe(302);
+    expect((await attempt("staff", LOCAL_PASSWORD)).status).toBe(302);
     const staff = (await users()).filter((u) => u.username === "staff");
     expect(staff).toHaveLength(1);
     expect(staff[0].identity).toBeUndefined();
@@ -106,7 +108,7 @@ describe("LDAP sign-in (search-then-bind)", () => {
       const down = await attempt("wang.fang", PEOPLE_PASSWORD);
       expect(down.status).toBe(503);
       expect(down.text).toContain("The company directory cannot be reached");
-      expect((await attempt("admin", "demo1234")).status).toBe(302);
+      expect((await attempt("admin", LOCAL_PASSWORD)).status).toBe(302);
     } finally {
       await slapd.restart();
     }
@@ -115,7 +117,7 @@ describe("LDAP sign-in (search-then-bind)", () => {
 
 describe("the directory admin page without JavaScript", () => {
   it("a dry run is listed (writing nothing) and applied with plain form posts", async () => {
-    const { client: admin } = await attempt("admin", "demo1234");
+    const { client: admin } = await attempt("admin", LOCAL_PASSWORD);
     const waitDone = async (location: string) => {
       for (let i = 0; i < 200; i++) {
         const page = await admin.get(location);

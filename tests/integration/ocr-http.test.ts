@@ -17,6 +17,7 @@ import { launchBrowser, loginInBrowser } from "../helpers/browser";
 import { publishTestDoc } from "./search-fixtures";
 import { scannedPdf } from "../fixtures/scanned-pages";
 import { pdf } from "../fixtures/attachment-files";
+import { apiRequest, apiToken } from "../helpers/api";
 
 const PASSWORD = "demo1234";
 let world: World;
@@ -49,21 +50,7 @@ async function until(done: (h: OcrHealth) => boolean): Promise<OcrHealth> {
   }
 }
 
-async function apiToken(c: Client): Promise<string> {
-  const res = await c.post("/profile", { intent: "create-token", label: "ocr test" });
-  const m = /rg_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}/.exec(res.text_);
-  if (!m) throw new Error(`no token in profile page: ${res.status}`);
-  return m[0];
-}
-
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const api = (token: string, method: string, path: string, body?: unknown) => apiRequest(server.url, token, method, path, body);
 
 /** Revises `doc` through a proposal that attaches `file`, approved by the department head (published at once). */
 async function reviseWithAttachment(doc: string, name: string, file: Buffer, body: string) {

@@ -12,7 +12,11 @@ import { freePort, type RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
 import { startRogueProvider, startTestProvider, type RogueProvider, type TestProvider } from "../helpers/oidc-provider";
 import { formOf, WebClient, type Page } from "../helpers/web-client";
-import { signIn as passwordSignIn } from "../helpers/client";
+import { signIn as clientSignIn } from "../helpers/client";
+import { giveLocalPasswords, LOCAL_PASSWORD } from "../helpers/local-passwords";
+
+/** Local accounts sign in with their own password: the demo password opens nothing where company sign-in is set up (decision 091). */
+const passwordSignIn = (url: string, username: string, options: Parameters<typeof clientSignIn>[2] = {}) => clientSignIn(url, username, { password: LOCAL_PASSWORD, ...options });
 
 let world: World;
 let server: RunningServer;
@@ -64,6 +68,7 @@ const people = {
 
 beforeAll(async () => {
   world = await createWorld();
+  await giveLocalPasswords(world.dataDir);
   const opPort = await freePort();
   const downPort = await freePort();
   rogue = await startRogueProvider({ clientId: "regula-rogue", claims: { name: "Rogue Person", email: "rogue@rogue.example", preferred_username: "rogue.person" } });

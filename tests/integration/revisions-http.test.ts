@@ -10,6 +10,7 @@ import { Client, signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { bodyOf, DAY, mainCommits, mainText, PASSWORD, publishDoc } from "./revisions-helpers";
+import { apiRequest, apiToken } from "../helpers/api";
 
 let world: World;
 let server: RunningServer;
@@ -60,21 +61,7 @@ function serverDate(now: string, days: number) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
 }
 
-async function apiToken(c: Client): Promise<string> {
-  const res = await c.post("/profile", { intent: "create-token", label: "revisions test" });
-  const m = /rg_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}/.exec(res.text_);
-  if (!m) throw new Error(`no token in profile page: ${res.status}`);
-  return m[0];
-}
-
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const api = (token: string, method: string, path: string, body?: unknown) => apiRequest(server.url, token, method, path, body);
 
 function proposalIdFrom(res: Response) {
   const location = res.headers.get("location") ?? "";

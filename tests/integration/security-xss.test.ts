@@ -553,7 +553,7 @@ describe("document content, front matter and history", () => {
     for (const tag of tags) {
       expect(tag).toMatch(/^<(h[1-6]|p|br|hr|blockquote|pre|code|ul|ol|li|strong|em|del|ins|sup|sub|mark|kbd|table|thead|tbody|tfoot|tr|th|td|caption|a|img|span|div|dl|dt|dd|input)[\s/>]/);
       for (const [, name, value = ""] of tag.matchAll(/\s([^\s=/>]+)(?:="([^"]*)")?/g)) {
-        expect(["href", "src", "alt", "title", "id", "class", "rel", "align", "start", "type", "checked", "disabled", "width", "height", "colspan", "rowspan"], tag).toContain(name);
+        expect(["href", "src", "alt", "title", "id", "class", "rel", "align", "start", "type", "checked", "disabled", "width", "height", "colspan", "rowspan", "loading"], tag).toContain(name);
         if (name !== "href" && name !== "src") continue;
         const decoded = value
           .replace(/&#x([0-9a-f]+);?/gi, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))

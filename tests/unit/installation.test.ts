@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost, realUseReasons } from "~/utils/installation.server";
+import { isLoopbackHost, isReservedTestHost, realUseReasons } from "~/utils/installation.server";
 
 describe("configured for real use (demo accounts never reach a real installation)", () => {
   it("a laptop demo is not real use: nothing set, loopback addresses", () => {
@@ -16,6 +16,13 @@ describe("configured for real use (demo accounts never reach a real installation
     expect(realUseReasons({ OIDC_PROVIDERS: '[{"id":"corp"}]' })).toEqual([{ key: "oidc", name: "OIDC_PROVIDERS" }]);
     expect(realUseReasons({ OIDC_PROVIDERS_FILE: "/etc/regula/oidc.json" })).toEqual([{ key: "oidc", name: "OIDC_PROVIDERS_FILE" }]);
     expect(realUseReasons({ LDAP_URL: "ldaps://ldap.example.com" })).toEqual([{ key: "ldap", name: "LDAP_URL" }]);
+  });
+
+  it("a PUBLIC_URL under a name reserved for tests (.test, .example, .invalid) is not real use", () => {
+    expect(realUseReasons({ PUBLIC_URL: "http://portal.example.test" })).toEqual([]);
+    expect(realUseReasons({ PUBLIC_URL: "https://regula.example" })).toEqual([]);
+    for (const h of ["portal.example.test", "a.invalid", "example", "x.localhost"]) expect(isReservedTestHost(h), h).toBe(true);
+    for (const h of ["regula.example.com", "test.corp.cn", "testing"]) expect(isReservedTestHost(h), h).toBe(false);
   });
 
   it("knows loopback names and addresses", () => {

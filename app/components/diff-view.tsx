@@ -220,8 +220,8 @@ export function ChangeSummaryView({ summary, t }: { summary: ChangeSummary; t: T
                     .filter((e) => e.kind === kind)
                     .map((e, i) => (
                       <li key={i}>
-                        <a href={`#${e.anchor}`}>
-                          <span data-content="">{e.label}</span>
+                        <a href={`#${e.anchor}`} data-content="">
+                          {e.label}
                         </a>
                         {e.from ? <span className="muted"> {withLabels(t, "diff.summary.was", { label: e.from })}</span> : null}
                       </li>

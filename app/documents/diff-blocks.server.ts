@@ -517,7 +517,7 @@ const SHOW_SHORT_SAME = 80;
  * characters): a heavily amended law keeps a page a phone can load, and the
  * first screens, with the summary that links into every fold, come at once.
  */
-const PAGE_BUDGET = 30_000;
+const PAGE_BUDGET = 14_000;
 const MORE_CHUNK = 8_000;
 
 /**

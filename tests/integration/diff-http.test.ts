@@ -63,7 +63,7 @@ describe("formatted diff over HTTP", () => {
     expect(page).toMatch(/<h2>第[一二三四五六七八九十]+章/);
     expect(page).not.toContain("|---");
     // Every summary link has its target on the page.
-    const anchors = [...page.matchAll(/<a href="#(fd-[a-z]\d+)">/g)].map((m) => m[1]);
+    const anchors = [...page.matchAll(/<a href="#(fd-[a-z]\d+)"/g)].map((m) => m[1]);
     expect(anchors.length).toBeGreaterThan(50);
     for (const a of new Set(anchors)) expect(page, a).toContain(`id="${a}"`);
     // The source diff is one link away.

@@ -588,6 +588,27 @@ function foldOps(c: BlockComparison): Piece[] {
   return pieces;
 }
 
+/** Where each new block inside a closed fold of `pieces` is reached: that fold's anchor (outermost first). */
+function hiddenBlocks(pieces: Piece[], into = new Map<number, string>()): Map<number, string> {
+  for (const p of pieces) {
+    if ("op" in p) continue;
+    for (const op of p.ops) if (op.b !== undefined && !into.has(op.b)) into.set(op.b, foldAnchor(p.fold));
+  }
+  return into;
+}
+
+/** A "moved to" stub whose block is inside a closed fold links to that fold instead. */
+function pointStubsAtFolds(c: BlockComparison, items: FormattedItem[], hidden: Map<number, string>): void {
+  for (const item of items) {
+    if (item.kind !== "movedFrom" || !item.ref) continue;
+    const m = /^fd-(m|u)(\d+)$/.exec(item.ref);
+    if (!m) continue;
+    const b = m[1] === "m" ? Number(m[2]) : c.newUnits[Number(m[2])]?.start;
+    const fold = b === undefined ? undefined : hidden.get(b);
+    if (fold) item.ref = fold;
+  }
+}
+
 /** Every fold of a piece list, outer folds before the folds inside them. */
 function allFolds(pieces: Piece[]): Extract<Piece, { fold: number }>[] {
   return pieces.flatMap((p) => ("op" in p ? [] : [p, ...allFolds(p.pieces ?? [])]));
@@ -766,6 +787,7 @@ export function renderPrepared(p: PreparedDiff, options: FormatOptions = {}): Fo
   const anchors = new Map<string, string>();
   const items: FormattedItem[] = [];
   renderPieces(c, p.pieces, expand, anchors, { key: "" }, items);
+  pointStubsAtFolds(c, items, hiddenBlocks(p.pieces.flatMap((piece) => ("op" in piece || !expand.has(piece.fold) ? [piece] : piece.pieces ?? []))));
   const identical = c.ops.every((op) => op.kind === "same");
   const page: FormattedDiff = { tooLarge: false, identical, summary: summarize(c, anchors), items, folds: folds.length };
   if (plain) p.page = page;
@@ -782,6 +804,11 @@ export function renderPreparedFold(p: PreparedDiff, fold: number): FormattedItem
   const items: FormattedItem[] = [];
   if (piece.pieces) renderPieces(p.comparison, piece.pieces, new Set(), new Map(), { key: "" }, items);
   else items.push(...renderOps(p.comparison, piece.ops, new Map(), { key: "" }));
+  // Blocks in this stretch's own folds, then in the page's other folds.
+  const hidden = hiddenBlocks(piece.pieces ?? []);
+  const shown = new Set(piece.ops.map((op) => op.b));
+  for (const [b, anchor] of hiddenBlocks(p.pieces)) if (!hidden.has(b) && !shown.has(b)) hidden.set(b, anchor);
+  pointStubsAtFolds(p.comparison, items, hidden);
   p.folds.set(fold, items);
   return items;
 }

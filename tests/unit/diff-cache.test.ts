@@ -152,6 +152,14 @@ describe("a heavily amended law: the page shows the first changes, the rest load
     for (const e of d.summary.entries) expect(ids.has(e.anchor), `${e.label} → #${e.anchor}`).toBe(true);
   });
 
+  it("a 'moved to' stub whose block is in a folded stretch links to that stretch", () => {
+    const ids = new Set(d.items.map((i) => (i.kind === "fold" ? i.id ?? `fd-f${i.fold}` : i.id)).filter(Boolean));
+    const stubs = d.items.filter((i) => i.kind === "movedFrom");
+    expect(stubs.length).toBeGreaterThan(0);
+    expect(stubs.some((i) => i.kind === "movedFrom" && more.some((f) => i.ref === `fd-f${f.fold}`))).toBe(true);
+    for (const i of stubs) if (i.kind === "movedFrom") expect(ids.has(i.ref!), `#${i.ref}`).toBe(true);
+  });
+
   it("the fold says how many changes it holds, in both languages", () => {
     for (const [locale, word] of [["en", "more changed paragraphs"], ["zh-CN", "段修改"]] as const) {
       const html = renderToStaticMarkup(

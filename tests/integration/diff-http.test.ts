@@ -137,7 +137,7 @@ describe("formatted diff over HTTP", () => {
     expect(compact.diff.rows.filter((r) => r.kind !== "context")).toEqual(full.diff.rows.filter((r) => r.kind !== "context"));
     const oldLines = oldBody.split("\n");
     for (const r of context(full.diff.rows)) expect(r.old?.[0].text).toBe(oldLines[r.oldNo! - 1]);
-    expect(Buffer.byteLength(compactRes.text_)).toBeLessThan(0.8 * Buffer.byteLength(fullRes.text_));
+    expect(Buffer.byteLength(compactRes.text_)).toBeLessThan(0.9 * Buffer.byteLength(fullRes.text_));
     const bad = await en.get(`${api}&text=everything`);
     expect(bad.status).toBe(400);
     expect(bad.text_).toContain("text must be");

@@ -65,7 +65,7 @@ export class VersionStore {
   private rows = 0;
   /** Row numbers per document (by its number's string id), oldest version first. */
   private byNumber = new Map<number, number[]>();
-  /** Rows by the first 12 hex digits of their commit (a number); more than one row only on a collision. */
+  /** Rows by the first 7 hex digits of their commit (a small integer); more than one row on a collision. */
   private byCommit = new Map<number, number | number[]>();
   private otherCommits = new Set<string>();
   private metaRests: (Omit<DocumentMeta, "effectiveDate" | "nextReviewDate"> | undefined)[] = [];
@@ -107,7 +107,7 @@ export class VersionStore {
   }
 
   private static commitKey(oid: string): number {
-    return parseInt(oid.slice(0, 12), 16);
+    return parseInt(oid.slice(0, 7), 16);
   }
 
   private writeId(row: number, slot: 0 | 1, oid: string) {

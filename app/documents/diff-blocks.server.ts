@@ -499,6 +499,37 @@ export type FormattedDiff =
 export interface FormatOptions {
   /** Folds to show expanded (no-JavaScript "show" links). */
   expand?: number[];
+  /**
+   * Where each side's `attachments/<name>` images and links are served from (e.g. "/docs/EXE-003/v/4/",
+   * "/proposals/P-0007/"): removed blocks use the old side's, every other block the new side's. Without
+   * it they stay relative, which the diff's own address would resolve to nothing.
+   */
+  attachmentBases?: { old?: string; new?: string };
+}
+
+const ATTACHMENT_REF = /(\s(?:src|href)=")attachments\//g;
+const DELETED_RUN = /(<del class="fd-d">[\s\S]*?<\/del>)/;
+
+/** Points a rendered block's relative attachment images and links at the side they show: struck-through text at the old side's. */
+function withAttachmentBases(items: FormattedItem[], bases: FormatOptions["attachmentBases"]): FormattedItem[] {
+  if (!bases) return items;
+  const point = (html: string, base: string | undefined) => (base ? html.replace(ATTACHMENT_REF, `$1${base}attachments/`) : html);
+  return items.map((item) => {
+    if (item.kind === "fold" || !item.html.includes("attachments/")) return item;
+    if (item.kind === "del" || item.kind === "movedFrom") return { ...item, html: point(item.html, bases.old) };
+    const html = item.html
+      .split(DELETED_RUN)
+      .map((part) => point(part, part.startsWith('<del class="fd-d">') ? bases.old : bases.new))
+      .join("");
+    return { ...item, html };
+  });
+}
+
+const LINK_TARGET = /\]\(\s*<?([^)\s>]+)/g;
+/** Whether two versions of a block link to or show different targets (a word diff would cut through the address). */
+function targetsDiffer(a: string, b: string): boolean {
+  const targets = (s: string) => [...s.matchAll(LINK_TARGET)].map((m) => m[1]).join("\n");
+  return targets(a) !== targets(b);
 }
 
 /** A stretch of added or removed blocks longer than this shows its first SHOW_OF_LONG_RUN blocks, the rest on demand. */
@@ -567,6 +598,10 @@ function blockHtml(c: BlockComparison, op: Op): string {
     return tableHtml(op.table, block.table!.separator);
   }
   if (op.kind === "renum") op.words ??= wordSegments(c.old[op.a!].raw, c.new[op.b!].raw);
+  if (op.kind === "changed" && op.words && targetsDiffer(c.old[op.a!].raw, c.new[op.b!].raw)) {
+    // A changed link or image address: the old block struck through, then the new one, each with a whole address.
+    return renderDiffMarkdown(DIFF_MARKS.delOpen + c.old[op.a!].raw + DIFF_MARKS.delClose) + renderDiffMarkdown(DIFF_MARKS.insOpen + c.new[op.b!].raw + DIFF_MARKS.insClose);
+  }
   if (op.kind === "changed" && op.words && !MARKDOWN_SYNTAX.test(c.new[op.b!].raw)) return renderDiffMarkdown(marked(elideUnchanged(op.words.merged, c.new[op.b!].label)));
   if ((op.kind === "changed" || op.kind === "renum") && op.words) return renderDiffMarkdown(marked(op.words.merged));
   if (op.kind === "changed" && !op.words) {
@@ -726,18 +761,18 @@ export function formattedDiff(oldText: string, newText: string, options: FormatO
     }
   }
   const identical = c.ops.every((op) => op.kind === "same");
-  return { tooLarge: false, identical, summary: summarize(c, anchors), items, folds };
+  return { tooLarge: false, identical, summary: summarize(c, anchors), items: withAttachmentBases(items, options.attachmentBases), folds };
 }
 
 /** The items of one fold, for loading it on demand; undefined if there is no such fold. */
-export function formattedDiffFold(oldText: string, newText: string, fold: number): FormattedItem[] | undefined {
+export function formattedDiffFold(oldText: string, newText: string, fold: number, options: Pick<FormatOptions, "attachmentBases"> = {}): FormattedItem[] | undefined {
   if (tooLargeReason(oldText, newText)) return undefined;
   const c = compareBlocks(oldText, newText);
   let k = 0;
   const lastUnit = { key: "" };
   for (const piece of foldOps(c)) {
     if ("op" in piece) continue;
-    if (k++ === fold) return renderOps(c, piece.fold, new Map(), lastUnit);
+    if (k++ === fold) return withAttachmentBases(renderOps(c, piece.fold, new Map(), lastUnit), options.attachmentBases);
   }
   return undefined;
 }

@@ -102,7 +102,9 @@ export async function attachmentAction(user: AuthUser, id: string, request: Requ
   }
   if (v.intent === "word") {
     const result = await replaceTextWithWord(user, id, { name: v.file.name, bytes: v.file.bytes });
-    return { ok: true, json: result, redirect: `/proposals/${id}?done=saved` };
+    // The proposal page says what happened: the text was replaced, and how many images came with it.
+    const told = new URLSearchParams({ done: "word", word: result.name, images: String(result.images.length) });
+    return { ok: true, json: result, redirect: `/proposals/${id}?${told}` };
   }
   const stored = await addDraftAttachment(user, id, { name: v.file.name, bytes: v.file.bytes, replace: v.replace, expected: v.expected });
   return { ok: true, json: stored, redirect: `${page}?${v.replace ? "replaced" : "added"}=${encodeURIComponent(stored.name)}` };

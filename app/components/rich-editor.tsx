@@ -56,6 +56,23 @@ export function RichEditor({
   change.current = onChange;
   const uploader = useRef(upload);
   uploader.current = upload;
+  const toolbar = useRef<HTMLDivElement>(null);
+
+  // The toolbar sticks just below the site header, which sticks too: at top 0 its first
+  // row of buttons would slide under the header, out of reach of a tap.
+  useEffect(() => {
+    const bar = toolbar.current;
+    const header = document.querySelector<HTMLElement>(".site-header");
+    if (!bar || !header) return;
+    const place = () => {
+      const { position } = getComputedStyle(header);
+      bar.style.top = position === "sticky" || position === "fixed" ? `${Math.ceil(header.getBoundingClientRect().height)}px` : "0px";
+    };
+    place();
+    const observer = new ResizeObserver(place);
+    observer.observe(header);
+    return () => observer.disconnect();
+  }, []);
 
   useEffect(() => {
     let cancelled = false;
@@ -146,7 +163,7 @@ export function RichEditor({
 
   return (
     <div className="rich-editor" data-ready={ready ? "1" : undefined}>
-      <div className="rich-toolbar" role="toolbar" aria-label={t("editor.toolbar")} aria-controls={`${id}-rich`}>
+      <div ref={toolbar} className="rich-toolbar" role="toolbar" aria-label={t("editor.toolbar")} aria-controls={`${id}-rich`}>
         {BUTTONS.map((b) => (
           <button
             key={b.command}

@@ -504,6 +504,42 @@ export type FormattedDiff =
 export interface FormatOptions {
   /** Folds to show expanded (no-JavaScript "show" links). */
   expand?: number[];
+  /**
+   * Where each side's `attachments/<name>` images and links are served from (e.g. "/docs/EXE-003/v/4/",
+   * "/proposals/P-0007/"): removed blocks use the old side's, every other block the new side's. Without
+   * it they stay relative, which the diff's own address would resolve to nothing.
+   */
+  attachmentBases?: { old?: string; new?: string };
+}
+
+const ATTACHMENT_REF = /(\s(?:src|href)=")attachments\//g;
+const DELETED_RUN = /(<del class="fd-d">[\s\S]*?<\/del>)/;
+
+/** Points a rendered block's relative attachment images and links at the side they show: struck-through text at the old side's. */
+/** A rendered page with its attachment addresses pointed at each side's files (the cached page stays relative). */
+function based(page: FormattedDiff, bases: FormatOptions["attachmentBases"]): FormattedDiff {
+  return bases && !page.tooLarge ? { ...page, items: withAttachmentBases(page.items, bases) } : page;
+}
+
+function withAttachmentBases(items: FormattedItem[], bases: FormatOptions["attachmentBases"]): FormattedItem[] {
+  if (!bases) return items;
+  const point = (html: string, base: string | undefined) => (base ? html.replace(ATTACHMENT_REF, `$1${base}attachments/`) : html);
+  return items.map((item) => {
+    if (item.kind === "fold" || !item.html.includes("attachments/")) return item;
+    if (item.kind === "del" || item.kind === "movedFrom") return { ...item, html: point(item.html, bases.old) };
+    const html = item.html
+      .split(DELETED_RUN)
+      .map((part) => point(part, part.startsWith('<del class="fd-d">') ? bases.old : bases.new))
+      .join("");
+    return { ...item, html };
+  });
+}
+
+const LINK_TARGET = /\]\(\s*<?([^)\s>]+)/g;
+/** Whether two versions of a block link to or show different targets (a word diff would cut through the address). */
+function targetsDiffer(a: string, b: string): boolean {
+  const targets = (s: string) => [...s.matchAll(LINK_TARGET)].map((m) => m[1]).join("\n");
+  return targets(a) !== targets(b);
 }
 
 /** A stretch of added or removed blocks longer than this shows its first SHOW_OF_LONG_RUN blocks, the rest on demand. */
@@ -641,6 +677,10 @@ function blockHtml(c: BlockComparison, op: Op): string {
     return tableHtml(op.table, block.table!.separator);
   }
   if (op.kind === "renum") op.words ??= wordSegments(c.old[op.a!].raw, c.new[op.b!].raw);
+  if (op.kind === "changed" && op.words && targetsDiffer(c.old[op.a!].raw, c.new[op.b!].raw)) {
+    // A changed link or image address: the old block struck through, then the new one, each with a whole address.
+    return renderDiffMarkdown(DIFF_MARKS.delOpen + c.old[op.a!].raw + DIFF_MARKS.delClose) + renderDiffMarkdown(DIFF_MARKS.insOpen + c.new[op.b!].raw + DIFF_MARKS.insClose);
+  }
   if ((op.kind === "changed" || op.kind === "renum") && op.words) return renderDiffMarkdown(marked(op.words.merged));
   if (op.kind === "changed" && !op.words) {
     // Too long to compare word by word: the old block struck through, then the new one.
@@ -791,14 +831,14 @@ export function renderPrepared(p: PreparedDiff, options: FormatOptions = {}): Fo
   const identical = c.ops.every((op) => op.kind === "same");
   const page: FormattedDiff = { tooLarge: false, identical, summary: summarize(c, anchors), items, folds: folds.length };
   if (plain) p.page = page;
-  return page;
+  return based(page, options.attachmentBases);
 }
 
 /** The items of one fold of a prepared diff, for loading it on demand (folds inside it stay closed); undefined if there is no such fold. */
-export function renderPreparedFold(p: PreparedDiff, fold: number): FormattedItem[] | undefined {
+export function renderPreparedFold(p: PreparedDiff, fold: number, options: Pick<FormatOptions, "attachmentBases"> = {}): FormattedItem[] | undefined {
   if (p.tooLarge) return undefined;
   const hit = p.folds.get(fold);
-  if (hit) return hit;
+  if (hit) return withAttachmentBases(hit, options.attachmentBases);
   const piece = allFolds(p.pieces).find((f) => f.fold === fold);
   if (!piece) return undefined;
   const items: FormattedItem[] = [];
@@ -810,7 +850,7 @@ export function renderPreparedFold(p: PreparedDiff, fold: number): FormattedItem
   for (const [b, anchor] of hiddenBlocks(p.pieces)) if (!hidden.has(b) && !shown.has(b)) hidden.set(b, anchor);
   pointStubsAtFolds(p.comparison, items, hidden);
   p.folds.set(fold, items);
-  return items;
+  return withAttachmentBases(items, options.attachmentBases);
 }
 
 /** The formatted diff with its change summary; unchanged stretches folded (see FormatOptions.expand). */
@@ -819,8 +859,8 @@ export function formattedDiff(oldText: string, newText: string, options: FormatO
 }
 
 /** The items of one fold, for loading it on demand; undefined if there is no such fold. */
-export function formattedDiffFold(oldText: string, newText: string, fold: number): FormattedItem[] | undefined {
-  return renderPreparedFold(prepareDiff(oldText, newText), fold);
+export function formattedDiffFold(oldText: string, newText: string, fold: number, options: Pick<FormatOptions, "attachmentBases"> = {}): FormattedItem[] | undefined {
+  return renderPreparedFold(prepareDiff(oldText, newText), fold, options);
 }
 
 function summarize(c: BlockComparison, anchors: Map<string, string>): ChangeSummary {

@@ -85,8 +85,8 @@ export function cachedFormattedDiff(oldText: string, newText: string, options: F
 }
 
 /** One fold of the formatted diff of two texts, from the cache when it was loaded before; undefined if there is no such fold. */
-export function cachedFormattedFold(oldText: string, newText: string, fold: number): FormattedItem[] | undefined {
-  return renderPreparedFold(prepared(oldText, newText), fold);
+export function cachedFormattedFold(oldText: string, newText: string, fold: number, options: Pick<FormatOptions, "attachmentBases"> = {}): FormattedItem[] | undefined {
+  return renderPreparedFold(prepared(oldText, newText), fold, options);
 }
 
 /** The block changes of two texts for the API. */

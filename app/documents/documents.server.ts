@@ -162,8 +162,8 @@ export function formattedBodies(oldBody: string, newBody: string, options: Forma
 }
 
 /** One folded stretch of formattedBodies, or undefined if there is none with that number. */
-export function formattedBodiesFold(oldBody: string, newBody: string, fold: number): FormattedItem[] | undefined {
-  return cachedFormattedFold(oldBody, newBody, fold);
+export function formattedBodiesFold(oldBody: string, newBody: string, fold: number, options: Pick<FormatOptions, "attachmentBases"> = {}): FormattedItem[] | undefined {
+  return cachedFormattedFold(oldBody, newBody, fold, options);
 }
 
 // ---- publishing -----------------------------------------------------------------

@@ -2,7 +2,7 @@
 import type { BlockChanges, FormatOptions, FormattedDiff, FormattedItem } from "~/documents/diff-blocks.server";
 import { cachedBlockChanges, cachedFormattedDiff, cachedFormattedFold, cachedJson, cachedLineDiff } from "~/documents/diff-cache.server";
 import type { DiffRow, DocumentDiff } from "~/documents/diff.server";
-import { readVersionContent } from "~/documents/documents.server";
+import { readVersionContent, versionAttachmentBase } from "~/documents/documents.server";
 import type { DocumentMeta } from "~/documents/front-matter";
 import { versionsOf, type VersionRecord } from "~/documents/version-index.server";
 import { msg, NotFoundError } from "~/utils/errors.server";
@@ -76,14 +76,14 @@ export async function versionDiffJson(reader: Reader, number: string, fromVersio
 /** The formatted diff ("what the reader sees") of two versions, with its change summary (history access required). */
 export async function formattedVersionDiff(reader: Reader, number: string, fromVersion: number, toVersion: number, options: FormatOptions = {}) {
   const { from, to, a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff");
-  const diff: FormattedDiff = cachedFormattedDiff(a.body, b.body, options);
+  const diff: FormattedDiff = cachedFormattedDiff(a.body, b.body, { ...options, attachmentBases: { old: versionAttachmentBase(from), new: versionAttachmentBase(to) } });
   return { number, from, to, diff, metaChanges: metaFieldChanges(a.meta, b.meta) };
 }
 
 /** One folded stretch of a formatted version diff, loaded on demand (history access required). */
 export async function versionDiffFold(reader: Reader, number: string, fromVersion: number, toVersion: number, fold: number): Promise<FormattedItem[]> {
-  const { a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff section");
-  const items = cachedFormattedFold(a.body, b.body, fold);
+  const { from, to, a, b } = await readVersionPair(reader, number, fromVersion, toVersion, "diff section");
+  const items = cachedFormattedFold(a.body, b.body, fold, { attachmentBases: { old: versionAttachmentBase(from), new: versionAttachmentBase(to) } });
   if (!items) throw new NotFoundError(msg("documents.err.noFold", { fold }));
   return items;
 }

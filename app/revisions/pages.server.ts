@@ -75,15 +75,23 @@ async function proposalComparison(user: AuthUser, p: ReturnType<typeof requireVi
     const content = previous ? await readVersionContent(previous) : null;
     compare = { from: previous?.version ?? null, to: p.publishedVersion, fromBody: content?.body ?? "", fromMeta: content?.meta ?? null };
   }
-  return { current, compare };
+  return { current, compare, attachmentBases: attachmentBasesOf(p, compare) };
+}
+
+/** Where the diff's images and attachment links point: the compared version's files, and the draft's (or the version it became). */
+function attachmentBasesOf(p: Proposal, compare: { from: number | null; to: number | null }) {
+  return {
+    old: compare.from ? `/docs/${p.number}/v/${compare.from}/` : undefined,
+    new: compare.to ? `/docs/${p.number}/v/${compare.to}/` : `/proposals/${p.id}/`,
+  };
 }
 
 /** One folded stretch of a proposal's formatted diff, loaded when the reader opens it. */
 export async function proposalDiffFold(user: AuthUser, id: string, fold: number): Promise<FormattedItem[]> {
   const p = requireVisibleProposal(user, id);
   const draft = await readProposalText(p);
-  const { compare } = await proposalComparison(user, p);
-  const items = formattedBodiesFold(compare.fromBody, draft.body, fold);
+  const { compare, attachmentBases } = await proposalComparison(user, p);
+  const items = formattedBodiesFold(compare.fromBody, draft.body, fold, { attachmentBases });
   if (!items) throw new NotFoundError(msg("documents.err.noFold", { fold }));
   return items;
 }
@@ -95,7 +103,7 @@ export async function proposalDiffFold(user: AuthUser, id: string, fold: number)
 export async function proposalPage(user: AuthUser, id: string, options: { diffView?: "formatted" | "split" | "inline"; expand?: number[] } = {}) {
   const p = requireVisibleProposal(user, id);
   const draft = await readProposalText(p);
-  const { current, compare } = await proposalComparison(user, p);
+  const { current, compare, attachmentBases } = await proposalComparison(user, p);
   await logProposalView(user, p, "proposal");
   const stale = OPEN_STATUSES.includes(p.status) && p.status !== "scheduled" && isStale(p);
   const approvers = currentApprovers(p);
@@ -122,7 +130,7 @@ export async function proposalPage(user: AuthUser, id: string, options: { diffVi
     stale,
     compare: { from: compare.from, to: compare.to },
     diff: options.diffView === "split" || options.diffView === "inline" ? diffBodies(compare.fromBody, draft.body) : null,
-    formatted: options.diffView === "split" || options.diffView === "inline" ? null : formattedBodies(compare.fromBody, draft.body, { expand: options.expand }),
+    formatted: options.diffView === "split" || options.diffView === "inline" ? null : formattedBodies(compare.fromBody, draft.body, { expand: options.expand, attachmentBases }),
     metaChanges: metaChanges(compare.fromMeta, draft.meta),
     preview: linksForReader(user, renderMarkdown(draft.body, { attachmentBase: `/proposals/${p.id}/` }).html),
     // A retirement or a major change: the documents that cite this one, before anyone approves it (decision 089).

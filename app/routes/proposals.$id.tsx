@@ -106,7 +106,7 @@ export default function ProposalPage() {
       </p>
       {done ? (
         <p className="form-ok" role="status">
-          {t(`revisions.done.${done}`)}
+          {done === "word" ? t("attachments.fromWordDone", { name: params.get("word") ?? "", images: params.get("images") ?? "0" }) : t(`revisions.done.${done}`)}
         </p>
       ) : null}
       {params.get("notSubmitted") ? <p className="banner banner-warn">{t("revisions.notSubmitted")}</p> : null}

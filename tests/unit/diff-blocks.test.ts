@@ -191,6 +191,21 @@ describe("formattedDiff: what the reader sees", () => {
     expect(formattedDiffFold(old, neu, 9)).toBeUndefined();
   });
 
+  it("points attachment images and links at the side they come from: removed blocks at the old version, others at the new", () => {
+    const old = "第一条　现场照片如下。\n\n![旧照片](attachments/旧照片.png)\n\n第二条　表格见 [点检表](attachments/点检表.xlsx)。\n";
+    const neu = "第一条　现场照片如下。\n\n![新照片](attachments/新照片.png)\n\n第二条　表格见 [点检表](attachments/点检表.xlsx)，每月填写。\n";
+    const bases = { old: "/docs/EXE-001/v/3/", new: "/proposals/P-0007/" };
+    const html = blocksOf(ok(formattedDiff(old, neu, { attachmentBases: bases }))).map((i) => `${i.kind}:${i.html}`);
+    const imgSrcs = html.join("\n").match(/src="[^"]+"/g);
+    expect(imgSrcs).toEqual(expect.arrayContaining([`src="/docs/EXE-001/v/3/attachments/${encodeURI("旧照片.png")}"`, `src="/proposals/P-0007/attachments/${encodeURI("新照片.png")}"`]));
+    // The replaced image is shown whole on both sides (a word diff would cut through its address).
+    expect(html.join("\n")).not.toMatch(/src="[^"]*%EE%80/);
+    expect(html.join("\n")).toContain(`href="/proposals/P-0007/attachments/${encodeURI("点检表.xlsx")}"`);
+    expect(html.join("\n")).not.toMatch(/(src|href)="attachments\//);
+    // Without bases they stay relative, as a rendered text does.
+    expect(blocksOf(ok(formattedDiff(old, neu))).map((i) => i.html).join("\n")).toMatch(/src="attachments\//);
+  });
+
   it("says identical texts are identical", () => {
     expect(ok(formattedDiff("第一条　同。\n", "第一条　同。\n")).identical).toBe(true);
   });

@@ -190,23 +190,46 @@ async function rebuildWithNativeGit(head: string): Promise<IndexState | null> {
  */
 export async function loadVersionIndex(): Promise<{ caughtUp: number; rebuilt: boolean }> {
   return withLock("version-index", async () => {
-    let s = readIndexFile();
+    const { caughtUp, rebuilt } = await catchUp(readIndexFile());
+    return { caughtUp, rebuilt };
+  });
+}
+
+/**
+ * Brings the loaded index level with the repository head after the head moved
+ * by a fetch from the shared remote (decision 111). Returns the versions added,
+ * oldest first (none when the history was replaced and the index rebuilt).
+ */
+export async function catchUpVersionIndex(): Promise<{ added: VersionRecord[]; rebuilt: boolean }> {
+  return withLock("version-index", async () => {
+    if (!state) return { added: [], rebuilt: false };
+    const head = await resolveRef(MAIN_REF);
+    if (head === state.head) return { added: [], rebuilt: false };
+    const { added, rebuilt } = await catchUp(state);
+    return { added: rebuilt ? [] : added, rebuilt };
+  });
+}
+
+async function catchUp(from: IndexState): Promise<{ caughtUp: number; rebuilt: boolean; added: VersionRecord[] }> {
+  {
+    let s = from;
+    const added: VersionRecord[] = [];
     const head = await resolveRef(MAIN_REF);
     if (!head) {
       state = emptyState();
       if (s.timeline.length) await rewriteFile(state);
-      return { caughtUp: 0, rebuilt: s.timeline.length > 0 };
+      return { caughtUp: 0, rebuilt: s.timeline.length > 0, added };
     }
     if (s.head === head) {
       state = s;
-      return { caughtUp: 0, rebuilt: false };
+      return { caughtUp: 0, rebuilt: false, added };
     }
     if (s.commits.size === 0) {
       const built = await rebuildWithNativeGit(head);
       if (built) {
         await rewriteFile(built);
         state = built;
-        return { caughtUp: built.commits.size, rebuilt: true };
+        return { caughtUp: built.commits.size, rebuilt: true, added: built.timeline };
       }
     }
     let rebuilt = false;
@@ -225,6 +248,7 @@ export async function loadVersionIndex(): Promise<{ caughtUp: number; rebuilt: b
       const record = await recordFromCommit(info.oid);
       if (record) {
         addRecord(s, record);
+        added.push(record);
         lines.push(JSON.stringify(record));
       } else {
         s.commits.add(info.oid);
@@ -235,8 +259,8 @@ export async function loadVersionIndex(): Promise<{ caughtUp: number; rebuilt: b
     if (rebuilt) await rewriteFile(s);
     else await appendLines(lines);
     state = s;
-    return { caughtUp: missing.length, rebuilt };
-  });
+    return { caughtUp: missing.length, rebuilt, added };
+  }
 }
 
 async function rewriteFile(s: IndexState) {

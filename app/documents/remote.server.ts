@@ -88,6 +88,32 @@ export async function fetchAll(gitdir: string): Promise<void> {
   if (result.code !== 0) throw new RemoteUnavailableError(firstLines(result.stderr));
 }
 
+/** The commit a branch holds on the remote, or null when the remote does not have it. */
+export async function remoteHead(gitdir: string, ref: string): Promise<string | null> {
+  const url = remoteUrl();
+  if (!url) return null;
+  const result = await runGit(gitdir, ["ls-remote", "--heads", url, ref]);
+  if (result.code !== 0) throw new RemoteUnavailableError(firstLines(result.stderr));
+  const line = result.stdout.split("\n").find((l) => l.endsWith(`\t${ref}`));
+  return line ? line.split("\t")[0] : null;
+}
+
+/** Fetches one remote branch into a private ref (to compare it with the local one before anything moves). */
+export async function fetchInto(gitdir: string, ref: string, into: string): Promise<void> {
+  const url = remoteUrl();
+  if (!url) return;
+  const result = await runGit(gitdir, ["fetch", "--no-tags", "--no-write-fetch-head", "--quiet", url, `+${ref}:${into}`]);
+  if (result.code !== 0) throw new RemoteUnavailableError(firstLines(result.stderr));
+}
+
+/** Pushes every local branch to a remote that has none of them (an installation's first use of GIT_REMOTE). */
+export async function pushAllBranches(gitdir: string): Promise<void> {
+  const url = remoteUrl();
+  if (!url) return;
+  const result = await runGit(gitdir, ["push", "--quiet", url, "refs/heads/*:refs/heads/*"]);
+  if (result.code !== 0) throw new RemoteUnavailableError(firstLines(`${result.stdout}\n${result.stderr}`));
+}
+
 /**
  * Moves (or creates, or with `to` null deletes) a branch on the remote, only
  * if it still points at `expected` (null: only if it does not exist yet).

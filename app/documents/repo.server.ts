@@ -17,7 +17,7 @@ import { withLock } from "~/utils/lock.server";
 import { withClusterLock } from "~/cluster/lock.server";
 import { publish } from "~/cluster/bus.server";
 import { parseCommit, parseTree, readObject } from "./object-reader.server";
-import { fetchAll, pushRef, remoteUrl } from "./remote.server";
+import { fetchAll, fetchInto, pushAllBranches, pushRef, remoteHead, remoteUrl } from "./remote.server";
 
 export { RemoteMovedError, RemoteUnavailableError } from "./remote.server";
 
@@ -127,14 +127,46 @@ export async function ensureRepo(): Promise<void> {
   }
   if (!remoteUrl()) return;
   try {
-    await syncFromRemote();
+    await withClusterLock("repository", () => adoptRemote(dir));
   } catch (error) {
+    if (error instanceof DivergedHistoryError) throw error;
     // A first start has nothing to serve without the remote; a later one serves its local clone and catches up.
     if (!existed || !(await resolveRef())) {
       throw new Error(`GIT_REMOTE ${remoteUrl()} cannot be reached to make the local clone: ${(error as { details?: { problem?: string } }).details?.problem ?? (error as Error).message}`);
     }
     console.warn(`[regula] GIT_REMOTE cannot be reached; serving the local clone until it can: ${(error as Error).message}`);
   }
+}
+
+/** The local repository holds a history the shared remote does not: starting would lose one of them. */
+export class DivergedHistoryError extends Error {
+  code = "conflict" as const;
+}
+
+/**
+ * First contact with the shared remote at start: a remote without a main branch
+ * receives this installation's branches; a local main the remote does not
+ * contain stops the start (a fetch would drop it); then every branch is fetched.
+ */
+async function adoptRemote(dir: string): Promise<void> {
+  const local = await resolveRef(MAIN_REF);
+  const remote = await remoteHead(dir, MAIN_REF);
+  if (local && !remote) {
+    await pushAllBranches(dir);
+    console.log(`[regula] GIT_REMOTE had no documents: pushed this installation's repository to it`);
+  } else if (local && remote && local !== remote) {
+    const probe = "refs/regula/remote-main";
+    await fetchInto(dir, MAIN_REF, probe);
+    const contained = await isAncestor(local, remote).catch(() => false);
+    await fsp.rm(path.join(dir, probe), { force: true });
+    if (!contained) {
+      throw new DivergedHistoryError(
+        `The local repository ${dir} has publications that GIT_REMOTE ${remoteUrl()} does not (their main branches have different histories). ` +
+          `Start with an empty DATA_DIR to make a fresh clone, or point GIT_REMOTE at this installation's own repository.`,
+      );
+    }
+  }
+  await syncFromRemote();
 }
 
 /** True when publications go to a shared remote (GIT_REMOTE). */

@@ -9,6 +9,8 @@ import { getUserById } from "~/org/users.server";
 import type { User } from "~/data/schema";
 import type { Locale } from "~/i18n/i18n";
 import { publish, subscribe } from "~/cluster/bus.server";
+import { followRemote } from "~/documents/follow.server";
+import { versionsOf } from "~/documents/version-index.server";
 import { renderNotification } from "./messages.server";
 import {
   latestSeq,
@@ -207,8 +209,12 @@ export function startLiveHub() {
     pushCount(userId);
     void publish("notifications.read", { userId, unread: unreadCount(userId) });
   });
-  subscribe("notifications.created", (data) => {
+  subscribe("notifications.created", async (data) => {
     const { records, unread } = data as { records: NotificationRecord[]; unread: Record<string, number> };
+    // A message about a version this instance has not fetched yet is shown once the version is here.
+    if (records.some((r) => r.number && r.version && !versionsOf(r.number).some((v) => v.version === r.version))) {
+      await followRemote().catch(() => undefined);
+    }
     deliver(records, (userId) => unread[userId] ?? unreadCount(userId));
   });
   subscribe("notifications.read", (data) => {

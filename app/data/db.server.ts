@@ -172,6 +172,7 @@ export function dataBackend(): "lowdb" | "postgres" {
 
 /** The connection pool of the PostgreSQL store (null with lowdb); the logs and counters kept in PostgreSQL share it. */
 export function databasePool(): pg.Pool | null {
+  if (!getEnv().DATABASE_URL) return null;
   const s = currentStore();
   return s instanceof PgStore ? s.pool : null;
 }

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryCounters, PgCounters, type EventCounters } from "~/data/counters.server";
 import { LowdbStore } from "~/data/db.server";
 import { PgStore } from "~/data/pg-store.server";
 import type { Data } from "~/data/schema";
@@ -238,5 +239,50 @@ describe("data store contract, several instances on one database: postgres", () 
     await (a as PgStore).pool.query("DELETE FROM regula_changes WHERE seq <= 2");
     await b.sync();
     expect((b.read() as unknown as { notes: Note[] }).notes.map((x) => x.id)).toEqual(["one", "two", "three"]);
+  });
+});
+
+describe.each([
+  { name: "memory", open: async () => new MemoryCounters() as EventCounters },
+  {
+    name: "postgres",
+    open: async () => {
+      const url = await server.createDatabase();
+      const store = new PgStore(url, { pollMs: 60_000 });
+      opened.push(store);
+      await store.load(); // runs the migrations
+      return new PgCounters(store.pool) as EventCounters;
+    },
+  },
+])("event counters contract: $name", ({ open }) => {
+  it("counts events in the window, forgets old ones and clears a key", async () => {
+    const c = await open();
+    const t0 = 10_000_000;
+    await c.add(["a", "b"], t0, t0 - 1000);
+    await c.add(["a"], t0 + 10, t0 - 1000);
+    expect(await c.recent("a", t0 - 1)).toEqual([t0, t0 + 10]);
+    expect(await c.recent("a", t0)).toEqual([t0 + 10]);
+    expect(await c.recent("b", t0 - 1)).toEqual([t0]);
+    await c.add(["b"], t0 + 5000, t0 + 1);
+    expect(await c.recent("b", 0)).toEqual([t0 + 5000]);
+    await c.clear("a");
+    expect(await c.recent("a", 0)).toEqual([]);
+  });
+});
+
+describe("sign-in limits shared by two instances: postgres", () => {
+  it("failures counted through either instance add up on both", async () => {
+    const url = await server.createDatabase();
+    const a = new PgStore(url, { pollMs: 60_000 });
+    const b = new PgStore(url, { pollMs: 60_000 });
+    opened.push(a, b);
+    await a.load();
+    await b.load();
+    const onA = new PgCounters(a.pool);
+    const onB = new PgCounters(b.pool);
+    const t0 = Date.now();
+    for (let i = 0; i < 5; i++) await (i % 2 ? onA : onB).add(["name|192.0.2.1|approver"], t0 + i, t0 - 900_000);
+    expect(await onA.recent("name|192.0.2.1|approver", t0 - 900_000)).toHaveLength(5);
+    expect(await onB.recent("name|192.0.2.1|approver", t0 - 900_000)).toHaveLength(5);
   });
 });

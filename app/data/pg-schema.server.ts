@@ -61,6 +61,18 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX regula_rate_events_key ON regula_rate_events (key, at);
     `,
   },
+  {
+    version: 3,
+    name: "audit log",
+    // The entry is kept as its exact JSON text: its hash covers the text's field order.
+    sql: `
+      CREATE TABLE regula_audit (
+        seq bigint PRIMARY KEY,
+        hash text NOT NULL,
+        entry text NOT NULL
+      );
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

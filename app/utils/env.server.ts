@@ -45,8 +45,6 @@ const EnvSchema = z.object({
   ATTACHMENT_VERSION_MAX_MB: z.coerce.number().positive().max(8192).default(200),
   /** Latest effective date a proposal may ask for, in days from today (decision 070). */
   MAX_EFFECTIVE_DAYS: z.coerce.number().int().min(1).max(36500).default(1095),
-  /** PostgreSQL for shared state and coordination between instances (decision 111); unset = one process, as before. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL").optional(),
   /** The shared git repository every instance pushes publications to (decision 111); unset = the local repository only. */
   GIT_REMOTE: z.string().min(1).optional(),
   /** Seconds between safety-net fetches from GIT_REMOTE (a notification normally brings changes at once). */

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signIn, type Client } from "../helpers/client";
 import { healthDetails, startServer, type RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
-import { postgresAvailable, startPostgres, type TestPostgres } from "../helpers/pg-cluster";
+import { postgresBinDir, startPostgres, type TestPostgres } from "../helpers/postgres";
 import { scaled } from "../helpers/time";
 import { publish, waitFor } from "./notifications-receivers";
 
@@ -55,7 +55,7 @@ async function page(c: Client, number: string) {
   return { status: res.status, text: res.text_ };
 }
 
-describe.skipIf(!postgresAvailable())("two instances on one PostgreSQL and one git remote", () => {
+describe.skipIf(!postgresBinDir())("two instances on one PostgreSQL and one git remote", () => {
   let readerA: Client;
   let readerB: Client;
 
@@ -77,7 +77,7 @@ describe.skipIf(!postgresAvailable())("two instances on one PostgreSQL and one g
     await b?.stop();
     await worldA?.cleanup();
     await worldB?.cleanup();
-    pg?.destroy();
+    await pg?.stop();
     if (remoteDir) fs.rmSync(remoteDir, { recursive: true, force: true });
   });
 
@@ -129,6 +129,71 @@ describe.skipIf(!postgresAvailable())("two instances on one PostgreSQL and one g
     expect(text).toContain("实时推送跨实例");
     controller.abort();
     await pump;
+  });
+
+  it("enforces on B at once a grant approved on A, and its revocation", async () => {
+    const marker = "CLUSTER-GRANT-MARKER-5R2K";
+    const doc = await publish(a.url, {
+      actor: "editor",
+      document: { title: "Supplier rebate ladder", body: `# Rebates\n\nThe ladder is ${marker}.`, ownerDepartment: "fin", confidentiality: "restricted" },
+    });
+    const staffA = await signIn(a.url, "staff", { lang: null });
+    const staffB = await signIn(b.url, "staff", { lang: null });
+    await waitFor(async () => (await page(staffB, doc.number)).status === 200, `${doc.number} on B`);
+    expect((await page(staffB, doc.number)).text).not.toContain(marker);
+    await staffA.get(`/access/request?number=${doc.number}`);
+    const sent = await staffA.post(`/access/request?number=${doc.number}`, {
+      intent: "request",
+      number: doc.number,
+      purpose: "Checking rebate terms for a supplier audit",
+      scope: "all",
+      history: "current",
+      days: "14",
+    });
+    expect(sent.status).toBe(302);
+    const id = /\/access\/requests\/([0-9a-f-]{36})/.exec(sent.headers.get("location") ?? "")?.[1];
+    expect(id).toBeTruthy();
+    const head = await signIn(a.url, "finhead", { lang: null });
+    await head.get("/access/queue");
+    expect((await head.post("/access/queue", { intent: "approve", id: id!, days: "14" })).status).toBe(302);
+    // The very next request on B is decided with the grant.
+    expect((await page(staffB, doc.number)).text).toContain(marker);
+    const admin = await signIn(a.url, "admin", { lang: null });
+    const grants = await admin.get(`/admin/access?number=${doc.number}`);
+    const grantId = /name="id" value="([0-9a-f-]{36})"/.exec(grants.text_)?.[1];
+    expect(grantId).toBeTruthy();
+    expect((await admin.post("/admin/access", { intent: "revoke", id: grantId!, reason: "Audit finished" })).status).toBe(302);
+    expect((await page(staffB, doc.number)).text).not.toContain(marker);
+  });
+
+  it("lets exactly one of 50 concurrent approvals of one proposal through both instances win", async () => {
+    const doc = await publish(a.url, { actor: "editor", document: { title: "设备点检规程 并发批准", body: "每班开机前点检一次。", ownerDepartment: "ops" } });
+    await waitFor(async () => (await page(readerB, doc.number)).status === 200, `${doc.number} on B`);
+    const editor = await signIn(a.url, "editor", { lang: null });
+    const created = await editor.post(`/docs/${doc.number}/propose`, {
+      intent: "create-submit",
+      change: "minor",
+      summary: "交接班也点检",
+      body: "每班开机前和交接班时各点检一次。",
+      "audienceDepartments[]": "",
+    });
+    expect(created.status).toBe(302);
+    const id = /\/proposals\/(P-\d+)/.exec(created.headers.get("location") ?? "")![1];
+    const approverA = await signIn(a.url, "approver", { lang: null });
+    const approverB = await signIn(b.url, "approver", { lang: null });
+    await approverA.get(`/proposals/${id}`);
+    await waitFor(async () => (await approverB.get(`/proposals/${id}`)).status === 200, "the proposal on B");
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? approverB : approverA).post(`/proposals/${id}`, { intent: "approve", password: "demo1234", comment: `#${i}` })),
+    );
+    const won = answers.filter((r) => r.status === 302 && (r.headers.get("location") ?? "").includes("done=published"));
+    expect(won).toHaveLength(1);
+    for (const r of answers) expect([302, 400, 409]).toContain(r.status);
+    const versions = remoteGit("log", "--format=%B", "refs/heads/main").split(`Document: ${doc.number}\n`).length - 1;
+    expect(versions).toBe(2);
+    for (const reader of [readerA, readerB]) {
+      await waitFor(async () => (await page(reader, doc.number)).text.includes("交接班时各点检一次"), "v2 on both");
+    }
   });
 
   it("publishes 50 documents concurrently through both instances into one linear history that git fsck accepts", async () => {

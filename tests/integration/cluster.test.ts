@@ -13,13 +13,15 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signIn, type Client } from "../helpers/client";
-import { healthDetails, startServer, type RunningServer } from "../helpers/server";
+import { freePort, healthDetails, startServer, type RunningServer } from "../helpers/server";
+import { ROOT } from "../helpers/paths";
 import { createWorld, type World } from "../helpers/world";
 import { postgresBinDir, startPostgres, type TestPostgres } from "../helpers/postgres";
 import { scaled } from "../helpers/time";
 import { publish, waitFor } from "./notifications-receivers";
 
 const INTERVAL_SECONDS = 2;
+const NGINX = "/usr/sbin/nginx";
 
 let pg: TestPostgres;
 let remoteDir: string;
@@ -266,5 +268,48 @@ describe.skipIf(!postgresBinDir())("two instances on one PostgreSQL and one git 
     // The restarted instance follows; exactly one leads.
     const [ha2, hb2] = await Promise.all([clusterHealth(a), clusterHealth(b)]);
     expect([ha2.leader, hb2.leader].filter(Boolean)).toHaveLength(1);
+  });
+
+  it.skipIf(!fs.existsSync(NGINX))("serves both instances behind nginx with the example configuration, and keeps serving when one stops", async () => {
+    const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "regula-nginx-"));
+    for (const d of ["logs", "tmp"]) fs.mkdirSync(path.join(prefix, d));
+    // As root, nginx's workers run as nobody: they must be able to write their temp folders.
+    fs.chmodSync(path.join(prefix, "tmp"), 0o777);
+    const port = await freePort();
+    const example = fs.readFileSync(path.join(ROOT, "docs/examples/nginx-two-instances.conf"), "utf8");
+    const conf = example
+      .replace("127.0.0.1:3001", `127.0.0.1:${a.port}`)
+      .replace("127.0.0.1:3002", `127.0.0.1:${b.port}`)
+      .replace("listen 127.0.0.1:8080", `listen 127.0.0.1:${port}`);
+    expect(conf).not.toBe(example);
+    fs.writeFileSync(path.join(prefix, "nginx.conf"), conf);
+    execFileSync(NGINX, ["-p", prefix, "-c", path.join(prefix, "nginx.conf"), "-t"], { stdio: "pipe" });
+    execFileSync(NGINX, ["-p", prefix, "-c", path.join(prefix, "nginx.conf")], { stdio: "pipe" });
+    const front = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(async () => (await fetch(`${front}/healthz`).catch(() => null))?.status === 200, "nginx answering");
+      const reader = await signIn(front, "qahead", { lang: null });
+      const doc = await publish(a.url, { actor: "editor", document: { title: "经负载均衡读取", body: "Behind nginx.", ownerDepartment: "qa" } });
+      // Several requests through nginx reach both instances; every one shows the new document.
+      await waitFor(async () => (await page(reader, doc.number)).text.includes("经负载均衡读取"), "the document through nginx");
+      for (let i = 0; i < 6; i++) expect((await page(reader, doc.number)).text).toContain("经负载均衡读取");
+      // A live stream through nginx gets its greeting unbuffered.
+      const controller = new AbortController();
+      const stream = await fetch(`${front}/api/notifications/stream`, { headers: { Cookie: reader.cookieHeader() }, signal: controller.signal });
+      const first = await stream.body!.getReader().read();
+      expect(new TextDecoder().decode(first.value)).toContain("retry:");
+      controller.abort();
+      // One instance stops: the session and the pages keep working through the other.
+      await b.stop();
+      for (let i = 0; i < 4; i++) expect((await page(reader, doc.number)).status).toBe(200);
+      b = await startInstance(worldB);
+    } finally {
+      try {
+        execFileSync(NGINX, ["-p", prefix, "-c", path.join(prefix, "nginx.conf"), "-s", "stop"], { stdio: "pipe" });
+      } catch {
+        /* not running */
+      }
+      fs.rmSync(prefix, { recursive: true, force: true });
+    }
   });
 });

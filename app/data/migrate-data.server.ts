@@ -148,6 +148,34 @@ export async function copyLowdbToPostgres(options: { dataDir: string; url: strin
   }
 }
 
+/**
+ * The database's records and audit log as of one moment (one REPEATABLE READ
+ * transaction), as the texts of db.json, audit.log and its signed head: a
+ * backup holds them exactly as a lowdb installation would.
+ */
+export async function dumpPostgres(pool: pg.Pool): Promise<{ db: string; audit: string; head: string | null; users: number; auditEntries: number }> {
+  const client = await pool.connect();
+  let dump: { data: Data; audit: StoredEntry[] };
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    dump = await readPostgres(client);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  const last = dump.audit[dump.audit.length - 1];
+  return {
+    db: JSON.stringify(dump.data, null, 2),
+    audit: dump.audit.map((e) => e.text + "\n").join(""),
+    head: last ? JSON.stringify(signHead(last.seq, last.hash)) + "\n" : null,
+    users: dump.data.users.length,
+    auditEntries: dump.audit.length,
+  };
+}
+
 function writeAtomically(file: string, text: string) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

@@ -44,6 +44,16 @@ async function migrateData(dataDir: string, url: string, ...args: string[]) {
   }
 }
 
+async function tsx(script: string, env: Record<string, string>, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), script, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? 1, out: (e.stdout ?? "") + (e.stderr ?? "") };
+  }
+}
+
 async function signIn(c: Client, username: string, password: string) {
   const res = await c.post("/login", { username, password, redirectTo: "/" });
   return res.status;
@@ -100,6 +110,36 @@ describe("moving an installation into PostgreSQL and running two portals on it",
     const res = await sixth.post("/login", { username: "approver", password: "demo1234", redirectTo: "/" });
     expect(res.status).toBe(429);
     expect(res.text_).toMatch(/Too many failed sign-in attempts/);
+
+    // A session that stays: it is in the database only (A's db.json is as migrate-data left it).
+    const editor = new Client(onA.url);
+    expect(await signIn(editor, "editor", "demo1234")).toBe(302);
+
+    // A backup taken with DATABASE_URL holds the database's dump; restored into a new DATA_DIR and
+    // an empty database, the database gets it back.
+    const backupOut = fs.mkdtempSync(path.join(os.tmpdir(), "regula-pg-backup-"));
+    dirs.push(backupOut);
+    const backup = await tsx("scripts/backup.ts", { DATA_DIR: a.dataDir, DATABASE_URL: url }, "--out", backupOut);
+    expect(backup.out).toMatch(/verified OK/);
+    const archive = fs.readdirSync(backupOut).find((f) => f.endsWith(".tar.gz"))!;
+    const restoredDir = fs.mkdtempSync(path.join(os.tmpdir(), "regula-pg-restored-"));
+    dirs.push(restoredDir);
+    const url2 = await server.createDatabase();
+    const restore = await tsx("scripts/restore.ts", { DATA_DIR: restoredDir, DATABASE_URL: url2 }, path.join(backupOut, archive));
+    expect(restore.code).toBe(0);
+    const fromRestore = fs.mkdtempSync(path.join(os.tmpdir(), "regula-pg-check-"));
+    dirs.push(fromRestore);
+    expect((await migrateData(fromRestore, url2, "--to", "lowdb")).code).toBe(0);
+    const restored = JSON.parse(fs.readFileSync(path.join(fromRestore, "db.json"), "utf8"));
+    const editorId = restored.users.find((u: { username: string }) => u.username === "editor").id;
+    expect(restored.sessions.some((s: { userId: string }) => s.userId === editorId)).toBe(true);
+    // Restoring over a database that holds data is refused without --force, and DATA_DIR is left as it was.
+    const again2 = fs.mkdtempSync(path.join(os.tmpdir(), "regula-pg-restored-"));
+    dirs.push(again2);
+    const refusedRestore = await tsx("scripts/restore.ts", { DATA_DIR: again2, DATABASE_URL: url2 }, path.join(backupOut, archive));
+    expect(refusedRestore.code).toBe(1);
+    expect(refusedRestore.out).toMatch(/the database could not be restored: The database already holds data/);
+    expect(fs.readdirSync(again2).filter((n) => !n.startsWith("."))).toEqual([]);
 
     await onA.stop();
     await onB.stop();

@@ -34,6 +34,59 @@ export function unavailable(error: unknown): DomainError {
   return new DomainError("unavailable", msg("error.saveFailed", { problem: (error as Error).message }));
 }
 
+/** Every record as of one moment (its own REPEATABLE READ transaction, or the caller's), with the change sequence of that moment. */
+export async function readSnapshot(client: pg.ClientBase, options: { inTransaction?: boolean } = {}): Promise<{ snapshot: Snapshot; seq: number }> {
+  const own = !options.inTransaction;
+  if (own) await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  try {
+    const head = await client.query<{ seq: string }>("SELECT seq FROM regula_data_head");
+    const { rows } = await client.query<{ collection: string; key: string; ord: string; record: unknown }>(
+      "SELECT collection, key, ord, record FROM regula_records",
+    );
+    if (own) await client.query("COMMIT");
+    const snapshot: Snapshot = new Map();
+    applyOps(
+      snapshot,
+      rows.map((r) => ({ c: r.collection, k: r.key, o: Number(r.ord), r: r.record })),
+    );
+    return { snapshot, seq: Number(head.rows[0]?.seq ?? 0) };
+  } catch (error) {
+    if (own) await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The data a snapshot holds (collections it lacks get their empty defaults). */
+export function dataOf(snapshot: Snapshot): Data {
+  const data = emptyData() as unknown as Record<string, unknown>;
+  for (const [c, entry] of snapshot) data[c] = valueOf(entry);
+  return data as unknown as Data;
+}
+
+/**
+ * Replaces every stored record with `data` (moving an installation, restoring a
+ * backup), in the caller's transaction. The change sequence moves on with a
+ * change-log row that skips a number, so running instances reload everything.
+ */
+export async function replaceAllRecords(client: pg.ClientBase, data: Data): Promise<void> {
+  await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_DATA]);
+  await client.query("DELETE FROM regula_records");
+  await client.query("DELETE FROM regula_changes");
+  const { ops } = diffData(new Map(), data as unknown as Record<string, unknown>);
+  const rows = ops.filter((op): op is { c: string; k: string; o: number; r?: unknown } => !("drop" in op) && op.r !== undefined);
+  for (let i = 0; i < rows.length; i += 2000) {
+    await client.query(
+      `INSERT INTO regula_records (collection, key, ord, record)
+       SELECT x.c, x.k, x.o, x.r FROM jsonb_to_recordset($1::jsonb) AS x(c text, k text, o bigint, r jsonb)`,
+      [JSON.stringify(rows.slice(i, i + 2000))],
+    );
+  }
+  // A change-log row that skips one number: an instance that sees it reloads everything.
+  const head = await client.query<{ seq: string }>("UPDATE regula_data_head SET seq = seq + 2 RETURNING seq");
+  await client.query("INSERT INTO regula_changes (seq, instance, ops) VALUES ($1, 'replace-all', '[]')", [head.rows[0].seq]);
+  await client.query("SELECT pg_notify($1, $2)", [DATA_CHANNEL, head.rows[0].seq]);
+}
+
 export class PgStore implements DataStore {
   readonly kind = "postgres" as const;
   readonly instance = randomUUID();
@@ -80,30 +133,14 @@ export class PgStore implements DataStore {
 
   /** Reads every record in one snapshot transaction and replaces memory with it. */
   private async reloadWith(client: pg.ClientBase) {
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    try {
-      const head = await client.query<{ seq: string }>("SELECT seq FROM regula_data_head");
-      const { rows } = await client.query<{ collection: string; key: string; ord: string; record: unknown }>(
-        "SELECT collection, key, ord, record FROM regula_records",
-      );
-      await client.query("COMMIT");
-      const snapshot: Snapshot = new Map();
-      applyOps(
-        snapshot,
-        rows.map((r) => ({ c: r.collection, k: r.key, o: Number(r.ord), r: r.record })),
-      );
-      this.snapshot = snapshot;
-      this.seq = Number(head.rows[0]?.seq ?? 0);
-      const data = (this.data ?? ({} as Data)) as unknown as Record<string, unknown>;
-      for (const key of Object.keys(data)) delete data[key];
-      Object.assign(data, emptyData());
-      for (const [c, entry] of snapshot) data[c] = valueOf(entry);
-      this.data = data as unknown as Data;
-      this.gen++;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    }
+    const { snapshot, seq } = await readSnapshot(client);
+    this.snapshot = snapshot;
+    this.seq = seq;
+    const data = (this.data ?? ({} as Data)) as unknown as Record<string, unknown>;
+    for (const key of Object.keys(data)) delete data[key];
+    Object.assign(data, dataOf(snapshot));
+    this.data = data as unknown as Data;
+    this.gen++;
   }
 
   private async listen() {

@@ -286,3 +286,49 @@ describe("sign-in limits shared by two instances: postgres", () => {
     expect(await onB.recent("name|192.0.2.1|approver", t0 - 900_000)).toHaveLength(5);
   });
 });
+
+describe("schema migrations: postgres", () => {
+  it("applies pending migrations once, and a failing one stops with a clear message and changes nothing", async () => {
+    const { migrate, MIGRATIONS, MigrationError } = await import("~/data/pg-schema.server");
+    const url = await server.createDatabase();
+    const pg = (await import("pg")).default;
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      expect(await migrate(client)).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(await migrate(client)).toEqual([]);
+      const next = Math.max(...MIGRATIONS.map((m) => m.version)) + 1;
+      const failing = [
+        ...MIGRATIONS,
+        { version: next, name: "a good step", sql: "CREATE TABLE regula_step_one (id int)" },
+        { version: next + 1, name: "a broken step", sql: "ALTER TABLE regula_no_such_table ADD COLUMN x int" },
+      ];
+      const error = await migrate(client, failing).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MigrationError);
+      expect((error as Error).message).toMatch(new RegExp(`migration ${next + 1} \\(a broken step\\) failed.*Nothing was changed`));
+      // The good step before it was rolled back with it.
+      const tables = await client.query("SELECT to_regclass('regula_step_one') AS t");
+      expect(tables.rows[0].t).toBeNull();
+      const applied = await client.query("SELECT max(version) AS v FROM regula_migrations");
+      expect(applied.rows[0].v).toBe(Math.max(...MIGRATIONS.map((m) => m.version)));
+      // A database newer than the code is refused, not guessed at.
+      await client.query("INSERT INTO regula_migrations (version, name) VALUES (999, 'from a newer version')");
+      await expect(migrate(client)).rejects.toThrow(/schema version 999, newer than this Regula knows/);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("a store does not start on a database it cannot migrate", async () => {
+    const url = await server.createDatabase();
+    const pg = (await import("pg")).default;
+    const client = new pg.Client(url);
+    await client.connect();
+    await client.query("CREATE TABLE regula_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    await client.query("INSERT INTO regula_migrations (version, name) VALUES (999, 'from a newer version')");
+    await client.end();
+    const store = new PgStore(url, { pollMs: 60_000 });
+    opened.push(store);
+    await expect(store.load()).rejects.toMatchObject({ code: "config" });
+  });
+});

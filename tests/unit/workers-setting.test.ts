@@ -29,7 +29,7 @@ describe("WORKERS", () => {
   });
 
   it("runs one process as before when WORKERS is 1 or unset (here: the missing build is reported)", () => {
-    for (const env of [{}, { WORKERS: "1" }]) {
+    for (const env of [{}, { WORKERS: "1" }] as Record<string, string>[]) {
       const result = serve(env);
       expect(result.status).toBe(2);
       expect(result.stderr).toContain("no server build");

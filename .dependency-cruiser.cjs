@@ -11,7 +11,7 @@
 const BOOT = ["^app/boot\\.server\\.ts$", "^app/[^/]+/boot\\.server\\.ts$", "^app/demo/"];
 
 const LAYERS = [
-  { name: "utils", paths: ["^app/utils/", "^app/i18n/"] },
+  { name: "utils", paths: ["^app/utils/", "^app/i18n/", "^app/cluster/"] },
   { name: "storage", paths: ["^app/audit/", "^app/data/"] },
   { name: "org", paths: ["^app/org/"] },
   { name: "documents", paths: ["^app/documents/"] },

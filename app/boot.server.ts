@@ -14,7 +14,9 @@ import { ensureRepo, resolveRef } from "~/documents/repo.server";
 import { loadVersionIndex } from "~/documents/version-index.server";
 import { startCitationIndex } from "~/documents/citation-index.server";
 import { getConfig } from "~/documents/config.server";
-import { runAllJobs, startScheduler } from "~/utils/scheduler.server";
+import { jobsRunHere, runAllJobs, startScheduler } from "~/utils/scheduler.server";
+import { withClusterLock } from "~/cluster/lock.server";
+import { followRemote } from "~/documents/follow.server";
 import { runBootSteps } from "~/utils/lifecycle.server";
 import { acquireDataDirLock } from "~/utils/process-lock.server";
 import { disableDemoAccounts } from "~/access/demo-accounts.server";
@@ -54,7 +56,8 @@ async function doBoot() {
   const demo = await disableDemoAccounts();
   const index = await loadVersionIndex();
   let seeded = 0;
-  if (!(await resolveRef())) seeded = await seedDocuments();
+  // Two instances starting on an empty shared repository: one seeds it, the other follows.
+  if (!(await resolveRef())) seeded = await withClusterLock("seed", async () => (await followRemote(), (await resolveRef()) ? 0 : seedDocuments()));
   // Built in the background, like the search index; pages that need it wait for it (decision 089).
   void startCitationIndex();
   await registerDomains();
@@ -63,7 +66,8 @@ async function doBoot() {
   await runBootSteps();
   if (process.env.REGULA_NO_SCHEDULER !== "1") {
     startScheduler();
-    void runAllJobs();
+    // With several instances only the leader runs the jobs (decision 112).
+    if (jobsRunHere()) void runAllJobs();
   }
   const parts = [
     `data ${env.dataDir}`,
@@ -102,6 +106,7 @@ async function registerDomains() {
     import("~/consolidation/boot.server"),
     import("~/directory/boot.server"),
     import("~/attachments/text/boot.server"),
+    import("~/cluster/boot.server"),
   ]);
 }
 

@@ -39,6 +39,9 @@ async function main() {
       `${record.commits} commits, ${record.documents} documents, ${record.users} users, ${record.dataFiles} data files; ` +
       `${Date.now() - started} ms`,
   );
+  // With DATABASE_URL the dump's connections end here, so the command returns at once.
+  const { closeDb } = await import("~/data/db.server");
+  await closeDb();
 }
 
 main().catch((error) => {

@@ -332,6 +332,8 @@ async function main() {
     await (await import("./bench/consolidate")).benchConsolidation(row, log, config.documents);
     // 9. Attachment text: OCR throughput, search with and without attachment text (scripts/bench/ocr.ts).
     await (await import("./bench/ocr")).measureAttachmentBench(row, log);
+    // 10. Several instances: WORKERS=2 against one process, publishing with PostgreSQL and a git remote (scripts/bench/cluster.ts).
+    await (await import("./bench/cluster")).benchCluster({ root: ROOT, buildDir, row, log, seconds: config.seconds, concurrency: config.concurrency });
 
     const totalMin = (Date.now() - benchStarted) / 60000;
     notes.push(

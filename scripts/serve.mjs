@@ -8,6 +8,7 @@
 //   check would answer an empty 500;
 // - SIGTERM/SIGINT stop promptly: idle keep-alive connections are closed at
 //   once and requests still running get a grace period.
+import cluster from "node:cluster";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +19,7 @@ import compression from "compression";
 import express from "express";
 import { trackConnections } from "./connections.mjs";
 import { requestLog } from "./request-log.mjs";
+import { runPrimary, workerCount } from "./workers.mjs";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 function setting(name, fallback, valid, what) {
@@ -33,6 +35,15 @@ const GRACE_MS = Number(setting("SHUTDOWN_GRACE_MS", "10000", (v) => /^\d{1,7}$/
 const REQUEST_LOG = setting("REQUEST_LOG", "1", (v) => v === "0" || v === "1", "0 or 1");
 const COMPRESSION = setting("COMPRESSION", "1", (v) => v === "0" || v === "1", "0 or 1");
 const PORT = Number(setting("PORT", "3000", (v) => /^\d{1,5}$/.test(v) && Number(v) < 65536, "a port number (0–65535)"));
+
+// WORKERS=N: this process forks N servers sharing the port and serves nothing itself (decision 113).
+if (cluster.isPrimary) {
+  const workers = workerCount();
+  if (workers > 1) {
+    runPrimary(workers);
+    await new Promise(() => {});
+  }
+}
 
 const buildArg = process.argv[2];
 if (!buildArg) {

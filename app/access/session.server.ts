@@ -134,7 +134,7 @@ export async function signIn(
   password: string,
   clientAddress: string,
 ): Promise<{ user: User; setCookie: string }> {
-  const { wait, limit } = signInWait(clientAddress, username);
+  const { wait, limit } = await signInWait(clientAddress, username);
   if (wait > 0) {
     const minutes = Math.ceil(wait / 60);
     await appendAudit({
@@ -148,7 +148,7 @@ export async function signIn(
   if (refusesDemoPassword(password)) {
     // A real installation never accepts the published demo password, whoever's account it is (decision 091).
     await dummyVerify(password);
-    recordSignInFailure(clientAddress, username);
+    await recordSignInFailure(clientAddress, username);
     await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "denied", details: { reason: "demo-password", address: clientAddress } });
     throw new DomainError("unauthorized", msg("login.demoPassword"));
   }
@@ -164,11 +164,11 @@ export async function signIn(
   } else if (user && user.active && user.identity?.source !== "oidc") ok = await verifyPassword(password, user.passwordHash);
   else await dummyVerify(password);
   if (!ok || !user) {
-    recordSignInFailure(clientAddress, username);
+    await recordSignInFailure(clientAddress, username);
     await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "failed", details: { address: clientAddress } });
     throw new DomainError("unauthorized", msg("login.failed"));
   }
-  recordSignInSuccess(clientAddress, username);
+  await recordSignInSuccess(clientAddress, username);
   const setCookie = await startSession(request, user);
   await appendAudit({ actor: user.username, action: "auth.login", object: `user:${user.username}` });
   return { user, setCookie };

@@ -15,9 +15,11 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { databasePool, onDataChanged } from "~/data/db.server";
 import { nowIso } from "~/utils/clock.server";
 import { ConfigError, getEnv } from "~/utils/env.server";
 import { withLock } from "~/utils/lock.server";
+import { appendChained, entriesAfter, hashAt as storedHashAt, type StoredEntry } from "./audit-pg.server";
 
 export interface AuditInput {
   actor: string; // username, or "system" / "anonymous"
@@ -250,6 +252,7 @@ export function checkAnchor(entries: { hash: string }[], anchor: AuditAnchor): s
 /** The newest entry as it stands now (for anchoring it in a commit or a backup). */
 export async function currentAuditAnchor(): Promise<AuditAnchor> {
   return withLock("audit", async () => {
+    await catchUpLocked();
     const t = await loadTail();
     return { seq: t.seq, hash: t.hash };
   });
@@ -263,6 +266,8 @@ export function hashEntry(e: Omit<AuditEntry, "hash">): string {
 
 async function loadTail(): Promise<{ seq: number; hash: string }> {
   if (tail) return tail;
+  const pool = databasePool();
+  if (pool) return (tail = await mirrorFromDatabase(pool));
   let text = "";
   try {
     text = await fsp.readFile(auditFile(), "utf8");
@@ -322,8 +327,105 @@ async function inspectHeadAtStart(log: LogView) {
   });
 }
 
+// ---- PostgreSQL: the database holds the chain, audit.log is this instance's copy ----
+
+let following = false;
+
+/**
+ * Makes the local audit.log a copy of the database's chain: the entries it
+ * lacks are appended when its newest entry is the database's entry of that
+ * number, otherwise it is written anew from the database. The head is signed
+ * for the copy. Afterwards the copy follows the database (on other
+ * instances' changes and on a timer).
+ */
+async function mirrorFromDatabase(pool: import("pg").Pool): Promise<{ seq: number; hash: string }> {
+  const file = auditFile();
+  let text = "";
+  try {
+    text = await fsp.readFile(file, "utf8");
+  } catch {
+    /* no copy yet */
+  }
+  const lines = text.split("\n").filter((l) => l.trim());
+  let last: { seq: number; hash: string } | null = null;
+  try {
+    last = lines.length ? (JSON.parse(lines[lines.length - 1]) as AuditEntry) : null;
+  } catch {
+    last = null;
+  }
+  const matches = !lines.length || (!!last && last.seq === lines.length && (await storedHashAt(pool, last.seq)) === last.hash);
+  const missing = await entriesAfter(pool, matches ? lines.length : 0);
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  if (matches) {
+    if (missing.length) await fsp.appendFile(file, missing.map((e) => e.text + "\n").join(""));
+  } else {
+    const tmp = `${file}.${process.pid}.tmp`;
+    await fsp.writeFile(tmp, missing.map((e) => e.text + "\n").join(""));
+    await fsp.rename(tmp, file);
+    console.warn(`[audit] ${file} did not match the database's audit log; it was written anew from the database`);
+  }
+  const end = missing.length ? missing[missing.length - 1] : matches ? last : null;
+  const t = end ? { seq: end.seq, hash: end.hash } : { seq: 0, hash: GENESIS };
+  if (t.seq > 0) await writeHead(t);
+  if (!following) {
+    following = true;
+    onDataChanged(() => void syncAuditCopy().catch(() => undefined));
+    setInterval(() => void syncAuditCopy().catch(() => undefined), getEnv().DATABASE_POLL_MS).unref();
+  }
+  return t;
+}
+
+/** Appends to the local copy what the database holds after it (call under the audit lock). */
+async function catchUpLocked() {
+  const pool = databasePool();
+  if (!pool || !tail) return;
+  const others = await entriesAfter(pool, tail.seq);
+  await copyLocally(others);
+}
+
+/** Appends stored entries to the local copy and signs its head; a failure leaves the copy to be repaired at the next start. */
+async function copyLocally(entries: StoredEntry[]) {
+  if (!entries.length) return;
+  const end = entries[entries.length - 1];
+  try {
+    await fsp.mkdir(path.dirname(auditFile()), { recursive: true });
+    await fsp.appendFile(auditFile(), entries.map((e) => e.text + "\n").join(""));
+    tail = { seq: end.seq, hash: end.hash };
+    await writeHead(tail);
+  } catch (error) {
+    tail = null;
+    console.warn(`[audit] the local copy of the audit log could not be written (${(error as Error).message}); it is repaired from the database`);
+  }
+}
+
+/** Brings this instance's copy of the audit log up to the database (PostgreSQL only; nothing to do otherwise). */
+export async function syncAuditCopy(): Promise<void> {
+  if (!databasePool()) return;
+  await withLock("audit", async () => {
+    await loadTail();
+    await catchUpLocked();
+  });
+}
+
+/** Appends under the database's audit lock, after the entries other instances added (PostgreSQL). */
+async function appendToDatabase(pool: import("pg").Pool, inputs: AuditInput[]): Promise<AuditEntry[]> {
+  const start = await loadTail();
+  const { others, entries } = await appendChained(pool, start.seq, (others) => {
+    let t = others.length ? { seq: others[others.length - 1].seq, hash: others[others.length - 1].hash } : start;
+    return inputs.map((input) => {
+      const entry = nextEntry(t, input);
+      t = { seq: entry.seq, hash: entry.hash };
+      return entry;
+    });
+  });
+  await copyLocally([...others, ...entries.map((e) => ({ seq: e.seq, hash: e.hash, text: JSON.stringify(e) }))]);
+  return entries;
+}
+
 /** Appends one entry (time from the server clock, clock.server.ts). */
 export async function appendAudit(input: AuditInput): Promise<AuditEntry> {
+  const pool = databasePool();
+  if (pool) return withLock("audit", async () => (await appendToDatabase(pool, [input]))[0]);
   return withLock("audit", async () => {
     await loadTail();
     return appendLocked(input);
@@ -339,6 +441,8 @@ export async function appendAudit(input: AuditInput): Promise<AuditEntry> {
  */
 export async function appendAudits(inputs: AuditInput[]): Promise<AuditEntry[]> {
   if (!inputs.length) return [];
+  const pool = databasePool();
+  if (pool) return withLock("audit", () => appendToDatabase(pool, inputs));
   return withLock("audit", async () => {
     const start = await loadTail();
     const file = auditFile();

@@ -19,6 +19,8 @@ import { now } from "~/utils/clock.server";
 import { DomainError, msg, NotFoundError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import type { AuditAnchor } from "~/audit/audit.server";
+import { databasePool } from "~/data/db.server";
+import { dumpPostgres } from "~/data/migrate-data.server";
 import { readArchive, readFirstMember, writeArchive, type ArchiveMember } from "./archive.server";
 import { git, readRefs } from "./git-native.server";
 
@@ -191,6 +193,22 @@ async function takeSnapshot(staging: string, outDir: string): Promise<Snapshot> 
             if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // removed meanwhile
             throw error;
           }
+        }
+        // With PostgreSQL the database is the record: its dump (one snapshot) replaces the local db.json and audit copy.
+        const pool = databasePool();
+        if (pool) {
+          const dump = await dumpPostgres(pool);
+          const put = async (rel: string, text: string | null) => {
+            const dest = path.join(staging, "data", rel);
+            if (text === null) return fsp.rm(dest, { force: true });
+            await fsp.mkdir(path.dirname(dest), { recursive: true });
+            await fsp.writeFile(dest, text);
+            if (!dataFiles.includes(rel)) dataFiles.push(rel);
+          };
+          await put("db.json", dump.db);
+          await put("audit/audit.log", dump.audit);
+          await put("audit/audit.head", dump.head);
+          dataFiles.sort();
         }
         const present = dataFiles.filter((rel) => fs.existsSync(path.join(staging, "data", rel)));
         const audit = await lastAuditEntry(path.join(staging, "data", "audit", "audit.log"));

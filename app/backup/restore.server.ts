@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { copyLowdbToPostgres } from "~/data/migrate-data.server";
 import { getEnv } from "~/utils/env.server";
 import { DomainError } from "~/utils/errors.server";
 import { acquireDataDirLock } from "~/utils/process-lock.server";
@@ -150,6 +151,15 @@ export async function restoreBackup(file: string, options: { force?: boolean } =
         for (const name of await fsp.readdir(dataRoot)) await move(path.join(dataRoot, name), path.join(dataDir, name));
       }
       if (repo) await move(repo, path.join(dataDir, "repo"));
+      // With PostgreSQL the restored db.json and audit log go into the database, in one transaction.
+      const url = getEnv().DATABASE_URL;
+      if (url) {
+        try {
+          await copyLowdbToPostgres({ dataDir, url, force: options.force });
+        } catch (error) {
+          throw new Error(`the database could not be restored: ${(error as Error).message}`);
+        }
+      }
     } catch (error) {
       const stuck = await undoMoves(journal);
       if (movedAside) await fsp.rmdir(movedAside).catch(() => {});

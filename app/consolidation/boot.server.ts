@@ -12,6 +12,7 @@ import { consolidationOf, completeConsolidation, finishPendingConsolidations, CO
 import { buildDuplicateIndex, noteDuplicatePublication } from "./duplicates.server";
 
 on("document.published", "consolidation.duplicate-index", ({ record }) => noteDuplicatePublication(record));
+on("document.arrived", "consolidation.duplicate-index", ({ record }) => noteDuplicatePublication(record));
 
 on("proposal.decided", "consolidation.retire-copies", async (e) => {
   if (e.decision === "published") await completeConsolidation(e.proposalId);

@@ -153,6 +153,7 @@ async function onPublished(record: VersionRecord): Promise<void> {
  */
 export function startCitationIndex(): Promise<void> {
   on("document.published", "citations", ({ record }) => onPublished(record));
+  on("document.arrived", "citations", ({ record }) => onPublished(record));
   ready ??= build().catch((error) => console.error(`[citations] could not build the index: ${(error as Error).message}`));
   return ready;
 }

@@ -11,7 +11,8 @@ import { canonicalSet, type DocumentMeta, parseDocument, serializeDocument, Fron
 import { parseNumber } from "./numbering.server";
 import { attachmentDir, documentPath } from "./paths.server";
 import { renderMarkdown, type RenderedDocument } from "./render.server";
-import { commitFiles, formatMessage, readBlobText } from "./repo.server";
+import { commitFiles, formatMessage, readBlobText, sharedRemote, withRepositoryWrite } from "./repo.server";
+import { followLocked } from "./follow.server";
 import {
   allLatest,
   latestVersion,
@@ -239,6 +240,16 @@ export async function publishVersion(raw: PublishInput): Promise<VersionRecord> 
   validateBody(input.body);
   if (input.meta.number !== input.number) throw new ValidationError(msg("documents.err.numberMismatch"), { number: "mismatch" });
   return withLock("publish", async () => {
+    // With a shared remote: one publication at a time across instances, on top of what the others published.
+    const { record, previous } = await withRepositoryWrite(() => withLock("follow", () => writeVersion(input)));
+    await emit("document.published", { record, previous, actor: input.author.username });
+    return record;
+  });
+}
+
+async function writeVersion(input: PublishInput): Promise<{ record: VersionRecord; previous?: VersionRecord }> {
+  {
+    if (sharedRemote()) await followLocked({ fetched: true });
     const previous = latestVersion(input.number);
     const currentVersion = previous?.version ?? 0;
     if (input.expectedVersion !== undefined && input.expectedVersion !== currentVersion) {
@@ -284,6 +295,7 @@ export async function publishVersion(raw: PublishInput): Promise<VersionRecord> 
     const message = formatMessage(`${input.number} v${version}: ${lines[0]}`, lines.slice(1).join("\n"), trailers);
     const path = documentPath(input.number);
     const { commit, blobs } = await commitFiles({
+      fresh: true,
       files: [{ path, content: text }],
       // Attachments travel in the same commit: the draft's folder is taken whole (no file is read or written again).
       trees: input.attachmentsFrom ? [{ path: attachmentDir(input.number), from: input.attachmentsFrom }] : undefined,
@@ -305,7 +317,6 @@ export async function publishVersion(raw: PublishInput): Promise<VersionRecord> 
       meta,
     };
     await recordCommit(record);
-    await emit("document.published", { record, previous, actor: input.author.username });
-    return record;
-  });
+    return { record, previous };
+  }
 }

@@ -9,6 +9,11 @@ import type { VersionRecord } from "~/documents/version-index.server";
 export interface DomainEvents {
   /** A version became current on the main line (new, revision, retirement, restore). */
   "document.published": { record: VersionRecord; previous?: VersionRecord; actor: string };
+  /**
+   * A version another instance published arrived from the shared remote (decision 111): only this
+   * instance's own derived data (search index, citations) follows; shared records were written once.
+   */
+  "document.arrived": { record: VersionRecord; previous?: VersionRecord };
   /** An approved revision waits for its future effective date. */
   "document.scheduled": { number: string; title: string; effectiveDate: string; change: string; proposalId: string; actor: string };
   /** Something waits for these approvers (a proposal stage or an access request). */

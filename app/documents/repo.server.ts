@@ -14,7 +14,12 @@ import { randomBytes } from "node:crypto";
 import git from "isomorphic-git";
 import { getEnv } from "~/utils/env.server";
 import { withLock } from "~/utils/lock.server";
+import { withClusterLock } from "~/cluster/lock.server";
+import { publish } from "~/cluster/bus.server";
 import { parseCommit, parseTree, readObject } from "./object-reader.server";
+import { fetchAll, fetchInto, pushAllBranches, pushRef, remoteHead, remoteUrl } from "./remote.server";
+
+export { RemoteMovedError, RemoteUnavailableError } from "./remote.server";
 
 export const MAIN_REF = "refs/heads/main";
 
@@ -112,13 +117,83 @@ export interface CommitInfo {
 /** Creates the bare repository if it does not exist yet, or clears what an interrupted write left in it. Called with the DATA_DIR lock held. */
 export async function ensureRepo(): Promise<void> {
   const dir = gitdir();
-  if (nodeFs.existsSync(path.join(dir, "HEAD"))) {
+  const existed = nodeFs.existsSync(path.join(dir, "HEAD"));
+  if (existed) {
     const removed = await removeStaleTempFiles(dir);
     if (removed) console.log(`[regula] removed ${removed} temp file(s) left in the repository by an interrupted write`);
-    return;
+  } else {
+    await fsp.mkdir(dir, { recursive: true });
+    await git.init({ fs, dir, gitdir: dir, bare: true, defaultBranch: "main" });
   }
-  await fsp.mkdir(dir, { recursive: true });
-  await git.init({ fs, dir, gitdir: dir, bare: true, defaultBranch: "main" });
+  if (!remoteUrl()) return;
+  try {
+    await withClusterLock("repository", () => adoptRemote(dir));
+  } catch (error) {
+    if (error instanceof DivergedHistoryError) throw error;
+    // A first start has nothing to serve without the remote; a later one serves its local clone and catches up.
+    if (!existed || !(await resolveRef())) {
+      throw new Error(`GIT_REMOTE ${remoteUrl()} cannot be reached to make the local clone: ${(error as { details?: { problem?: string } }).details?.problem ?? (error as Error).message}`);
+    }
+    console.warn(`[regula] GIT_REMOTE cannot be reached; serving the local clone until it can: ${(error as Error).message}`);
+  }
+}
+
+/** The local repository holds a history the shared remote does not: starting would lose one of them. */
+export class DivergedHistoryError extends Error {
+  code = "conflict" as const;
+}
+
+/**
+ * First contact with the shared remote at start: a remote without a main branch
+ * receives this installation's branches; a local main the remote does not
+ * contain stops the start (a fetch would drop it); then every branch is fetched.
+ */
+async function adoptRemote(dir: string): Promise<void> {
+  const local = await resolveRef(MAIN_REF);
+  const remote = await remoteHead(dir, MAIN_REF);
+  if (local && !remote) {
+    await pushAllBranches(dir);
+    console.log(`[regula] GIT_REMOTE had no documents: pushed this installation's repository to it`);
+  } else if (local && remote && local !== remote) {
+    const probe = "refs/regula/remote-main";
+    await fetchInto(dir, MAIN_REF, probe);
+    const contained = await isAncestor(local, remote).catch(() => false);
+    await fsp.rm(path.join(dir, probe), { force: true });
+    if (!contained) {
+      throw new DivergedHistoryError(
+        `The local repository ${dir} has publications that GIT_REMOTE ${remoteUrl()} does not (their main branches have different histories). ` +
+          `Start with an empty DATA_DIR to make a fresh clone, or point GIT_REMOTE at this installation's own repository.`,
+      );
+    }
+  }
+  await syncFromRemote();
+}
+
+/** True when publications go to a shared remote (GIT_REMOTE). */
+export function sharedRemote(): boolean {
+  return remoteUrl() !== null;
+}
+
+/**
+ * Brings every local branch level with the shared remote (a no-op without
+ * GIT_REMOTE). Never runs while a local write is in progress.
+ */
+export async function syncFromRemote(): Promise<void> {
+  if (!remoteUrl()) return;
+  await withLock("repo", () => fetchAll(gitdir()));
+}
+
+/**
+ * Runs a repository write one at a time across every instance: with a shared
+ * remote, under the installation-wide lock and after bringing the local
+ * branches level with the remote; without one, as before.
+ */
+export async function withRepositoryWrite<T>(fn: () => Promise<T>, options: { fresh?: boolean } = {}): Promise<T> {
+  if (!remoteUrl()) return fn();
+  return withClusterLock("repository", async () => {
+    if (!options.fresh) await syncFromRemote();
+    return fn();
+  });
 }
 
 /** The commit a ref points at, or null when the ref does not exist. */
@@ -148,6 +223,17 @@ export async function listRefs(prefix: string): Promise<string[]> {
     }
   }
   await walkDir(dir, "");
+  // Refs git has packed (a clone, git gc) are in packed-refs unless a loose file overrides them.
+  try {
+    const packed = await fsp.readFile(path.join(gitdir(), "packed-refs"), "utf8");
+    const seen = new Set(out);
+    for (const line of packed.split("\n")) {
+      const m = /^[0-9a-f]{40} (\S+)$/.exec(line);
+      if (m && m[1].startsWith(prefix) && !seen.has(m[1])) out.push(m[1]);
+    }
+  } catch {
+    /* nothing packed */
+  }
   return out.sort();
 }
 
@@ -157,17 +243,26 @@ async function setRef(ref: string, oid: string, expected: string | null) {
   if (current !== expected) {
     throw new RefMovedError(ref, expected, current);
   }
+  // The shared remote accepts the change first (with a lease on what it holds): the local branch
+  // never shows a commit the others cannot have, and a refused push leaves both as they were.
+  await pushRef(gitdir(), ref, oid, expected);
   const file = path.join(gitdir(), ref);
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await atomicFs.promises.writeFile(file, `${oid}\n`);
+  if (remoteUrl()) void publish("repo.moved", { ref, commit: oid });
 }
 
 /** Deletes a ref (used when a proposal branch is finished). */
 export async function deleteRef(ref: string): Promise<void> {
   if (!ref.startsWith("refs/heads/") || ref === MAIN_REF) throw new Error(`Refusing to delete ${ref}`);
-  await withLock("repo", async () => {
-    await fsp.rm(path.join(gitdir(), ref), { force: true });
-  });
+  await withRepositoryWrite(() =>
+    withLock("repo", async () => {
+      const current = await resolveRef(ref);
+      if (current) await pushRef(gitdir(), ref, null, current);
+      await fsp.rm(path.join(gitdir(), ref), { force: true });
+      if (current && remoteUrl()) void publish("repo.moved", { ref, commit: null });
+    }),
+  );
 }
 
 export class RefMovedError extends Error {
@@ -207,6 +302,8 @@ export interface CommitRequest {
   startFrom?: string | null;
   /** Folders copied whole from other commits (no blob is read or written again). */
   trees?: TreeCopy[];
+  /** The caller already holds the repository write and brought the branches level with the shared remote. */
+  fresh?: boolean;
 }
 
 export interface CommitResult {
@@ -270,6 +367,10 @@ export async function commitFiles(req: CommitRequest): Promise<CommitResult> {
   const ref = req.ref ?? MAIN_REF;
   for (const f of req.files) assertSafePath(f.path);
   for (const t of req.trees ?? []) assertSafePath(t.path);
+  return withRepositoryWrite(() => writeCommit(req, ref), { fresh: req.fresh });
+}
+
+async function writeCommit(req: CommitRequest, ref: string): Promise<CommitResult> {
   return withLock("repo", async () => {
     let parent = await resolveRef(ref);
     if (req.expectedParent !== undefined && parent !== req.expectedParent) {
@@ -337,7 +438,7 @@ export async function treeAt(commit: string, dir: string): Promise<string | null
  */
 export async function rewindBranch(ref: string, to: string, from: string): Promise<void> {
   if (!ref.startsWith("refs/heads/proposals/")) throw new Error(`Refusing to rewind ${ref}`);
-  await withLock("repo", () => setRef(ref, to, from));
+  await withRepositoryWrite(() => withLock("repo", () => setRef(ref, to, from)));
 }
 
 /** Reads a commit's metadata. */

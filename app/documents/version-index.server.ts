@@ -182,25 +182,49 @@ async function rebuildWithNativeGit(head: string): Promise<VersionStore | null> 
 export async function loadVersionIndex(): Promise<{ caughtUp: number; rebuilt: boolean }> {
   return withLock("version-index", async () => {
     const read = readIndexFiles();
-    let s = read.s;
+    const { caughtUp, rebuilt } = await catchUp(read.s, read.journalLines);
+    return { caughtUp, rebuilt };
+  });
+}
+
+/**
+ * Brings the loaded index level with the repository head after the head moved
+ * by a fetch from the shared remote (decision 111). Returns the versions added,
+ * oldest first (none when the history was replaced and the index rebuilt).
+ */
+export async function catchUpVersionIndex(): Promise<{ added: VersionRecord[]; rebuilt: boolean }> {
+  return withLock("version-index", async () => {
+    if (!state) return { added: [], rebuilt: false };
+    const head = await resolveRef(MAIN_REF);
+    if (head === state.head) return { added: [], rebuilt: false };
+    const { added, rebuilt } = await catchUp(state, -1);
+    return { added: rebuilt ? [] : added, rebuilt };
+  });
+}
+
+/** `journalLines` -1: the loaded index of a running instance (new versions go to the journal, like its own publications). */
+async function catchUp(from: VersionStore, journalLines: number): Promise<{ caughtUp: number; rebuilt: boolean; added: VersionRecord[] }> {
+  {
+    let s = from;
+    const added: VersionRecord[] = [];
     const head = await resolveRef(MAIN_REF);
     if (!head) {
       const had = s.commitCount > 0;
       state = new VersionStore();
       if (had) await rewriteFiles(state);
-      return { caughtUp: 0, rebuilt: had };
+      return { caughtUp: 0, rebuilt: had, added };
     }
     if (s.head === head) {
       state = s;
-      if (read.journalLines >= FOLD_AT) await rewriteFiles(s);
-      return { caughtUp: 0, rebuilt: false };
+      if (journalLines >= FOLD_AT) await rewriteFiles(s);
+      return { caughtUp: 0, rebuilt: false, added };
     }
     if (s.commitCount === 0) {
       const built = await rebuildWithNativeGit(head);
       if (built) {
         await rewriteFiles(built);
         state = built;
-        return { caughtUp: built.commitCount, rebuilt: true };
+        return { caughtUp: built.commitCount, rebuilt: true, added };
       }
     }
     let rebuilt = false;
@@ -214,17 +238,29 @@ export async function loadVersionIndex(): Promise<{ caughtUp: number; rebuilt: b
     } else if (s.commitCount === 0) {
       rebuilt = true;
     }
+    let others = 0;
     for (const info of missing.reverse()) {
       const record = await recordFromCommit(info.oid);
-      if (record) s.add(record);
-      else s.addOtherCommit(info.oid);
+      if (record) {
+        s.add(record);
+        added.push(record);
+      } else {
+        s.addOtherCommit(info.oid);
+        others++;
+      }
       s.head = info.oid;
     }
+    if (journalLines < 0 && !rebuilt && others === 0) {
+      // A running instance following the remote: the new versions are journal lines, as its own publications are.
+      await appendLines(added.map((r) => JSON.stringify(r)));
+      state = s;
+      return { caughtUp: missing.length, rebuilt, added };
+    }
     // What git added is written as a new packed file (with the journal folded in).
-    if (missing.length || rebuilt || read.journalLines >= FOLD_AT) await rewriteFiles(s);
+    if (missing.length || rebuilt || journalLines >= FOLD_AT) await rewriteFiles(s);
     state = s;
-    return { caughtUp: missing.length, rebuilt };
-  });
+    return { caughtUp: missing.length, rebuilt, added };
+  }
 }
 
 /** Writes the packed file (atomically), then empties the journal it now contains. */

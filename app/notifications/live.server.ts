@@ -8,6 +8,9 @@
 import { getUserById } from "~/org/users.server";
 import type { User } from "~/data/schema";
 import type { Locale } from "~/i18n/i18n";
+import { publish, subscribe } from "~/cluster/bus.server";
+import { followRemote } from "~/documents/follow.server";
+import { versionsOf } from "~/documents/version-index.server";
 import { renderNotification } from "./messages.server";
 import {
   latestSeq,
@@ -45,9 +48,9 @@ export interface LiveNotification {
   unread: number;
 }
 
-function payloadFor(r: NotificationRecord, user: User, locale: Locale): LiveNotification {
+function payloadFor(r: NotificationRecord, user: User, locale: Locale, unread = unreadCount(r.userId)): LiveNotification {
   const m = renderNotification(r, user, locale);
-  return { id: r.id, seq: r.seq, title: m.title, body: m.body, href: m.href, toast: !r.digest, unread: unreadCount(r.userId) };
+  return { id: r.id, seq: r.seq, title: m.title, body: m.body, href: m.href, toast: !r.digest, unread };
 }
 
 function frame(event: string, data: unknown, id?: number): string {
@@ -124,10 +127,10 @@ export function openStream(user: User, locale: Locale, signal: AbortSignal, last
 }
 
 /** Sends the unread count to a person's open pages. */
-export function pushCount(userId: string) {
+export function pushCount(userId: string, unread = unreadCount(userId)) {
   const set = connections.get(userId);
   if (!set) return;
-  const chunk = frame("count", { unread: unreadCount(userId) });
+  const chunk = frame("count", { unread });
   for (const c of set) c.send(chunk);
 }
 
@@ -155,18 +158,67 @@ export function stopLiveHub() {
 
 let subscribed = false;
 
-/** Wires the hub to the store (once per process). */
+/** Sends new notifications to the streams open on this instance. */
+function deliver(records: NotificationRecord[], unreadOf: (userId: string) => number) {
+  for (const r of records) {
+    const set = connections.get(r.userId);
+    if (!set?.size) continue;
+    const user = getUserById(r.userId);
+    if (!user || !user.active) continue;
+    for (const c of set) c.send(frame("notification", payloadFor(r, user, c.locale, unreadOf(r.userId)), r.seq));
+  }
+}
+
+/** Largest bus message this hub builds (the bus refuses 8000 bytes and more). */
+const BUS_BATCH_BYTES = 6_000;
+
+/**
+ * Tells the other instances (decision 112), whose open pages may belong to the
+ * same people: the records and each person's unread count travel in the
+ * message, in batches that fit the bus.
+ */
+async function share(records: NotificationRecord[]) {
+  let batch: NotificationRecord[] = [];
+  let unread: Record<string, number> = {};
+  let size = 0;
+  const flush = async () => {
+    if (batch.length) await publish("notifications.created", { records: batch, unread });
+    batch = [];
+    unread = {};
+    size = 0;
+  };
+  for (const r of records) {
+    const bytes = Buffer.byteLength(JSON.stringify(r)) + 40;
+    if (size + bytes > BUS_BATCH_BYTES) await flush();
+    batch.push(r);
+    unread[r.userId] = unreadCount(r.userId);
+    size += bytes;
+  }
+  await flush();
+}
+
+/** Wires the hub to the store and to the other instances (once per process). */
 export function startLiveHub() {
   if (subscribed) return;
   subscribed = true;
   onNotificationsCreated((records) => {
-    for (const r of records) {
-      const set = connections.get(r.userId);
-      if (!set?.size) continue;
-      const user = getUserById(r.userId);
-      if (!user || !user.active) continue;
-      for (const c of set) c.send(frame("notification", payloadFor(r, user, c.locale), r.seq));
-    }
+    deliver(records, (userId) => unreadCount(userId));
+    void share(records);
   });
-  onNotificationsRead(pushCount);
+  onNotificationsRead((userId) => {
+    pushCount(userId);
+    void publish("notifications.read", { userId, unread: unreadCount(userId) });
+  });
+  subscribe("notifications.created", async (data) => {
+    const { records, unread } = data as { records: NotificationRecord[]; unread: Record<string, number> };
+    // A message about a version this instance has not fetched yet is shown once the version is here.
+    if (records.some((r) => r.number && r.version && !versionsOf(r.number).some((v) => v.version === r.version))) {
+      await followRemote().catch(() => undefined);
+    }
+    deliver(records, (userId) => unread[userId] ?? unreadCount(userId));
+  });
+  subscribe("notifications.read", (data) => {
+    const { userId, unread } = data as { userId: string; unread: number };
+    pushCount(userId, unread);
+  });
 }

@@ -134,7 +134,7 @@ export async function syncIndex(
  * is marked as behind so the catch-up job or the next start repairs it.
  */
 export function subscribeToPublications(getEngine: () => SearchEngine) {
-  on("document.published", "search", async ({ record }) => {
+  const index = async ({ record }: { record: VersionRecord }) => {
     let engine: SearchEngine;
     try {
       engine = getEngine();
@@ -151,7 +151,10 @@ export function subscribeToPublications(getEngine: () => SearchEngine) {
         throw error;
       }
     });
-  });
+  };
+  on("document.published", "search", index);
+  // Versions other instances published, fetched from the shared remote (decision 111).
+  on("document.arrived", "search", index);
 }
 
 /**

@@ -12,6 +12,13 @@ const EnvSchema = z.object({
   SESSION_SECRET: z.string().min(16, "SESSION_SECRET must be at least 16 characters").optional(),
   DEMO: z.enum(["0", "1"]).default("1"),
   PUBLIC_URL: z.string().url().optional(),
+  /** postgres://… switches all application data from lowdb and JSON-lines files to PostgreSQL (decision 108). */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, "DATABASE_URL must be a postgres:// (or postgresql://) URL")
+    .optional(),
+  /** How often an instance looks for changes made by other instances when no notification came (PostgreSQL only). */
+  DATABASE_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
   MEILI_HOST: z.string().url().optional(),
   MEILI_API_KEY: z.string().optional(),
   MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "MEILI_INDEX: letters, digits, - and _ only").default("regula_documents"),
@@ -40,6 +47,10 @@ const EnvSchema = z.object({
   ATTACHMENT_VERSION_MAX_MB: z.coerce.number().positive().max(8192).default(200),
   /** Latest effective date a proposal may ask for, in days from today (decision 070). */
   MAX_EFFECTIVE_DAYS: z.coerce.number().int().min(1).max(36500).default(1095),
+  /** The shared git repository every instance pushes publications to (decision 111); unset = the local repository only. */
+  GIT_REMOTE: z.string().min(1).optional(),
+  /** Seconds between safety-net fetches from GIT_REMOTE (a notification normally brings changes at once). */
+  GIT_SYNC_SECONDS: z.coerce.number().min(1).max(3600).default(30),
 });
 
 export type Env = z.infer<typeof EnvSchema> & {

@@ -15,6 +15,18 @@ interface Job {
 
 const jobs = new Map<string, Job>();
 let timer: NodeJS.Timeout | null = null;
+/** Whether this process runs the scheduled jobs now (with several instances, only the leader does: decision 112). */
+let gate: () => boolean = () => true;
+
+/** Sets the check the ticking loop asks before running due jobs. */
+export function setJobGate(check: () => boolean) {
+  gate = check;
+}
+
+/** True when this process runs the scheduled jobs now. */
+export function jobsRunHere(): boolean {
+  return gate();
+}
 
 /** Registers (or replaces) a job. `everySeconds` defaults to the scheduler interval. */
 export function registerJob(name: string, run: () => Promise<void>, everySeconds?: number) {
@@ -57,6 +69,7 @@ export function listJobs() {
 export function startScheduler() {
   if (timer) return;
   timer = setInterval(() => {
+    if (!gate()) return;
     const t = Date.now();
     for (const job of jobs.values()) {
       if (!job.running && (!job.lastRun || t - job.lastRun >= job.everySeconds * 1000)) void runJob(job);

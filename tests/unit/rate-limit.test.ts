@@ -2,17 +2,17 @@ import { describe, expect, it } from "vitest";
 import { checkLoginRate, clearLoginFailures, recordLoginFailure } from "~/access/rate-limit.server";
 
 describe("sign-in rate limit", () => {
-  it("blocks after five failures within fifteen minutes and opens again afterwards", () => {
+  it("blocks after five failures within fifteen minutes and opens again afterwards", async () => {
     const t0 = 1_000_000;
     for (let i = 0; i < 5; i++) {
-      expect(checkLoginRate("k", t0 + i)).toBe(0);
-      recordLoginFailure("k", t0 + i);
+      expect(await checkLoginRate("k", t0 + i)).toBe(0);
+      await recordLoginFailure("k", t0 + i);
     }
-    expect(checkLoginRate("k", t0 + 10)).toBeGreaterThan(800);
-    expect(checkLoginRate("k", t0 + 15 * 60_000 + 10)).toBe(0);
-    recordLoginFailure("j", t0);
-    clearLoginFailures("j");
-    expect(checkLoginRate("j", t0)).toBe(0);
+    expect(await checkLoginRate("k", t0 + 10)).toBeGreaterThan(800);
+    expect(await checkLoginRate("k", t0 + 15 * 60_000 + 10)).toBe(0);
+    await recordLoginFailure("j", t0);
+    await clearLoginFailures("j");
+    expect(await checkLoginRate("j", t0)).toBe(0);
   });
 });
 
@@ -21,23 +21,23 @@ describe("sign-in limits per address and name, and per address", () => {
     const { signInWait, recordSignInFailure, recordSignInSuccess, MAX_FAILURES_PER_ADDRESS } = await import("~/access/rate-limit.server");
     const t0 = 5_000_000;
     for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++) {
-      expect(signInWait("203.0.113.1", `user${i}`, t0 + i).wait).toBe(0);
-      recordSignInFailure("203.0.113.1", `user${i}`, t0 + i);
+      expect((await signInWait("203.0.113.1", `user${i}`, t0 + i)).wait).toBe(0);
+      await recordSignInFailure("203.0.113.1", `user${i}`, t0 + i);
     }
-    expect(signInWait("203.0.113.1", "someone-else", t0 + 100)).toMatchObject({ limit: "address" });
-    expect(signInWait("203.0.113.1", "someone-else", t0 + 100).wait).toBeGreaterThan(800);
-    expect(signInWait("198.51.100.2", "user1", t0 + 100)).toEqual({ wait: 0, limit: null });
+    expect(await signInWait("203.0.113.1", "someone-else", t0 + 100)).toMatchObject({ limit: "address" });
+    expect((await signInWait("203.0.113.1", "someone-else", t0 + 100)).wait).toBeGreaterThan(800);
+    expect(await signInWait("198.51.100.2", "user1", t0 + 100)).toEqual({ wait: 0, limit: null });
     // A success clears that name's count, not the address's.
-    recordSignInSuccess("203.0.113.1", "user1");
-    expect(signInWait("203.0.113.1", "user1", t0 + 100).limit).toBe("address");
-    expect(signInWait("203.0.113.1", "user1", t0 + 15 * 60_000 + 100)).toEqual({ wait: 0, limit: null });
+    await recordSignInSuccess("203.0.113.1", "user1");
+    expect((await signInWait("203.0.113.1", "user1", t0 + 100)).limit).toBe("address");
+    expect(await signInWait("203.0.113.1", "user1", t0 + 15 * 60_000 + 100)).toEqual({ wait: 0, limit: null });
   });
 
   it("still slows one name from one address after five failures", async () => {
     const { signInWait, recordSignInFailure } = await import("~/access/rate-limit.server");
     const t0 = 9_000_000;
-    for (let i = 0; i < 5; i++) recordSignInFailure("192.0.2.7", "Approver", t0 + i);
-    expect(signInWait("192.0.2.7", " approver ", t0 + 10)).toMatchObject({ limit: "name" });
-    expect(signInWait("192.0.2.7", "editor", t0 + 10).wait).toBe(0);
+    for (let i = 0; i < 5; i++) await recordSignInFailure("192.0.2.7", "Approver", t0 + i);
+    expect(await signInWait("192.0.2.7", " approver ", t0 + 10)).toMatchObject({ limit: "name" });
+    expect((await signInWait("192.0.2.7", "editor", t0 + 10)).wait).toBe(0);
   });
 });

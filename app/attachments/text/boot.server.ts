@@ -13,14 +13,17 @@ import { on } from "~/documents/events.server";
 import { enqueueVersion, kick, loadQueue, queueStatus, stopQueue } from "./queue.server";
 import { abortOcr, ocrStatus } from "./ocr.server";
 
-on("document.published", "attachment-text", async ({ record }) => {
+const queueAttachments = async ({ record }: { record: { number: string; version: number } }) => {
   try {
     await enqueueVersion(record.number, record.version);
   } catch (error) {
     // The start-up catch-up queues it later; publication itself is not held up.
     console.warn(`[attachment-text] could not queue the attachments of ${record.number}: ${(error as Error).message}`);
   }
-});
+};
+on("document.published", "attachment-text", queueAttachments);
+// A version another instance published: this instance's own text cache follows (decision 111).
+on("document.arrived", "attachment-text", queueAttachments);
 
 onBoot("attachment-text", async () => {
   await loadQueue();

@@ -40,13 +40,13 @@ async function verifySignature(user: Actor, input: { password?: string; reauthen
   }
   const password = input.password ?? "";
   const key = `sign|${user.username.toLowerCase()}`;
-  const wait = checkLoginRate(key);
+  const wait = await checkLoginRate(key);
   if (wait > 0) throw new DomainError("rate_limited", msg("revisions.err.signRateLimited", { minutes: Math.ceil(wait / 60) }), { retryAfter: wait });
   const check = fresh ? await checkSignaturePassword(fresh, password) : { ok: false, method: "password" as const };
   // The published demo password signs nothing on a real installation (decision 091).
   const ok = !!password && !refusesDemoPassword(password) && check.ok;
   if (!ok) {
-    recordLoginFailure(key);
+    await recordLoginFailure(key);
     await appendAudit({
       actor: user.username,
       action: "proposal.approve",
@@ -56,7 +56,7 @@ async function verifySignature(user: Actor, input: { password?: string; reauthen
     });
     throw new ValidationError(msg("revisions.err.wrongPassword"), { password: "wrong password" });
   }
-  clearLoginFailures(key);
+  await clearLoginFailures(key);
   return check.method;
 }
 

@@ -10,7 +10,7 @@ import { canonicalSet, type DocumentMeta, parseDocument, serializeDocument, Fron
 import { parseNumber } from "./numbering.server";
 import { attachmentDir, documentPath } from "./paths.server";
 import { renderMarkdown, type RenderedDocument } from "./render.server";
-import { commitFiles, formatMessage, readBlobText } from "./repo.server";
+import { commitFiles, formatMessage, readBlobText, type FileChange } from "./repo.server";
 import {
   allLatest,
   latestVersion,
@@ -182,6 +182,8 @@ export interface PublishInput {
   expectedVersion?: number;
   /** The version's attachments are those at this commit (a proposal's draft); unset = kept as they are. */
   attachmentsFrom?: string;
+  /** Other files written in the same commit (an imported document's attachment folder). */
+  extraFiles?: FileChange[];
 }
 
 function addMonths(date: string, months: number): string {
@@ -283,7 +285,7 @@ export async function publishVersion(raw: PublishInput): Promise<VersionRecord> 
     const message = formatMessage(`${input.number} v${version}: ${lines[0]}`, lines.slice(1).join("\n"), trailers);
     const path = documentPath(input.number);
     const { commit, blobs } = await commitFiles({
-      files: [{ path, content: text }],
+      files: [{ path, content: text }, ...(input.extraFiles ?? [])],
       // Attachments travel in the same commit: the draft's folder is taken whole (no file is read or written again).
       trees: input.attachmentsFrom ? [{ path: attachmentDir(input.number), from: input.attachmentsFrom }] : undefined,
       message,

@@ -2,7 +2,8 @@
  * npm run export -- <folder> [--include-retired]
  *
  * Writes the current version of every document as markdown with front matter
- * to <folder>/<CATEGORY>/<NUMBER>.md, read from the repository's main line.
+ * to <folder>/<CATEGORY>/<NUMBER>.md, read from the repository's main line,
+ * with its attachments in <NUMBER>.attachments/ and <NUMBER>.attachments.json.
  * Read-only: it may run while the portal is serving the same DATA_DIR.
  */
 import path from "node:path";
@@ -18,8 +19,9 @@ async function main() {
   }
   const folder = path.resolve(positional[0]);
   const report = await exportCurrent(folder, { includeRetired });
+  const attachments = report.written.reduce((n, w) => n + w.attachments, 0);
   console.log(
-    `Exported ${report.written.length} document(s) to ${folder} (repository ${report.head.slice(0, 10)})` +
+    `Exported ${report.written.length} document(s)${attachments ? ` with ${attachments} attachment(s)` : ""} to ${folder} (repository ${report.head.slice(0, 10)})` +
       (report.skippedRetired ? `; ${report.skippedRetired} retired left out (add --include-retired)` : "") +
       ".",
   );

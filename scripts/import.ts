@@ -17,6 +17,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { acquireDataDirLock, DataDirBusyError } from "~/utils/process-lock.server";
+import { maxFileBytes } from "~/attachments/checks.server";
 import { loadDb } from "~/data/db.server";
 import { seedPeople } from "~/demo/seed.server";
 import { ensureRepo } from "~/documents/repo.server";
@@ -81,6 +82,8 @@ function readFolder(root: string): { files: ImportFile[]; hidden: number } {
   const files: ImportFile[] = [];
   let hidden = 0;
   const limit = Math.max(importLimits().docxBytes, importLimits().markdownBytes);
+  // An exported document's attachments (<NUMBER>.attachments/) may be as large as an attachment may be.
+  const attachmentLimit = maxFileBytes();
   const visit = (dir: string, rel: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       if (entry.name.startsWith(".")) {
@@ -93,7 +96,8 @@ function readFolder(root: string): { files: ImportFile[]; hidden: number } {
       else if (entry.isFile()) {
         const size = fs.statSync(full).size;
         // Oversized files are reported without being read.
-        files.push({ name: relPath, data: size > limit ? Buffer.alloc(0) : fs.readFileSync(full), bytes: size });
+        const max = /\.attachments\/[^/]+$/.test(relPath) ? attachmentLimit : limit;
+        files.push({ name: relPath, data: size > max ? Buffer.alloc(0) : fs.readFileSync(full), bytes: size });
       }
     }
   };
@@ -122,6 +126,7 @@ function line(t: Translate, r: FileReport, dryRun: boolean): string[] {
   if (r.outcome === "ready" || r.outcome === "imported") {
     if (r.titleFrom && r.titleFrom !== "heading" && r.titleFrom !== "front-matter") out.push(`      ${t(`import.titleFrom.${r.titleFrom}`)}`);
     if (r.extraKeys?.length) out.push(`      ${t("import.extraKeys", { keys: r.extraKeys.join(", ") })}`);
+    if (r.attachments) out.push(`      ${t("import.attachmentsWith", { count: r.attachments })}`);
     if (r.links?.rewritten) out.push(`      ${t("import.links.rewritten", { count: r.links.rewritten })}`);
     for (const o of r.links?.outside ?? []) out.push(`      ${t(`import.links.${o.why}`, { target: o.target, line: o.line })}`);
     for (const a of r.links?.unknownAnchors ?? []) out.push(`      ${t("import.links.unknownAnchor", { target: a.target, line: a.line })}`);

@@ -7,12 +7,14 @@
  * header and a footer of our own replace the document's on every section
  * (the .docx is edited as a zip of XML parts, nothing else changes).
  *
- * pdf-lib can only write the standard PDF fonts without a font engine, and
- * those cover Latin text only: the PDF stamp is written in English, and a
- * name outside Latin script is given as the account name (decision 095).
+ * PDF stamps are drawn with the system's CJK font when there is one
+ * (cjk-font.server.ts, a subset of the glyphs used): in the reader's language,
+ * with the reader's name as written. Without one, pdf-lib's standard fonts
+ * cover Latin text only: the stamp is then in English, and a name outside
+ * Latin script is given as the account name (decisions 095, 114).
  */
 import JSZip from "jszip";
-import { PDFDocument, rgb, StandardFonts } from "pdf-lib";
+import { PDFDocument, rgb, StandardFonts, type PDFFont } from "pdf-lib";
 import type { Reader } from "~/reading/open.server";
 import { translate, type Locale } from "~/i18n/i18n";
 import { requestLocale } from "~/i18n/request-locale.server";
@@ -21,6 +23,7 @@ import { minuteOf, now } from "~/utils/clock.server";
 import { getEnv } from "~/utils/env.server";
 import { msg, ValidationError } from "~/utils/errors.server";
 import { checkZipBomb } from "./checks.server";
+import { cjkFontkit } from "./cjk-font.server";
 import { kindOf } from "./sniff.server";
 import type { AttachmentInfo } from "./store.server";
 
@@ -48,15 +51,23 @@ export function stampText(
   return { controlled: clean(text.controlled), line: clean(text.line), code: clean(text.code) };
 }
 
-async function stampPdf(bytes: Buffer, text: StampText): Promise<Buffer> {
+async function stampPdf(bytes: Buffer, text: StampText, cjk: ReturnType<typeof cjkFontkit>): Promise<Buffer> {
   let pdf: PDFDocument;
   try {
     pdf = await PDFDocument.load(bytes, { updateMetadata: false });
   } catch {
     throw new ValidationError(msg("attachments.err.cannotStamp"));
   }
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  let font: PDFFont;
+  let bold: PDFFont;
+  if (cjk) {
+    pdf.registerFontkit(cjk as unknown as Parameters<PDFDocument["registerFontkit"]>[0]);
+    // The face is already parsed (cjk-font.server.ts): no bytes are passed again; only the glyphs drawn are embedded.
+    font = bold = await pdf.embedFont(new Uint8Array(0), { subset: true });
+  } else {
+    font = await pdf.embedFont(StandardFonts.Helvetica);
+    bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  }
   const red = rgb(0.65, 0.1, 0.1);
   for (const page of pdf.getPages()) {
     const { width, height } = page.getSize();
@@ -150,7 +161,11 @@ export async function controlledCopy(
   const locale: Locale = requestLocale() ?? "en";
   const base = (getEnv().PUBLIC_URL ?? "").replace(/\/+$/, "");
   const input = { number, version, effectiveDate: opened.effectiveDate, reader, at: now(), base };
-  const bytes = kind === "pdf" ? await stampPdf(opened.bytes, stampText("en", input, true)) : await stampDocx(opened.bytes, stampText(locale, input));
+  let bytes: Buffer;
+  if (kind === "pdf") {
+    const cjk = cjkFontkit();
+    bytes = await stampPdf(opened.bytes, cjk ? stampText(locale, input) : stampText("en", input, true), cjk);
+  } else bytes = await stampDocx(opened.bytes, stampText(locale, input));
   const dot = opened.info.name.lastIndexOf(".");
   const fileName = dot > 0 ? `${opened.info.name.slice(0, dot)} (${number} v${version} controlled)${opened.info.name.slice(dot)}` : `${opened.info.name} (controlled)`;
   return { bytes, fileName };

@@ -10,8 +10,9 @@
 import { createHash } from "node:crypto";
 import type { AuthUser } from "~/access/session.server";
 import { mutableCollection, updateDb } from "~/data/db.server";
-import { attachmentDir, documentPath } from "~/documents/paths.server";
-import { commitFiles, formatMessage, readFileAt, readFileBytesAt, rewindBranch, RefMovedError, type FileChange } from "~/documents/repo.server";
+import { documentPath } from "~/documents/paths.server";
+import { attachmentFilePath, attachmentsAt, manifestPath, manifestText, rememberManifest, type AttachmentInfo } from "~/documents/attachment-manifest.server";
+import { commitFiles, formatMessage, readFileBytesAt, rewindBranch, RefMovedError, type FileChange } from "~/documents/repo.server";
 import { versionsOf } from "~/documents/version-index.server";
 import { getProposal } from "~/revisions/proposals.server";
 import { EDITABLE_STATUSES, type Proposal } from "~/revisions/types";
@@ -22,57 +23,18 @@ import { checkFile, checkName, extensionOf, maxVersionBytes } from "./checks.ser
 import { isInlineImage } from "./sniff.server";
 import { getEnv } from "~/utils/env.server";
 
-/** One attachment of a version or draft. `type` is the MIME type sniffed from the content. */
-export interface AttachmentInfo {
-  name: string;
-  size: number;
-  sha256: string;
-  type: string;
-}
+export type { AttachmentInfo };
+export { attachmentsAt };
 
 /** An attachment just stored on a draft, with the markdown that shows or links it. */
 export interface StoredAttachment extends AttachmentInfo {
   markdown: string;
 }
 
-const MANIFEST = "manifest.json";
 // Same lock as the proposal verbs: a draft's branch and its record move together.
 export const LOCK = "revisions";
 
-function manifestPath(number: string): string {
-  return `${attachmentDir(number)}/${MANIFEST}`;
-}
-
-function filePath(number: string, sha256: string): string {
-  return `${attachmentDir(number)}/files/${sha256}`;
-}
-
-// Manifests are immutable per commit: a small cache saves re-reading them on every page.
-const manifestCache = new Map<string, AttachmentInfo[]>();
-
-function parseManifest(text: string | null): AttachmentInfo[] {
-  if (!text) return [];
-  try {
-    const list = JSON.parse(text) as unknown;
-    if (!Array.isArray(list)) return [];
-    return list
-      .filter((e): e is AttachmentInfo => !!e && typeof e.name === "string" && typeof e.sha256 === "string" && /^[0-9a-f]{64}$/.test(e.sha256))
-      .map((e) => ({ name: e.name, size: Number(e.size) || 0, sha256: e.sha256, type: String(e.type || "application/octet-stream") }));
-  } catch {
-    return [];
-  }
-}
-
-/** The attachments of a document at a commit (a version's or a draft's), sorted by name. */
-export async function attachmentsAt(commit: string, number: string): Promise<AttachmentInfo[]> {
-  const key = `${commit}:${number}`;
-  const hit = manifestCache.get(key);
-  if (hit) return hit.map((e) => ({ ...e }));
-  const list = parseManifest(await readFileAt(commit, manifestPath(number)));
-  if (manifestCache.size > 2000) manifestCache.delete(manifestCache.keys().next().value as string);
-  manifestCache.set(key, list);
-  return list.map((e) => ({ ...e }));
-}
+const filePath = attachmentFilePath;
 
 /** One attachment's bytes at a commit; NotFoundError when the name is not there. */
 export async function readAttachmentAt(commit: string, number: string, name: string): Promise<{ info: AttachmentInfo; bytes: Buffer }> {
@@ -181,8 +143,7 @@ export async function commitDraftAttachments(
   const before = await attachmentsAt(p.headCommit, p.number);
   const keep = new Set(next.map((e) => e.sha256));
   const files: FileChange[] = [];
-  const sorted = [...next].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  files.push({ path: manifestPath(p.number), content: sorted.length ? `${JSON.stringify(sorted, null, 2)}\n` : null });
+  files.push({ path: manifestPath(p.number), content: manifestText(next) });
   const written = new Set(before.map((e) => e.sha256));
   for (const a of added) {
     if (written.has(a.sha256)) continue;
@@ -219,8 +180,7 @@ export async function commitDraftAttachments(
     await rewindBranch(p.ref, p.headCommit, commit).catch(() => undefined);
     throw error;
   }
-  const key = `${commit}:${p.number}`;
-  manifestCache.set(key, sorted);
+  rememberManifest(commit, p.number, [...next].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
   return commit;
 }
 

@@ -11,7 +11,7 @@ import { canonicalSet, type DocumentMeta, parseDocument, serializeDocument, Fron
 import { parseNumber } from "./numbering.server";
 import { attachmentDir, documentPath } from "./paths.server";
 import { renderMarkdown, type RenderedDocument } from "./render.server";
-import { commitFiles, formatMessage, readBlobText, sharedRemote, withRepositoryWrite } from "./repo.server";
+import { commitFiles, formatMessage, readBlobText, sharedRemote, withRepositoryWrite, type FileChange } from "./repo.server";
 import { followLocked } from "./follow.server";
 import {
   allLatest,
@@ -184,6 +184,8 @@ export interface PublishInput {
   expectedVersion?: number;
   /** The version's attachments are those at this commit (a proposal's draft); unset = kept as they are. */
   attachmentsFrom?: string;
+  /** Other files written in the same commit (an imported document's attachment folder). */
+  extraFiles?: FileChange[];
 }
 
 function addMonths(date: string, months: number): string {
@@ -296,7 +298,7 @@ async function writeVersion(input: PublishInput): Promise<{ record: VersionRecor
     const path = documentPath(input.number);
     const { commit, blobs } = await commitFiles({
       fresh: true,
-      files: [{ path, content: text }],
+      files: [{ path, content: text }, ...(input.extraFiles ?? [])],
       // Attachments travel in the same commit: the draft's folder is taken whole (no file is read or written again).
       trees: input.attachmentsFrom ? [{ path: attachmentDir(input.number), from: input.attachmentsFrom }] : undefined,
       message,

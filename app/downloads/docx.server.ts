@@ -14,6 +14,7 @@ import {
   Footer,
   Header,
   HeadingLevel,
+  ImageRun,
   LevelFormat,
   Packer,
   PageNumber,
@@ -30,6 +31,17 @@ import { Marked, type Token, type Tokens } from "marked";
 import { formatDate, translate, type Locale } from "~/i18n/i18n";
 import { nowIso, today } from "~/utils/clock.server";
 import type { DownloadSource } from "./source.server";
+import { attachmentTarget, wordImages, type WordImage } from "./images.server";
+
+/** Widest an image is drawn in the page (pixels at 96 dpi: about 16 cm, the text width of an A4 page). */
+const MAX_IMAGE_WIDTH = 600;
+const MAX_IMAGE_HEIGHT = 800;
+
+/** The drawn size: the image's own, shrunk to fit the page with its proportions kept. */
+export function fitImage(width: number, height: number): { width: number; height: number } {
+  const scale = Math.min(1, MAX_IMAGE_WIDTH / width, MAX_IMAGE_HEIGHT / height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
 
 type Inline = { bold?: boolean; italics?: boolean; strike?: boolean; code?: boolean };
 
@@ -52,6 +64,7 @@ class Writer {
   constructor(
     private readonly base: string,
     private readonly t: (key: string, vars?: Record<string, string | number>) => string,
+    private readonly images: Map<string, WordImage> = new Map(),
   ) {}
 
   private href(raw: string): string | null {
@@ -88,7 +101,19 @@ class Writer {
         }
         case "image": {
           const image = token as Tokens.Image;
-          out.push(new TextRun({ text: `[${this.t("download.imageNote", { alt: image.text || image.href })}]`, italics: true }));
+          const name = attachmentTarget(image.href);
+          const found = name ? this.images.get(name) : undefined;
+          if (found) {
+            const alt = image.text || name || "";
+            out.push(
+              new ImageRun({
+                type: found.type,
+                data: found.data,
+                transformation: fitImage(found.width, found.height),
+                altText: { name: name ?? alt, title: image.title ?? alt, description: alt },
+              }),
+            );
+          } else out.push(new TextRun({ text: `[${this.t("download.imageNote", { alt: image.text || image.href })}]`, italics: true }));
           break;
         }
         case "text": {
@@ -237,9 +262,18 @@ export async function buildDocx(source: DownloadSource, locale: Locale, base: st
   const status = t(`download.status.${copyStatus(source)}`);
   const effective = source.effectiveDate ? formatDate(source.effectiveDate, locale) : "—";
   const headerLine = t("download.header", { number: source.number, version: source.version, date: effective, status });
-  const writer = new Writer(base, t);
   const markdown = source.body.replace(DOC_REF, (_m, number: string) => `[${number}](/docs/${number})`);
-  const tokens = new Marked({ gfm: true, breaks: false }).lexer(markdown);
+  const marked = new Marked({ gfm: true, breaks: false });
+  const tokens = marked.lexer(markdown);
+  // The version's images the text shows are embedded (read at that version's commit).
+  const wanted: string[] = [];
+  marked.walkTokens(tokens, (tk) => {
+    if (tk.type === "image") {
+      const name = attachmentTarget((tk as Tokens.Image).href);
+      if (name) wanted.push(name);
+    }
+  });
+  const writer = new Writer(base, t, wanted.length && source.commit ? await wordImages(source.number, source.commit, wanted) : new Map());
   const small = (text: string, extra: { bold?: boolean } = {}) => new TextRun({ text, size: 16, ...extra });
   const doc = new Document({
     creator: "Regula",

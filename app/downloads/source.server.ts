@@ -21,6 +21,8 @@ export interface DownloadSource {
   body: string;
   readerName: string;
   readerUsername: string;
+  /** The version's commit (its attachments are read there). */
+  commit?: string;
 }
 
 /** Opens the current version (or version N) for a download; AccessDeniedError when the reader may not read it. */
@@ -44,6 +46,7 @@ export async function openForDownload(reader: Reader, number: string, version: n
     body: view.body,
     readerName: reader.name,
     readerUsername: reader.username,
+    commit: view.record.commit,
   };
 }
 

@@ -2,18 +2,22 @@
  * Export of the current versions as markdown files with front matter, read
  * straight from the repository's main line (read-only, so it may run while
  * the portal is serving). Files land in <folder>/<CATEGORY>/<NUMBER>.md and
- * can be imported again as they are.
+ * can be imported again as they are. A document's attachments (those of its
+ * current version) go beside it: the files under <NUMBER>.attachments/ with
+ * their names, and <NUMBER>.attachments.json listing name, size, SHA-256 and
+ * type, which the import checks them against (decision 114).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "~/documents/front-matter";
 import { parseNumber } from "~/documents/numbering.server";
-import { listFilesAt, readBlobText, resolveRef } from "~/documents/repo.server";
+import { listFilesAt, readBlobText, readFileBytesAt, resolveRef } from "~/documents/repo.server";
+import { attachmentFilePath, attachmentsAt } from "~/documents/attachment-manifest.server";
 import { DomainError, msg } from "~/utils/errors.server";
 
 export interface ExportReport {
   head: string;
-  written: { number: string; file: string; retired: boolean }[];
+  written: { number: string; file: string; retired: boolean; attachments: number }[];
   skippedRetired: number;
 }
 
@@ -38,7 +42,19 @@ export async function exportCurrent(folder: string, options: { includeRetired?: 
     const rel = path.join(parsed.category, `${number}.md`);
     fs.mkdirSync(path.join(folder, parsed.category), { recursive: true });
     fs.writeFileSync(path.join(folder, rel), text);
-    written.push({ number, file: rel, retired: meta.retired });
+    const attachments = await attachmentsAt(head, number);
+    if (attachments.length) {
+      const dir = path.join(folder, parsed.category, `${number}.attachments`);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const a of attachments) {
+        const bytes = await readFileBytesAt(head, attachmentFilePath(number, a.sha256));
+        if (!bytes) throw new DomainError("unavailable", msg("attachments.err.missingFile", { name: a.name }));
+        // Names were checked on upload (no separators, no control characters): safe as file names.
+        fs.writeFileSync(path.join(dir, a.name), bytes);
+      }
+      fs.writeFileSync(path.join(folder, parsed.category, `${number}.attachments.json`), `${JSON.stringify(attachments, null, 2)}\n`);
+    }
+    written.push({ number, file: rel, retired: meta.retired, attachments: attachments.length });
   }
   return { head, written, skippedRetired };
 }

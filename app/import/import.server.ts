@@ -31,6 +31,10 @@ import { allNumbers } from "~/documents/version-index.server";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, ValidationError } from "~/utils/errors.server";
 import { htmlToMarkdown } from "./html-to-markdown";
+import { checkFile, maxVersionBytes } from "~/attachments/checks.server";
+import { attachmentFilePath, manifestPath, manifestText, parseManifest, type AttachmentInfo } from "~/documents/attachment-manifest.server";
+import type { FileChange } from "~/documents/repo.server";
+import { createHash } from "node:crypto";
 import { reportText, type ImportMessage, type ReportText } from "./report";
 import { fileFinder, headingAnchors, rewriteLinks, type LinkTarget, type OutsideLink } from "./links";
 import { currentCopiesOfMany, type LooksLike } from "~/consolidation/duplicates.server";
@@ -134,6 +138,8 @@ export interface FileReport {
   ownerDepartment?: string;
   /** Front matter keys the portal does not use: kept in the document's front matter, written back by an export. */
   extraKeys?: string[];
+  /** Attachments imported with the document (from <file>.attachments/). */
+  attachments?: number;
   links?: LinkReport;
   /** The duplicate group (DuplicateGroup.id) the file belongs to. */
   group?: number;
@@ -168,6 +174,8 @@ export interface ImportResult {
 
 interface Prepared {
   report: FileReport;
+  /** The document's attachments, checked: published in the document's one commit. */
+  attachments?: { info: AttachmentInfo; bytes: Buffer }[];
   meta?: DocumentMeta;
   body?: string;
   sketch?: Sketch;
@@ -600,11 +608,109 @@ function linkDocuments(prepared: Prepared[], mergedInto: Map<string, string>): v
   }
 }
 
+/** An exported document's attachments sit beside it: <NUMBER>.attachments/<name> and the manifest <NUMBER>.attachments.json. */
+const ATTACHMENT_DIR = /^(.*)\.attachments\/([^/]+)$/;
+const ATTACHMENT_MANIFEST = /^(.*)\.attachments\.json$/;
+
+interface AttachmentGroup {
+  files: ImportFile[];
+  manifest?: ImportFile;
+}
+
+/** Separates the documents from the attachment files beside them (keyed by the document's path without extension). */
+function splitAttachments(files: ImportFile[]): { documents: ImportFile[]; groups: Map<string, AttachmentGroup> } {
+  const documents: ImportFile[] = [];
+  const groups = new Map<string, AttachmentGroup>();
+  const group = (key: string) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { files: [] }));
+    return g;
+  };
+  for (const f of files) {
+    const inDir = ATTACHMENT_DIR.exec(f.name);
+    const manifest = ATTACHMENT_MANIFEST.exec(f.name);
+    if (inDir) group(inDir[1]).files.push(f);
+    else if (manifest) group(manifest[1]).manifest = f;
+    else documents.push(f);
+  }
+  return { documents, groups };
+}
+
+const stemOf = (name: string) => name.replace(/\.(md|markdown|docx)$/i, "");
+
+/** Checks a document's attachments (type, size, name, the manifest's hashes): all of them pass, or the document is left out. */
+async function prepareAttachments(item: Prepared, group: AttachmentGroup | undefined): Promise<void> {
+  if (!group || item.report.outcome !== "ready") return;
+  const listed = group.manifest ? parseManifest(group.manifest.data.toString("utf8")) : [];
+  const out: { info: AttachmentInfo; bytes: Buffer }[] = [];
+  try {
+    for (const f of sortFiles(group.files)) {
+      const raw = f.name.split("/").pop() ?? f.name;
+      if (f.bytes !== undefined && f.bytes !== f.data.length) throw new Skip("oversized", msg("import.detail.attachmentTooLarge", { name: raw }));
+      let checked;
+      try {
+        checked = await checkFile(raw, f.data);
+      } catch (error) {
+        if (error instanceof DomainError) throw new Skip("invalid", msg("import.detail.attachmentBad", { name: raw, message: error.message }));
+        throw error;
+      }
+      const sha256 = createHash("sha256").update(checked.bytes).digest("hex");
+      const stated = listed.find((e) => e.name === checked.name);
+      if (stated && stated.sha256 !== sha256) throw new Skip("invalid", msg("import.detail.attachmentChanged", { name: checked.name }));
+      out.push({ info: { name: checked.name, size: checked.bytes.length, sha256, type: checked.type }, bytes: checked.bytes });
+    }
+    const missing = listed.filter((e) => !out.some((a) => a.info.name === e.name));
+    if (missing.length) throw new Skip("invalid", msg("import.detail.attachmentMissing", { name: missing[0].name }));
+    const sizes = new Map(out.map((a) => [a.info.sha256, a.info.size]));
+    const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+    if (total > maxVersionBytes()) throw new Skip("oversized", msg("import.detail.attachmentsTooLarge", { size: kb(total), limit: kb(maxVersionBytes()) }));
+  } catch (error) {
+    if (error instanceof Skip) {
+      Object.assign(item.report, { outcome: "skipped", reason: error.reason, detail: error.detail });
+      return;
+    }
+    throw error;
+  }
+  if (out.length) {
+    item.attachments = out;
+    item.report.attachments = out.length;
+  }
+}
+
+/** The files that write a document's attachment folder in its publication commit. */
+function attachmentFiles(number: string, list: { info: AttachmentInfo; bytes: Buffer }[]): FileChange[] {
+  const files: FileChange[] = [{ path: manifestPath(number), content: manifestText(list.map((a) => a.info)) }];
+  const written = new Set<string>();
+  for (const a of list) {
+    if (written.has(a.info.sha256)) continue;
+    written.add(a.info.sha256);
+    files.push({ path: attachmentFilePath(number, a.info.sha256), content: a.bytes });
+  }
+  return files;
+}
+
 async function prepareAll(files: ImportFile[], options: ImportOptions): Promise<{ prepared: Prepared[]; duplicates: DuplicateGroup[]; mergedInto: Map<string, string> }> {
   const numbers = numberingState();
   const batch = new Map<string, string>();
   const prepared: Prepared[] = [];
-  for (const file of sortFiles(files)) prepared.push(await prepare(file, options, numbers, batch));
+  const { documents, groups } = splitAttachments(files);
+  const used = new Set<string>();
+  for (const file of sortFiles(documents)) {
+    const item = await prepare(file, options, numbers, batch);
+    const key = stemOf(file.name);
+    if (groups.has(key)) used.add(key);
+    await prepareAttachments(item, groups.get(key));
+    prepared.push(item);
+  }
+  // Attachments without their document are reported, not imported.
+  for (const [key, group] of groups) {
+    if (used.has(key)) continue;
+    for (const f of [...group.files, ...(group.manifest ? [group.manifest] : [])]) {
+      prepared.push({
+        report: { file: f.name, format: "other", bytes: f.bytes ?? f.data.length, outcome: "skipped", reason: "unsupported", detail: msg("import.detail.attachmentOrphan", { file: `${key}.md` }), warnings: [] },
+      });
+    }
+  }
   const duplicates = findDuplicates(prepared, options.similarity ?? 0.8);
   const mergedInto = applyDuplicateDecisions(prepared, duplicates, options);
   for (const p of prepared) delete p.sketch;
@@ -689,6 +795,8 @@ export async function runImport(
           change: "new",
           summary: (merged?.length ? `Imported from ${from} (duplicates not imported: ${merged.join(", ")})` : `Imported from ${from}`).slice(0, 200),
           expectedVersion: 0,
+          // The attachments arrive in the document's one commit: with it, or not at all.
+          extraFiles: item.attachments?.length ? attachmentFiles(item.meta.number, item.attachments) : undefined,
         });
         report.outcome = "imported";
       } catch (error) {

@@ -229,6 +229,8 @@ export function rewriteLinks(
   for (const link of findLinks(body)) {
     const raw = link.target.replace(/\\([()])/g, "$1");
     if (!isRelativeFileLink(raw)) continue;
+    // attachments/<name>: the document's own attachment (imported with it), not a file of the folder.
+    if (/^<?attachments\//.test(raw)) continue;
     const hash = raw.indexOf("#");
     const pathPart = (hash >= 0 ? raw.slice(0, hash) : raw).replace(/\?.*$/, "");
     const anchor = hash >= 0 ? raw.slice(hash + 1) : "";

@@ -7,7 +7,7 @@
  */
 import { documentPath } from "~/documents/paths.server";
 import { type DocumentMeta, parseDocument, serializeDocument } from "~/documents/front-matter";
-import { commitFiles, formatMessage, readFileAt, resolveRef, MAIN_REF } from "~/documents/repo.server";
+import { commitFiles, formatMessage, readFileAt, resolveRef, MAIN_REF, type FileChange } from "~/documents/repo.server";
 import { now } from "~/utils/clock.server";
 import { DomainError, msg } from "~/utils/errors.server";
 
@@ -39,6 +39,8 @@ export async function saveDraft(input: {
   author: { name: string; email: string };
   message: string;
   startFrom?: string | null;
+  /** Other files changed in the same commit (the attachment folder of an updated proposal). */
+  files?: FileChange[];
 }): Promise<string> {
   const ref = proposalRef(input.id);
   const startFrom = input.startFrom === undefined ? await resolveRef(MAIN_REF) : input.startFrom;
@@ -46,7 +48,7 @@ export async function saveDraft(input: {
   const { commit } = await commitFiles({
     ref,
     startFrom,
-    files: [{ path: documentPath(input.meta.number), content: text }],
+    files: [{ path: documentPath(input.meta.number), content: text }, ...(input.files ?? [])],
     message: formatMessage(input.message, "", [
       ["Proposal", input.id],
       ["Draft", "yes"],

@@ -17,6 +17,8 @@ import { nowIso } from "~/utils/clock.server";
 import { AccessDeniedError, ConflictError, msg, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import { readDraft, saveDraft } from "./drafts.server";
+import { attachmentFolderChanges, attachmentMergeOf, resolveAttachmentMerge, type AttachmentChoice, type AttachmentMerge } from "./attachment-merge.server";
+import type { AttachmentInfo } from "~/documents/attachment-manifest.server";
 import { type ConflictChoice, type FieldConflict, type MergeChunk, mergeFields, mergeTexts, resolveMerge, type MergeResult } from "./merge.server";
 import { getProposal, isStale, personRef } from "./proposals.server";
 import { EDITABLE_STATUSES, type Proposal } from "./types";
@@ -36,7 +38,18 @@ export interface MergeView {
   metaConflicts: { field: MergedField; base: string; current: string; proposal: string }[];
   /** Current version → the text the update would produce (clean merges and rebases). */
   diff: DocumentDiff | null;
+  /** Attachments changed by the publication meanwhile (and not by the proposal): carried into the proposal. */
+  attachmentsFromCurrent: string[];
+  /** Attachments both sides changed differently: the author chooses a side for each. */
+  attachmentConflicts: { name: string; base: AttachmentSide | null; current: AttachmentSide | null; proposal: AttachmentSide | null }[];
 }
+
+export interface AttachmentSide {
+  size: number;
+  sha256: string;
+}
+
+const side = (e?: AttachmentInfo): AttachmentSide | null => (e ? { size: e.size, sha256: e.sha256 } : null);
 
 const show = (v: unknown) => (Array.isArray(v) ? v.join(", ") : v === undefined || v === null ? "" : String(v));
 
@@ -47,6 +60,14 @@ interface Computed {
   metaConflicts: FieldConflict<MergedField>[];
   body: string | null;
   currentBody: string;
+  attachments: AttachmentMerge & { proposal: AttachmentInfo[] };
+}
+
+function attachmentView(a: AttachmentMerge) {
+  return {
+    attachmentsFromCurrent: a.fromCurrent,
+    attachmentConflicts: a.conflicts.map((c) => ({ name: c.name, base: side(c.base), current: side(c.current), proposal: side(c.proposal) })),
+  };
 }
 
 async function compute(p: Proposal): Promise<Computed> {
@@ -55,6 +76,7 @@ async function compute(p: Proposal): Promise<Computed> {
   const draft = await readDraft(p.headCommit, p.number);
   const currentContent = await readVersionContent(current);
   const stale = isStale(p);
+  const attachments = await attachmentMergeOf(p.number, p.baseCommit, current.commit, p.headCommit);
   if (p.kind === "retire" || p.kind === "restore") {
     const body = p.kind === "retire" ? currentContent.body : draft.body;
     const meta = p.kind === "retire" ? { ...currentContent.meta, retired: true } : { ...draft.meta, ownerDepartment: current.meta.ownerDepartment };
@@ -64,12 +86,14 @@ async function compute(p: Proposal): Promise<Computed> {
         baseVersion: p.baseVersion,
         currentVersion: current.version,
         mode: "rebase",
-        clean: true,
-        conflicts: 0,
+        clean: attachments.conflicts.length === 0,
+        conflicts: attachments.conflicts.length,
         chunks: [],
         metaConflicts: [],
         diff: diffBodies(currentContent.body, body),
+        ...attachmentView(attachments),
       },
+      attachments,
       result: null,
       meta: strip(meta),
       metaConflicts: [],
@@ -83,7 +107,7 @@ async function compute(p: Proposal): Promise<Computed> {
   const result = mergeTexts(baseContent.body, currentContent.body, draft.body);
   const { merged, conflicts } = mergeFields(strip(baseContent.meta), strip(currentContent.meta), strip(draft.meta), MERGED_FIELDS);
   const meta = { ...merged, ownerDepartment: current.meta.ownerDepartment, retired: false };
-  const clean = result.clean && conflicts.length === 0;
+  const clean = result.clean && conflicts.length === 0 && attachments.conflicts.length === 0;
   return {
     view: {
       stale,
@@ -91,11 +115,13 @@ async function compute(p: Proposal): Promise<Computed> {
       currentVersion: current.version,
       mode: "merge",
       clean,
-      conflicts: result.conflicts + conflicts.length,
+      conflicts: result.conflicts + conflicts.length + attachments.conflicts.length,
       chunks: result.chunks,
       metaConflicts: conflicts.map((c) => ({ field: c.field, base: show(c.base), current: show(c.current), proposal: show(c.proposal) })),
       diff: result.text !== null ? diffBodies(currentContent.body, result.text) : null,
+      ...attachmentView(attachments),
     },
+    attachments,
     result,
     meta,
     metaConflicts: conflicts,
@@ -118,6 +144,8 @@ export interface UpdateChoices {
   body?: ConflictChoice[];
   /** Per conflicting metadata field: keep the current value or the proposal's. */
   meta?: Partial<Record<MergedField, "current" | "proposal">>;
+  /** Per attachment both sides changed (by name): keep the current version's file or the proposal's. */
+  attachments?: Record<string, AttachmentChoice | undefined>;
 }
 
 /** Moves the proposal onto the current version with the merged (or resolved) text. */
@@ -143,8 +171,11 @@ export async function updateToCurrent(user: AuthUser, id: string, choices: Updat
       if (!choice) throw new ValidationError(msg("revisions.err.chooseField", { field: conflict.field }), { [conflict.field]: "choose one" });
       (meta as unknown as Record<string, unknown>)[conflict.field] = choice === "current" ? conflict.current : conflict.proposal;
     }
+    const attachments = resolveAttachmentMerge(c.attachments, choices.attachments ?? {});
     const current = latestVersion(p.number)!;
+    const files = await attachmentFolderChanges(p.number, { commit: p.headCommit, list: c.attachments.proposal }, current.commit, attachments);
     const headCommit = await saveDraft({
+      files,
       id,
       meta,
       body,
@@ -173,7 +204,15 @@ export async function updateToCurrent(user: AuthUser, id: string, choices: Updat
       actor: user.username,
       action: "proposal.update",
       object: p.number,
-      details: { proposal: id, from: p.baseVersion, to: current.version, conflicts: c.view.conflicts },
+      details: {
+        proposal: id,
+        from: p.baseVersion,
+        to: current.version,
+        conflicts: c.view.conflicts,
+        ...(c.attachments.fromCurrent.length || c.attachments.conflicts.length
+          ? { attachmentsFromCurrent: c.attachments.fromCurrent, attachmentChoices: Object.fromEntries(c.attachments.conflicts.map((x) => [x.name, choices.attachments?.[x.name]])) }
+          : {}),
+      },
     });
     return updated;
   });

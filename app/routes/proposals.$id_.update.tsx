@@ -33,6 +33,16 @@ const FIELD_LABELS: Record<string, string> = {
   audienceDepartments: "doc.audience",
 };
 
+/** Attachment conflicts arrive as attachment-name-<i> (the name) and attachment-<i> (current | proposal). */
+function attachmentChoicesFrom(fields: Record<string, string | string[]>): UpdateChoices["attachments"] {
+  const out: NonNullable<UpdateChoices["attachments"]> = {};
+  for (let i = 0; `attachment-name-${i}` in fields; i++) {
+    const v = fields[`attachment-${i}`];
+    if (v === "current" || v === "proposal") out[String(fields[`attachment-name-${i}`])] = v;
+  }
+  return out;
+}
+
 function choicesFrom(fields: Record<string, string | string[]>): UpdateChoices {
   const body: ConflictChoice[] = [];
   for (let i = 0; `choice-${i}` in fields; i++) {
@@ -45,7 +55,7 @@ function choicesFrom(fields: Record<string, string | string[]>): UpdateChoices {
     const v = fields[`meta-${field}`];
     if (v === "current" || v === "proposal") meta[field] = v;
   }
-  return { body, meta };
+  return { body, meta, attachments: attachmentChoicesFrom(fields) };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -88,6 +98,7 @@ export default function UpdateProposal() {
                 <strong>{t(merge.mode === "rebase" ? "revisions.update.rebase" : "revisions.update.clean")}</strong>
               </p>
               <p className="muted">{t("revisions.update.reapproval")}</p>
+              <CarriedAttachments names={merge.attachmentsFromCurrent} version={merge.currentVersion} />
               {merge.diff ? (
                 <DiffView
                   diff={merge.diff}
@@ -125,6 +136,23 @@ export default function UpdateProposal() {
                   <label>
                     <input type="radio" name={`meta-${c.field}`} value="proposal" /> {t("revisions.update.keepProposal")}: <q>{c.proposal}</q>
                   </label>
+                </fieldset>
+              ))}
+              <CarriedAttachments names={merge.attachmentsFromCurrent} version={merge.currentVersion} />
+              {merge.attachmentConflicts.map((c, i) => (
+                <fieldset key={c.name} className="panel conflict" id={`attachment-conflict-${i}`}>
+                  <legend>{t("revisions.update.attachmentConflict", { name: c.name })}</legend>
+                  <input type="hidden" name={`attachment-name-${i}`} value={c.name} />
+                  <label>
+                    <input type="radio" name={`attachment-${i}`} value="current" required />{" "}
+                    {t("revisions.update.keepCurrent", { version: merge.currentVersion })}: <AttachmentSide side={c.current} />
+                  </label>
+                  <label>
+                    <input type="radio" name={`attachment-${i}`} value="proposal" /> {t("revisions.update.keepProposal")}: <AttachmentSide side={c.proposal} />
+                  </label>
+                  <p className="muted small">
+                    {t("revisions.update.baseSide", { version: merge.baseVersion })}: <AttachmentSide side={c.base} />
+                  </p>
                 </fieldset>
               ))}
               <div className="merge-chunks">
@@ -195,5 +223,26 @@ export default function UpdateProposal() {
         </>
       )}
     </article>
+  );
+}
+
+function AttachmentSide({ side }: { side: { size: number; sha256: string } | null }) {
+  const t = useT();
+  if (!side) return <span>{t("revisions.update.attachmentNone")}</span>;
+  return (
+    <span>
+      {t("revisions.update.attachmentFile", { size: side.size < 1024 ? `${side.size} B` : `${(side.size / 1024).toFixed(1)} KB` })}{" "}
+      <code className="hash">{side.sha256.slice(0, 12)}</code>
+    </span>
+  );
+}
+
+function CarriedAttachments({ names, version }: { names: string[]; version: number }) {
+  const t = useT();
+  if (!names.length) return null;
+  return (
+    <p className="banner banner-info" data-testid="attachments-carried">
+      {t("revisions.update.attachmentsCarried", { version, names: names.join(", ") })}
+    </p>
   );
 }

@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   /** Largest attachment, and largest sum of one version's attachments, in MB (decision 094). */
   ATTACHMENT_MAX_MB: z.coerce.number().positive().max(2048).default(50),
   ATTACHMENT_VERSION_MAX_MB: z.coerce.number().positive().max(8192).default(200),
+  /** A CJK font (.ttc/.otf/.ttf) for stamped PDF copies; unset = the system's Noto CJK; "none" = Latin stamps only. */
+  CJK_FONT_PATH: z.string().optional(),
   /** Latest effective date a proposal may ask for, in days from today (decision 070). */
   MAX_EFFECTIVE_DAYS: z.coerce.number().int().min(1).max(36500).default(1095),
   /** The shared git repository every instance pushes publications to (decision 111); unset = the local repository only. */

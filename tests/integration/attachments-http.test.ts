@@ -4,14 +4,14 @@
  * halfway), serving with the document's access rules and safe headers,
  * controlled copies stamped on every page, and the pages that list them.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signIn, type Client } from "../helpers/client";
-import type { RunningServer } from "../helpers/server";
+import { healthDetails, type RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { docx, pdf, png } from "../fixtures/attachment-files";
 import { as, PASSWORD, publishDoc } from "./revisions-helpers";
@@ -203,6 +203,16 @@ describe("serving attachments", () => {
   });
 });
 
+function pdfPages(bytes: Buffer): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regula-stamp-"));
+  try {
+    fs.writeFileSync(path.join(dir, "copy.pdf"), bytes);
+    return execFileSync("pdftotext", ["-layout", path.join(dir, "copy.pdf"), "-"], { encoding: "utf8" }).split("\f").filter((p) => p.trim());
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("controlled copies", () => {
   it("stamps every page of a PDF with number, version, date, the notice and the reader", async () => {
     const staff = await signIn(server.url, "staff");
@@ -220,10 +230,42 @@ describe("controlled copies", () => {
       expect(text).toContain("CONTROLLED COPY - uncontrolled when printed");
       expect(text).toContain(`${numbers.open} v2`);
       expect(text).toMatch(/effective \d{4}-\d{2}-\d{2}/);
-      expect(text).toContain("issued to staff");
+      // The name as written (a CJK font is embedded), with the account name.
+      expect(text).toContain("issued to 张员工 (staff)");
       expect(text).toMatch(new RegExp(`Check: ${numbers.open}\\.2\\.[A-Z2-7]{8}`));
     }
     expect(pages[1]).toContain("Scanned record page 2");
+  });
+
+  it("stamps a Chinese reader's copy in Chinese, with the Chinese name, on every page", async () => {
+    const staff = await signIn(server.url, "staff", { lang: "zh-CN" });
+    const res = await fetch(`${server.url}/docs/${numbers.open}/v/2/attachments/scan.pdf?copy=controlled`, { headers: { Cookie: staff.cookieHeader() } });
+    expect(res.status).toBe(200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const pages = pdfPages(bytes);
+    expect(pages).toHaveLength(2);
+    for (const text of pages) {
+      expect(text).toContain("受控副本 - 打印后不受控");
+      expect(text).toContain(`${numbers.open} 第 2 版`);
+      expect(text).toContain("发给 张员工 (staff)");
+      expect(text).toMatch(new RegExp(`核验码：${numbers.open}\\.2\\.[A-Z2-7]{8}`));
+    }
+    // The font is embedded as a subset (not the 16 MB face), and a viewer can draw it: poppler renders without font errors.
+    expect(bytes.length).toBeLessThan(400 * 1024);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regula-stamp-"));
+    try {
+      fs.writeFileSync(path.join(dir, "copy.pdf"), bytes);
+      const fonts = execFileSync("pdffonts", [path.join(dir, "copy.pdf")], { encoding: "utf8" });
+      // Embedded (emb yes), with its Unicode map (uni yes): a subset of the face, named by pdf-lib with a suffix.
+      expect(fonts).toMatch(/NotoSansCJKsc-Regular\S*\s+CID Type 0C\s+Identity-H\s+yes\s+\S+\s+yes/);
+      const drawn = spawnSync("pdftoppm", ["-r", "30", "-f", "1", "-l", "1", "-png", path.join(dir, "copy.pdf"), path.join(dir, "page")], { encoding: "utf8" });
+      expect(drawn.status).toBe(0);
+      expect(drawn.stderr).not.toMatch(/font/i);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const health = await healthDetails(server);
+    expect(health.body.checks.stamps).toMatchObject({ ok: true, cjkFont: true });
   });
 
   it("gives a Word copy a header and footer of its own on every section", async () => {
@@ -242,6 +284,24 @@ describe("controlled copies", () => {
     expect((await mammoth.extractRawText({ buffer: Buffer.from(await zip.generateAsync({ type: "nodebuffer" })) })).value).toContain("物料编号");
     const png = await fetch(`${server.url}/docs/${numbers.open}/v/2/attachments/${encodeURIComponent("库区照片.png")}?copy=controlled`, { headers: { Cookie: staff.cookieHeader() } });
     expect(png.status).toBe(400);
+  });
+});
+
+describe("Word download with images", () => {
+  it("embeds the version's images from its attachments, at their size, instead of a note", async () => {
+    const staff = await signIn(server.url, "staff");
+    const res = await fetch(`${server.url}/docs/${numbers.open}/download.docx?version=2`, { headers: { Cookie: staff.cookieHeader() } });
+    expect(res.status).toBe(200);
+    const zip = await JSZip.loadAsync(Buffer.from(await res.arrayBuffer()));
+    const media = Object.keys(zip.files).filter((f) => f.startsWith("word/media/"));
+    expect(media).toHaveLength(1);
+    expect(Buffer.compare(await zip.file(media[0])!.async("nodebuffer"), files.photo)).toBe(0);
+    const doc = await zip.file("word/document.xml")!.async("string");
+    // 6 × 4 pixels, in EMU (9525 per pixel at 96 dpi).
+    expect(doc).toContain('<wp:extent cx="57150" cy="38100"/>');
+    expect(doc).not.toContain("Image: 库区照片");
+    const rels = await zip.file("word/_rels/document.xml.rels")!.async("string");
+    expect(rels).toContain(media[0].replace("word/", ""));
   });
 });
 
@@ -265,5 +325,27 @@ describe("pages", () => {
     expect(page.text_).toContain("replaced");
     expect(page.text_).toContain("Changes in the text of 入库单.docx");
     expect(page.text_).toContain("库位");
+  });
+});
+
+describe("without a CJK font", () => {
+  it("falls back to a Latin stamp with the account name when no CJK font is installed, and /healthz says so", async () => {
+    // Last: the portal is started again on the same data without a CJK font.
+    await server.stop();
+    const bare = await world.server({ CJK_FONT_PATH: "none" });
+    try {
+      const health = await healthDetails(bare);
+      expect(health.body.checks.stamps).toMatchObject({ ok: true, cjkFont: false });
+      const staff = await signIn(bare.url, "staff", { lang: "zh-CN" });
+      const res = await fetch(`${bare.url}/docs/${numbers.open}/v/2/attachments/scan.pdf?copy=controlled`, { headers: { Cookie: staff.cookieHeader() } });
+      expect(res.status).toBe(200);
+      for (const text of pdfPages(Buffer.from(await res.arrayBuffer()))) {
+        expect(text).toContain("CONTROLLED COPY - uncontrolled when printed");
+        expect(text).toContain("issued to staff");
+        expect(text).not.toContain("张员工");
+      }
+    } finally {
+      await bare.stop();
+    }
   });
 });

@@ -208,6 +208,10 @@ const en: Record<string, string> = {
   "revisions.update.keepBoth": "Keep both (current first)",
   "revisions.update.custom": "Use the text below",
   "revisions.update.saveResolved": "Save the resolved text",
+  "revisions.update.attachmentConflict": "Attachment “{name}” was changed both in the current version and in your proposal",
+  "revisions.update.attachmentFile": "file of {size}",
+  "revisions.update.attachmentNone": "(removed)",
+  "revisions.update.attachmentsCarried": "Attachment changes published in v{version} are carried into your proposal: {names}",
 
   "revisions.list.mine": "Mine",
   "revisions.list.open": "Open",
@@ -492,6 +496,10 @@ const zh: Record<string, string> = {
   "revisions.update.keepBoth": "两者都保留（现行在前）",
   "revisions.update.custom": "使用下方文本",
   "revisions.update.saveResolved": "保存处理后的文本",
+  "revisions.update.attachmentConflict": "附件“{name}”在现行版本和您的申请中都被修改了",
+  "revisions.update.attachmentFile": "文件，{size}",
+  "revisions.update.attachmentNone": "（已删除）",
+  "revisions.update.attachmentsCarried": "v{version} 中发布的附件变更将并入您的申请：{names}",
 
   "revisions.list.mine": "我的",
   "revisions.list.open": "未完成",

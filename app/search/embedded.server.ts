@@ -35,7 +35,6 @@ import {
   FOLD_MARK_STEP,
   foldSparse,
   hasCjk,
-  indexTerms,
   SparseFolder,
   minimumGroups,
   parseQuery,

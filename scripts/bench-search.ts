@@ -235,10 +235,11 @@ export async function benchRegulationSearch(
     let lastTurn = -1;
     let indexing = true;
     const turn = () => {
+      if (!indexing) return; // the queries that follow never yield: their time is not an indexing slice
       const now = performance.now();
       if (lastTurn >= 0) longestSliceMs = Math.max(longestSliceMs, now - lastTurn);
       lastTurn = now;
-      if (indexing) setImmediate(turn);
+      setImmediate(turn);
     };
     setImmediate(turn);
     const started = performance.now();

@@ -35,8 +35,7 @@ import {
   FOLD_MARK_STEP,
   foldSparse,
   hasCjk,
-  indexTerms,
-  indexTermsOfFolded,
+  SparseFolder,
   minimumGroups,
   parseQuery,
   synonymMap,
@@ -51,6 +50,8 @@ const FILE_FORMAT = 3;
 const BOOSTS = [6, 3, 2, 1];
 /** The best candidates whose score is adjusted for how close the parts of the query stand. */
 const PROXIMITY_RERANK = 20;
+/** Exact texts whose answers per document are kept (a byte per document each). */
+const EXACT_TEXTS_KEPT = 256;
 /** Occurrences of one part looked at when measuring proximity. */
 const PROXIMITY_OCCURRENCES = 64;
 
@@ -73,12 +74,35 @@ function foldDoc(doc: SearchDoc): FoldedDoc {
   return { title: fold(`${doc.number} ${doc.title}`), text: body.text, marks: body.marks, parts: foldParts(doc.attachments) };
 }
 
-/** The terms of each field: number, title, headings (markdown, chapter and article headings), body. */
-function fieldTerms(doc: SearchDoc, folded: FoldedDoc): string[][] {
-  const headings = [doc.headings ?? "", structuralHeadings(doc.text)].filter(Boolean).join("\n");
+/** Characters of body text folded and counted between two turns of the event loop (a few milliseconds of work). */
+export const INDEX_SLICE_CHARS = 16_384;
+
+/**
+ * Counts a document's terms into `index` (number, title, headings — markdown,
+ * chapter and article headings — and body with its attachment text), a slice
+ * of the body at a time: the generator pauses between slices, so a caller can
+ * let other work run. Returns the folded document for the cache.
+ */
+function* countDocument(index: PostingsIndex, doc: SearchDoc): Generator<void, FoldedDoc> {
+  index.countFolded(0, fold(numberField(doc.number)));
+  index.countFolded(1, fold(doc.title));
+  const headings: string[] = doc.headings ? [doc.headings] : [];
+  const folder = new SparseFolder(doc.text);
+  let from = 0;
+  while (!folder.done) {
+    const folded = folder.fold(INDEX_SLICE_CHARS);
+    // Slices end at paragraph breaks, so chapter and article lines are whole in one of them.
+    const lines = structuralHeadings(doc.text.slice(from, (from = folder.position)));
+    if (lines) headings.push(lines);
+    index.countFolded(3, folded);
+    if (!folder.done) yield;
+  }
+  const parts = foldParts(doc.attachments);
   // Attachment text counts as body text (the same field, read under the same rule).
-  const body = folded.parts.length ? [folded.text, ...folded.parts.map((p) => p.text)].join("\n\n") : folded.text;
-  return [indexTerms(numberField(doc.number)), indexTerms(doc.title), indexTerms(headings), indexTermsOfFolded(body)];
+  for (const part of parts) index.countFolded(3, part.text);
+  index.countFolded(2, fold(headings.join("\n")));
+  const body = folder.finish();
+  return { title: fold(`${doc.number} ${doc.title}`), text: body.text, marks: body.marks, parts };
 }
 
 interface Candidate {
@@ -112,9 +136,18 @@ export class EmbeddedEngine implements SearchEngine {
   private saving: Promise<void> | null = null;
   private lastSaveError: string | null = null;
   private file: string | null;
+  /** Per exact text asked for lately: per slot, 0 not yet known, 1 the body holds it, 2 it does not. */
+  private exactKnown = new Map<string, Uint8Array>();
+  private exactLayout: PostingsIndex | null = null;
+  private exactLayoutVersion = -1;
+  /** The document being indexed (one at a time). */
+  private indexing: Promise<unknown> = Promise.resolve();
+  /** Lets other work run between two slices of a document. */
+  private pause: () => Promise<void>;
 
-  constructor(options: { file?: string | null } = {}) {
+  constructor(options: { file?: string | null; pause?: () => Promise<void> } = {}) {
     this.file = options.file ?? null;
+    this.pause = options.pause ?? (() => new Promise((resolve) => setImmediate(resolve)));
   }
 
   async open(): Promise<{ head: string | null } | null> {
@@ -145,10 +178,48 @@ export class EmbeddedEngine implements SearchEngine {
     }
   }
 
-  async indexDocument(doc: SearchDoc): Promise<void> {
+  /**
+   * Indexes a document, a slice of its text per turn of the event loop (pages
+   * and /healthz are answered between slices; searches answer from the index
+   * as it was until the document is complete). Documents are indexed one at a
+   * time, in the order given.
+   */
+  indexDocument(doc: SearchDoc): Promise<void> {
+    const run = this.indexing.then(() => this.indexInSlices(doc));
+    this.indexing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async indexInSlices(doc: SearchDoc): Promise<void> {
+    const index = this.index;
+    index.beginDocument(doc.number);
+    let folded: FoldedDoc;
+    try {
+      const counting = countDocument(index, doc);
+      for (;;) {
+        const step = counting.next();
+        if (step.done) {
+          folded = step.value;
+          break;
+        }
+        await this.pause();
+      }
+    } catch (error) {
+      index.abandonDocument();
+      throw error;
+    }
+    if (index !== this.index) {
+      // The index was reset meanwhile: count the document again into the new one.
+      index.abandonDocument();
+      return this.indexInSlices(doc);
+    }
+    index.commitDocument();
+    this.store(doc, folded);
+  }
+
+  /** Records an indexed document (its metadata and folded text). */
+  private store(doc: SearchDoc, folded: FoldedDoc) {
     const previous = this.docs.get(doc.number);
-    const folded = foldDoc(doc);
-    this.index.add(doc.number, fieldTerms(doc, folded));
     if (previous && previous.confidentiality !== "internal") this.nonInternal--;
     if (doc.confidentiality !== "internal") this.nonInternal++;
     this.docs.set(doc.number, doc);
@@ -184,8 +255,12 @@ export class EmbeddedEngine implements SearchEngine {
     let slice = performance.now();
     for (let i = 0; i < total; i++) {
       const doc = docs[i];
-      const f = foldDoc(doc);
-      index.add(doc.number, fieldTerms(doc, f));
+      index.beginDocument(doc.number);
+      const counting = countDocument(index, doc);
+      let counted = counting.next();
+      while (!counted.done) counted = counting.next();
+      const f = counted.value;
+      index.commitDocument();
       map.set(doc.number, doc);
       folded.set(doc.number, f);
       if (onProgress && ((i + 1) % step === 0 || i + 1 === total)) onProgress(i + 1, total);
@@ -320,11 +395,11 @@ export class EmbeddedEngine implements SearchEngine {
     const need = minimumGroups(parsed.groups.length);
     const facets = emptyFacets();
     const selected: Candidate[] = [];
-    for (const match of found.matches) {
-      const doc = this.docs.get(match.id);
+    for (let i = 0; i < found.count; i++) {
+      const doc = this.docs.get(found.ids[i]!);
       if (!doc || (doc.retired && !filters.includeRetired)) continue;
       const readable = decideRead(reader, doc).allowed;
-      const altMask = readable ? match.fullMask : titleOnly ? match.limitedMask : 0;
+      const altMask = readable ? found.fullMask[i] : titleOnly ? found.limitedMask[i] : 0;
       if (!altMask) continue;
       // Parts matched without an exact-text check, and those that still need one.
       let sure = 0;
@@ -342,12 +417,12 @@ export class EmbeddedEngine implements SearchEngine {
           const g = 1 << groupOf[bit];
           if (groups & g || !((altMask >>> bit) & 1) || !((needsExact >>> bit) & 1)) continue;
           const exact = alternatives[bit].exact!;
-          if (f.title.includes(exact) || (readable && (f.text.includes(exact) || f.parts.some((p) => p.text.includes(exact))))) groups |= g;
+          if (f.title.includes(exact) || (readable && this.bodyHolds(exact, found.slots[i], f))) groups |= g;
         }
       }
       const covered = bitCount(groups);
       if (covered < need) continue;
-      const score = readable ? match.full : match.limited;
+      const score = readable ? found.full[i] : found.limited[i];
       bumpFacets(facets, doc);
       if (passesFacetFilters(doc, filters)) selected.push({ doc, score, readable, groups, covered });
     }
@@ -361,6 +436,30 @@ export class EmbeddedEngine implements SearchEngine {
     }
     const hits = selected.slice(from, to).map((c) => this.toHit(c, found, parsed));
     return { total: selected.length, page, pageSize, hits, facets };
+  }
+
+  /**
+   * Whether a document's body (or attachment text) holds `exact`. Queries of
+   * common legal wording need this for thousands of long documents, so the
+   * answers for the texts asked for lately are kept per slot until the
+   * document changes (a new slot) or the slots are renumbered.
+   */
+  private bodyHolds(exact: string, slot: number, f: FoldedDoc): boolean {
+    if (this.exactLayout !== this.index || this.exactLayoutVersion !== this.index.layout) {
+      this.exactKnown.clear();
+      this.exactLayout = this.index;
+      this.exactLayoutVersion = this.index.layout;
+    }
+    let known = this.exactKnown.get(exact);
+    if (!known || known.length <= slot) {
+      const grown = new Uint8Array(Math.max(slot + 1, this.index.slotCount, known ? known.length * 2 : 0));
+      if (known) grown.set(known);
+      else if (this.exactKnown.size >= EXACT_TEXTS_KEPT) this.exactKnown.delete(this.exactKnown.keys().next().value!);
+      known = grown;
+    } else this.exactKnown.delete(exact); // moved to the end: most recently used
+    this.exactKnown.set(exact, known);
+    if (known[slot] === 0) known[slot] = f.text.includes(exact) || f.parts.some((p) => p.text.includes(exact)) ? 1 : 2;
+    return known[slot] === 1;
   }
 
   /**

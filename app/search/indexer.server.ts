@@ -5,19 +5,31 @@
  * revision, a retirement or a scheduled version on its effective date.
  */
 import { attachmentTexts } from "~/attachments/text/index-text.server";
-import { renderVersion } from "~/documents/documents.server";
+import { readVersionContent } from "~/documents/documents.server";
 import { allLatest, indexedHead, latestVersion, type VersionRecord } from "~/documents/version-index.server";
 import { on } from "~/documents/events.server";
 import { withLock } from "~/utils/lock.server";
 import { setCatchUpProgress } from "./choice.server";
 import type { SearchDoc, SearchEngine } from "./engine.server";
-import { headingsFromHtml, htmlToText } from "./plain-text";
+import { markdownTextSlices } from "./markdown-text";
+import { htmlToText } from "./plain-text";
 
 export { htmlToText };
 
-/** The index entry for a version record (its current metadata and plain body text). */
+/**
+ * The index entry for a version record (its current metadata and plain body
+ * text, read from the markdown a slice at a time with a turn of the event loop
+ * between slices).
+ */
 export async function searchDocFromRecord(record: VersionRecord): Promise<SearchDoc> {
-  const rendered = await renderVersion(record);
+  const { body } = await readVersionContent(record);
+  const reading = markdownTextSlices(body);
+  let step = reading.next();
+  while (!step.done) {
+    await yieldToEventLoop();
+    step = reading.next();
+  }
+  const { text, headings } = step.value;
   const attachments = await attachmentTexts(record.number, record.version);
   return {
     number: record.number,
@@ -30,8 +42,8 @@ export async function searchDocFromRecord(record: VersionRecord): Promise<Search
     version: record.version,
     effectiveDate: record.meta.effectiveDate ?? null,
     retired: record.meta.retired,
-    text: htmlToText(rendered.html),
-    headings: headingsFromHtml(rendered.html),
+    text,
+    headings,
     blob: record.blob,
     ...(attachments.length ? { attachments } : {}),
   };

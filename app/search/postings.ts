@@ -28,6 +28,7 @@
  * renumbered) once a tenth of the slots are dead.
  */
 import SearchableMap from "minisearch/SearchableMap";
+import { scanIndexTerms, type IndexTermSink } from "./tokenize";
 
 export const FIELD_COUNT = 4;
 const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
@@ -52,7 +53,7 @@ export interface QueryTermSpec {
 
 /** One query term's expansion: the indexed terms it matches, with their weights. */
 interface Expansion {
-  terms: { term: string; weight: number; list: number[] }[];
+  terms: { term: string; weight: number; id: number }[];
 }
 
 export interface PostingsMatch {
@@ -75,7 +76,16 @@ export interface QueryAlternativeSpec {
 }
 
 export interface PostingsQuery {
-  matches: PostingsMatch[];
+  /** The matching documents as objects (built on first use; the typed arrays below are the same data). */
+  readonly matches: PostingsMatch[];
+  /** How many documents matched; entry i of the arrays below is the i-th of them, in slot order. */
+  count: number;
+  ids: (string | null)[];
+  slots: Int32Array;
+  full: Float64Array;
+  limited: Float64Array;
+  fullMask: Int32Array;
+  limitedMask: Int32Array;
   /** The indexed terms that matched document `id` (in the fields given). */
   matchedTerms(id: string, fields: "all" | "number-title"): string[];
 }
@@ -92,19 +102,48 @@ export interface SavedPostings {
   postings: string;
 }
 
+/** Chinese characters of the BMP counted by code (pairs and lone characters) start here. */
+const CODE_BASE = 0x3000;
+const CODE_SPAN = 0x7000; // 0x3000–0x9fff
+/** Key of a lone character (its code unit) or of a pair (above every lone character); always a small integer. */
+function pairKey(first: number, second: number): number {
+  return 0x10000 + (first - CODE_BASE) * CODE_SPAN + (second - CODE_BASE);
+}
+
 export class PostingsIndex {
-  private dictionary = new SearchableMap<number[]>();
+  /** Term → term id, for exact, prefix and typo-tolerant lookups (terms with postings only). */
+  private dictionary = new SearchableMap<number>();
   /**
-   * The terms that are not Chinese, sharing their lists with `dictionary`:
-   * typo-tolerant lookups walk this smaller tree (walking every Chinese pair
-   * for an English typo was most of such a query's time).
+   * The terms that are not Chinese: typo-tolerant lookups walk this smaller
+   * tree (walking every Chinese pair for an English typo was most of such a
+   * query's time).
    */
-  private latin = new SearchableMap<number[]>();
+  private latin = new SearchableMap<number>();
+  /** Term id → term, its postings, and how many postings have a frequency in each field. */
+  private terms: string[] = [];
+  private lists: number[][] = [];
+  private df = new Int32Array(0);
+  /** Term ids by text, and Chinese pairs and characters by code (no string made while counting). */
+  private idOfTerm = new Map<string, number>();
+  private idOfCode = new Map<number, number>();
   private slotIds: (string | null)[] = [];
   private slotOfId = new Map<string, number>();
   private lengths: number[] = [];
   private lengthSums = new Array<number>(FIELD_COUNT).fill(0);
   private dead = 0;
+  /** Changes whenever slots are renumbered (compaction): what callers keep per slot is then stale. */
+  layout = 0;
+  // The document being counted: packed frequencies per term id, the ids touched, distinct terms per field.
+  private counting: string | null = null;
+  private docTf = new Uint32Array(0);
+  private touched: number[] = [];
+  private distinct = [0, 0, 0, 0];
+  private field = 0;
+  private sink: IndexTermSink = {
+    pair: (a, b) => this.countId(a >= CODE_BASE && a < CODE_BASE + CODE_SPAN && b >= CODE_BASE && b < CODE_BASE + CODE_SPAN ? this.codeId(pairKey(a, b), a, b) : this.termId(String.fromCharCode(a, b))),
+    single: (a) => this.countId(this.codeId(a, a, -1)),
+    term: (t) => this.countId(this.termId(t)),
+  };
   // Query scratch space, reused between queries (search is synchronous).
   private stageFull = new Int32Array(0);
   private stageLimited = new Int32Array(0);
@@ -129,42 +168,145 @@ export class PostingsIndex {
     return this.slotOfId.has(id);
   }
 
+  /** Slots in use, dead ones included. */
+  get slotCount(): number {
+    return this.slotIds.length;
+  }
+
+  /** The document id in a slot (null when the slot is dead). */
+  idAt(slot: number): string | null {
+    return this.slotIds[slot] ?? null;
+  }
+
+  private newId(term: string): number {
+    const id = this.terms.length;
+    this.terms.push(term);
+    this.lists.push([]);
+    if (this.df.length < (id + 1) * FIELD_COUNT) {
+      const grown = new Int32Array(Math.max(1024, this.df.length * 2));
+      grown.set(this.df);
+      this.df = grown;
+    }
+    return id;
+  }
+
+  private termId(term: string): number {
+    let id = this.idOfTerm.get(term);
+    if (id === undefined) {
+      id = this.newId(term);
+      this.idOfTerm.set(term, id);
+    }
+    return id;
+  }
+
+  private codeId(key: number, first: number, second: number): number {
+    let id = this.idOfCode.get(key);
+    if (id === undefined) {
+      const term = second < 0 ? String.fromCharCode(first) : String.fromCharCode(first, second);
+      id = this.idOfTerm.get(term) ?? this.newId(term);
+      this.idOfTerm.set(term, id);
+      this.idOfCode.set(key, id);
+    }
+    return id;
+  }
+
+  private countId(id: number): void {
+    if (this.docTf.length <= id) {
+      const grown = new Uint32Array(Math.max(1024, this.terms.length * 2));
+      grown.set(this.docTf);
+      this.docTf = grown;
+    }
+    const shift = 8 * (FIELD_COUNT - 1 - this.field);
+    const packed = this.docTf[id];
+    const tf = (packed >>> shift) & 255;
+    if (packed === 0) this.touched.push(id);
+    if (tf === 0) this.distinct[this.field]++;
+    if (tf < MAX_TF) this.docTf[id] = packed + 2 ** shift;
+  }
+
+  /**
+   * Starts counting the terms of a document (`countTerms`, `countFolded`),
+   * which `commitDocument` then indexes in one step. Counting can be spread
+   * over several turns of the event loop; the index answers queries as it was
+   * until the commit. One document at a time.
+   */
+  beginDocument(id: string): void {
+    if (this.counting !== null) throw new Error(`the terms of ${this.counting} are still being counted`);
+    this.counting = id;
+    this.touched = [];
+    this.distinct = [0, 0, 0, 0];
+  }
+
+  /** Counts terms of one field of the document being indexed. */
+  countTerms(field: number, terms: readonly string[]): void {
+    this.field = field;
+    for (const term of terms) this.countId(this.termId(term));
+  }
+
+  /** Counts the index terms of folded text (one slice of a long body, say) in one field. */
+  countFolded(field: number, folded: string): void {
+    this.field = field;
+    scanIndexTerms(folded, this.sink);
+  }
+
+  /** Gives up the document being counted (nothing of it is indexed). */
+  abandonDocument(): void {
+    for (const id of this.touched) this.docTf[id] = 0;
+    this.touched = [];
+    this.counting = null;
+  }
+
+  /** Indexes the counted document (replacing what was indexed under its id). */
+  commitDocument(): void {
+    const id = this.counting;
+    if (id === null) throw new Error("no document is being counted");
+    try {
+      this.remove(id);
+      if (this.slotIds.length >= MAX_SLOTS) this.compact();
+      if (this.slotIds.length >= MAX_SLOTS) throw new Error(`the search index holds at most ${MAX_SLOTS} documents`);
+    } catch (error) {
+      this.abandonDocument();
+      throw error;
+    }
+    const slot = this.slotIds.length;
+    const base = slot * SLOT_UNIT;
+    const { docTf, df, lists, touched } = this;
+    for (let k = 0; k < touched.length; k++) {
+      const term = touched[k];
+      const packed = docTf[term];
+      docTf[term] = 0;
+      const list = lists[term];
+      if (!list.length) this.enlist(term);
+      list.push(base + packed);
+      const at = term * FIELD_COUNT;
+      if (packed >= 16777216) df[at]++;
+      if ((packed >>> 16) & 255) df[at + 1]++;
+      if ((packed >>> 8) & 255) df[at + 2]++;
+      if (packed & 255) df[at + 3]++;
+    }
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      this.lengths.push(this.distinct[f]);
+      this.lengthSums[f] += this.distinct[f];
+    }
+    this.slotIds.push(id);
+    this.slotOfId.set(id, slot);
+    this.touched = [];
+    this.counting = null;
+  }
+
   /** Indexes a document's terms per field (replacing what was indexed under this id). */
   add(id: string, fields: readonly (readonly string[])[]): void {
     if (fields.length !== FIELD_COUNT) throw new Error(`a document has ${FIELD_COUNT} fields, not ${fields.length}`);
-    this.remove(id);
-    if (this.slotIds.length >= MAX_SLOTS) this.compact();
-    if (this.slotIds.length >= MAX_SLOTS) throw new Error(`the search index holds at most ${MAX_SLOTS} documents`);
-    const slot = this.slotIds.length;
-    // term → its four frequencies packed as in a posting (8 bits each), counted in place.
-    const frequencies = new Map<string, number>();
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      const shift = 8 * (FIELD_COUNT - 1 - f);
-      const unit = 2 ** shift;
-      let distinct = 0;
-      for (const term of fields[f]) {
-        const packed = frequencies.get(term) ?? 0;
-        const tf = Math.floor(packed / unit) % 256;
-        if (tf === 0) distinct++;
-        if (tf < MAX_TF) frequencies.set(term, packed + unit);
-      }
-      this.lengths.push(distinct);
-      this.lengthSums[f] += distinct;
-    }
-    const base = slot * SLOT_UNIT;
-    for (const [term, packed] of frequencies) this.listFor(term).push(base + packed);
-    this.slotIds.push(id);
-    this.slotOfId.set(id, slot);
+    this.beginDocument(id);
+    for (let f = 0; f < FIELD_COUNT; f++) this.countTerms(f, fields[f]);
+    this.commitDocument();
   }
 
-  private listFor(term: string): number[] {
-    let list = this.dictionary.get(term);
-    if (!list) {
-      list = [];
-      this.dictionary.set(term, list);
-      if (isLatin(term)) this.latin.set(term, list);
-    }
-    return list;
+  /** Puts a term that has postings again into the dictionaries. */
+  private enlist(term: number): void {
+    const text = this.terms[term];
+    this.dictionary.set(text, term);
+    if (isLatin(text)) this.latin.set(text, term);
   }
 
   remove(id: string): boolean {
@@ -190,44 +332,54 @@ export class PostingsIndex {
       ids.push(id);
       for (let f = 0; f < FIELD_COUNT; f++) lengths.push(this.lengths[slot * FIELD_COUNT + f]);
     });
-    const emptied: string[] = [];
-    for (const [term, list] of this.dictionary) {
+    const { df } = this;
+    for (let term = 0; term < this.lists.length; term++) {
+      const list = this.lists[term];
+      if (!list.length) continue;
       let w = 0;
+      const at = term * FIELD_COUNT;
+      df[at] = df[at + 1] = df[at + 2] = df[at + 3] = 0;
       for (let r = 0; r < list.length; r++) {
         const slot = slotOf(list[r]);
         const to = renumber[slot];
-        if (to >= 0) list[w++] = list[r] - (slot - to) * SLOT_UNIT;
+        if (to < 0) continue;
+        const packed = list[r] - slot * SLOT_UNIT;
+        list[w++] = to * SLOT_UNIT + packed;
+        if (packed >= 16777216) df[at]++;
+        if ((packed >>> 16) & 255) df[at + 1]++;
+        if ((packed >>> 8) & 255) df[at + 2]++;
+        if (packed & 255) df[at + 3]++;
       }
       list.length = w;
-      if (!w) emptied.push(term);
-    }
-    for (const term of emptied) {
-      this.dictionary.delete(term);
-      this.latin.delete(term);
+      if (!w) {
+        this.dictionary.delete(this.terms[term]);
+        this.latin.delete(this.terms[term]);
+      }
     }
     this.slotIds = ids;
     this.lengths = lengths;
     this.slotOfId = new Map(ids.map((id, slot) => [id, slot]));
     this.dead = 0;
+    this.layout++;
   }
 
   private expand(spec: QueryTermSpec): Expansion {
     const terms: Expansion["terms"] = [];
     const exact = this.dictionary.get(spec.term);
-    if (exact) terms.push({ term: spec.term, weight: 1, list: exact });
+    if (exact !== undefined) terms.push({ term: spec.term, weight: 1, id: exact });
     const fuzzy = spec.fuzzy > 0 ? (isLatin(spec.term) ? this.latin : this.dictionary).fuzzyGet(spec.term, spec.fuzzy) : null;
     if (spec.prefix) {
-      for (const [term, list] of this.dictionary.atPrefix(spec.term)) {
+      for (const [term, id] of this.dictionary.atPrefix(spec.term)) {
         const distance = term.length - spec.term.length;
         if (!distance) continue;
         fuzzy?.delete(term); // scored as a prefix match
-        terms.push({ term, weight: (WEIGHT.prefix * term.length) / (term.length + 0.3 * distance), list });
+        terms.push({ term, weight: (WEIGHT.prefix * term.length) / (term.length + 0.3 * distance), id });
       }
     }
     if (fuzzy) {
-      for (const [term, [list, distance]] of fuzzy) {
+      for (const [term, [id, distance]] of fuzzy) {
         if (!distance) continue;
-        terms.push({ term, weight: (WEIGHT.fuzzy * term.length) / (term.length + distance), list });
+        terms.push({ term, weight: (WEIGHT.fuzzy * term.length) / (term.length + distance), id });
       }
     }
     return { terms };
@@ -260,7 +412,7 @@ export class PostingsIndex {
    * and over number and title alone (`limited`), with field boosts. (Every
    * term is its own part; only documents matching all of them are returned.)
    */
-  search(query: readonly QueryTermSpec[], boosts: readonly number[]): PostingsQuery {
+  search(query: readonly QueryTermSpec[], boosts: readonly number[]): { matches: PostingsMatch[]; matchedTerms: PostingsQuery["matchedTerms"] } {
     const found = this.searchAlternatives(
       query.map((term, group) => ({ group, terms: [term] })),
       boosts,
@@ -285,16 +437,14 @@ export class PostingsIndex {
   searchAlternatives(alternatives: readonly QueryAlternativeSpec[], boosts: readonly number[]): PostingsQuery {
     if (alternatives.length > 31) throw new Error("a query has at most 31 alternatives");
     const expansions = alternatives.map((a) => a.terms.map((spec) => this.expand(spec)));
-    const matches: PostingsMatch[] = [];
     const slots = this.slotIds.length;
     const live = this.slotOfId.size;
-    const result: PostingsQuery = { matches, matchedTerms: (id, fields) => this.matchedTerms(expansions.flat(), id, fields) };
+    const result = this.result(expansions, 0, new Int32Array(0), new Float64Array(0), new Float64Array(0), new Int32Array(0), new Int32Array(0));
     if (!alternatives.length || !live) return result;
     this.scratch(slots);
-    const { stageFull, stageLimited, scoreFull, scoreLimited, bestFull, bestLimited, totalFull, totalLimited, maskFull, maskLimited, slotIds, lengths } = this;
+    const { stageFull, stageLimited, scoreFull, scoreLimited, bestFull, bestLimited, totalFull, totalLimited, maskFull, maskLimited, slotIds, lengths, lists, df } = this;
     const averages = this.lengthSums.map((sum) => sum / live || 1);
     const idf = [0, 0, 0, 0];
-    const count = [0, 0, 0, 0];
     for (let a = 0; a < alternatives.length; a++) {
       const terms = expansions[a];
       if (terms.length && terms.every((e) => e.terms.length)) {
@@ -302,19 +452,13 @@ export class PostingsIndex {
         stageLimited.fill(-1, 0, slots);
         scoreFull.fill(0, 0, slots);
         scoreLimited.fill(0, 0, slots);
-        for (let q = 0; q < terms.length; q++) {
-          const previous = q - 1;
-          for (const { weight, list } of terms[q].terms) {
-            count[0] = count[1] = count[2] = count[3] = 0;
-            for (let r = 0; r < list.length; r++) {
-              const rest = list[r] % SLOT_UNIT;
-              if (rest >= 16777216) count[0]++;
-              if ((rest >>> 16) & 255) count[1]++;
-              if ((rest >>> 8) & 255) count[2]++;
-              if (rest & 255) count[3]++;
-            }
+        for (let step = 0; step < terms.length; step++) {
+          const previous = step - 1;
+          for (const { weight, id } of terms[step].terms) {
+            const list = lists[id];
             for (let f = 0; f < FIELD_COUNT; f++) {
-              idf[f] = weight * boosts[f] * Math.log(1 + (live - count[f] + 0.5) / (count[f] + 0.5));
+              const count = df[id * FIELD_COUNT + f];
+              idf[f] = weight * boosts[f] * Math.log(1 + (live - count + 0.5) / (count + 0.5));
             }
             for (let r = 0; r < list.length; r++) {
               const posting = list[r];
@@ -337,11 +481,11 @@ export class PostingsIndex {
                 let all = titleScore;
                 if (tf2) all += bm25(tf2, lengths[base + 2], averages[2], idf[2]);
                 if (tf3) all += bm25(tf3, lengths[base + 3], averages[3], idf[3]);
-                stageFull[slot] = q;
+                stageFull[slot] = step;
                 scoreFull[slot] += all;
               }
               if (titleScore > 0 && limited >= previous) {
-                stageLimited[slot] = q;
+                stageLimited[slot] = step;
                 scoreLimited[slot] += titleScore;
               }
             }
@@ -374,11 +518,53 @@ export class PostingsIndex {
         }
       }
     }
+    let count = 0;
+    for (let slot = 0; slot < slots; slot++) if (maskFull[slot] || maskLimited[slot]) count++;
+    const out = {
+      slots: new Int32Array(count),
+      full: new Float64Array(count),
+      limited: new Float64Array(count),
+      fullMask: new Int32Array(count),
+      limitedMask: new Int32Array(count),
+    };
+    let i = 0;
     for (let slot = 0; slot < slots; slot++) {
       if (!maskFull[slot] && !maskLimited[slot]) continue;
-      matches.push({ id: slotIds[slot]!, full: totalFull[slot], limited: totalLimited[slot], fullMask: maskFull[slot], limitedMask: maskLimited[slot] });
+      out.slots[i] = slot;
+      out.full[i] = totalFull[slot];
+      out.limited[i] = totalLimited[slot];
+      out.fullMask[i] = maskFull[slot];
+      out.limitedMask[i] = maskLimited[slot];
+      i++;
     }
-    return result;
+    return this.result(expansions, count, out.slots, out.full, out.limited, out.fullMask, out.limitedMask);
+  }
+
+  private result(
+    expansions: Expansion[][],
+    count: number,
+    slots: Int32Array,
+    full: Float64Array,
+    limited: Float64Array,
+    fullMask: Int32Array,
+    limitedMask: Int32Array,
+  ): PostingsQuery {
+    const ids = Array.from(slots, (slot) => this.slotIds[slot]);
+    let matches: PostingsMatch[] | null = null;
+    return {
+      count,
+      ids,
+      slots,
+      full,
+      limited,
+      fullMask,
+      limitedMask,
+      get matches() {
+        matches ??= Array.from(slots, (_slot, i) => ({ id: ids[i]!, full: full[i], limited: limited[i], fullMask: fullMask[i], limitedMask: limitedMask[i] }));
+        return matches;
+      },
+      matchedTerms: (id, fields) => this.matchedTerms(expansions.flat(), id, fields),
+    };
   }
 
   private matchedTerms(expansions: Expansion[], id: string, fields: "all" | "number-title"): string[] {
@@ -386,8 +572,8 @@ export class PostingsIndex {
     if (slot === undefined) return [];
     const out: string[] = [];
     for (const { terms } of expansions) {
-      for (const { term, list } of terms) {
-        const posting = findSlot(list, slot);
+      for (const { term, id: termId } of terms) {
+        const posting = findSlot(this.lists[termId], slot);
         if (posting === null) continue;
         const rest = posting - slot * SLOT_UNIT;
         if (fields === "all" || rest >>> 16 > 0) out.push(term);
@@ -401,8 +587,10 @@ export class PostingsIndex {
     const terms: string[] = [];
     const lists: number[][] = [];
     let total = 0;
-    for (const [term, list] of this.dictionary) {
-      terms.push(term);
+    for (let term = 0; term < this.lists.length; term++) {
+      const list = this.lists[term];
+      if (!list.length) continue;
+      terms.push(this.terms[term]);
       lists.push(list);
       total += list.length;
     }
@@ -435,18 +623,30 @@ export class PostingsIndex {
     for (let slot = 0; slot < saved.ids.length; slot++) {
       for (let f = 0; f < FIELD_COUNT; f++) index.lengthSums[f] += saved.lengths[slot * FIELD_COUNT + f];
     }
+    index.df = new Int32Array(Math.max(1024, saved.terms.length * FIELD_COUNT));
+    const { df } = index;
     let at = 0;
     for (let i = 0; i < saved.terms.length; i++) {
       const n = counts[i];
       if (at + n > postings.length) throw new Error("postings are truncated");
       const list = new Array<number>(n);
+      const d = i * FIELD_COUNT;
       for (let r = 0; r < n; r++) {
-        list[r] = postings[at + r];
-        if (slotOf(list[r]) >= saved.ids.length) throw new Error("a posting points past the documents");
+        const posting = postings[at + r];
+        list[r] = posting;
+        if (slotOf(posting) >= saved.ids.length) throw new Error("a posting points past the documents");
+        const packed = posting % SLOT_UNIT;
+        if (packed >= 16777216) df[d]++;
+        if ((packed >>> 16) & 255) df[d + 1]++;
+        if ((packed >>> 8) & 255) df[d + 2]++;
+        if (packed & 255) df[d + 3]++;
       }
       at += n;
-      index.dictionary.set(saved.terms[i], list);
-      if (isLatin(saved.terms[i])) index.latin.set(saved.terms[i], list);
+      const term = saved.terms[i];
+      index.terms.push(term);
+      index.lists.push(list);
+      index.idOfTerm.set(term, i);
+      if (list.length) index.enlist(i);
     }
     if (at !== postings.length) throw new Error("postings do not match their counts");
     return index;

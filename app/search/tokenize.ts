@@ -186,12 +186,22 @@ function foldCore(
 export function foldWithOffsets(original: string): FoldedText {
   const start: number[] = [];
   const end: number[] = [];
-  const text = foldCore(original, (from, to, count) => {
-    for (let k = 0; k < count; k++) {
-      start.push(from);
-      end.push(to);
-    }
-  });
+  const text = foldCore(
+    original,
+    (from, to, count) => {
+      for (let k = 0; k < count; k++) {
+        start.push(from);
+        end.push(to);
+      }
+    },
+    // Stretches copied unchanged: each unit stands for the original unit at the same distance.
+    (from, count) => {
+      for (let k = from; k < from + count; k++) {
+        start.push(k);
+        end.push(k + 1);
+      }
+    },
+  );
   return { text, start, end };
 }
 
@@ -201,15 +211,76 @@ export function foldWithOffsets(original: string): FoldedText {
  * a long document without folding all of it again).
  */
 export function foldSparse(original: string): { text: string; marks: Int32Array } {
-  const marks: number[] = [];
-  let at = 0; // folded units written so far
+  const folder = new SparseFolder(original);
+  folder.fold(original.length);
+  return folder.finish();
+}
+
+/**
+ * `foldSparse` of a long text, a slice at a time: each call folds up to a
+ * paragraph break (or the end), so that indexing a long document can let
+ * other work run between slices. The joined result is what `foldSparse`
+ * gives for the whole text.
+ */
+export class SparseFolder {
+  private parts: string[] = [];
+  private marks: number[] = [];
+  /** Folded units written so far. */
+  private at = 0;
+  /** Where the next slice starts in the original. */
+  private from = 0;
+
+  constructor(private readonly original: string) {}
+
+  get done(): boolean {
+    return this.from >= this.original.length;
+  }
+
+  /** Where the next slice starts in the original text. */
+  get position(): number {
+    return this.from;
+  }
+
+  /**
+   * Folds the next slice, ending at the first paragraph break (two line
+   * breaks) at or after `from + length`, and returns its folded text (without
+   * the space that joins it to the previous slice).
+   */
+  fold(length: number): string {
+    const { original } = this;
+    const start = this.from;
+    let end = start + length >= original.length ? original.length : original.indexOf("\n\n", start + length);
+    end = end < 0 ? original.length : end === original.length ? end : end + 2;
+    this.from = end;
+    const slice = start === 0 && end === original.length ? original : original.slice(start, end);
+    // Copied stretches and single units as folded, replayed below once it is known whether a joining space comes first.
+    const runs: number[] = [];
+    const text = foldCore(slice, null, (from, count) => {
+      runs.push(from < 0 ? from - start : from + start, count);
+    });
+    if (!text) return text;
+    if (this.at > 0) {
+      // A paragraph break between slices folds to one space, recorded at the start of its whitespace.
+      let space = start;
+      while (space > 0 && kindOf(original.charCodeAt(space - 1), original[space - 1]) === 1) space--;
+      if (this.at % FOLD_MARK_STEP === 0) this.marks.push(space);
+      this.parts.push(" ");
+      this.at++;
+    }
+    for (let k = 0; k < runs.length; k += 2) this.record(runs[k], runs[k + 1]);
+    this.parts.push(text);
+    return text;
+  }
+
   // run(from, length): `length` units copied from `from`; run(-offset - 1, 1): one unit standing for the character at `offset`.
-  const text = foldCore(original, null, (from, count) => {
+  private record(from: number, count: number) {
+    const { marks, original } = this;
     if (from < 0) {
-      if (at % FOLD_MARK_STEP === 0) marks.push(-from - 1);
-      at++;
+      if (this.at % FOLD_MARK_STEP === 0) marks.push(-from - 1);
+      this.at++;
       return;
     }
+    const at = this.at;
     let next = at % FOLD_MARK_STEP === 0 ? at : at + FOLD_MARK_STEP - (at % FOLD_MARK_STEP);
     while (next < at + count) {
       let offset = from + (next - at);
@@ -218,9 +289,12 @@ export function foldSparse(original: string): { text: string; marks: Int32Array 
       marks.push(offset);
       next += FOLD_MARK_STEP;
     }
-    at += count;
-  });
-  return { text, marks: Int32Array.from(marks) };
+    this.at += count;
+  }
+
+  finish(): { text: string; marks: Int32Array } {
+    return { text: this.parts.length === 1 ? this.parts[0] : this.parts.join(""), marks: Int32Array.from(this.marks) };
+  }
 }
 
 /** The folded form of a text (see foldWithOffsets). */
@@ -307,19 +381,40 @@ export function indexTerms(text: string): string[] {
 }
 
 /**
- * The index terms of already-folded text (the same as `termsOfFolded(folded)`'s
- * terms), without building an object per term: indexing long documents
- * spends most of its time here.
+ * Receives the index terms of folded text in order (see `scanIndexTerms`):
+ * Chinese pairs and lone characters of the Basic Multilingual Plane as code
+ * units, so that the postings index can count them without making a string
+ * per term; everything else (words, characters beyond the BMP) as strings.
  */
-export function indexTermsOfFolded(folded: string): string[] {
-  const out: string[] = [];
+export interface IndexTermSink {
+  /** A pair of neighbouring Chinese characters (UTF-16 code units). */
+  pair(first: number, second: number): void;
+  /** The last character of a Chinese run (a UTF-16 code unit). */
+  single(code: number): void;
+  /** Any other term. */
+  term(term: string): void;
+}
+
+/**
+ * The index terms of already-folded text, given to `sink` in order: the same
+ * terms as `termsOfFolded(folded)`, without building an object (or, for
+ * Chinese, a string) per term. Indexing long documents spends most of its
+ * time here.
+ */
+export function scanIndexTerms(folded: string, sink: IndexTermSink): void {
   const n = folded.length;
   let other = -1; // start of a stretch of non-Chinese text
-  let previous = ""; // the previous Chinese character of the current run
+  let previous = -1; // the previous Chinese character of the current run: a code unit, or -2 for a wide one
+  let previousWide = "";
   const flushOther = (to: number) => {
     if (other < 0) return;
-    for (const w of words(folded.slice(other, to))) if (w.length <= MAX_TERM_LENGTH) out.push(w);
+    for (const w of words(folded.slice(other, to))) if (w.length <= MAX_TERM_LENGTH) sink.term(w);
     other = -1;
+  };
+  const flushTail = () => {
+    if (previous >= 0) sink.single(previous);
+    else if (previous === -2) sink.term(previousWide);
+    previous = -1;
   };
   let i = 0;
   while (i < n) {
@@ -335,18 +430,34 @@ export function indexTermsOfFolded(folded: string): string[] {
     }
     if (cjk) {
       flushOther(i);
-      const ch = width === 1 ? folded[i] : folded.slice(i, i + width);
-      if (previous) out.push(previous + ch);
-      previous = ch;
+      if (width === 1 && previous >= 0) sink.pair(previous, cp);
+      else if (previous !== -1) {
+        const first = previous >= 0 ? String.fromCharCode(previous) : previousWide;
+        sink.term(first + folded.slice(i, i + width));
+      }
+      if (width === 1) previous = cp;
+      else {
+        previous = -2;
+        previousWide = folded.slice(i, i + width);
+      }
     } else {
-      if (previous) out.push(previous);
-      previous = "";
+      flushTail();
       if (other < 0) other = i;
     }
     i += width;
   }
-  if (previous) out.push(previous);
+  flushTail();
   flushOther(n);
+}
+
+/** The index terms of already-folded text as strings (the same terms `scanIndexTerms` gives). */
+export function indexTermsOfFolded(folded: string): string[] {
+  const out: string[] = [];
+  scanIndexTerms(folded, {
+    pair: (a, b) => out.push(String.fromCharCode(a, b)),
+    single: (a) => out.push(String.fromCharCode(a)),
+    term: (t) => out.push(t),
+  });
   return out;
 }
 

@@ -16,16 +16,12 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { SearchDoc } from "~/search/engine.server";
+import { percentile, summarize, timeQueries } from "./query-timing";
 
 type Row = (measure: string, result: string, target?: string, ok?: boolean | null) => void;
 
 const ZH_LINES = ["设备点检记录", "消防演练签到表", "危险品出入库台账", "供应商资质审核记录", "纸质档案移交清单", "质量异常处理单", "培训签到与考核记录", "仓库温湿度记录"];
 const EN_LINES = ["Equipment inspection log", "Fire drill attendance", "Hazardous goods ledger", "Supplier audit record", "Paper records handover", "Quality deviation form", "Training sign-in sheet", "Warehouse climate log"];
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 export interface OcrBenchResult {
   pages: number;
@@ -116,29 +112,20 @@ export async function benchAttachmentSearch(documents: number, rounds = 8): Prom
       await plain.search(q, { reader });
       await rich.search(q, { reader });
     }
-    const a: number[] = [];
-    const b: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      for (const q of QUERIES) {
-        // Interleaved, so that other load on the machine falls on both alike.
-        let t = performance.now();
-        await plain.search(q, { reader, page: 1 + (round % 2) });
-        a.push(performance.now() - t);
-        t = performance.now();
-        await rich.search(q, { reader, page: 1 + (round % 2) });
-        b.push(performance.now() - t);
-      }
-    }
-    a.sort((x, y) => x - y);
-    b.sort((x, y) => x - y);
-    const r2 = (n: number) => Math.round(n * 100) / 100;
+    // Interleaved, so that other load on the machine falls on both alike.
+    const [a, b] = await timeQueries(QUERIES, rounds, [
+      (q, round) => plain.search(q, { reader, page: 1 + (round % 2) }),
+      (q, round) => rich.search(q, { reader, page: 1 + (round % 2) }),
+    ]);
+    const without = summarize(a);
+    const withText = summarize(b);
     return {
       documents,
       withAttachments: withAttachments.filter((d) => "attachments" in d).length,
       attachmentPages: next,
-      queries: a.length,
-      without: { p50Ms: r2(percentile(a, 50)), p95Ms: r2(percentile(a, 95)) },
-      with: { p50Ms: r2(percentile(b, 50)), p95Ms: r2(percentile(b, 95)) },
+      queries: without.queries,
+      without: { p50Ms: without.p50Ms, p95Ms: without.p95Ms },
+      with: { p50Ms: withText.p50Ms, p95Ms: withText.p95Ms },
     };
   } finally {
     if (previous === undefined) delete process.env.DATA_DIR;

@@ -16,8 +16,16 @@ export async function measureRegulationSearch(row: Row, log: (line: string) => v
   row(`search index catch-up throughput (${shape})`, `${r.indexMBps} MB/s (CPU ${r.indexCpuMBps} MB/s)`, "≥ 2 MB/s", r.indexCpuMBps >= 2);
   row(
     `search, embedded engine, realistic queries (${shape}, ${r.queries} queries)`,
-    `p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms (CPU p95 ${r.cpuP95Ms} ms)`,
+    `p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms (CPU p50 ${r.cpuP50Ms} ms, p95 ${r.cpuP95Ms} ms)`,
     "p95 < 10 ms",
     r.p95Ms < 10,
   );
+  row(`search, the same queries the first time each is asked`, `CPU p50 ${r.firstCpuP50Ms} ms, p95 ${r.firstCpuP95Ms} ms`, "", null);
+  row(
+    `reference in the same run: the same queries by a linear scan of every document's text`,
+    `CPU p50 ${r.scan.cpuP50Ms} ms, p95 ${r.scan.cpuP95Ms} ms (${(r.scan.cpuP95Ms / Math.max(0.01, r.cpuP95Ms)).toFixed(0)}× the engine's p95)`,
+    "",
+    null,
+  );
+  row(`longest wait of the event loop for one slice of indexing (what /healthz waits for at worst)`, `${r.longestSliceMs} ms`, "< 50 ms", r.longestSliceMs < 50);
 }

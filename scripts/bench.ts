@@ -326,6 +326,8 @@ async function main() {
     await (await import("./bench/consolidate")).benchConsolidation(row, log, config.documents);
     // 9. Attachment text: OCR throughput, search with and without attachment text (scripts/bench/ocr.ts).
     await (await import("./bench/ocr")).measureAttachmentBench(row, log);
+    // 10. The data layer with PostgreSQL against lowdb (scripts/bench/postgres.ts).
+    await (await import("./bench/postgres")).benchPostgres(row, log);
 
     const totalMin = (Date.now() - benchStarted) / 60000;
     notes.push(

@@ -12,6 +12,7 @@ import { ArticleHtmlContext } from "~/components/article-html";
 import { NonceContext } from "~/components/nonce";
 import type { ArticleLoadContext } from "~/web/article-html.server";
 import { securityHeaders } from "~/utils/headers.server";
+import { cachedPage, keepTemplate, templateNonce } from "~/web/page-cache.server";
 import { addressedHost, FORWARDED_HEADERS, isOwnOrigin } from "~/utils/origin.server";
 import { translate } from "~/i18n/i18n";
 import { requestLocale, withRequestLanguage } from "~/i18n/request-locale.server";
@@ -20,7 +21,8 @@ import { requestLocale, withRequestLanguage } from "~/i18n/request-locale.server
 // records them through recordCrossSitePost; it calls stopRequested at SIGTERM and shutdown after
 // its last answer. It runs each request inside withRequestLanguage, so that messages made far
 // from a route (domain errors, form checks) are written in the reader's language.
-export { addressedHost, FORWARDED_HEADERS, isOwnOrigin, recordCrossSitePost, shutdown, stopRequested, withRequestLanguage };
+// It asks cachedPage first for the daily reader pages (decision 105).
+export { addressedHost, cachedPage, FORWARDED_HEADERS, isOwnOrigin, recordCrossSitePost, shutdown, stopRequested, withRequestLanguage };
 
 export const streamTimeout = 5_000;
 
@@ -38,8 +40,13 @@ export default function handleRequest(
   remixContext: EntryContext,
   loadContext: AppLoadContext,
 ) {
-  const nonce = randomBytes(16).toString("base64");
-  const waitForAll = isbot(request.headers.get("user-agent") || "");
+  // A page the page cache will keep is rendered whole with marker values, then filled (decision 105).
+  const ctx = remixContext.staticHandlerContext;
+  // Once the root loader has put markers in the data, the page is always filled before it leaves;
+  // it is kept only when it is a whole, plain 200 page.
+  const template = templateNonce(loadContext);
+  const nonce = template ?? randomBytes(16).toString("base64");
+  const waitForAll = !!template || isbot(request.headers.get("user-agent") || "");
   let finished = () => {};
   return new Promise((resolve, reject) => {
     let shellRendered = false;
@@ -53,16 +60,38 @@ export default function handleRequest(
         nonce,
         [waitForAll ? "onAllReady" : "onShellReady"]() {
           shellRendered = true;
+          // Routes without a `headers` export do not pass loader headers to the page: a loader
+          // (or thrown error) that asked for no-store — restricted documents — decides for the page.
+          const asked = [...Object.values(ctx.loaderHeaders ?? {}), ...Object.values(ctx.actionHeaders ?? {})];
+          if (asked.some((h) => /no-store/i.test(h.get("Cache-Control") ?? ""))) responseHeaders.set("Cache-Control", "private, no-store");
+          responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+          if (template) {
+            const chunks: Buffer[] = [];
+            const sink = new PassThrough();
+            sink.on("data", (chunk: Buffer) => chunks.push(chunk));
+            sink.once("end", () => {
+              finished();
+              const routes = ctx.matches.map((m) => ({ id: m.route.id, data: ctx.loaderData?.[m.route.id], headers: ctx.loaderHeaders?.[m.route.id] }));
+              const page = keepTemplate(
+                {
+                  version: remixContext.manifest.version,
+                  url: request.url,
+                  routes,
+                  context: loadContext,
+                  keep: responseStatusCode === 200 && !ctx.errors && !responseHeaders.has("Set-Cookie"),
+                },
+                Buffer.concat(chunks).toString("utf8"),
+                responseHeaders,
+              );
+              resolve(new Response(page.html, { headers: page.headers, status: responseStatusCode }));
+            });
+            pipe(sink);
+            return;
+          }
           const body = new PassThrough();
           body.once("end", () => finished());
           body.once("close", () => finished());
           const stream = createReadableStreamFromReadable(body);
-          responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-          // Routes without a `headers` export do not pass loader headers to the page: a loader
-          // (or thrown error) that asked for no-store — restricted documents — decides for the page.
-          const ctx = remixContext.staticHandlerContext;
-          const asked = [...Object.values(ctx.loaderHeaders ?? {}), ...Object.values(ctx.actionHeaders ?? {})];
-          if (asked.some((h) => /no-store/i.test(h.get("Cache-Control") ?? ""))) responseHeaders.set("Cache-Control", "private, no-store");
           securityHeaders(responseHeaders, nonce);
           resolve(new Response(stream, { headers: responseHeaders, status: responseStatusCode }));
           pipe(body);

@@ -21,6 +21,7 @@ import { CsrfField } from "~/components/csrf-field";
 import { HeaderExtras } from "~/components/header-extras";
 import { SearchSuggest } from "~/components/search-suggest";
 import { getShellData, type ShellData } from "~/shell.server";
+import { pageShell } from "~/web/page-cache.server";
 import { translator } from "~/i18n/i18n";
 import appCss from "~/styles/app.css?url";
 
@@ -29,9 +30,10 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const { shell, setCookie } = await getShellData(request);
-  return data(shell, { headers: setCookie ? { "Set-Cookie": setCookie } : undefined });
+  // A page kept by the page cache (decision 105) is rendered with markers for the reader's own values.
+  return data(setCookie ? shell : pageShell(context, shell), { headers: setCookie ? { "Set-Cookie": setCookie } : undefined });
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {

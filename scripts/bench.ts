@@ -14,7 +14,8 @@
  * BENCH_SECONDS per load run (10), BENCH_CONCURRENCY (32), BENCH_BUILD_DIR
  * (reuse a build instead of building), BENCH_KEEP=1 (keep the corpus),
  * BENCH_OUT (BENCHMARKS.md; "-" prints only), BENCH_SOAK (requests abandoned mid-answer
- * in the soak, 10000), BENCH_ONLY=pages (only the reader pages, for iterating).
+ * in the soak, 10000), BENCH_ONLY=pages (only the reader pages, for iterating),
+ * BENCH_ONLY=diff-editions (only the diffs of regulation-sized editions).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -185,6 +186,11 @@ async function main() {
     }
 
     buildDir = buildApp();
+    if (process.env.BENCH_ONLY === "diff-editions") {
+      await benchDiffEditions({ root: ROOT, buildDir, dataDir, number: corpus.large.number, runTsx, login, log, row: (m, r, t, ok) => row(`diff of editions: ${m}`, r, t, ok) });
+      printTable();
+      return;
+    }
 
     // 1. First start: the portal builds its version index and search index from git.
     log("First start (indexes built from the repository) …");

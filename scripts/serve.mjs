@@ -146,15 +146,48 @@ app.use((req, res, next) => {
 // Per request: whether it asks for a whole page or a client navigation's data (`.data`),
 // where a page's article HTML is handed to the render (decision 076), and the TCP
 // peer, for per-address limits when no trusted proxy names the client.
-const getLoadContext = (req) => ({
+const newLoadContext = (req) => ({
   pageRequest: !req.path.endsWith(".data"),
   articles: new Map(),
   clientAddress: req.socket.remoteAddress ?? "",
 });
+// A page the page cache missed is rendered by the framework as a template, with the results of the
+// loaders the cache has run and the article HTML they handed over (decision 105).
+const getLoadContext = (req) => req.regulaPageContext ?? newLoadContext(req);
 const remixHandler = createRequestHandler({ build, mode: process.env.NODE_ENV, getLoadContext });
 // Each answer runs with its request's language known to the app (messages made far from a route).
-const withLanguage = build.entry.module.withRequestLanguage;
-app.all("*", withLanguage ? (req, res, next) => withLanguage(req.headers, () => remixHandler(req, res, next)) : remixHandler);
+const withLanguage = build.entry.module.withRequestLanguage ?? ((headers, fn) => fn());
+// The daily reader pages come from the page cache when their data has been rendered before
+// (decision 105); the app runs their loaders and fills in the reader's own values.
+const cachedPage = build.entry.module.cachedPage;
+// Tests compare a cached page with a fresh render of the same request.
+const bypassHeader = process.env.REGULA_TEST_HOOKS === "1" ? "x-regula-page-cache" : null;
+async function fromPageCache(req, res) {
+  if (!cachedPage || req.method !== "GET" || req.path.endsWith(".data")) return false;
+  if (bypassHeader && req.get(bypassHeader) === "off") return false;
+  const context = newLoadContext(req);
+  const answer = await cachedPage(build, asFetchRequest(req), context);
+  if (!answer) {
+    if (context.pageCache?.template) req.regulaPageContext = context;
+    return false;
+  }
+  const headers = {};
+  answer.headers.forEach((value, name) => (headers[name] = value));
+  if (bypassHeader) headers[bypassHeader] = "hit";
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
+  return true;
+}
+app.all("*", (req, res, next) =>
+  withLanguage(req.headers, async () => {
+    try {
+      if (await fromPageCache(req, res)) return;
+    } catch (error) {
+      return next(error);
+    }
+    return remixHandler(req, res, next);
+  }),
+);
 
 const port = PORT;
 const host = process.env.HOST;

@@ -22,7 +22,8 @@ import {
   REQUESTS,
   assertMayDecide,
   getRequest,
-  resolveDocument,
+  parseAccessInput,
+  requestableDocument,
   viewOf,
   type AccessRequest,
   type DecisionInput,
@@ -55,19 +56,8 @@ export async function takeEmergencyAccess(
   raw: EmergencyInput,
 ): Promise<{ request: AccessRequest; grant: GrantRecord }> {
   return recorded(user.username, "access.emergency", String(raw.number ?? "").slice(0, 40), async () => {
-    const parsed = EmergencyInputSchema.safeParse(raw);
-    if (!parsed.success) {
-      const fieldErrors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
-      throw accessError("bad_request", "access.err.invalid", "Please correct the highlighted fields", { fieldErrors });
-    }
-    const input = parsed.data;
-    const record = resolveDocument(input.number);
-    if (record.meta.confidentiality === "internal") {
-      throw accessError("bad_request", "access.err.internal", `${record.number} is open to every signed-in staff member; no request is needed`, {
-        vars: { number: record.number },
-      });
-    }
+    const input = parseAccessInput(EmergencyInputSchema, raw);
+    const record = requestableDocument(input.number);
     if (decideRead(user, record.meta, { history: input.history }).allowed) {
       throw accessError("conflict", "access.err.alreadyCan", `You can already read ${record.number}`, { vars: { number: record.number } });
     }

@@ -140,6 +140,26 @@ export function resolveDocument(text: string): VersionRecord {
   return requireDocument(number);
 }
 
+/** An access form's input, parsed; a refusal names every field to correct. */
+export function parseAccessInput<S extends z.ZodTypeAny>(schema: S, raw: unknown): z.infer<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const fieldErrors: Record<string, string> = {};
+  for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
+  throw accessError("bad_request", "access.err.invalid", "Please correct the highlighted fields", { fieldErrors });
+}
+
+/** The document a request names; one open to all staff needs no request and is refused. */
+export function requestableDocument(text: string): VersionRecord {
+  const record = resolveDocument(text);
+  if (record.meta.confidentiality === "internal") {
+    throw accessError("bad_request", "access.err.internal", `${record.number} is open to every signed-in staff member; no request is needed`, {
+      vars: { number: record.number },
+    });
+  }
+  return record;
+}
+
 /** Whether the user may already read what the request would give. */
 function alreadyCovered(user: Pick<User, "id" | "roles" | "departmentId">, record: VersionRecord, input: { scope: "all" | "sections"; history: boolean }) {
   return decideRead(user, record.meta, { history: input.history }).allowed;
@@ -191,19 +211,8 @@ export async function submitAccessRequest(
   raw: RequestInput,
 ): Promise<AccessRequest> {
   return recorded(user.username, "access.request", String(raw.number ?? "").slice(0, 40), async () => {
-    const parsed = RequestInputSchema.safeParse(raw);
-    if (!parsed.success) {
-      const fieldErrors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
-      throw accessError("bad_request", "access.err.invalid", "Please correct the highlighted fields", { fieldErrors });
-    }
-    const input = parsed.data;
-    const record = resolveDocument(input.number);
-    if (record.meta.confidentiality === "internal") {
-      throw accessError("bad_request", "access.err.internal", `${record.number} is open to every signed-in staff member; no request is needed`, {
-        vars: { number: record.number },
-      });
-    }
+    const input = parseAccessInput(RequestInputSchema, raw);
+    const record = requestableDocument(input.number);
     if (alreadyCovered(user, record, input)) {
       throw accessError("conflict", "access.err.alreadyCan", `You can already read ${record.number}${input.history ? " and its history" : ""}`, {
         vars: { number: record.number },

@@ -48,6 +48,19 @@ function LineText({ row, side }: { row: DiffRow; side: Side }): ReactNode {
   return text;
 }
 
+/** What either diff shows instead of its rows: the versions were too large to compare, or are identical. */
+function DiffNotice({ diff, labels }: { diff: { tooLarge: true; reason: string } | { tooLarge: false }; labels: Pick<DiffLabels, "tooLarge" | "identical"> }) {
+  if (!diff.tooLarge) return <p className="diff-identical banner banner-info">{labels.identical}</p>;
+  return (
+    <div className="diff-too-large banner banner-warn">
+      <p>
+        <strong>{labels.tooLarge}</strong>
+      </p>
+      <p>{diff.reason}</p>
+    </div>
+  );
+}
+
 function SkipRow({ row, label }: { row: DiffRow; label: (n: number) => string }) {
   return (
     <tr className="diff-skip">
@@ -58,19 +71,7 @@ function SkipRow({ row, label }: { row: DiffRow; label: (n: number) => string })
 
 /** Side-by-side ("split") or single-column ("inline") view of a document diff. All text is rendered as escaped React text. */
 export function DiffView({ diff, mode, labels }: { diff: DocumentDiff; mode: "split" | "inline"; labels: DiffLabels }) {
-  if (diff.tooLarge) {
-    return (
-      <div className="diff-too-large banner banner-warn">
-        <p>
-          <strong>{labels.tooLarge}</strong>
-        </p>
-        <p>{diff.reason}</p>
-      </div>
-    );
-  }
-  if (diff.identical) {
-    return <p className="diff-identical banner banner-info">{labels.identical}</p>;
-  }
+  if (diff.tooLarge || diff.identical) return <DiffNotice diff={diff} labels={labels} />;
   const caption = labels.caption ?? `${labels.old} → ${labels.new}`;
   return <div className="diff-wrap">{mode === "inline" ? <InlineTable rows={diff.rows} labels={labels} caption={caption} /> : <SplitTable rows={diff.rows} labels={labels} caption={caption} />}</div>;
 }
@@ -134,6 +135,17 @@ function InlineLine({ row, side, className }: { row: DiffRow; side: Side; classN
   );
 }
 
+/** The lines an inline table shows for each kind of row: a changed line is its old line above its new one. */
+const INLINE_LINES: Record<Exclude<DiffRow["kind"], "skip">, [Side, string][]> = {
+  change: [
+    ["old", "diff-change diff-del"],
+    ["new", "diff-change diff-add"],
+  ],
+  add: [["new", "diff-add"]],
+  del: [["old", "diff-del"]],
+  context: [["new", "diff-context"]],
+};
+
 function InlineTable({ rows, labels, caption }: TableProps) {
   return (
     <table className="diff diff-inline">
@@ -154,23 +166,11 @@ function InlineTable({ rows, labels, caption }: TableProps) {
         </tr>
       </thead>
       <tbody>
-        {rows.flatMap((row, i) => {
-          switch (row.kind) {
-            case "skip":
-              return [<SkipRow key={i} row={row} label={labels.skipped} />];
-            case "change":
-              return [
-                <InlineLine key={`${i}o`} row={row} side="old" className="diff-change diff-del" />,
-                <InlineLine key={`${i}n`} row={row} side="new" className="diff-change diff-add" />,
-              ];
-            case "add":
-              return [<InlineLine key={i} row={row} side="new" className="diff-add" />];
-            case "del":
-              return [<InlineLine key={i} row={row} side="old" className="diff-del" />];
-            default:
-              return [<InlineLine key={i} row={row} side="new" className="diff-context" />];
-          }
-        })}
+        {rows.flatMap((row, i) =>
+          row.kind === "skip"
+            ? [<SkipRow key={i} row={row} label={labels.skipped} />]
+            : INLINE_LINES[row.kind].map(([side, className]) => <InlineLine key={`${i}${side}`} row={row} side={side} className={className} />),
+        )}
       </tbody>
     </table>
   );
@@ -220,8 +220,8 @@ export function ChangeSummaryView({ summary, t }: { summary: ChangeSummary; t: T
                     .filter((e) => e.kind === kind)
                     .map((e, i) => (
                       <li key={i}>
-                        <a href={`#${e.anchor}`}>
-                          <span data-content="">{e.label}</span>
+                        <a href={`#${e.anchor}`} data-content="">
+                          {e.label}
                         </a>
                         {e.from ? <span className="muted"> {withLabels(t, "diff.summary.was", { label: e.from })}</span> : null}
                       </li>
@@ -276,11 +276,14 @@ function FormattedBlock({ item, t }: { item: Exclude<FormattedItem, { kind: "fol
 
 function foldText(item: Extract<FormattedItem, { kind: "fold" }>, t: Translate): ReactNode {
   const parts: string[] = [];
+  // A stretch of further changes (past what the page shows at once) says what changed first.
+  if (item.changed) parts.push(t("diff.fold.changed", { count: item.changed }));
+  if (item.add) parts.push(t("diff.fold.add", { count: item.add }));
+  if (item.del) parts.push(t("diff.fold.del", { count: item.del }));
+  if (item.moved) parts.push(t("diff.fold.moved", { count: item.moved }));
   const unchanged = (item.same ?? 0) + (item.renum ?? 0);
   if (unchanged > 0) parts.push(t("diff.fold.same", { count: unchanged }));
   if (item.renum) parts.push(t("diff.fold.renum", { count: item.renum }));
-  if (item.add) parts.push(t("diff.fold.add", { count: item.add }));
-  if (item.del) parts.push(t("diff.fold.del", { count: item.del }));
   const text = parts.join(" · ");
   if (!item.first) return text;
   // The first and last article of the stretch are the document's own labels.
@@ -312,17 +315,7 @@ export function FormattedDiffView({ diff, t, folds, labels }: { diff: FormattedD
   const shown = [diff.tooLarge ? [] : diff.items, ...Object.values(loaded).filter((v): v is FormattedItem[] => Array.isArray(v))].flat();
   const diagrams = shown.filter((i) => i.kind !== "fold" && hasDiagram(i.html)).length;
   useDiagrams(blocks, diagrams > 0 ? `class="language-mermaid" ${diagrams}` : "", t);
-  if (diff.tooLarge) {
-    return (
-      <div className="diff-too-large banner banner-warn">
-        <p>
-          <strong>{labels.tooLarge}</strong>
-        </p>
-        <p>{diff.reason}</p>
-      </div>
-    );
-  }
-  if (diff.identical) return <p className="diff-identical banner banner-info">{labels.identical}</p>;
+  if (diff.tooLarge || diff.identical) return <DiffNotice diff={diff} labels={labels} />;
 
   const open = async (event: MouseEvent<HTMLAnchorElement>, fold: number) => {
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -351,7 +344,7 @@ export function FormattedDiffView({ diff, t, folds, labels }: { diff: FormattedD
         </div>
       );
     }
-    if (!item.same && !item.renum && !item.add && !item.del) return <span key={key} id={id} />;
+    if (!item.same && !item.renum && !item.add && !item.del && !item.changed && !item.moved) return <span key={key} id={id} />;
     return (
       <p key={key} className="fd-fold" id={id}>
         <a href={folds.href(item.fold)} onClick={(e) => void open(e, item.fold)} aria-busy={state === "loading" || undefined}>

@@ -20,7 +20,7 @@
  * `?expand=N` (no JavaScript) or fetched on demand.
  */
 import { DIFF_DEFAULTS, MIN_BIGRAM_SIMILARITY, MIN_SIMILARITY, quickSimilarity, similarity, wordSegments, type DiffSegment, type WordSides } from "./diff.server";
-import { DIFF_MARK_CHARS, DIFF_MARKS, inlineDiffMarkdown, MARKDOWN_SYNTAX, renderDiffMarkdown, sanitizeDiffHtml } from "./render.server";
+import { DIFF_MARK_CHARS, DIFF_MARKS, inlineDiffMarkdown, renderDiffMarkdown, sanitizeDiffHtml } from "./render.server";
 import { alignBySimilarity, bigrams, Interner, matchSequences, type Profile } from "./sequence-diff.server";
 
 // ---- blocks -------------------------------------------------------------------------
@@ -366,6 +366,11 @@ function sameHeader(p: Block, q: Block): boolean {
   return p.table!.head.join("|") === q.table!.head.join("|");
 }
 
+/** A table row kept, added or removed as a whole: every cell one segment of that kind. */
+function wholeRow(cells: string[], kind: "same" | "add" | "del"): TableRowDiff {
+  return { kind, cells: cells.map((text) => [{ text, kind }]) };
+}
+
 /** Row by row (matched, then paired by similarity), cell by cell. */
 function diffTables(x: ParsedTable, y: ParsedTable): { head: DiffSegment[][]; rows: TableRowDiff[] } {
   const cellDiff = (p: string | undefined, q: string | undefined): DiffSegment[] => {
@@ -388,8 +393,8 @@ function diffTables(x: ParsedTable, y: ParsedTable): { head: DiffSegment[][]; ro
     let i = 0;
     let j = 0;
     const flush = (ia: number, jb: number) => {
-      while (i < ia) rows.push({ kind: "del", cells: x.rows[a0 + i++].map((t) => [{ text: t, kind: "del" as const }]) });
-      while (j < jb) rows.push({ kind: "add", cells: y.rows[b0 + j++].map((t) => [{ text: t, kind: "add" as const }]) });
+      while (i < ia) rows.push(wholeRow(x.rows[a0 + i++], "del"));
+      while (j < jb) rows.push(wholeRow(y.rows[b0 + j++], "add"));
     };
     for (const [pi, pj] of pairs) {
       flush(pi, pj);
@@ -401,7 +406,7 @@ function diffTables(x: ParsedTable, y: ParsedTable): { head: DiffSegment[][]; ro
   };
   for (const [ma, mb] of matches) {
     if (ma > pa || mb > pb) emitGap(pa, ma, pb, mb);
-    rows.push({ kind: "same", cells: x.rows[ma].map((t) => [{ text: t, kind: "same" as const }]) });
+    rows.push(wholeRow(x.rows[ma], "same"));
     pa = ma + 1;
     pb = mb + 1;
   }
@@ -490,7 +495,7 @@ export type FormattedItem =
       /** For a moved-from stub: the id of the moved block. */
       ref?: string;
     }
-  | { kind: "fold"; fold: number; id?: string; same?: number; renum?: number; add?: number; del?: number; first?: string; last?: string };
+  | { kind: "fold"; fold: number; id?: string; same?: number; renum?: number; add?: number; del?: number; changed?: number; moved?: number; first?: string; last?: string };
 
 export type FormattedDiff =
   | { tooLarge: true; reason: string }
@@ -506,12 +511,33 @@ const LONG_RUN = 8;
 const SHOW_OF_LONG_RUN = 5;
 /** An unchanged stretch this short (one block, few characters) is shown rather than folded. */
 const SHOW_SHORT_SAME = 80;
+/**
+ * Characters of changed text the page shows before the rest of the changes
+ * are folded into stretches loaded on demand (each about MORE_CHUNK
+ * characters): a heavily amended law keeps a page a phone can load, and the
+ * first screens, with the summary that links into every fold, come at once.
+ */
+const PAGE_BUDGET = 14_000;
+const MORE_CHUNK = 8_000;
 
-type Piece = { op: Op } | { fold: Op[] };
+/**
+ * A shown op, or a fold with its number (its element id is fd-f<number>).
+ * An unchanged stretch or the tail of a long insertion folds its ops; a
+ * stretch of further changes past the page budget folds pieces, which may
+ * hold unchanged folds of their own (numbered after it, in document order).
+ */
+type Piece = { op: Op } | { fold: number; ops: Op[]; pieces?: Piece[]; parent?: number };
 
-/** Splits ops into shown ops and folds (unchanged/renumbered stretches, the tail of long insertions or deletions). */
+/** What one op puts on the page, in characters of source (for the page budget). */
+function shownSize(c: BlockComparison, op: Op): number {
+  if (op.kind === "movedFrom") return 20;
+  if (op.kind === "del") return c.old[op.a!].raw.length;
+  return c.new[op.b!].raw.length + (op.kind === "changed" ? Math.round(c.old[op.a!].raw.length / 4) : 0);
+}
+
+/** Splits ops into shown ops and folds (unchanged/renumbered stretches, the tail of long insertions or deletions, changes past the page budget). */
 function foldOps(c: BlockComparison): Piece[] {
-  const pieces: Piece[] = [];
+  const flat: ({ op: Op } | { ops: Op[] })[] = [];
   const ops = c.ops;
   let i = 0;
   while (i < ops.length) {
@@ -521,18 +547,71 @@ function foldOps(c: BlockComparison): Piece[] {
       while (j < ops.length && (ops[j].kind === "same" || ops[j].kind === "renum")) j++;
       const run = ops.slice(i, j);
       const short = run.length === 1 && kind === "same" && c.new[run[0].b!].raw.length <= SHOW_SHORT_SAME;
-      if (short) pieces.push({ op: run[0] });
-      else pieces.push({ fold: run });
+      if (short) flat.push({ op: run[0] });
+      else flat.push({ ops: run });
     } else if (kind === "add" || kind === "del") {
       while (j < ops.length && ops[j].kind === kind) j++;
       const run = ops.slice(i, j);
       const shown = run.length > LONG_RUN ? SHOW_OF_LONG_RUN : run.length;
-      for (const op of run.slice(0, shown)) pieces.push({ op });
-      if (shown < run.length) pieces.push({ fold: run.slice(shown) });
-    } else pieces.push({ op: ops[i] });
+      for (const op of run.slice(0, shown)) flat.push({ op });
+      if (shown < run.length) flat.push({ ops: run.slice(shown) });
+    } else flat.push({ op: ops[i] });
     i = j;
   }
+  // Number the folds in document order; past the budget, stretches of pieces fold as a whole.
+  let next = 0;
+  const pieces: Piece[] = [];
+  let shown = 0;
+  let more: { fold: number; ops: Op[]; pieces: Piece[] } | undefined;
+  let moreSize = 0;
+  for (const f of flat) {
+    const size = "op" in f ? shownSize(c, f.op) : 0;
+    if (!more && shown + size > PAGE_BUDGET && "op" in f) {
+      more = { fold: next++, ops: [], pieces: [] };
+      pieces.push(more);
+      moreSize = 0;
+    }
+    if (more) {
+      more.ops.push(...("op" in f ? [f.op] : f.ops));
+      more.pieces.push("op" in f ? f : { fold: next++, ops: f.ops, parent: more.fold });
+      moreSize += size;
+      if (moreSize >= MORE_CHUNK) {
+        // The next change past the budget starts the next stretch.
+        more = undefined;
+        shown = Infinity;
+      }
+      continue;
+    }
+    shown += size;
+    pieces.push("op" in f ? f : { fold: next++, ops: f.ops });
+  }
   return pieces;
+}
+
+/** Where each new block inside a closed fold of `pieces` is reached: that fold's anchor (outermost first). */
+function hiddenBlocks(pieces: Piece[], into = new Map<number, string>()): Map<number, string> {
+  for (const p of pieces) {
+    if ("op" in p) continue;
+    for (const op of p.ops) if (op.b !== undefined && !into.has(op.b)) into.set(op.b, foldAnchor(p.fold));
+  }
+  return into;
+}
+
+/** A "moved to" stub whose block is inside a closed fold links to that fold instead. */
+function pointStubsAtFolds(c: BlockComparison, items: FormattedItem[], hidden: Map<number, string>): void {
+  for (const item of items) {
+    if (item.kind !== "movedFrom" || !item.ref) continue;
+    const m = /^fd-(m|u)(\d+)$/.exec(item.ref);
+    if (!m) continue;
+    const b = m[1] === "m" ? Number(m[2]) : c.newUnits[Number(m[2])]?.start;
+    const fold = b === undefined ? undefined : hidden.get(b);
+    if (fold) item.ref = fold;
+  }
+}
+
+/** Every fold of a piece list, outer folds before the folds inside them. */
+function allFolds(pieces: Piece[]): Extract<Piece, { fold: number }>[] {
+  return pieces.flatMap((p) => ("op" in p ? [] : [p, ...allFolds(p.pieces ?? [])]));
 }
 
 function marked(segments: DiffSegment[]): string {
@@ -551,12 +630,7 @@ function tableHtml(t: { head: DiffSegment[][]; rows: TableRowDiff[] }, separator
     return `<${tag}${align}${changed ? ' class="fd-td-chg"' : ""}>${inlineDiffMarkdown(marked(segs))}</${tag}>`;
   };
   const rowClass = { same: "", changed: ' class="fd-tr-chg"', add: ' class="fd-tr-add"', del: ' class="fd-tr-del"' };
-  const body = t.rows
-    .map((r) => {
-      const wrap = r.kind === "add" ? (s: DiffSegment[]) => s : r.kind === "del" ? (s: DiffSegment[]) => s : (s: DiffSegment[]) => s;
-      return `<tr${rowClass[r.kind]}>${r.cells.map((s, c) => cell("td", wrap(s), c)).join("")}</tr>`;
-    })
-    .join("");
+  const body = t.rows.map((r) => `<tr${rowClass[r.kind]}>${r.cells.map((s, c) => cell("td", s, c)).join("")}</tr>`).join("");
   return sanitizeDiffHtml(`<table><thead><tr>${t.head.map((s, c) => cell("th", s, c)).join("")}</tr></thead><tbody>${body}</tbody></table>`);
 }
 
@@ -567,7 +641,6 @@ function blockHtml(c: BlockComparison, op: Op): string {
     return tableHtml(op.table, block.table!.separator);
   }
   if (op.kind === "renum") op.words ??= wordSegments(c.old[op.a!].raw, c.new[op.b!].raw);
-  if (op.kind === "changed" && op.words && !MARKDOWN_SYNTAX.test(c.new[op.b!].raw)) return renderDiffMarkdown(marked(elideUnchanged(op.words.merged, c.new[op.b!].label)));
   if ((op.kind === "changed" || op.kind === "renum") && op.words) return renderDiffMarkdown(marked(op.words.merged));
   if (op.kind === "changed" && !op.words) {
     // Too long to compare word by word: the old block struck through, then the new one.
@@ -575,58 +648,6 @@ function blockHtml(c: BlockComparison, op: Op): string {
   }
   const block = op.kind === "del" ? c.old[op.a!] : c.new[op.b!];
   return renderDiffMarkdown(block.raw);
-}
-
-/** Marks where unchanged sentences of a changed paragraph were left out. */
-export const ELISION = "［…］";
-const SENTENCE_END = /[。；！？]|[.;!?](?=\s)/g;
-/** Paragraphs shorter than this are always shown whole. */
-const ELIDE_FROM = 80;
-
-/**
- * A long changed paragraph shows its changed sentences and leaves the
- * unchanged ones out (［…］), keeping its article number: most of a
- * regulation's amended paragraphs change one phrase, and the page stays
- * small enough for a phone. Only plain paragraphs (no markdown syntax).
- */
-function elideUnchanged(segments: DiffSegment[], label: string | undefined): DiffSegment[] {
-  const total = segments.reduce((n, s) => n + s.text.length, 0);
-  if (total < ELIDE_FROM) return segments;
-  // Cut "same" segments at sentence ends, so each sentence is either untouched or changed.
-  const sentences: { segs: DiffSegment[]; changed: boolean }[] = [{ segs: [], changed: false }];
-  for (const seg of segments) {
-    if (seg.kind !== "same") {
-      const cur = sentences[sentences.length - 1];
-      cur.segs.push(seg);
-      cur.changed = true;
-      continue;
-    }
-    let from = 0;
-    for (const m of seg.text.matchAll(SENTENCE_END)) {
-      const end = m.index + m[0].length;
-      sentences[sentences.length - 1].segs.push({ text: seg.text.slice(from, end), kind: "same" });
-      sentences.push({ segs: [], changed: false });
-      from = end;
-    }
-    if (from < seg.text.length) sentences[sentences.length - 1].segs.push({ text: seg.text.slice(from), kind: "same" });
-  }
-  const out: DiffSegment[] = [];
-  let elided = false;
-  sentences.forEach((sentence, i) => {
-    if (sentence.segs.length === 0) return;
-    if (sentence.changed) {
-      out.push(...sentence.segs);
-      elided = false;
-      return;
-    }
-    const text = sentence.segs.map((x) => x.text).join("");
-    if (i === 0 && label && text.startsWith(label)) {
-      out.push({ text: label + "　", kind: "same" });
-    }
-    if (!elided) out.push({ text: ELISION, kind: "same" });
-    elided = true;
-  });
-  return out;
 }
 
 const unitAnchorNew = (u: number) => `fd-u${u}`;
@@ -675,10 +696,12 @@ function renderOps(c: BlockComparison, ops: Op[], anchors: Map<string, string>, 
 /** A fold: its number (its element id is fd-f<number>), what it holds, and the first and last article in it. */
 function foldItem(c: BlockComparison, ops: Op[], k: number): FormattedItem {
   const item: FormattedItem = { kind: "fold", fold: k };
-  for (const kind of ["same", "renum", "add", "del"] as const) {
-    const n = ops.filter((o) => o.kind === kind).length;
-    if (n) item[kind] = n;
+  const counts = { same: 0, renum: 0, add: 0, del: 0, changed: 0, moved: 0 };
+  for (const op of ops) {
+    if (op.kind === "movedTo") counts.moved++;
+    else if (op.kind !== "movedFrom") counts[op.kind]++;
   }
+  for (const [kind, n] of Object.entries(counts) as [keyof typeof counts, number][]) if (n) item[kind] = n;
   const labelOf = (op: Op) => {
     const block = op.b !== undefined ? c.new[op.b] : c.old[op.a!];
     const units = op.b !== undefined ? c.newUnits : c.oldUnits;
@@ -697,49 +720,107 @@ function tooLargeReason(oldText: string, newText: string): string | undefined {
   return undefined;
 }
 
-/** The formatted diff with its change summary; unchanged stretches folded (see FormatOptions.expand). */
-export function formattedDiff(oldText: string, newText: string, options: FormatOptions = {}): FormattedDiff {
+/**
+ * The comparison of two texts with its folds laid out, from which the page,
+ * each fold and the API's block changes are rendered. It depends only on the
+ * two texts, so it can be kept and reused (documents/diff-cache.server.ts);
+ * what is rendered from it is kept on it the first time it is asked for.
+ */
+export type PreparedDiff =
+  | { tooLarge: true; reason: string }
+  | {
+      tooLarge: false;
+      comparison: BlockComparison;
+      pieces: Piece[];
+      /** The page with every fold closed, once rendered. */
+      page?: FormattedDiff;
+      /** Each fold's items, once loaded. */
+      folds: Map<number, FormattedItem[]>;
+      /** The API's block changes, once asked for. */
+      changes?: BlockChanges;
+    };
+
+/** Compares two texts block by block and lays out the folds (the costly part of a formatted diff). */
+export function prepareDiff(oldText: string, newText: string): PreparedDiff {
   const reason = tooLargeReason(oldText, newText);
   if (reason) return { tooLarge: true, reason };
-  const c = compareBlocks(oldText, newText);
-  const expand = new Set(options.expand ?? []);
-  const anchors = new Map<string, string>();
-  const lastUnit = { key: "" };
-  const items: FormattedItem[] = [];
-  let folds = 0;
-  for (const piece of foldOps(c)) {
+  const comparison = compareBlocks(oldText, newText);
+  return { tooLarge: false, comparison, pieces: foldOps(comparison), folds: new Map() };
+}
+
+/** Renders pieces, folds closed unless listed in `expand`; `anchors` maps each unit to where the summary links. */
+function renderPieces(c: BlockComparison, pieces: Piece[], expand: Set<number>, anchors: Map<string, string>, lastUnit: { key: string }, items: FormattedItem[]): void {
+  for (const piece of pieces) {
     if ("op" in piece) {
       items.push(...renderOps(c, [piece.op], anchors, lastUnit));
       continue;
     }
-    const k = folds++;
-    const units = new Set(piece.fold.flatMap((op) => [op.b !== undefined ? `n${c.new[op.b].unit}` : "", op.a !== undefined && op.b === undefined ? `o${c.old[op.a].unit}` : ""]));
+    const k = piece.fold;
     if (expand.has(k)) {
-      const shown = renderOps(c, piece.fold, anchors, lastUnit);
+      const shown: FormattedItem[] = [];
+      if (piece.pieces) renderPieces(c, piece.pieces, expand, anchors, lastUnit, shown);
+      else shown.push(...renderOps(c, piece.ops, anchors, lastUnit));
       shown[0] = { ...shown[0], id: shown[0].id ?? foldAnchor(k) } as FormattedItem;
       if (shown[0].id !== foldAnchor(k)) shown.unshift({ kind: "fold", fold: k, id: foldAnchor(k) });
       items.push(...shown);
-    } else {
-      for (const u of units) if (u && !anchors.has(u)) anchors.set(u, foldAnchor(k));
-      items.push(foldItem(c, piece.fold, k));
-      lastUnit.key = "";
+      continue;
     }
+    for (const op of piece.ops) {
+      const unit = op.b !== undefined ? `n${c.new[op.b].unit}` : `o${c.old[op.a!].unit}`;
+      if (!anchors.has(unit)) anchors.set(unit, foldAnchor(k));
+    }
+    items.push(foldItem(c, piece.ops, k));
+    lastUnit.key = "";
   }
+}
+
+/** The formatted page of a prepared diff: the summary and the items, with the folds in `expand` (and the folds around them) open. */
+export function renderPrepared(p: PreparedDiff, options: FormatOptions = {}): FormattedDiff {
+  if (p.tooLarge) return { tooLarge: true, reason: p.reason };
+  const plain = !options.expand?.length;
+  if (plain && p.page) return p.page;
+  const c = p.comparison;
+  const folds = allFolds(p.pieces);
+  const expand = new Set(options.expand ?? []);
+  // A fold inside a closed stretch opens with it.
+  for (const f of [...folds].reverse()) if (expand.has(f.fold) && f.parent !== undefined) expand.add(f.parent);
+  const anchors = new Map<string, string>();
+  const items: FormattedItem[] = [];
+  renderPieces(c, p.pieces, expand, anchors, { key: "" }, items);
+  pointStubsAtFolds(c, items, hiddenBlocks(p.pieces.flatMap((piece) => ("op" in piece || !expand.has(piece.fold) ? [piece] : piece.pieces ?? []))));
   const identical = c.ops.every((op) => op.kind === "same");
-  return { tooLarge: false, identical, summary: summarize(c, anchors), items, folds };
+  const page: FormattedDiff = { tooLarge: false, identical, summary: summarize(c, anchors), items, folds: folds.length };
+  if (plain) p.page = page;
+  return page;
+}
+
+/** The items of one fold of a prepared diff, for loading it on demand (folds inside it stay closed); undefined if there is no such fold. */
+export function renderPreparedFold(p: PreparedDiff, fold: number): FormattedItem[] | undefined {
+  if (p.tooLarge) return undefined;
+  const hit = p.folds.get(fold);
+  if (hit) return hit;
+  const piece = allFolds(p.pieces).find((f) => f.fold === fold);
+  if (!piece) return undefined;
+  const items: FormattedItem[] = [];
+  if (piece.pieces) renderPieces(p.comparison, piece.pieces, new Set(), new Map(), { key: "" }, items);
+  else items.push(...renderOps(p.comparison, piece.ops, new Map(), { key: "" }));
+  // Blocks in this stretch's own folds, then in the page's other folds.
+  const hidden = hiddenBlocks(piece.pieces ?? []);
+  const shown = new Set(piece.ops.map((op) => op.b));
+  for (const [b, anchor] of hiddenBlocks(p.pieces)) if (!hidden.has(b) && !shown.has(b)) hidden.set(b, anchor);
+  pointStubsAtFolds(p.comparison, items, hidden);
+  p.folds.set(fold, items);
+  return items;
+}
+
+/** The formatted diff with its change summary; unchanged stretches folded (see FormatOptions.expand). */
+export function formattedDiff(oldText: string, newText: string, options: FormatOptions = {}): FormattedDiff {
+  return renderPrepared(prepareDiff(oldText, newText), options);
 }
 
 /** The items of one fold, for loading it on demand; undefined if there is no such fold. */
 export function formattedDiffFold(oldText: string, newText: string, fold: number): FormattedItem[] | undefined {
-  if (tooLargeReason(oldText, newText)) return undefined;
-  const c = compareBlocks(oldText, newText);
-  let k = 0;
-  const lastUnit = { key: "" };
-  for (const piece of foldOps(c)) {
-    if ("op" in piece) continue;
-    if (k++ === fold) return renderOps(c, piece.fold, new Map(), lastUnit);
-  }
-  return undefined;
+  return renderPreparedFold(prepareDiff(oldText, newText), fold);
 }
 
 function summarize(c: BlockComparison, anchors: Map<string, string>): ChangeSummary {
@@ -770,16 +851,27 @@ function summarize(c: BlockComparison, anchors: Map<string, string>): ChangeSumm
   return { counts, entries };
 }
 
-/** Structured block changes for the API: the summary and every changed block (no HTML). */
-export function blockChanges(oldText: string, newText: string) {
-  const reason = tooLargeReason(oldText, newText);
-  if (reason) return { tooLarge: true as const, reason };
-  const c = compareBlocks(oldText, newText);
-  const anchors = new Map<string, string>();
-  const summary = summarize(c, anchors);
+/** One changed block for the API (source text, no HTML); unchanged blocks are left out. */
+export interface BlockChange {
+  kind: Exclude<OpKind, "same">;
+  oldUnit?: string;
+  newUnit?: string;
+  old?: string;
+  new?: string;
+  from?: string;
+  to?: string;
+}
+export type BlockChanges = { tooLarge: true; reason: string } | { tooLarge: false; summary: ChangeSummary; blocks: BlockChange[] };
+
+/** The API's block changes of a prepared diff (kept on it). */
+export function preparedChanges(p: PreparedDiff): BlockChanges {
+  if (p.tooLarge) return { tooLarge: true, reason: p.reason };
+  if (p.changes) return p.changes;
+  const c = p.comparison;
+  const summary = summarize(c, new Map());
   const unitLabel = (blocks: Block[], units: Unit[], i: number | undefined) => (i === undefined ? undefined : units[blocks[i].unit]?.label);
   const blocks = c.ops
-    .filter((op) => op.kind !== "same")
+    .filter((op): op is Op & { kind: BlockChange["kind"] } => op.kind !== "same")
     .map((op) => ({
       kind: op.kind,
       oldUnit: unitLabel(c.old, c.oldUnits, op.a),
@@ -788,5 +880,11 @@ export function blockChanges(oldText: string, newText: string) {
       ...(op.b !== undefined && op.kind !== "renum" && op.kind !== "movedFrom" ? { new: c.new[op.b].raw } : {}),
       ...(op.kind === "renum" ? { from: c.old[op.a!].label, to: c.new[op.b!].label } : {}),
     }));
-  return { tooLarge: false as const, summary, blocks };
+  p.changes = { tooLarge: false, summary, blocks };
+  return p.changes;
+}
+
+/** Structured block changes for the API: the summary and every changed block (no HTML). */
+export function blockChanges(oldText: string, newText: string): BlockChanges {
+  return preparedChanges(prepareDiff(oldText, newText));
 }

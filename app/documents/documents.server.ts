@@ -4,8 +4,9 @@
  * person read it" (that is reading/). Nothing here knows about HTTP.
  */
 import { getConfig } from "./config.server";
-import { diffTexts, type DocumentDiff } from "./diff.server";
-import { formattedDiff, formattedDiffFold, type FormatOptions, type FormattedDiff, type FormattedItem } from "./diff-blocks.server";
+import type { DocumentDiff } from "./diff.server";
+import type { FormatOptions, FormattedDiff, FormattedItem } from "./diff-blocks.server";
+import { cachedFormattedDiff, cachedFormattedFold, cachedLineDiff } from "./diff-cache.server";
 import { canonicalSet, type DocumentMeta, parseDocument, serializeDocument, FrontMatterError } from "./front-matter";
 import { parseNumber } from "./numbering.server";
 import { attachmentDir, documentPath } from "./paths.server";
@@ -150,19 +151,19 @@ export function requireDocument(number: string): VersionRecord {
 
 // ---- comparing texts ---------------------------------------------------------------
 
-/** Compares arbitrary texts (proposal against current) with the same engine. */
+/** Compares arbitrary texts (proposal against current) with the same engine (cached by content, diff-cache.server.ts). */
 export function diffBodies(oldBody: string, newBody: string): DocumentDiff {
-  return diffTexts(oldBody, newBody);
+  return cachedLineDiff(oldBody, newBody);
 }
 
 /** The formatted diff of arbitrary texts (proposal against current). */
 export function formattedBodies(oldBody: string, newBody: string, options: FormatOptions = {}): FormattedDiff {
-  return formattedDiff(oldBody, newBody, options);
+  return cachedFormattedDiff(oldBody, newBody, options);
 }
 
 /** One folded stretch of formattedBodies, or undefined if there is none with that number. */
 export function formattedBodiesFold(oldBody: string, newBody: string, fold: number): FormattedItem[] | undefined {
-  return formattedDiffFold(oldBody, newBody, fold);
+  return cachedFormattedFold(oldBody, newBody, fold);
 }
 
 // ---- publishing -----------------------------------------------------------------

@@ -1,9 +1,11 @@
 /**
  * Per-document version index: number → versions → commit and blob ids, with
  * each version's metadata. History and version pages read it instead of
- * walking git. It is an append-only JSON-lines file under $DATA_DIR/cache,
- * loaded into memory at start, extended on every commit, and rebuilt from git
- * (incrementally when possible) whenever it is missing, corrupt or behind.
+ * walking git. It is kept packed in memory (version-store.server.ts) and on
+ * disk under $DATA_DIR/cache: `versions.packed.json`, written whole at start
+ * when git or the journal added to it, and `versions.jsonl`, one line per
+ * commit recorded since (decision 106). It is rebuilt from git (incrementally
+ * when possible) whenever it is missing, corrupt or behind.
  */
 import fs from "node:fs";
 import fsp from "node:fs/promises";
@@ -15,60 +17,43 @@ import { parseDocument } from "./front-matter";
 import { parseTrailers, readBlobText, readCommitInfo, resolveRef, walkFirstParent, blobAt, MAIN_REF } from "./repo.server";
 import { documentPath } from "./paths.server";
 import { nativeMainLine, nativeReadBlobs } from "./native-history.server";
+import { VersionStore, type ChangeKind, type PackedVersions, type VersionRecord } from "./version-store.server";
 
-export type ChangeKind = "new" | "minor" | "major" | "retire" | "restore";
+export type { ChangeKind, VersionRecord } from "./version-store.server";
 
-export interface VersionRecord {
-  number: string;
-  version: number;
-  commit: string;
-  blob: string;
-  /** ISO time of the commit. */
-  date: string;
-  authorName: string;
-  authorEmail: string;
-  summary: string;
-  change: ChangeKind;
-  proposal?: string;
-  approvedBy: string[];
-  meta: DocumentMeta;
-}
+let state: VersionStore | null = null;
 
-interface IndexState {
-  head: string | null;
-  byNumber: Map<string, VersionRecord[]>;
-  commits: Set<string>;
-  /** All version records in commit order (oldest first). */
-  timeline: VersionRecord[];
-}
-
-let state: IndexState | null = null;
-
-function indexFile() {
+/** Versions recorded since the packed file was written (JSON lines); folded into it at the next start. */
+function journalFile() {
   return path.join(getEnv().dataDir, "cache", "versions.jsonl");
 }
 
-function emptyState(): IndexState {
-  return { head: null, byNumber: new Map(), commits: new Set(), timeline: [] };
+/** The packed index (decision 106). */
+function packedFile() {
+  return path.join(getEnv().dataDir, "cache", "versions.packed.json");
 }
 
-function addRecord(s: IndexState, r: VersionRecord) {
-  const list = s.byNumber.get(r.number) ?? [];
-  list.push(r);
-  list.sort((a, b) => a.version - b.version);
-  s.byNumber.set(r.number, list);
-  s.commits.add(r.commit);
-  s.timeline.push(r);
-}
+/** How many journal lines a start folds into a new packed file. */
+const FOLD_AT = 256;
 
-function readIndexFile(): IndexState {
-  const s = emptyState();
+function readIndexFiles(): { s: VersionStore; journalLines: number } {
+  let s = new VersionStore();
+  if (fs.existsSync(packedFile())) {
+    try {
+      s = VersionStore.fromPacked(JSON.parse(fs.readFileSync(packedFile(), "utf8")) as PackedVersions);
+    } catch {
+      // Unreadable: the journal alone would leave a gap before its first line, so all of it is rebuilt from git.
+      return { s: new VersionStore(), journalLines: 0 };
+    }
+  }
+  // Without a packed file the journal is the whole index (as written before decision 106, or a first start).
   let text: string;
   try {
-    text = fs.readFileSync(indexFile(), "utf8");
+    text = fs.readFileSync(journalFile(), "utf8");
   } catch {
-    return s;
+    return { s, journalLines: 0 };
   }
+  let journalLines = 0;
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     let entry: { kind?: string; commit?: string } & Partial<VersionRecord>;
@@ -77,15 +62,21 @@ function readIndexFile(): IndexState {
     } catch {
       break; // a torn last line after a crash: everything after it is rebuilt from git
     }
-    if (entry.kind === "head" && entry.commit) {
-      s.commits.add(entry.commit);
+    journalLines++;
+    if (!entry.commit || s.hasCommit(entry.commit)) {
+      // Already in the packed file (a start stopped between writing it and emptying the journal).
+      if (entry.commit) s.head = entry.commit;
+      continue;
+    }
+    if (entry.kind === "head") {
+      s.addOtherCommit(entry.commit);
       s.head = entry.commit;
-    } else if (entry.number && entry.commit && entry.meta) {
-      addRecord(s, entry as VersionRecord);
+    } else if (entry.number && entry.meta) {
+      s.add(entry as VersionRecord);
       s.head = entry.commit;
     }
   }
-  return s;
+  return { s, journalLines };
 }
 
 /** Turns a main-line commit into a version record (null for non-document commits). */
@@ -122,7 +113,7 @@ async function recordFromCommit(oid: string): Promise<VersionRecord | null> {
  * blobs): minutes faster than walking a large history object by object.
  * Returns null (caller falls back) when git is missing or anything is unusual.
  */
-async function rebuildWithNativeGit(head: string): Promise<IndexState | null> {
+async function rebuildWithNativeGit(head: string): Promise<VersionStore | null> {
   const gitdir = getEnv().repoDir;
   const commits = await nativeMainLine(gitdir, head);
   if (!commits || !commits.length || commits[commits.length - 1].oid !== head) return null;
@@ -175,10 +166,10 @@ async function rebuildWithNativeGit(head: string): Promise<IndexState | null> {
     }
   });
   if (!ok || parseFailed) return null;
-  const s = emptyState();
+  const s = new VersionStore();
   for (const p of pending) {
-    if (p.record) addRecord(s, { ...p.record, meta: metas.get(p.blob!)! });
-    else s.commits.add(p.oid);
+    if (p.record) s.add({ ...p.record, meta: metas.get(p.blob!)! });
+    else s.addOtherCommit(p.oid);
     s.head = p.oid;
   }
   return s;
@@ -190,68 +181,66 @@ async function rebuildWithNativeGit(head: string): Promise<IndexState | null> {
  */
 export async function loadVersionIndex(): Promise<{ caughtUp: number; rebuilt: boolean }> {
   return withLock("version-index", async () => {
-    let s = readIndexFile();
+    const read = readIndexFiles();
+    let s = read.s;
     const head = await resolveRef(MAIN_REF);
     if (!head) {
-      state = emptyState();
-      if (s.timeline.length) await rewriteFile(state);
-      return { caughtUp: 0, rebuilt: s.timeline.length > 0 };
+      const had = s.commitCount > 0;
+      state = new VersionStore();
+      if (had) await rewriteFiles(state);
+      return { caughtUp: 0, rebuilt: had };
     }
     if (s.head === head) {
       state = s;
+      if (read.journalLines >= FOLD_AT) await rewriteFiles(s);
       return { caughtUp: 0, rebuilt: false };
     }
-    if (s.commits.size === 0) {
+    if (s.commitCount === 0) {
       const built = await rebuildWithNativeGit(head);
       if (built) {
-        await rewriteFile(built);
+        await rewriteFiles(built);
         state = built;
-        return { caughtUp: built.commits.size, rebuilt: true };
+        return { caughtUp: built.commitCount, rebuilt: true };
       }
     }
     let rebuilt = false;
-    let missing = await walkFirstParent(head, (oid) => s.commits.has(oid));
+    let missing = await walkFirstParent(head, (oid) => s.hasCommit(oid));
     const reachedRoot = missing.length > 0 && missing[missing.length - 1].parents.length === 0;
-    if (reachedRoot && s.commits.size > 0) {
+    if (reachedRoot && s.commitCount > 0) {
       // The stored index describes another history: start over.
-      s = emptyState();
+      s = new VersionStore();
       rebuilt = true;
       missing = await walkFirstParent(head);
-    } else if (s.commits.size === 0) {
+    } else if (s.commitCount === 0) {
       rebuilt = true;
     }
-    const lines: string[] = [];
     for (const info of missing.reverse()) {
       const record = await recordFromCommit(info.oid);
-      if (record) {
-        addRecord(s, record);
-        lines.push(JSON.stringify(record));
-      } else {
-        s.commits.add(info.oid);
-        lines.push(JSON.stringify({ kind: "head", commit: info.oid }));
-      }
+      if (record) s.add(record);
+      else s.addOtherCommit(info.oid);
       s.head = info.oid;
     }
-    if (rebuilt) await rewriteFile(s);
-    else await appendLines(lines);
+    // What git added is written as a new packed file (with the journal folded in).
+    if (missing.length || rebuilt || read.journalLines >= FOLD_AT) await rewriteFiles(s);
     state = s;
     return { caughtUp: missing.length, rebuilt };
   });
 }
 
-async function rewriteFile(s: IndexState) {
-  const file = indexFile();
+/** Writes the packed file (atomically), then empties the journal it now contains. */
+async function rewriteFiles(s: VersionStore) {
+  const file = packedFile();
   await fsp.mkdir(path.dirname(file), { recursive: true });
-  const lines = s.timeline.map((r) => JSON.stringify(r));
-  if (s.head && !s.commits.has(s.head)) lines.push(JSON.stringify({ kind: "head", commit: s.head }));
   const tmp = `${file}.tmp`;
-  await fsp.writeFile(tmp, lines.join("\n") + (lines.length ? "\n" : ""));
+  await fsp.writeFile(tmp, JSON.stringify(s.toPacked()));
   await fsp.rename(tmp, file);
+  // A stop between the two writes leaves journal lines the packed file already has: they are skipped at the next start.
+  await fsp.writeFile(journalFile(), "");
 }
 
 async function appendLines(lines: string[]) {
   if (!lines.length) return;
-  const file = indexFile();
+  const file = journalFile();
   await fsp.mkdir(path.dirname(file), { recursive: true });
   // Repair a torn last line before appending so the file stays parseable.
   try {
@@ -272,7 +261,7 @@ async function appendLines(lines: string[]) {
   await fsp.appendFile(file, lines.join("\n") + "\n");
 }
 
-function current(): IndexState {
+function current(): VersionStore {
   if (!state) throw new Error("Version index not loaded: call loadVersionIndex() at start-up");
   return state;
 }
@@ -281,8 +270,8 @@ function current(): IndexState {
 export async function recordCommit(record: VersionRecord): Promise<void> {
   await withLock("version-index", async () => {
     const s = current();
-    if (s.commits.has(record.commit)) return;
-    addRecord(s, record);
+    if (s.hasCommit(record.commit)) return;
+    s.add(record);
     s.head = record.commit;
     await appendLines([JSON.stringify(record)]);
   });
@@ -290,33 +279,27 @@ export async function recordCommit(record: VersionRecord): Promise<void> {
 
 /** Every version of a document, oldest first (empty when unknown). */
 export function versionsOf(number: string): readonly VersionRecord[] {
-  return current().byNumber.get(number) ?? [];
+  return current().versionsOf(number);
 }
 
 /** The newest version on the main line of a document, or undefined. */
 export function latestVersion(number: string): VersionRecord | undefined {
-  const list = current().byNumber.get(number);
-  return list?.[list.length - 1];
+  return current().latestVersion(number);
 }
 
 /** Every document number present on the main line. */
 export function allNumbers(): string[] {
-  return [...current().byNumber.keys()];
+  return current().numbers();
 }
 
 /** Latest version of every document. */
 export function allLatest(): VersionRecord[] {
-  const out: VersionRecord[] = [];
-  for (const list of current().byNumber.values()) out.push(list[list.length - 1]);
-  return out;
+  return current().allLatest();
 }
 
 /** Version records newest first (for recent-changes feeds). */
 export function recentVersions(limit: number, filter: (r: VersionRecord) => boolean = () => true): VersionRecord[] {
-  const t = current().timeline;
-  const out: VersionRecord[] = [];
-  for (let i = t.length - 1; i >= 0 && out.length < limit; i--) if (filter(t[i])) out.push(t[i]);
-  return out;
+  return current().recent(limit, filter);
 }
 
 /** The commit the index describes. */

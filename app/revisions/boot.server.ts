@@ -7,14 +7,37 @@ import { onBoot } from "~/utils/lifecycle.server";
 import { addHomeExtra } from "~/home.server";
 import { addDocNotice } from "~/reading/notices.server";
 import { on } from "~/documents/events.server";
+import { warmLater } from "~/documents/diff-cache.server";
+import { readVersionContent } from "~/documents/documents.server";
+import { latestVersion } from "~/documents/version-index.server";
 import { registerJob } from "~/utils/scheduler.server";
-import { canViewProposal, listProposals, nextScheduled, overdueApprovals, strandedProposals, waitingFor } from "./proposals.server";
+import { canViewProposal, getProposal, listProposals, readProposalText, nextScheduled, overdueApprovals, strandedProposals, waitingFor } from "./proposals.server";
 import { flagOverdueApprovals } from "./commands/flag-overdue.server";
 import { onDocumentPublished, reconcileWithMainLine } from "./commands/reconcile.server";
 import { publishDueRevisions } from "./commands/publish-due.server";
 import { listSuggestions, mayTriage } from "./suggestions.server";
 
 on("document.published", "revisions.stale-proposals", ({ record }) => onDocumentPublished(record));
+
+// Reviewers read the diff next: compare the new version with the one before it
+// (and a submitted proposal with the current version) in the background, so the
+// first of them finds it computed (documents/diff-cache.server.ts).
+on("document.published", "revisions.warm-diff", ({ record, previous }) => {
+  if (!previous) return;
+  warmLater(async () => {
+    const [a, b] = await Promise.all([readVersionContent(previous), readVersionContent(record)]);
+    return { oldText: a.body, newText: b.body };
+  });
+});
+on("approval.waiting", "revisions.warm-proposal-diff", ({ kind, id }) => {
+  if (kind !== "proposal") return;
+  warmLater(async () => {
+    const p = getProposal(id);
+    const current = latestVersion(p.number);
+    const [a, b] = await Promise.all([current ? readVersionContent(current) : { body: "" }, readProposalText(p)]);
+    return { oldText: a.body, newText: b.body };
+  });
+});
 
 registerJob("revisions.effective-dates", async () => {
   const { published, returned } = await publishDueRevisions();

@@ -1,6 +1,9 @@
 /** Small helpers shared by the revision routes' actions. */
-import { data } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import type { AuthUser } from "~/access/session.server";
 import { previewWithReferences } from "./citation-preview.server";
+import { checkCreateAndSubmit, createProposal, type CreateProposalInput } from "./commands/create.server";
+import { submitProposal } from "./commands/submit.server";
 
 /** The submitted fields (without the CSRF token), to put back into a form that is shown again. */
 export function formValues(form: FormData): Record<string, string | string[]> {
@@ -24,4 +27,22 @@ export function previewResponse(form: FormData, proposalId?: string) {
     fieldErrors: {} as Record<string, string>,
     formError: undefined as string | undefined,
   });
+}
+
+/**
+ * Creates a proposal from a form and, for "Save and submit", submits it. Everything is checked
+ * before anything is created, so a proposal that cannot go leaves no number or draft behind; a
+ * submission refused after creation sends the editor to the saved proposal with a notice.
+ */
+export async function createFromForm(user: AuthUser, input: CreateProposalInput, submit: boolean) {
+  if (submit) await checkCreateAndSubmit(user, input);
+  const created = await createProposal(user, input);
+  if (submit) {
+    try {
+      await submitProposal(user, created.id);
+    } catch {
+      return redirect(`/proposals/${created.id}?notSubmitted=1`);
+    }
+  }
+  return redirect(`/proposals/${created.id}`);
 }

@@ -1,18 +1,16 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
-import { data, redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { data } from "@remix-run/node";
+import { Form, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { CsrfField } from "~/components/csrf-field";
-import { Field, FormError } from "~/components/field";
+import { Field, FormError, useFormEcho } from "~/components/field";
 import { MarkdownEditor } from "~/components/markdown-editor";
 import { ProposalTable } from "~/components/revisions-ui";
 import { formatDate, localName } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { ProposeForm } from "~/revisions/forms";
 import { proposePage } from "~/revisions/pages.server";
-import { checkCreateAndSubmit, createProposal } from "~/revisions/commands/create.server";
-import { submitProposal } from "~/revisions/commands/submit.server";
-import { formValues, previewResponse } from "~/revisions/route-helpers.server";
+import { createFromForm, formValues, previewResponse } from "~/revisions/route-helpers.server";
 import { actionError, invalid, page, readForm } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
@@ -33,51 +31,32 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!form.ok) return invalid(form.fieldErrors, undefined, { values });
     const v = form.value;
     if (v.intent === "preview") return previewResponse(form.form);
-    let created;
-    if (v.intent === "retire") created = await createProposal(user, { kind: "retire", number, summary: v.summary, effectiveDate: v.effectiveDate });
-    else if (v.intent === "restore")
-      created = await createProposal(user, { kind: "restore", number, version: v.version, summary: v.summary, effectiveDate: v.effectiveDate });
-    else {
-      const input = {
-        kind: "revision" as const,
-        number,
-        change: v.change,
-        body: v.body,
-        summary: v.summary,
-        title: v.title,
-        type: v.type,
-        confidentiality: v.confidentiality,
-        audienceDepartments: v.audienceDepartments,
-        effectiveDate: v.effectiveDate,
-      };
-      // "Save and submit" checks everything first: no numbered draft is created for a proposal that cannot go.
-      if (v.intent === "create-submit") await checkCreateAndSubmit(user, input);
-      created = await createProposal(user, input);
-      if (v.intent === "create-submit") {
-        try {
-          await submitProposal(user, created.id);
-        } catch {
-          return redirect(`/proposals/${created.id}?notSubmitted=1`);
-        }
-      }
-    }
-    return redirect(`/proposals/${created.id}`);
+    if (v.intent === "retire") return await createFromForm(user, { kind: "retire", number, summary: v.summary, effectiveDate: v.effectiveDate }, false);
+    if (v.intent === "restore")
+      return await createFromForm(user, { kind: "restore", number, version: v.version, summary: v.summary, effectiveDate: v.effectiveDate }, false);
+    const input = {
+      kind: "revision" as const,
+      number,
+      change: v.change,
+      body: v.body,
+      summary: v.summary,
+      title: v.title,
+      type: v.type,
+      confidentiality: v.confidentiality,
+      audienceDepartments: v.audienceDepartments,
+      effectiveDate: v.effectiveDate,
+    };
+    return await createFromForm(user, input, v.intent === "create-submit");
   } catch (error) {
     return actionError(error, { values }, request, user);
   }
 }
 
-type ActionResult = { preview?: string; values?: Record<string, string | string[]>; fieldErrors?: Record<string, string>; formError?: string } | undefined;
-
 export default function Propose() {
   const d = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionResult;
+  const { result, busy, fe, values, val } = useFormEcho();
   const t = useT();
   const locale = useLocale();
-  const busy = useNavigation().state === "submitting";
-  const fe = result?.fieldErrors ?? {};
-  const values = (result?.values ?? {}) as Record<string, string | string[] | undefined>;
-  const val = (k: string, fallback: string) => (typeof values[k] === "string" ? (values[k] as string) : fallback);
   const audience = Array.isArray(values.audienceDepartments)
     ? values.audienceDepartments
     : typeof values.audienceDepartments === "string"

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { CsrfField } from "~/components/csrf-field";
-import { Field, FormError } from "~/components/field";
+import { Field, FormError, useFormEcho } from "~/components/field";
 import { MarkdownEditor } from "~/components/markdown-editor";
 import { StatusBadge } from "~/components/revisions-ui";
 import { localName } from "~/i18n/i18n";
@@ -57,17 +57,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-type ActionResult = { preview?: string; values?: Record<string, string | string[]>; fieldErrors?: Record<string, string>; formError?: string } | undefined;
-
 export default function EditProposal() {
   const d = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionResult;
+  const { result, busy, fe, values, val } = useFormEcho();
   const t = useT();
   const locale = useLocale();
-  const busy = useNavigation().state === "submitting";
-  const fe = result?.fieldErrors ?? {};
-  const values = result?.values ?? {};
-  const val = (k: string, fallback: string) => (typeof values[k] === "string" ? (values[k] as string) : fallback);
   const audience = Array.isArray(values.audienceDepartments)
     ? values.audienceDepartments
     : typeof values.audienceDepartments === "string"

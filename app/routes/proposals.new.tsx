@@ -1,17 +1,14 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
 import { CsrfField } from "~/components/csrf-field";
-import { Field, FormError } from "~/components/field";
+import { Field, FormError, useFormEcho } from "~/components/field";
 import { MarkdownEditor } from "~/components/markdown-editor";
 import { localName } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { NewDocumentForm } from "~/revisions/forms";
 import { newDocumentPage } from "~/revisions/pages.server";
-import { checkCreateAndSubmit, createProposal } from "~/revisions/commands/create.server";
-import { submitProposal } from "~/revisions/commands/submit.server";
-import { formValues, previewResponse } from "~/revisions/route-helpers.server";
+import { createFromForm, formValues, previewResponse } from "~/revisions/route-helpers.server";
 import { actionError, invalid, page, readForm } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
@@ -45,33 +42,17 @@ export async function action({ request }: ActionFunctionArgs) {
       summary: v.summary,
       effectiveDate: v.effectiveDate,
     };
-    // "Save and submit" checks everything first: nothing (no number, no draft) is created for a proposal that cannot go.
-    if (v.intent === "create-submit") await checkCreateAndSubmit(user, input);
-    const created = await createProposal(user, input);
-    if (v.intent === "create-submit") {
-      try {
-        await submitProposal(user, created.id);
-      } catch {
-        return redirect(`/proposals/${created.id}?notSubmitted=1`);
-      }
-    }
-    return redirect(`/proposals/${created.id}`);
+    return await createFromForm(user, input, v.intent === "create-submit");
   } catch (error) {
     return actionError(error, { values }, request, user);
   }
 }
 
-type ActionResult = { preview?: string; values?: Record<string, string | string[]>; fieldErrors?: Record<string, string>; formError?: string } | undefined;
-
 export default function NewDocument() {
   const d = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionResult;
+  const { result, busy, fe, values, val } = useFormEcho();
   const t = useT();
   const locale = useLocale();
-  const busy = useNavigation().state === "submitting";
-  const fe = result?.fieldErrors ?? {};
-  const values = result?.values ?? {};
-  const val = (k: string, fallback: string) => (typeof values[k] === "string" ? (values[k] as string) : fallback);
   const audience = Array.isArray(values.audienceDepartments) ? values.audienceDepartments : [];
   return (
     <article className="revisions">

@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   /** Chromium used to make PDFs of the print view; unset = /usr/bin/chromium or /usr/bin/chromium-browser when present. */
   CHROMIUM_PATH: z.string().min(1).optional(),
   MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+  /** Memory for rendered reader pages kept for their data, in MB; 0 renders every page (decision 105). */
+  PAGE_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
   /** Largest attachment, and largest sum of one version's attachments, in MB (decision 094). */
   ATTACHMENT_MAX_MB: z.coerce.number().positive().max(2048).default(50),
   ATTACHMENT_VERSION_MAX_MB: z.coerce.number().positive().max(8192).default(200),

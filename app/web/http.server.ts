@@ -10,6 +10,7 @@ import { requestLocale } from "~/i18n/request-locale.server";
 import { assertSameOrigin, requireUser, type AuthUser } from "~/access/session.server";
 import { FrontMatterError } from "~/documents/front-matter";
 import { RefMovedError } from "~/documents/repo.server";
+import { takeLoaderResult } from "./page-cache.server";
 
 export interface ErrorBody {
   error: { code: string; message: string; fieldErrors?: Record<string, string>; details?: Record<string, unknown> };
@@ -102,13 +103,17 @@ export function rethrowForPage(error: unknown): never {
 
 /** Wraps a page loader/action so domain errors become status responses. */
 export function page<A extends LoaderFunctionArgs | ActionFunctionArgs, R>(fn: (args: A) => Promise<R>) {
-  return async (args: A): Promise<R> => {
+  const wrapped = async (args: A): Promise<R> => {
+    // A page the page cache has just run for this request is not loaded twice (decision 105).
+    const kept = takeLoaderResult(args.context, wrapped);
+    if (kept.found) return kept.result as R;
     try {
       return await fn(args);
     } catch (error) {
       rethrowForPage(error);
     }
   };
+  return wrapped;
 }
 
 function escapeHtml(text: string): string {

@@ -4,23 +4,13 @@
  * browse page with filters and paging, its CSV export (escaping and the
  * formula guard), chain verification, and delegates.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunningServer } from "../helpers/server";
-import { createWorld, type World } from "../helpers/world";
-import { HEAD_OF, ensureRestrictedDoc, requestIdFrom, signedIn, type RestrictedDoc } from "./access-helpers";
+import type { World } from "../helpers/world";
+import { requestIdFrom, signedIn, restrictedSuite, type RestrictedDoc } from "./access-helpers";
 
-let world: World;
-let server: RunningServer;
-let doc: RestrictedDoc;
-let head: string;
-
-beforeAll(async () => {
-  world = await createWorld();
-  doc = await ensureRestrictedDoc(world);
-  head = HEAD_OF[doc.ownerDepartment];
-  server = await world.server();
-});
-afterAll(async () => world?.cleanup());
+let world: World, server: RunningServer, doc: RestrictedDoc, head: string;
+restrictedSuite((suite) => ({ world, server, doc, head } = suite));
 
 /** Parses CSV (RFC 4180) into rows. */
 function parseCsv(text: string): string[][] {

@@ -3,10 +3,11 @@
  * (the sample content's, or one published here when the sample has none),
  * sign-ins, and the test hooks that move the server clock.
  */
+import { afterAll, beforeAll } from "vitest";
 import type { DocumentMeta } from "~/documents/front-matter";
 import { signIn, type Client } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
-import { useWorldInProcess, type World } from "../helpers/world";
+import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 
 export const MARKER = "RESTRICTED-MARKER-7Q4Z";
 export const DAY = 86_400_000;
@@ -150,6 +151,28 @@ function distinctiveWords(body: string, title: string): string[] {
   const near = body.split("\n").find((l) => l.includes(MARKER)) ?? "";
   const chinese = [...near.matchAll(/[\u4e00-\u9fff]{4,}/g)].map((m) => m[0].slice(0, 4)).filter((w) => !title.includes(w));
   return [...new Set([...chinese.slice(0, 2), ...english.slice(0, 3)])];
+}
+
+export interface RestrictedSuite {
+  world: World;
+  server: RunningServer;
+  doc: RestrictedDoc;
+  /** The head of the department that owns the document (decides its access requests). */
+  head: string;
+}
+
+/**
+ * A suite's set-up and clean-up: a world holding the restricted document, and a running server.
+ * `ready` receives them before the suite's tests run.
+ */
+export function restrictedSuite(ready: (suite: RestrictedSuite) => void): void {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await createWorld();
+    const doc = await ensureRestrictedDoc(world);
+    ready({ world, doc, head: HEAD_OF[doc.ownerDepartment], server: await world.server() });
+  });
+  afterAll(async () => world?.cleanup());
 }
 
 export function signedIn(server: RunningServer, username: string): Promise<Client> {

@@ -6,23 +6,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunningServer } from "../helpers/server";
-import { createWorld, type World } from "../helpers/world";
-import { HEAD_OF, apiPost, ensureRestrictedDoc, requestIdFrom, signedIn, type RestrictedDoc } from "./access-helpers";
+import type { World } from "../helpers/world";
+import { apiPost, requestIdFrom, signedIn, restrictedSuite, type RestrictedDoc } from "./access-helpers";
 
-let world: World;
-let server: RunningServer;
-let doc: RestrictedDoc;
-let head: string;
-
-beforeAll(async () => {
-  world = await createWorld();
-  doc = await ensureRestrictedDoc(world);
-  head = HEAD_OF[doc.ownerDepartment];
-  server = await world.server();
-});
-afterAll(async () => world?.cleanup());
+let world: World, server: RunningServer, doc: RestrictedDoc, head: string;
+restrictedSuite((suite) => ({ world, server, doc, head } = suite));
 
 interface Entry {
   seq: number;

@@ -3,23 +3,13 @@
  * current version, on the page, the raw view and the API; never history) and
  * the JSON API of the workflow: request, queue, decision, grants, revocation.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunningServer } from "../helpers/server";
-import { createWorld, type World } from "../helpers/world";
-import { HEAD_OF, MARKER, apiPost, ensureRestrictedDoc, requestIdFrom, signedIn, type RestrictedDoc } from "./access-helpers";
+import type { World } from "../helpers/world";
+import { MARKER, apiPost, requestIdFrom, signedIn, restrictedSuite, type RestrictedDoc } from "./access-helpers";
 
-let world: World;
-let server: RunningServer;
-let doc: RestrictedDoc;
-let head: string;
-
-beforeAll(async () => {
-  world = await createWorld();
-  doc = await ensureRestrictedDoc(world);
-  head = HEAD_OF[doc.ownerDepartment];
-  server = await world.server();
-});
-afterAll(async () => world?.cleanup());
+let world: World, server: RunningServer, doc: RestrictedDoc, head: string;
+restrictedSuite((suite) => ({ world, server, doc, head } = suite));
 
 describe("a grant for named sections", () => {
   it("shows only those sections of the current version, everywhere", async () => {

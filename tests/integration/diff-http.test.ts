@@ -20,6 +20,7 @@ let world: World;
 let server: RunningServer;
 let number = "";
 let base = "";
+let oldBody = "";
 const pair = lawEditions();
 
 beforeAll(async () => {
@@ -28,7 +29,8 @@ beforeAll(async () => {
   const first = await publishDoc({ title: "示范公司法", body: pair.old });
   number = first.number;
   const { publishVersion, readVersionContent } = await import("~/documents/documents.server");
-  const { meta } = await readVersionContent(first);
+  const { meta, body } = await readVersionContent(first);
+  oldBody = body;
   await publishVersion({
     number, meta, body: pair.new, author: { username: "editor", name: "王编辑", email: "editor@regula.example" },
     change: "major", summary: "修订", approvedBy: ["approver"], expectedVersion: first.version,
@@ -63,7 +65,7 @@ describe("formatted diff over HTTP", () => {
     expect(page).toMatch(/<h2>第[一二三四五六七八九十]+章/);
     expect(page).not.toContain("|---");
     // Every summary link has its target on the page.
-    const anchors = [...page.matchAll(/<a href="#(fd-[a-z]\d+)">/g)].map((m) => m[1]);
+    const anchors = [...page.matchAll(/<a href="#(fd-[a-z]\d+)"/g)].map((m) => m[1]);
     expect(anchors.length).toBeGreaterThan(50);
     for (const a of new Set(anchors)) expect(page, a).toContain(`id="${a}"`);
     // The source diff is one link away.
@@ -106,6 +108,51 @@ describe("formatted diff over HTTP", () => {
     expect(body.diff.tooLarge).toBe(false);
     expect(body.changes.summary.counts.added).toBe(pair.changes.insertedArticles.length);
     expect(body.changes.summary.counts.moved).toBe(pair.changes.movedArticles.length);
+  });
+
+  it("a heavily amended law: the page stays under 400 KB, the changes past the first screens fold with their count", async () => {
+    expect(Buffer.byteLength(page)).toBeLessThan(400 * 1024);
+    const stretch = /id="fd-f(\d+)"><a href="[^"]*expand=\1[^"]*"[^>]*><span>(\d+) more changed paragraphs/.exec(page);
+    expect(stretch, "a fold of further changes").not.toBeNull();
+    const json = await en.get(`/docs/${number}/diff-fold?from=1&to=2&fold=${stretch![1]}`);
+    const items = (JSON.parse(json.text_) as { items: { kind: string }[] }).items;
+    expect(items.filter((i) => i.kind === "changed").length).toBe(Number(stretch![2]));
+  });
+
+  it("the API leaves the text of unchanged lines out unless asked for the full form", async () => {
+    type Row = { kind: string; oldNo?: number; newNo?: number; old?: { text: string }[]; new?: { text: string }[] };
+    const api = `/api/v1/documents/${number}/diff?from=1&to=2`;
+    const compactRes = await en.get(api);
+    const fullRes = await en.get(`${api}&text=full`);
+    expect(fullRes.status).toBe(200);
+    const compact = JSON.parse(compactRes.text_) as { text: string; diff: { rows: Row[] } };
+    const full = JSON.parse(fullRes.text_) as { text: string; diff: { rows: Row[] } };
+    expect([compact.text, full.text]).toEqual(["changed", "full"]);
+    const context = (rows: Row[]) => rows.filter((r) => r.kind === "context");
+    expect(context(compact.diff.rows).length).toBeGreaterThan(100);
+    expect(context(compact.diff.rows).every((r) => r.old === undefined && r.new === undefined && r.oldNo! > 0 && r.newNo! > 0)).toBe(true);
+    // The same rows; the full form adds the unchanged text, which is the old text at that line.
+    const place = (r: Row) => `${r.kind}:${r.oldNo}:${r.newNo}`;
+    expect(compact.diff.rows.map(place)).toEqual(full.diff.rows.map(place));
+    expect(compact.diff.rows.filter((r) => r.kind !== "context")).toEqual(full.diff.rows.filter((r) => r.kind !== "context"));
+    const oldLines = oldBody.split("\n");
+    for (const r of context(full.diff.rows)) expect(r.old?.[0].text).toBe(oldLines[r.oldNo! - 1]);
+    expect(Buffer.byteLength(compactRes.text_)).toBeLessThan(0.9 * Buffer.byteLength(fullRes.text_));
+    const bad = await en.get(`${api}&text=everything`);
+    expect(bad.status).toBe(400);
+    expect(bad.text_).toContain("text must be");
+  });
+
+  it("answers the same the second time (the comparison is kept)", async () => {
+    const api = `/api/v1/documents/${number}/diff?from=1&to=2`;
+    const [a, b] = [await en.get(api), await en.get(api)];
+    expect(b.text_).toBe(a.text_);
+    const fold = `/docs/${number}/diff-fold?from=1&to=2&fold=1`;
+    const [f, g] = [await en.get(fold), await en.get(fold)];
+    expect(g.text_).toBe(f.text_);
+    const again = await en.get(base);
+    const body = (html: string) => html.slice(html.indexOf('class="fd-summary"'), html.indexOf("<script", html.indexOf('class="fd-summary"')));
+    expect(body(again.text_)).toBe(body(page));
   });
 
   it("speaks Chinese to a Chinese reader", async () => {

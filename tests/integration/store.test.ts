@@ -118,20 +118,55 @@ describe("document store", () => {
 
   it("rebuilds the version index from git when it is deleted, truncated or behind", async () => {
     const idx = await import("~/documents/version-index.server");
-    const snapshot = idx.allLatest().map((r) => `${r.number}@${r.version}:${r.commit}`).sort();
-    const file = path.join(world.dataDir, "cache", "versions.jsonl");
+    const key = (r: { number: string; version: number; commit: string }) => `${r.number}@${r.version}:${r.commit}`;
+    const snapshot = idx.allLatest().map(key).sort();
+    const history = idx.allNumbers().flatMap((n) => idx.versionsOf(n).map((r) => JSON.stringify(r))).sort();
+    const whole = () => idx.allNumbers().flatMap((n) => idx.versionsOf(n).map((r) => JSON.stringify(r))).sort();
+    const packed = path.join(world.dataDir, "cache", "versions.packed.json");
+    const journal = path.join(world.dataDir, "cache", "versions.jsonl");
 
-    fs.rmSync(file);
+    // Deleted.
+    fs.rmSync(packed, { force: true });
+    fs.rmSync(journal, { force: true });
     idx.resetVersionIndexForTests();
     expect((await idx.loadVersionIndex()).rebuilt).toBe(true);
-    expect(idx.allLatest().map((r) => `${r.number}@${r.version}:${r.commit}`).sort()).toEqual(snapshot);
+    expect(idx.allLatest().map(key).sort()).toEqual(snapshot);
+    expect(whole()).toEqual(history);
+    expect(fs.existsSync(packed)).toBe(true);
 
-    const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n");
-    fs.writeFileSync(file, lines.slice(0, -3).join("\n") + "\n" + lines[lines.length - 3].slice(0, 20));
+    // Behind: the packed file without its last three versions catches up from git.
+    const form = JSON.parse(fs.readFileSync(packed, "utf8")) as { rows: number[]; dates: unknown[]; summaries: string[]; commits: string; blobs: string; head: string; otherCommits: string[] };
+    const width = form.rows.length / form.summaries.length;
+    const n = form.summaries.length - 3;
+    Object.assign(form, {
+      rows: form.rows.slice(0, n * width),
+      dates: form.dates.slice(0, n),
+      summaries: form.summaries.slice(0, n),
+      commits: form.commits.slice(0, n * 40),
+      blobs: form.blobs.slice(0, n * 40),
+      head: form.commits.slice((n - 1) * 40, n * 40),
+      otherCommits: [],
+    });
+    fs.writeFileSync(packed, JSON.stringify(form));
+    idx.resetVersionIndexForTests();
+    expect((await idx.loadVersionIndex()).caughtUp).toBeGreaterThanOrEqual(3);
+    expect(idx.allLatest().map(key).sort()).toEqual(snapshot);
+    expect(whole()).toEqual(history);
+
+    // Truncated: an unreadable packed file is rebuilt whole.
+    const text = fs.readFileSync(packed, "utf8");
+    fs.writeFileSync(packed, text.slice(0, Math.floor(text.length / 2)));
     idx.resetVersionIndexForTests();
     const result = await idx.loadVersionIndex();
     expect(result.caughtUp).toBeGreaterThanOrEqual(3);
-    expect(idx.allLatest().map((r) => `${r.number}@${r.version}:${r.commit}`).sort()).toEqual(snapshot);
-    for (const line of fs.readFileSync(file, "utf8").trimEnd().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
+    expect(idx.allLatest().map(key).sort()).toEqual(snapshot);
+    expect(() => JSON.parse(fs.readFileSync(packed, "utf8"))).not.toThrow();
+
+    // The one-line-per-version file of earlier releases, alone, is read as the whole index.
+    fs.writeFileSync(journal, history.map((h) => h).join("\n") + "\n");
+    fs.rmSync(packed);
+    idx.resetVersionIndexForTests();
+    expect((await idx.loadVersionIndex()).rebuilt).toBe(false);
+    expect(whole()).toEqual(history);
   });
 });

@@ -334,6 +334,8 @@ async function main() {
     await (await import("./bench/ocr")).measureAttachmentBench(row, log);
     // 10. Several instances: WORKERS=2 against one process, publishing with PostgreSQL and a git remote (scripts/bench/cluster.ts).
     await (await import("./bench/cluster")).benchCluster({ root: ROOT, buildDir, row, log, seconds: config.seconds, concurrency: config.concurrency });
+    // 11. The data layer with PostgreSQL against lowdb (scripts/bench/postgres.ts).
+    await (await import("./bench/postgres")).benchPostgres(row, log);
 
     const totalMin = (Date.now() - benchStarted) / 60000;
     notes.push(

@@ -132,8 +132,8 @@ export class PgStore implements DataStore {
   }
 
   /** Reads every record in one snapshot transaction and replaces memory with it. */
-  private async reloadWith(client: pg.ClientBase) {
-    const { snapshot, seq } = await readSnapshot(client);
+  private async reloadWith(client: pg.ClientBase, options: { inTransaction?: boolean } = {}) {
+    const { snapshot, seq } = await readSnapshot(client, options);
     this.snapshot = snapshot;
     this.seq = seq;
     const data = (this.data ?? ({} as Data)) as unknown as Record<string, unknown>;
@@ -200,14 +200,18 @@ export class PgStore implements DataStore {
   }
 
   /** Brings memory up to the database's sequence; reloads everything when the change log no longer reaches back. */
-  private async catchUp(client: pg.ClientBase) {
-    const { rows } = await client.query<{ seq: string; instance: string; ops: Op[] }>(
-      "SELECT seq, instance, ops FROM regula_changes WHERE seq > $1 ORDER BY seq",
-      [this.seq],
-    );
+  private async catchUp(client: pg.ClientBase, fetched?: { seq: string; instance: string; ops: Op[] }[]) {
+    const rows =
+      fetched ??
+      (
+        await client.query<{ seq: string; instance: string; ops: Op[] }>("SELECT seq, instance, ops FROM regula_changes WHERE seq > $1 ORDER BY seq", [
+          this.seq,
+        ])
+      ).rows;
     if (!rows.length) return;
     if (Number(rows[0].seq) !== this.seq + 1) {
-      await this.reloadWith(client);
+      // Inside a write the data lock is held, so the records cannot change while they are read.
+      await this.reloadWith(client, { inTransaction: !!fetched });
       this.notify();
       return;
     }
@@ -262,9 +266,11 @@ export class PgStore implements DataStore {
       let fromMutation = false;
       let failed = false;
       try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_DATA]);
-        await this.catchUp(client);
+        // One round trip: begin, take the data lock, fetch what other instances committed since (numbers only in the text).
+        const opened = (await client.query(
+          `BEGIN; SELECT pg_advisory_xact_lock(${Number(LOCK_DATA)}); SELECT seq, instance, ops FROM regula_changes WHERE seq > ${Number(this.seq)} ORDER BY seq`,
+        )) as unknown as pg.QueryResult<{ seq: string; instance: string; ops: Op[] }>[];
+        await this.catchUp(client, opened[2].rows);
         let result: T;
         mutated = true;
         try {
@@ -276,12 +282,8 @@ export class PgStore implements DataStore {
         const { ops, after } = diffData(this.snapshot, this.data as unknown as Record<string, unknown>);
         let seq = this.seq;
         if (ops.length) {
-          await this.write(client, ops);
-          const head = await client.query<{ seq: string }>("UPDATE regula_data_head SET seq = seq + 1 RETURNING seq");
-          seq = Number(head.rows[0].seq);
-          await client.query("INSERT INTO regula_changes (seq, instance, ops) VALUES ($1, $2, $3)", [seq, this.instance, JSON.stringify(ops)]);
+          seq = await this.write(client, ops);
           if (seq % 500 === 0) await client.query("DELETE FROM regula_changes WHERE seq <= $1", [seq - KEEP_CHANGES]);
-          await client.query("SELECT pg_notify($1, $2)", [DATA_CHANNEL, String(seq)]);
         }
         await client.query("COMMIT");
         this.snapshot = after;
@@ -301,26 +303,28 @@ export class PgStore implements DataStore {
     });
   }
 
-  private async write(client: pg.ClientBase, ops: Op[]) {
+  /** Writes the changed records, the next change-log row and its notification (one statement); returns the new sequence. */
+  private async write(client: pg.ClientBase, ops: Op[]): Promise<number> {
     const drops = ops.filter((op): op is { c: string; drop: true } => "drop" in op).map((op) => op.c);
     const rows = ops.filter((op): op is { c: string; k: string; o: number; r?: unknown } => !("drop" in op));
+    // A collection that changes shape is emptied first (rare: its rows are written again below).
     if (drops.length) await client.query("DELETE FROM regula_records WHERE collection = ANY($1)", [drops]);
     const removed = rows.filter((op) => op.r === undefined).map((op) => ({ c: op.c, k: op.k }));
     const written = rows.filter((op) => op.r !== undefined);
-    if (removed.length) {
-      await client.query(
-        "DELETE FROM regula_records r USING jsonb_to_recordset($1::jsonb) AS x(c text, k text) WHERE r.collection = x.c AND r.key = x.k",
-        [JSON.stringify(removed)],
-      );
-    }
-    if (written.length) {
-      await client.query(
-        `INSERT INTO regula_records (collection, key, ord, record)
-         SELECT x.c, x.k, x.o, x.r FROM jsonb_to_recordset($1::jsonb) AS x(c text, k text, o bigint, r jsonb)
-         ON CONFLICT (collection, key) DO UPDATE SET ord = EXCLUDED.ord, record = EXCLUDED.record`,
-        [JSON.stringify(written)],
-      );
-    }
+    const { rows: result } = await client.query<{ seq: string }>(
+      `WITH removed AS (
+         DELETE FROM regula_records t USING jsonb_to_recordset($1::jsonb) AS x(c text, k text)
+         WHERE t.collection = x.c AND t.key = x.k RETURNING 1),
+       written AS (
+         INSERT INTO regula_records (collection, key, ord, record)
+         SELECT x.c, x.k, x.o, x.r FROM jsonb_to_recordset($2::jsonb) AS x(c text, k text, o bigint, r jsonb)
+         ON CONFLICT (collection, key) DO UPDATE SET ord = EXCLUDED.ord, record = EXCLUDED.record RETURNING 1),
+       head AS (UPDATE regula_data_head SET seq = seq + 1 RETURNING seq),
+       logged AS (INSERT INTO regula_changes (seq, instance, ops) SELECT seq, $3, $4::jsonb FROM head RETURNING seq)
+       SELECT seq, pg_notify($5, seq::text) FROM logged, (SELECT count(*) FROM removed) r, (SELECT count(*) FROM written) w`,
+      [JSON.stringify(removed), JSON.stringify(written), this.instance, JSON.stringify(ops), DATA_CHANNEL],
+    );
+    return Number(result[0].seq);
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../helpers/client";
 import { ROOT } from "../helpers/paths";
 import { startPostgres, type TestPostgres } from "../helpers/postgres";
+import { scaled } from "../helpers/time";
 import { createWorld, type World } from "../helpers/world";
 
 const run = promisify(execFile);
@@ -166,5 +167,5 @@ describe("moving an installation into PostgreSQL and running two portals on it",
     const refused = await migrateData(a.dataDir, url, "--to", "lowdb");
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/already holds data .* add --force/);
-  });
+  }, scaled(600_000));
 });

@@ -254,8 +254,12 @@ describe("journey b: an image pasted into the rich editor", () => {
         // The image is drawn in the editor from the draft's attachment.
         await expect.poll(() => ep.locator(".rich-root img[src*='attachments/']").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), WAIT).toBe(40);
       });
-      const snippet = /!\[[^\]]*\]\(<?attachments\/([^)>]+)>?\)/.exec(await ep.inputValue("textarea[name=body]"));
-      expect(decodeURIComponent(snippet?.[1] ?? "")).toBe("监控看板截图.png");
+      // The markdown the form sends follows the editor (written out as the editor settles).
+      const pastedName = async () => {
+        const snippet = /!\[[^\]]*\]\(<?attachments\/([^)>]+)>?\)/.exec(await ep.inputValue("textarea[name=body]"));
+        return decodeURIComponent(snippet?.[1] ?? "");
+      };
+      await expect.poll(pastedName, WAIT).toBe("监控看板截图.png");
       await step(ep, "b-save", () => Promise.all([ep.waitForURL(/\/proposals\/[^/]+\?done=saved/), ep.click("button[name=intent][value=save]")]));
       expect(await text(ep, ".attachment-changes")).toContain("监控看板截图.png");
       // The proposal's diff shows the image itself, served from the draft (what the approver will see).

@@ -818,7 +818,7 @@ function renderPieces(c: BlockComparison, pieces: Piece[], expand: Set<number>, 
 export function renderPrepared(p: PreparedDiff, options: FormatOptions = {}): FormattedDiff {
   if (p.tooLarge) return { tooLarge: true, reason: p.reason };
   const plain = !options.expand?.length;
-  if (plain && p.page) return p.page;
+  if (plain && p.page) return based(p.page, options.attachmentBases);
   const c = p.comparison;
   const folds = allFolds(p.pieces);
   const expand = new Set(options.expand ?? []);

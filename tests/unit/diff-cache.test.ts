@@ -170,3 +170,16 @@ describe("a heavily amended law: the page shows the first changes, the rest load
     }
   });
 });
+
+describe("images in a cached diff", () => {
+  it("point at each view's own files, also when the page comes from the cache", () => {
+    const oldText = "# 看板\n\n第一条 旧的说明。\n";
+    const newText = "# 看板\n\n第一条 新的说明。\n\n![截图](attachments/shot.png)\n";
+    const bases = { old: "/docs/OPS-001/v/1/", new: "/proposals/P-0009/" };
+    const srcs = (d: FormattedDiff) => (d.tooLarge ? [] : d.items.flatMap((i) => ("html" in i ? [...i.html.matchAll(/src="([^"]+)"/g)].map((m) => m[1]) : [])));
+    // A first view without bases (as the warming after a submission renders it) fills the cache.
+    expect(srcs(cachedFormattedDiff(oldText, newText))).toEqual(["attachments/shot.png"]);
+    expect(srcs(cachedFormattedDiff(oldText, newText, { attachmentBases: bases }))).toEqual(["/proposals/P-0009/attachments/shot.png"]);
+    expect(srcs(cachedFormattedDiff(oldText, newText, { attachmentBases: { new: "/docs/OPS-001/v/2/" } }))).toEqual(["/docs/OPS-001/v/2/attachments/shot.png"]);
+  });
+});

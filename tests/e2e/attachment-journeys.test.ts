@@ -166,7 +166,7 @@ describe("journey a: a form and a scanned record attached, approved, read and co
         await Promise.all([ep.waitForURL(`**${proposalPath}`), ep.click(`a[href="${proposalPath}"]:has-text("${proposalPath.split("/").pop()}")`)]);
       });
       const changes = ep.locator(".attachment-change.added");
-      expect(await changes.count()).toBe(2);
+      await expect.poll(() => changes.count(), WAIT).toBe(2);
       expect(await text(ep, ".attachment-change.added:has-text('.pdf')")).toContain(`${SCAN}`);
       expect(await text(ep, ".attachment-change.added:has-text('.pdf')")).toContain("application/pdf");
       expect(await text(ep, ".attachment-change.added:has-text('.xlsx')")).toContain("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");

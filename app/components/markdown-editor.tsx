@@ -23,6 +23,7 @@ export function MarkdownEditor({
   rows = 24,
   readOnly,
   uploadUrl,
+  attachmentBase,
 }: {
   name: string;
   defaultValue: string;
@@ -34,6 +35,8 @@ export function MarkdownEditor({
   readOnly?: boolean;
   /** Where pasted or dropped files are uploaded (a saved proposal's attachments); absent before a draft exists. */
   uploadUrl?: string;
+  /** Where `attachments/<name>` in the text points (a draft's or a version's files), so the preview's images load wherever the page is. */
+  attachmentBase?: string;
 }) {
   const t = useT();
   const csrf = useCsrf();
@@ -56,7 +59,7 @@ export function MarkdownEditor({
       method: "POST",
       signal: c.signal,
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ markdown }),
+      body: JSON.stringify(attachmentBase ? { markdown, attachmentBase } : { markdown }),
     })
       .then((res) => (res.ok ? res.json() : Promise.reject(new Error(String(res.status)))))
       .then((body: { html: string }) => {
@@ -161,6 +164,7 @@ export function MarkdownEditor({
             markdown={ref.current?.value ?? defaultValue}
             onChange={fromRich}
             upload={upload}
+            attachmentBase={attachmentBase}
             onFailed={() => {
               setMode("markdown");
               setNote({ text: t("editor.loadFailed"), kind: "error" });

@@ -36,6 +36,7 @@ export function RichEditor({
   onChange,
   upload,
   onFailed,
+  attachmentBase,
 }: {
   id: string;
   markdown: string;
@@ -43,6 +44,8 @@ export function RichEditor({
   /** Uploads a file and answers the snippet to insert; absent before the draft exists. */
   upload: ((file: File) => Promise<string>) | null;
   onFailed: () => void;
+  /** Where `attachments/<name>` images are served from. */
+  attachmentBase?: string;
 }) {
   const t = useT();
   const root = useRef<HTMLDivElement>(null);
@@ -92,6 +95,7 @@ export function RichEditor({
             return snippet;
           },
           onMessage: (text, kind) => setMessage({ text, kind }),
+          attachmentBase,
           text: {
             diagramPreview: t("editor.diagram.preview"),
             diagramError: t("editor.diagram.error"),
@@ -122,6 +126,20 @@ export function RichEditor({
     // The editor is made once per mount; later markdown comes from the editor itself.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  // A save pressed right after an edit sends that edit: the form's field is brought up to date as the form is
+  // submitted (this listener on the form runs before the page's own submit handling reads the fields).
+  useEffect(() => {
+    if (!ready) return;
+    const form = root.current?.closest("form");
+    if (!form) return;
+    const flush = () => {
+      const h = handle.current;
+      if (h) change.current(h.markdown());
+    };
+    form.addEventListener("submit", flush);
+    return () => form.removeEventListener("submit", flush);
+  }, [ready]);
 
   const submitAsk = (event: FormEvent<HTMLFormElement> | { preventDefault(): void }, form: HTMLElement | null) => {
     event.preventDefault();

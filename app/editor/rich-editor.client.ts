@@ -26,7 +26,7 @@ import { deleteColumn, deleteRow, isInTable, selectedRect } from "@milkdown/kit/
 import { TextSelection } from "@milkdown/kit/prose/state";
 import type { Node as ProseNode } from "@milkdown/kit/prose/model";
 import type { EditorView, NodeView } from "@milkdown/kit/prose/view";
-import { codeBlockSchema } from "@milkdown/kit/preset/commonmark";
+import { codeBlockSchema, imageSchema } from "@milkdown/kit/preset/commonmark";
 import { docRefNode, keepUntouchedBlocks, tidyMarkdown, useRegulaMarkdown } from "./markdown-setup";
 import { drawMermaid } from "./mermaid.client";
 
@@ -38,6 +38,29 @@ export interface RichEditorText {
   notInTable: string;
 }
 
+/** Draws an image whose source is one of the document's attachments from `base`, keeping the source as written. */
+function attachmentImageView(base: string) {
+  return $view(imageSchema.node, () => (node: ProseNode): NodeView => {
+    const img = document.createElement("img");
+    const place = (n: ProseNode) => {
+      const src = String(n.attrs.src ?? "");
+      img.src = src.startsWith("attachments/") ? `${base}${src}` : src;
+      img.alt = String(n.attrs.alt ?? "");
+      if (n.attrs.title) img.title = String(n.attrs.title);
+      else img.removeAttribute("title");
+    };
+    place(node);
+    return {
+      dom: img,
+      update(next) {
+        if (next.type !== node.type) return false;
+        place(next);
+        return true;
+      },
+    };
+  });
+}
+
 export interface RichEditorOptions {
   markdown: string;
   onChange: (markdown: string) => void;
@@ -46,6 +69,8 @@ export interface RichEditorOptions {
   /** Reports a refused command or a failed upload (in the reader's language). */
   onMessage: (message: string, kind: "error" | "info") => void;
   text: RichEditorText;
+  /** Where `attachments/<name>` images are served (a draft's or a version's files), so they draw wherever the page is. */
+  attachmentBase?: string;
 }
 
 export type ToolbarCommand =
@@ -160,6 +185,17 @@ export async function createRichEditor(root: HTMLElement, options: RichEditorOpt
   let last = original;
   let editor: Editor;
 
+  /** Turns the editor's markdown into the store's (untouched blocks as they were) and reports a change. */
+  const settle = (markdown: string) => {
+    const tidy = tidyMarkdown(markdown);
+    const next = baseline === null ? tidy : keepUntouchedBlocks(original, baseline, tidy);
+    if (next !== last) {
+      last = next;
+      options.onChange(next);
+    }
+    return last;
+  };
+
   const uploadFiles = (view: EditorView, files: File[], at?: number) => {
     const upload = options.upload;
     if (!upload) return;
@@ -199,17 +235,13 @@ export async function createRichEditor(root: HTMLElement, options: RichEditorOpt
           return true;
         },
       }));
-      ctx.get(listenerCtx).markdownUpdated((_ctx, markdown) => {
-        const tidy = tidyMarkdown(markdown);
-        const next = baseline === null ? tidy : keepUntouchedBlocks(original, baseline, tidy);
-        if (next === last) return;
-        last = next;
-        options.onChange(next);
-      });
+      // Milkdown reports the markdown a moment after the last edit; markdown() reads it at once.
+      ctx.get(listenerCtx).markdownUpdated((_ctx, markdown) => settle(markdown));
     })
     .use(listener)
     .use(history)
-    .use(mermaidView(options.text));
+    .use(mermaidView(options.text))
+    .use(options.attachmentBase ? [attachmentImageView(options.attachmentBase)] : []);
   await editor.create();
 
   // What the editor writes for the untouched document: the key to keeping untouched blocks as they were.
@@ -309,7 +341,7 @@ export async function createRichEditor(root: HTMLElement, options: RichEditorOpt
       view().focus();
     },
     markdown() {
-      return last;
+      return settle(editor.action((ctx) => ctx.get(serializerCtx)(ctx.get(editorViewCtx).state.doc)));
     },
     focus() {
       view().focus();

@@ -1,13 +1,19 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { previewWithReferences } from "~/revisions/citation-preview.server";
+import { ATTACHMENT_BASE } from "~/revisions/route-helpers.server";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, msg, ValidationError } from "~/utils/errors.server";
 import { api, methodNotAllowed } from "~/web/http.server";
 import type { AuthUser } from "~/access/session.server";
 
-// `proposal`: the draft whose attachments `attachments/<name>` references show.
-const PreviewSchema = z.object({ markdown: z.string(), proposal: z.string().regex(/^[A-Za-z0-9-]{1,40}$/).optional() });
+// `attachmentBase`: whose files `attachments/<name>` references show — a draft's (/proposals/<id>/) or a version's (/docs/<number>/v/<n>/).
+// `proposal` is the older way of naming a draft.
+const PreviewSchema = z.object({
+  markdown: z.string(),
+  proposal: z.string().regex(/^[A-Za-z0-9-]{1,40}$/).optional(),
+  attachmentBase: z.string().regex(ATTACHMENT_BASE).optional(),
+});
 
 /** POST /api/preview {markdown} — the editor's live preview: markdown rendered and sanitised like a published document. */
 export const action = api(async ({ request, user }: ActionFunctionArgs & { user: AuthUser }) => {
@@ -17,8 +23,9 @@ export const action = api(async ({ request, user }: ActionFunctionArgs & { user:
   if (!parsed.success) throw new ValidationError(msg("revisions.err.previewBody"), { markdown: "required" });
   if (Buffer.byteLength(parsed.data.markdown, "utf8") > limit) throw new DomainError("too_large", msg("revisions.err.previewTooLarge"));
   // Citations of retired or unknown numbers are listed above the preview, and in `brokenReferences` (decision 089).
-  const { proposal } = parsed.data;
-  const { html, toc, brokenReferences } = previewWithReferences(parsed.data.markdown, user, proposal ? { attachmentBase: `/proposals/${proposal}/` } : {});
+  const { proposal, attachmentBase } = parsed.data;
+  const base = attachmentBase ?? (proposal ? `/proposals/${proposal}/` : undefined);
+  const { html, toc, brokenReferences } = previewWithReferences(parsed.data.markdown, user, base ? { attachmentBase: base } : {});
   return { html, toc, brokenReferences };
 });
 

@@ -10,7 +10,7 @@ import { formatDate, localName } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import { ProposeForm } from "~/revisions/forms";
 import { proposePage } from "~/revisions/pages.server";
-import { createFromForm, formValues, previewResponse } from "~/revisions/route-helpers.server";
+import { createFromForm, currentAttachmentBase, formValues, previewResponse } from "~/revisions/route-helpers.server";
 import { actionError, invalid, page, readForm } from "~/web/http.server";
 import revisionsCss from "~/styles/revisions.css?url";
 
@@ -30,7 +30,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     values = formValues(form.form);
     if (!form.ok) return invalid(form.fieldErrors, undefined, { values });
     const v = form.value;
-    if (v.intent === "preview") return previewResponse(form.form);
+    if (v.intent === "preview") return previewResponse(form.form, currentAttachmentBase(number));
     if (v.intent === "retire") return await createFromForm(user, { kind: "retire", number, summary: v.summary, effectiveDate: v.effectiveDate }, false);
     if (v.intent === "restore")
       return await createFromForm(user, { kind: "restore", number, version: v.version, summary: v.summary, effectiveDate: v.effectiveDate }, false);
@@ -124,7 +124,7 @@ export default function Propose() {
               ))}
             </fieldset>
           </details>
-          <MarkdownEditor name="body" label={t("revisions.field.body")} defaultValue={val("body", d.body)} previewHtml={result?.preview} error={fe.body} />
+          <MarkdownEditor name="body" label={t("revisions.field.body")} defaultValue={val("body", d.body)} previewHtml={result?.preview} error={fe.body} attachmentBase={`/docs/${encodeURIComponent(d.number)}/v/${d.version}/`} />
           <Field label={t("revisions.field.effectiveDate")} name="effectiveDate" error={fe.effectiveDate} hint={t("revisions.field.effectiveHint")}>
             <input id="effectiveDate" name="effectiveDate" type="date" defaultValue={val("effectiveDate", "")} />
           </Field>

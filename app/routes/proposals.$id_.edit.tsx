@@ -152,7 +152,7 @@ export default function EditProposal() {
                   ))}
                 </fieldset>
               </details>
-              <MarkdownEditor name="body" label={t("revisions.field.body")} defaultValue={val("body", d.body)} previewHtml={result?.preview} error={fe.body} uploadUrl={d.editable ? `/proposals/${p.id}/attachments` : undefined} />
+              <MarkdownEditor name="body" label={t("revisions.field.body")} defaultValue={val("body", d.body)} previewHtml={result?.preview} error={fe.body} uploadUrl={d.editable ? `/proposals/${p.id}/attachments` : undefined} attachmentBase={`/proposals/${p.id}/`} />
             </>
           ) : (
             <p className="muted">{t(`revisions.kind.${p.kind}`)}</p>

@@ -111,11 +111,13 @@ describe("rich editor", () => {
       // Nothing else was rewritten: the document links, the table and the flowchart are as they were.
       expect(afterIme.split("\n").filter((l) => !afterRow.includes(l))).toEqual(["本規程適用於恆遠集團以集團名義簽訂的全部採購合同，包括貨物採購、服務採購及框架協議。採購申請本身的處理見 [[EXE-003]]。采购须留痕。"]);
 
+      // Typed and saved at once, before the editor's own pause has passed: the save still carries it.
       await step(page, "rich-save", async () => {
+        await page.keyboard.insertText("即刻保存。");
         await Promise.all([page.waitForURL(/\/proposals\/[^/]+\?done=saved/), page.click("button[name=intent][value=save]")]);
       });
       const saved = await (await page.context().request.get(`${server.url}/proposals/${id}/edit`)).text();
-      expect(saved).toContain("采购须留痕。");
+      expect(saved).toContain("采购须留痕。即刻保存。");
       expect(saved).toContain("| | | | |");
       expect(consoleErrors).toEqual([]);
     } finally {

@@ -38,7 +38,10 @@ export async function newPage(browser: Browser, options: { javaScriptEnabled?: b
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on("console", (m) => {
-    if (m.type() === "error") consoleErrors.push(m.text());
+    if (m.type() !== "error") return;
+    // A failed load says only its status; the address tells which resource it was.
+    const where = m.location()?.url;
+    consoleErrors.push(where && /Failed to load resource/.test(m.text()) ? `${m.text()} (${where})` : m.text());
   });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   return { context, page, consoleErrors };

@@ -6,11 +6,14 @@
  * both files (size, hash) are readable, each choice is a row big enough to
  * tap; the chosen file is what the proposal page then shows — with
  * JavaScript (keep the draft's file: shown as replaced against v3, both
- * hashes) and without (take v3's: no change left).
+ * hashes) and without (take v3's: no change left). Once the first is
+ * published, the diff of v3 → v4 shows the replaced file with name, size and
+ * hash on both sides, on the same phone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumAvailable, launchBrowser, loginInBrowser, step } from "../helpers/browser";
+import { signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { scaled } from "../helpers/time";
@@ -168,6 +171,43 @@ describe("the update page's attachment conflict on a phone (zh-CN, 390 px)", () 
       expect(errors).toEqual([]);
     } finally {
       await context.close();
+    }
+  });
+
+  it("the version diff shows the replaced attachment with name, size and hash before and after, without sideways scroll", async () => {
+    // The proposal updated in the first test is submitted and approved (over HTTP: what is shown is the point here).
+    const editor = await signIn(server.url, "editor");
+    await editor.get(`/proposals/${ids.js}`);
+    const submitted = await editor.post(`/api/v1/proposals/${ids.js}/submit`, {}, { headers: { "X-CSRF-Token": editor.csrf, Accept: "application/json" } });
+    expect(submitted.status, submitted.text_).toBe(200);
+    const approver = await signIn(server.url, "approver");
+    await approver.get(`/proposals/${ids.js}`);
+    const approved = await approver.post(`/api/v1/proposals/${ids.js}/approve`, { password: PASSWORD }, { headers: { "X-CSRF-Token": approver.csrf, Accept: "application/json" } });
+    expect(approved.status, approved.text_).toBe(200);
+    expect(JSON.parse(approved.text_).result).toBe("published");
+    for (const js of [true, false]) {
+      const { context, page, errors } = await phone(js);
+      try {
+        await step(page, `version-diff-${js ? "js" : "nojs"}`, async () => {
+          await page.goto(`${server.url}/docs/${number}/diff?from=3&to=4`);
+          const change = page.locator(".attachment-change.replaced");
+          await change.waitFor(WAIT);
+          const text = await change.innerText();
+          expect(text).toContain(FILE);
+          expect(text).toContain("修改前");
+          expect(text).toContain("修改后");
+          expect(text).toContain(sha.current.slice(0, 12));
+          expect(text).toContain(sha.mine.slice(0, 12));
+          expect(text).toMatch(/\d+(\.\d)? (B|KB|MB)/);
+          const links = await change.locator("a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href")));
+          expect(links).toContain(`/docs/${number}/v/3/attachments/${encodeURIComponent(FILE)}?download=1`);
+          expect(links).toContain(`/docs/${number}/v/4/attachments/${encodeURIComponent(FILE)}?download=1`);
+          await expectNoSidewaysScroll(page);
+        });
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
     }
   });
 });

@@ -305,11 +305,17 @@ interface Round {
   stages: number;
 }
 
-async function backgroundIdle(base: string, timeoutMs = 10 * 60_000): Promise<void> {
+async function backgroundIdle(base: string, pid: number, timeoutMs = 10 * 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await fetch(`${base}/healthz`, { headers: { Authorization: `Bearer ${HEALTH_TOKEN}` } });
-    const body = (await res.json()) as { search?: string; checks?: { ocr?: { queued?: number; current?: unknown } } };
+    let body: { search?: string; checks?: { ocr?: { queued?: number; current?: unknown } } } = {};
+    try {
+      const res = await fetch(`${base}/healthz`, { headers: { Authorization: `Bearer ${HEALTH_TOKEN}`, Connection: "close" } });
+      body = (await res.json()) as typeof body;
+    } catch (error) {
+      // A poll may meet a kept-alive connection the server has just closed: ask again, unless the process is gone.
+      if (!fs.existsSync(`/proc/${pid}`)) throw new Error(`The portal exited while reading attachment text: ${(error as Error).message}`);
+    }
     const ocr = body.checks?.ocr;
     if (ocr && !ocr.queued && !ocr.current && body.search !== "catching-up") return;
     if (Date.now() > deadline) throw new Error("The attachment text queue did not empty");
@@ -351,7 +357,7 @@ async function portalRound(portal: BenchServer, sessions: (u: string) => Promise
   const totalMs = performance.now() - started;
   const cpu = cpuMs(portal.pid) - cpu0;
   const cpu1 = cpuMs(portal.pid);
-  await backgroundIdle(base);
+  await backgroundIdle(base, portal.pid);
   return { totalMs, uploadMs: uploaded - started, publishMs, cpuMs: cpu, backgroundCpuMs: cpuMs(portal.pid) - cpu1, stages };
 }
 

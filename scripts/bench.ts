@@ -15,7 +15,8 @@
  * (reuse a build instead of building), BENCH_KEEP=1 (keep the corpus),
  * BENCH_OUT (BENCHMARKS.md; "-" prints only), BENCH_SOAK (requests abandoned mid-answer
  * in the soak, 10000), BENCH_ONLY=pages (only the reader pages, for iterating),
- * BENCH_ONLY=diff-editions (only the diffs of regulation-sized editions).
+ * BENCH_ONLY=diff-editions (only the diffs of regulation-sized editions),
+ * BENCH_ATTACH_ROUNDS / BENCH_ATTACH_MB (publishing with attachments: 8 rounds of 20 MB).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -332,6 +333,8 @@ async function main() {
     await (await import("./bench/consolidate")).benchConsolidation(row, log, config.documents);
     // 9. Attachment text: OCR throughput, search with and without attachment text (scripts/bench/ocr.ts).
     await (await import("./bench/ocr")).measureAttachmentBench(row, log);
+    // Publishing a version with 20 MB of attachments over HTTP, git add + commit as the reference (scripts/bench/attachments.ts).
+    await (await import("./bench/attachments")).benchAttachmentPublish({ root: ROOT, buildDir, row, log });
     // 10. Several instances: WORKERS=2 against one process, publishing with PostgreSQL and a git remote (scripts/bench/cluster.ts).
     await (await import("./bench/cluster")).benchCluster({ root: ROOT, buildDir, row, log, seconds: config.seconds, concurrency: config.concurrency });
     // 11. The data layer with PostgreSQL against lowdb (scripts/bench/postgres.ts).

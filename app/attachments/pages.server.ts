@@ -80,6 +80,27 @@ export async function proposalAttachmentView(user: AuthUser, id: string) {
 }
 
 /**
+ * What changed in the attachments between two versions, for the version diff
+ * (the same rows the proposal page shows, with links to each side's file).
+ * The records come from the diff the reader was allowed to open (history
+ * access, which sections-only grants never give), so every file is theirs to see.
+ */
+export async function versionDiffAttachments(
+  number: string,
+  from: { version: number; commit: string },
+  to: { version: number; commit: string },
+): Promise<{ changes: ProposalAttachmentChange[]; count: number; textDiffs: Awaited<ReturnType<typeof attachmentTextDiffs>> }> {
+  const [before, after] = await Promise.all([attachmentsAt(from.commit, number), attachmentsAt(to.commit, number)]);
+  const changes = attachmentChanges(before, after);
+  const href = (version: number, name: string) => `/docs/${number}/v/${version}/attachments/${encodeURIComponent(name)}`;
+  return {
+    count: after.length,
+    changes: changes.map((c) => ({ ...c, beforeHref: c.before ? href(from.version, c.name) : undefined, afterHref: c.after ? href(to.version, c.name) : undefined })),
+    textDiffs: await attachmentTextDiffs(number, from.commit, to.commit, changes),
+  };
+}
+
+/**
  * One post of the attachment forms (upload, replace, remove, or a Word file
  * as the new text): what to answer a script (json) and where to send a
  * browser without one (redirect). Domain errors are thrown to the caller.

@@ -133,7 +133,8 @@ export function AttachmentChanges({
 }: {
   changes: ChangeRow[];
   count: number;
-  manage: string;
+  /** The draft's attachments page (a proposal); none on a version diff. */
+  manage?: string;
   canEdit: boolean;
   textDiffs: ReactNode;
 }) {
@@ -142,9 +143,11 @@ export function AttachmentChanges({
     <section className="attachment-changes" aria-labelledby="attachment-changes-title">
       <h3 id="attachment-changes-title" className="h4">
         {t("attachments.changes")}{" "}
-        <a href={manage} className="small">
-          {canEdit ? t("attachments.manage", { count }) : t("attachments.title")}
-        </a>
+        {manage ? (
+          <a href={manage} className="small">
+            {canEdit ? t("attachments.manage", { count }) : t("attachments.title")}
+          </a>
+        ) : null}
       </h3>
       {!changes.length ? <p className="muted">{t("attachments.noChanges")}</p> : null}
       {changes.map((c) => (

@@ -5,6 +5,8 @@ import { requireUser } from "~/access/session.server";
 import { diffVersions, formattedVersionDiff } from "~/reading/diff.server";
 import { requireDocument } from "~/documents/documents.server";
 import { versionsOf } from "~/documents/version-index.server";
+import { versionDiffAttachments } from "~/attachments/pages.server";
+import { AttachmentChanges } from "~/components/attachments";
 import { DiffView, FormattedDiffView } from "~/components/diff-view";
 import { DiffViewTabs, expandParam, viewParam } from "~/components/diff-tabs";
 import { useLocale, useT } from "~/i18n/use-t";
@@ -12,6 +14,7 @@ import { metaValueText } from "~/components/labels";
 import { labelMaps } from "~/documents/labels.server";
 import { msg, ValidationError } from "~/utils/errors.server";
 import { page } from "~/web/http.server";
+import attachmentsCss from "~/styles/attachments.css?url";
 import diffCss from "~/styles/diff.css?url";
 
 const META_LABELS: Record<string, string> = {
@@ -25,7 +28,10 @@ const META_LABELS: Record<string, string> = {
   retired: "doc.retired",
 };
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: diffCss }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: diffCss },
+  { rel: "stylesheet", href: attachmentsCss },
+];
 
 function versionParam(value: string | null, fallback: number): number {
   if (value === null || value === "") return fallback;
@@ -45,10 +51,12 @@ export const loader = page(async ({ request, params }: LoaderFunctionArgs) => {
   const headers = { "Cache-Control": "private, no-store" };
   if (view === "formatted") {
     const result = await formattedVersionDiff(user, number, from, to, { expand: expandParam(url.searchParams.get("expand")) });
-    return data({ ...base, view, formatted: result.diff, diff: null, metaChanges: result.metaChanges, labels: labelMaps() }, { headers });
+    const attachments = await versionDiffAttachments(number, result.from, result.to);
+    return data({ ...base, view, formatted: result.diff, diff: null, metaChanges: result.metaChanges, attachments, labels: labelMaps() }, { headers });
   }
   const result = await diffVersions(user, number, from, to);
-  return data({ ...base, view, formatted: null, diff: result.diff, metaChanges: result.metaChanges, labels: labelMaps() }, { headers });
+  const attachments = await versionDiffAttachments(number, result.from, result.to);
+  return data({ ...base, view, formatted: null, diff: result.diff, metaChanges: result.metaChanges, attachments, labels: labelMaps() }, { headers });
 });
 
 export default function Compare() {
@@ -98,6 +106,29 @@ export default function Compare() {
             ))}
           </ul>
         </div>
+      ) : null}
+      {d.attachments.changes.length ? (
+        <AttachmentChanges
+          changes={d.attachments.changes}
+          count={d.attachments.count}
+          canEdit={false}
+          textDiffs={d.attachments.textDiffs.map((x) => (
+            <div key={x.name} className="attachment-text-diff">
+              <h4 className="h5">{t("attachments.textDiff", { name: x.name })}</h4>
+              <DiffView
+                diff={x.diff}
+                mode="inline"
+                labels={{
+                  old: t("attachments.before"),
+                  new: t("attachments.after"),
+                  tooLarge: t("diff.tooLarge"),
+                  identical: t("attachments.textSame", { name: x.name }),
+                  skipped: (n: number) => t("diff.skipped", { count: n }),
+                }}
+              />
+            </div>
+          ))}
+        />
       ) : null}
       {d.formatted ? (
         <FormattedDiffView

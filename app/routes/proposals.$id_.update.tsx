@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireUser } from "~/access/session.server";
+import { formatBytes } from "~/components/attachments";
 import { CsrfField } from "~/components/csrf-field";
 import { DiffView } from "~/components/diff-view";
 import { FormError } from "~/components/field";
@@ -139,22 +140,40 @@ export default function UpdateProposal() {
                 </fieldset>
               ))}
               <CarriedAttachments names={merge.attachmentsFromCurrent} version={merge.currentVersion} />
-              {merge.attachmentConflicts.map((c, i) => (
-                <fieldset key={c.name} className="panel conflict" id={`attachment-conflict-${i}`}>
-                  <legend>{t("revisions.update.attachmentConflict", { name: c.name })}</legend>
-                  <input type="hidden" name={`attachment-name-${i}`} value={c.name} />
-                  <label>
-                    <input type="radio" name={`attachment-${i}`} value="current" required />{" "}
-                    {t("revisions.update.keepCurrent", { version: merge.currentVersion })}: <AttachmentSide side={c.current} />
-                  </label>
-                  <label>
-                    <input type="radio" name={`attachment-${i}`} value="proposal" /> {t("revisions.update.keepProposal")}: <AttachmentSide side={c.proposal} />
-                  </label>
-                  <p className="muted small">
-                    {t("revisions.update.baseSide", { version: merge.baseVersion })}: <AttachmentSide side={c.base} />
-                  </p>
-                </fieldset>
-              ))}
+              {merge.attachmentConflicts.map((c, i) => {
+                const file = encodeURIComponent(c.name);
+                return (
+                  <fieldset key={c.name} className="panel conflict attachment-conflict" id={`attachment-conflict-${i}`}>
+                    <legend>{t("revisions.update.attachmentConflict", { name: c.name })}</legend>
+                    <input type="hidden" name={`attachment-name-${i}`} value={c.name} />
+                    <div className="attachment-choices">
+                      <AttachmentChoice
+                        name={`attachment-${i}`}
+                        value="current"
+                        label={t("revisions.update.keepCurrent", { version: merge.currentVersion })}
+                        side={c.current}
+                        href={`/docs/${p.number}/v/${merge.currentVersion}/attachments/${file}`}
+                      />
+                      <AttachmentChoice
+                        name={`attachment-${i}`}
+                        value="proposal"
+                        label={t("revisions.update.keepProposal")}
+                        side={c.proposal}
+                        href={`/proposals/${p.id}/attachments/${file}`}
+                      />
+                    </div>
+                    <p className="muted small attachment-base">
+                      {t("revisions.update.baseSide", { version: merge.baseVersion })}: <AttachmentSide side={c.base} />
+                      {c.base ? (
+                        <>
+                          {" · "}
+                          <a href={`/docs/${p.number}/v/${merge.baseVersion}/attachments/${file}?download=1`}>{t("attachments.download")}</a>
+                        </>
+                      ) : null}
+                    </p>
+                  </fieldset>
+                );
+              })}
               <div className="merge-chunks">
                 {merge.chunks.map((chunk, i) => {
                   if (chunk.kind === "same") {
@@ -231,9 +250,43 @@ function AttachmentSide({ side }: { side: { size: number; sha256: string } | nul
   if (!side) return <span>{t("revisions.update.attachmentNone")}</span>;
   return (
     <span>
-      {t("revisions.update.attachmentFile", { size: side.size < 1024 ? `${side.size} B` : `${(side.size / 1024).toFixed(1)} KB` })}{" "}
-      <code className="hash">{side.sha256.slice(0, 12)}</code>
+      {t("revisions.update.attachmentFile", { size: formatBytes(side.size) })}{" "}
+      <code className="hash" title={side.sha256}>
+        {side.sha256.slice(0, 12)}
+      </code>
     </span>
+  );
+}
+
+/** One side of an attachment conflict: the whole row is the radio's label (easy to tap); the file opens from a link beside it. */
+function AttachmentChoice({
+  name,
+  value,
+  label,
+  side,
+  href,
+}: {
+  name: string;
+  value: "current" | "proposal";
+  label: string;
+  side: { size: number; sha256: string } | null;
+  href: string;
+}) {
+  const t = useT();
+  return (
+    <div className="attachment-choice">
+      <label>
+        <input type="radio" name={name} value={value} required={value === "current"} />
+        <span>
+          <strong>{label}</strong>: <AttachmentSide side={side} />
+        </span>
+      </label>
+      {side ? (
+        <a href={`${href}?download=1`} className="small">
+          {t("attachments.download")}
+        </a>
+      ) : null}
+    </div>
   );
 }
 

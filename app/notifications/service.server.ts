@@ -52,7 +52,7 @@ export async function startNotifications(): Promise<string> {
   subscribeToEvents();
   const store = await loadNotifications();
   const outbox = await loadOutbox();
-  const acks = loadAcknowledgements();
+  const acks = await loadAcknowledgements();
   ensureVapidKeys();
   startLiveHub();
   void drainOutbox();

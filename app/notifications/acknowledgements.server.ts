@@ -119,6 +119,22 @@ function apply(st: State, line: Line) {
   }
 }
 
+let loading: Promise<unknown> | null = null;
+
+/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
+export async function acknowledgementsReady(): Promise<void> {
+  if (state) return;
+  const l = theLog();
+  if (l instanceof FileLog) {
+    s();
+    return;
+  }
+  loading ??= l.load().finally(() => {
+    loading = null;
+  });
+  await loading;
+}
+
 function s(): State {
   if (state) return state;
   const l = theLog();
@@ -213,6 +229,7 @@ export async function requireAcknowledgement(input: {
   dueDate?: string;
   reason: AckReason;
 }): Promise<AckRequirement[]> {
+  await acknowledgementsReady();
   const current = latestVersion(input.number);
   if (!current || current.meta.retired) return [];
   const dueDate = input.dueDate ?? defaultAckDueDate();
@@ -248,6 +265,7 @@ export function hasOpened(userId: string, number: string, version: number): bool
  * acknowledgement is only accepted for a version the person has opened.
  */
 export async function recordOpened(userId: string, number: string, version: number): Promise<void> {
+  await acknowledgementsReady();
   if (hasOpened(userId, number, version)) return;
   await theLog().append(() => (hasOpened(userId, number, version) ? [] : [{ t: "open", userId, number, version, at: nowIso() }]));
 }
@@ -266,6 +284,7 @@ export async function acknowledge(user: Pick<User, "id" | "username" | "roles" |
       currentVersion: current.version,
     });
   }
+  await acknowledgementsReady();
   const find = () => (s().acks.get(`${user.id}|${number}`) ?? []).find((a) => a.version === version);
   const existing = find();
   if (existing) return existing;
@@ -420,6 +439,7 @@ export function acknowledgementRates(): { departmentId: string; required: number
 /** Records that reminders went out for these requirements. */
 export async function recordReminders(requirementIds: string[], by: string): Promise<void> {
   if (!requirementIds.length) return;
+  await acknowledgementsReady();
   await theLog().append(() => [{ t: "remind", ids: requirementIds, at: nowIso(), by, day: today() }]);
 }
 

@@ -94,6 +94,22 @@ function emptyState(): State {
   return { bySeq: new Map(), byUser: new Map(), unread: new Map(), keys: new Set(), maxSeq: 0 };
 }
 
+let loading: Promise<unknown> | null = null;
+
+/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
+export async function notificationsReady(): Promise<void> {
+  if (state) return;
+  const l = theLog();
+  if (l instanceof FileLog) {
+    s();
+    return;
+  }
+  loading ??= l.load().finally(() => {
+    loading = null;
+  });
+  await loading;
+}
+
 function s(): State {
   if (!state) {
     const l = theLog();
@@ -209,6 +225,7 @@ export function onNotificationsRead(fn: (userId: string) => void) {
  * when the event is delivered twice.
  */
 export async function createNotifications(drafts: NotificationDraft[]): Promise<NotificationRecord[]> {
+  await notificationsReady();
   let seqs: number[] = [];
   await theLog().append(() => {
     const built = buildNotificationLines(s(), drafts);
@@ -307,6 +324,7 @@ export function latestSeq(userId: string): number {
 
 /** Marks some (or all) of a person's notifications read; returns how many changed. */
 export async function markRead(userId: string, ids: string[] | "all"): Promise<number> {
+  await notificationsReady();
   let changed = 0;
   await theLog().append(() => {
     const st = s();
@@ -339,6 +357,7 @@ export function pendingDigest(): Map<string, NotificationRecord[]> {
 
 /** Marks records as included in a digest (or no longer waiting for one). */
 export async function markDigested(records: NotificationRecord[]): Promise<void> {
+  await notificationsReady();
   await theLog().append(() => {
     const seqs = records.map((r) => r.seq).filter((seq) => !s().bySeq.get(seq)?.digestedAt);
     return seqs.length ? [{ t: "dig", seqs, at: nowIso() }] : [];

@@ -112,6 +112,22 @@ export function backoffMs(failedAttempts: number): number {
   return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, failedAttempts - 1));
 }
 
+let loading: Promise<unknown> | null = null;
+
+/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
+export async function outboxReady(): Promise<void> {
+  if (loaded) return;
+  const l = theLog();
+  if (l instanceof FileLog) {
+    ensureLoaded();
+    return;
+  }
+  loading ??= l.load().then(() => (loaded = true)).finally(() => {
+    loading = null;
+  });
+  await loading;
+}
+
 function ensureLoaded() {
   if (loaded) return;
   const l = theLog();
@@ -165,7 +181,7 @@ function newId() {
 export async function enqueue(
   drafts: (Omit<OutboxEntry, "id" | "createdAt" | "status" | "attempts" | "nextAttemptAt"> & { id?: string })[],
 ): Promise<OutboxEntry[]> {
-  ensureLoaded();
+  await outboxReady();
   const lines = await theLog().append(() => {
     const fresh = drafts.filter((d) => !d.id || !entries.has(d.id));
     const at = nowIso();
@@ -243,6 +259,7 @@ function due(): OutboxEntry[] {
 
 /** Sends everything that is due now; resolves when this round is done. */
 export function drainOutbox(): Promise<void> {
+  if (!loaded && theLog().backend === "postgres") return outboxReady().then(() => drainOutbox());
   ensureLoaded();
   if (draining) {
     again = true;
@@ -309,7 +326,7 @@ export function stopOutbox() {
 
 /** Makes a failed or pending delivery due now (admin "retry"). */
 export async function retryNow(id: string): Promise<OutboxEntry | undefined> {
-  ensureLoaded();
+  await outboxReady();
   const e = entries.get(id);
   if (!e || e.status === "sent") return e;
   const attempts = e.status === "failed" || e.status === "dropped" ? 0 : e.attempts;

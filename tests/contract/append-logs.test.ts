@@ -32,6 +32,14 @@ afterAll(async () => {
   delete process.env.DATABASE_URL;
 });
 
+/** A pool the test ends itself; a connection still closing when the server stops is no failure. */
+function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on("error", () => undefined);
+  pools.push(pool);
+  return pool;
+}
+
 /** A line numbered after every line before it: a lost or doubled append shows as a gap or a repeat. */
 type Counted = { t: "n"; n: number; by: string };
 
@@ -76,8 +84,7 @@ const backends: { name: string; fresh: () => Promise<Place> }[] = [
       return {
         shared: true,
         open: (follower) => {
-          const pool = new pg.Pool({ connectionString: url, max: 4 });
-          pools.push(pool);
+          const pool = testPool(url, 4);
           const l = new PgLog<Counted>(pool, "test", follower, { follow: false });
           logs.push(l as AppendLog<unknown>);
           return l;
@@ -308,8 +315,7 @@ describe("notification logs shared by two instances: postgres", () => {
     expect(b.acks.hasOpened("u1", "EXE-001", 3)).toBe(true);
     // Both record the same opening at once: one line.
     await Promise.all([a.acks.recordOpened("u2", "EXE-001", 3), b.acks.recordOpened("u2", "EXE-001", 3)]);
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    pools.push(pool);
+    const pool = testPool(databaseUrl, 1);
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM regula_log_lines WHERE log = 'acknowledgements' AND line->>'userId' = 'u2'");
     expect(rows[0].n).toBe(1);
   });

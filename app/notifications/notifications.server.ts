@@ -167,16 +167,17 @@ function apply(st: State, line: Line) {
 export async function loadNotifications(): Promise<{ records: number; compacted: boolean }> {
   const l = theLog();
   const { lines, torn } = await l.load();
-  let kept = keptRecords(s());
-  const compacted = torn > 0 || lines > kept.length * 1.5 + 100;
-  if (!compacted) return { records: s().bySeq.size, compacted };
   let st = s();
-  await l.rewrite(() => {
-    // Built under the log's lock from the state that holds every stored line.
-    st = s();
-    kept = keptRecords(st);
-    return kept.map((r) => ({ t: "n" as const, ...r }));
-  });
+  let kept = keptRecords(st);
+  const compacted = torn > 0 || lines > kept.length * 1.5 + 100;
+  if (compacted) {
+    await l.rewrite(() => {
+      // Built under the log's lock from the state that holds every stored line.
+      st = s();
+      kept = keptRecords(st);
+      return kept.map((r) => ({ t: "n" as const, ...r }));
+    });
+  }
   const fresh = emptyState();
   for (const r of kept) add(fresh, r);
   fresh.maxSeq = Math.max(fresh.maxSeq, st.maxSeq);

@@ -9,6 +9,7 @@ import { getEnv } from "~/utils/env.server";
 import { oidcProviders } from "~/access/oidc-config.server";
 import { auditKey } from "~/audit/audit.server";
 import { loadDb, readDb } from "~/data/db.server";
+import { readNotificationLogs } from "~/notifications/service.server";
 import { seedDocuments, seedGuides, seedPeople } from "~/demo/seed.server";
 import { ensureRepo, resolveRef } from "~/documents/repo.server";
 import { loadVersionIndex } from "~/documents/version-index.server";
@@ -51,6 +52,8 @@ async function doBoot() {
   }
   acquireDataDirLock(process.env.REGULA_PROCESS_NAME ?? "the Regula server");
   await loadDb();
+  // With PostgreSQL the notification logs are read before seeding can ask them (decision 119).
+  await readNotificationLogs();
   await ensureRepo();
   const people = await seedPeople();
   const demo = await disableDemoAccounts();

@@ -1,5 +1,5 @@
 /**
- * npm run migrate-data -- --to postgres [--force]   DATA_DIR (db.json, audit log) → DATABASE_URL
+ * npm run migrate-data -- --to postgres [--force]   DATA_DIR (db.json, audit log, notification logs) → DATABASE_URL
  * npm run migrate-data -- --to lowdb [--force]      DATABASE_URL → DATA_DIR
  * Copies the application data between the two stores, verifies counts and
  * hashes read back from the target, and refuses a target that already holds
@@ -18,7 +18,10 @@ function describe(r: CopyReport): string {
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
-  return `${counts || "no records"}; audit entries ${r.auditEntries}; data sha256 ${r.dataHash.slice(0, 16)}…, audit sha256 ${r.auditHash.slice(0, 16)}…`;
+  const logs = Object.entries(r.logLines)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+  return `${counts || "no records"}; audit entries ${r.auditEntries}; log lines: ${logs}; data sha256 ${r.dataHash.slice(0, 16)}…, audit sha256 ${r.auditHash.slice(0, 16)}…, logs sha256 ${r.logsHash.slice(0, 16)}…`;
 }
 
 async function main() {

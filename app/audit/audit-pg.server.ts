@@ -6,6 +6,7 @@
  * database at start), so that every reader of the file works unchanged.
  */
 import type pg from "pg";
+import { inLockedTransaction } from "~/data/append-log.server";
 import { LOCK_AUDIT } from "~/data/pg-schema.server";
 
 export interface StoredEntry {
@@ -36,11 +37,7 @@ export async function appendChained<E extends { seq: number; hash: string }>(
   knownSeq: number,
   build: (others: StoredEntry[]) => E[],
 ): Promise<{ others: StoredEntry[]; entries: E[] }> {
-  const client = await pool.connect();
-  let failed = false;
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_AUDIT]);
+  return inLockedTransaction(pool, LOCK_AUDIT, async (client) => {
     const others = await entriesAfter(client, knownSeq);
     const entries = build(others);
     await client.query("INSERT INTO regula_audit (seq, hash, entry) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])", [
@@ -48,15 +45,8 @@ export async function appendChained<E extends { seq: number; hash: string }>(
       entries.map((e) => e.hash),
       entries.map((e) => JSON.stringify(e)),
     ]);
-    await client.query("COMMIT");
     return { others, entries };
-  } catch (error) {
-    failed = true;
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release(failed || undefined);
-  }
+  });
 }
 
 /** Copies entries into the database as they are (moving an installation; the target must be empty). */

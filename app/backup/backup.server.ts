@@ -194,7 +194,8 @@ async function takeSnapshot(staging: string, outDir: string): Promise<Snapshot> 
             throw error;
           }
         }
-        // With PostgreSQL the database is the record: its dump (one snapshot) replaces the local db.json and audit copy.
+        // With PostgreSQL the database is the record: its dump (one snapshot) replaces the local db.json and audit copy,
+        // and holds the notification logs (decision 119).
         const pool = databasePool();
         if (pool) {
           const dump = await dumpPostgres(pool);
@@ -208,6 +209,7 @@ async function takeSnapshot(staging: string, outDir: string): Promise<Snapshot> 
           await put("db.json", dump.db);
           await put("audit/audit.log", dump.audit);
           await put("audit/audit.head", dump.head);
+          for (const [rel, text] of Object.entries(dump.logs)) await put(rel, text);
           dataFiles.sort();
         }
         const present = dataFiles.filter((rel) => fs.existsSync(path.join(staging, "data", rel)));

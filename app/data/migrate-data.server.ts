@@ -1,7 +1,7 @@
 /**
  * Moving an installation's data between the two stores (decision 110):
- * lowdb (DATA_DIR/db.json and DATA_DIR/audit/audit.log) and PostgreSQL
- * (DATABASE_URL). The copy is verified by counts and hashes read back from the
+ * lowdb (DATA_DIR/db.json, DATA_DIR/audit/audit.log and the append logs
+ * DATA_DIR/notifications/*.jsonl, decision 119) and PostgreSQL (DATABASE_URL). The copy is verified by counts and hashes read back from the
  * target; a target that already holds data is refused unless forced. Writing
  * to PostgreSQL is one transaction; writing to DATA_DIR replaces each file
  * atomically (temp file + rename) only after everything was read.
@@ -13,6 +13,7 @@ import pg from "pg";
 import { signHead } from "~/audit/audit.server";
 import { entriesAfter, importEntries, type StoredEntry } from "~/audit/audit-pg.server";
 import { DomainError } from "~/utils/errors.server";
+import { LOG_NAMES, logFileIn, readLines, replaceStoredLines, storedLines } from "./append-log.server";
 import { migrate } from "./pg-schema.server";
 import { dataOf, readSnapshot, replaceAllRecords } from "./pg-store.server";
 import type { Data } from "./schema";
@@ -26,6 +27,18 @@ export interface CopyReport {
   dataHash: string;
   /** SHA-256 over the audit entries' exact text. */
   auditHash: string;
+  /** Lines per append log (notifications, outbox, acknowledgements). */
+  logLines: Record<string, number>;
+  /** SHA-256 over every log's lines with object keys in a fixed order. */
+  logsHash: string;
+}
+
+type Logs = Record<string, unknown[]>;
+
+interface Contents {
+  data: Data;
+  audit: StoredEntry[];
+  logs: Logs;
 }
 
 /** JSON with object keys sorted, so that the same data gives the same text whatever the key order. */
@@ -40,14 +53,18 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-function report(data: Data, audit: StoredEntry[]): CopyReport {
+function report({ data, audit, logs }: Contents): CopyReport {
   const counts: Record<string, number> = {};
   for (const [k, v] of Object.entries(data)) counts[k] = Array.isArray(v) ? v.length : 1;
+  const logLines: Record<string, number> = {};
+  for (const name of LOG_NAMES) logLines[name] = logs[name]?.length ?? 0;
   return {
     counts,
     auditEntries: audit.length,
     dataHash: createHash("sha256").update(canonicalJson(data)).digest("hex"),
     auditHash: createHash("sha256").update(audit.map((e) => e.text).join("\n")).digest("hex"),
+    logLines,
+    logsHash: createHash("sha256").update(canonicalJson(LOG_NAMES.map((name) => logs[name] ?? []))).digest("hex"),
   };
 }
 
@@ -55,7 +72,7 @@ function lowdbFiles(dataDir: string) {
   return { db: path.join(dataDir, "db.json"), audit: path.join(dataDir, "audit", "audit.log") };
 }
 
-function readLowdb(dataDir: string): { data: Data; audit: StoredEntry[] } {
+function readLowdb(dataDir: string): Contents {
   const files = lowdbFiles(dataDir);
   let data = emptyData();
   if (fs.existsSync(files.db)) {
@@ -81,18 +98,23 @@ function readLowdb(dataDir: string): { data: Data; audit: StoredEntry[] } {
       audit.push({ seq: i + 1, hash: entry.hash, text });
     });
   }
-  return { data, audit };
+  // A torn last line (a crash mid-append) is skipped, as the portal does when it loads the log.
+  const logs: Logs = {};
+  for (const name of LOG_NAMES) logs[name] = readLines(logFileIn(dataDir, name)).lines;
+  return { data, audit, logs };
 }
 
-function hasData(data: Data, audit: StoredEntry[]): boolean {
-  if (audit.length) return true;
+function hasData({ data, audit, logs }: Contents): boolean {
+  if (audit.length || Object.values(logs).some((lines) => lines.length)) return true;
   return Object.values(data).some((v) => (Array.isArray(v) ? v.length > 0 : v && typeof v === "object" ? Object.keys(v).length > 0 : false));
 }
 
-/** Reads the records and the audit log in the caller's transaction. */
-async function readPostgres(client: pg.ClientBase): Promise<{ data: Data; audit: StoredEntry[] }> {
+/** Reads the records, the audit log and the append logs in the caller's transaction. */
+async function readPostgres(client: pg.ClientBase): Promise<Contents> {
   const { snapshot } = await readSnapshot(client, { inTransaction: true });
-  return { data: dataOf(snapshot), audit: await entriesAfter(client, 0) };
+  const logs: Logs = {};
+  for (const name of LOG_NAMES) logs[name] = await storedLines(client, name);
+  return { data: dataOf(snapshot), audit: await entriesAfter(client, 0), logs };
 }
 
 function mismatch(source: CopyReport, target: CopyReport): string | null {
@@ -101,6 +123,8 @@ function mismatch(source: CopyReport, target: CopyReport): string | null {
     return `the data read back differs from the source${differing.length ? ` (counts differ in ${differing.join(", ")})` : ""}`;
   }
   if (source.auditEntries !== target.auditEntries || source.auditHash !== target.auditHash) return "the audit log read back differs from the source";
+  const logs = LOG_NAMES.filter((name) => source.logLines[name] !== target.logLines[name]);
+  if (logs.length || source.logsHash !== target.logsHash) return `the notification logs read back differ from the source${logs.length ? ` (line counts differ in ${logs.join(", ")})` : ""}`;
   return null;
 }
 
@@ -123,7 +147,7 @@ export async function copyLowdbToPostgres(options: { dataDir: string; url: strin
     await client.query("BEGIN");
     try {
       const existing = await readPostgres(client);
-      if (hasData(existing.data, existing.audit) && !options.force) {
+      if (hasData(existing) && !options.force) {
         throw new DomainError(
           "conflict",
           `The database already holds data (${existing.data.users.length} users, ${existing.audit.length} audit entries). Nothing was copied; add --force to replace it.`,
@@ -132,9 +156,10 @@ export async function copyLowdbToPostgres(options: { dataDir: string; url: strin
       await replaceAllRecords(client, source.data);
       await client.query("DELETE FROM regula_audit");
       await importEntries(client, source.audit);
+      for (const name of LOG_NAMES) await replaceStoredLines(client, name, source.logs[name]);
       const back = await readPostgres(client);
-      const sourceReport = report(source.data, source.audit);
-      const targetReport = report(back.data, back.audit);
+      const sourceReport = report(source);
+      const targetReport = report(back);
       const problem = mismatch(sourceReport, targetReport);
       if (problem) throw new DomainError("unavailable", `Verification failed: ${problem}. Nothing was copied.`);
       await client.query("COMMIT");
@@ -153,9 +178,11 @@ export async function copyLowdbToPostgres(options: { dataDir: string; url: strin
  * transaction), as the texts of db.json, audit.log and its signed head: a
  * backup holds them exactly as a lowdb installation would.
  */
-export async function dumpPostgres(pool: pg.Pool): Promise<{ db: string; audit: string; head: string | null; users: number; auditEntries: number }> {
+export async function dumpPostgres(
+  pool: pg.Pool,
+): Promise<{ db: string; audit: string; head: string | null; users: number; auditEntries: number; logs: Record<string, string> }> {
   const client = await pool.connect();
-  let dump: { data: Data; audit: StoredEntry[] };
+  let dump: Contents;
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     dump = await readPostgres(client);
@@ -173,7 +200,13 @@ export async function dumpPostgres(pool: pg.Pool): Promise<{ db: string; audit: 
     head: last ? JSON.stringify(signHead(last.seq, last.hash)) + "\n" : null,
     users: dump.data.users.length,
     auditEntries: dump.audit.length,
+    logs: Object.fromEntries(LOG_NAMES.map((name) => [`notifications/${name}.jsonl`, linesText(dump.logs[name])])),
   };
+}
+
+/** A log's lines as the file back end writes them. */
+function linesText(lines: unknown[]): string {
+  return lines.map((line) => JSON.stringify(line) + "\n").join("");
 }
 
 function writeAtomically(file: string, text: string) {
@@ -186,14 +219,14 @@ function writeAtomically(file: string, text: string) {
 /** Copies the PostgreSQL database at `url` into DATA_DIR's db.json and audit log (with a signed audit head). */
 export async function copyPostgresToLowdb(options: { dataDir: string; url: string; force?: boolean }): Promise<{ source: CopyReport; target: CopyReport }> {
   const existing = readLowdb(options.dataDir);
-  if (hasData(existing.data, existing.audit) && !options.force) {
+  if (hasData(existing) && !options.force) {
     throw new DomainError(
       "conflict",
       `${options.dataDir} already holds data (${existing.data.users.length} users, ${existing.audit.length} audit entries). Nothing was copied; add --force to replace it.`,
     );
   }
   const client = await connect(options.url);
-  let source: { data: Data; audit: StoredEntry[] };
+  let source: Contents;
   try {
     const { rows } = await client.query<{ t: string | null }>("SELECT to_regclass('regula_records') AS t");
     if (!rows[0].t) throw new DomainError("not_found", "The database holds no Regula data (no regula_records table). Nothing was copied.");
@@ -207,13 +240,14 @@ export async function copyPostgresToLowdb(options: { dataDir: string; url: strin
   const files = lowdbFiles(options.dataDir);
   writeAtomically(files.db, JSON.stringify(source.data, null, 2));
   writeAtomically(files.audit, source.audit.map((e) => e.text + "\n").join(""));
+  for (const name of LOG_NAMES) writeAtomically(logFileIn(options.dataDir, name), linesText(source.logs[name]));
   const last = source.audit[source.audit.length - 1];
   const headFile = path.join(options.dataDir, "audit", "audit.head");
   if (last) writeAtomically(headFile, JSON.stringify(signHead(last.seq, last.hash)) + "\n");
   else fs.rmSync(headFile, { force: true });
   const back = readLowdb(options.dataDir);
-  const sourceReport = report(source.data, source.audit);
-  const targetReport = report(back.data, back.audit);
+  const sourceReport = report(source);
+  const targetReport = report(back);
   const problem = mismatch(sourceReport, targetReport);
   if (problem) throw new DomainError("unavailable", `Verification failed: ${problem}. Restore ${options.dataDir} from a backup before using it.`);
   return { source: sourceReport, target: targetReport };

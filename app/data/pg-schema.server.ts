@@ -16,6 +16,8 @@ export interface Migration {
 export const LOCK_MIGRATIONS = 7_301_001;
 export const LOCK_DATA = 7_301_002;
 export const LOCK_AUDIT = 7_301_003;
+/** First half of each append log's lock (the second is made from the log's name, append-log.server.ts). */
+export const LOCK_LOGS = 7_301_004;
 /** The channel every instance LISTENs on; the payload is the new change sequence. */
 export const DATA_CHANNEL = "regula_data";
 

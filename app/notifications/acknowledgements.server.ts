@@ -5,7 +5,8 @@
  * for vN is met by acknowledging vN or any later version (acknowledging is
  * only possible for the current version, and only once the person has opened
  * that version: openings are recorded here too). Requirements, acknowledgements,
- * openings and reminders are JSON lines in $DATA_DIR/notifications/acknowledgements.jsonl.
+ * openings and reminders are lines of the "acknowledgements" append log (decision 119:
+ * $DATA_DIR/notifications/acknowledgements.jsonl, or PostgreSQL shared by every instance).
  */
 import { decideRead } from "~/access/policy.server";
 import { getUserById, listUsers } from "~/org/users.server";
@@ -17,7 +18,7 @@ import { requireDocument } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { nowIso, today } from "~/utils/clock.server";
 import { AccessDeniedError, ConflictError, msg } from "~/utils/errors.server";
-import { appendLines, jsonlPath, readLines } from "./jsonl.server";
+import { FileLog, openLog, type PgLog } from "~/data/append-log.server";
 import { listNotifications, markRead } from "./notifications.server";
 
 export type AckReason = "major-change" | "onboarding" | "consolidation";
@@ -65,9 +66,20 @@ interface State {
 }
 
 let state: State | null = null;
+let log: FileLog<Line> | PgLog<Line> | null = null;
 
-function file() {
-  return jsonlPath("acknowledgements.jsonl");
+function emptyState(): State {
+  return { requirements: new Map(), byUser: new Map(), acks: new Map(), autoReminded: new Map(), opened: new Set() };
+}
+
+function theLog(): FileLog<Line> | PgLog<Line> {
+  log ??= openLog<Line>("acknowledgements", {
+    reset: () => {
+      state = emptyState();
+    },
+    apply: (line) => apply((state ??= emptyState()), line),
+  });
+  return log;
 }
 
 /** Requirement ids are stable: one person, one document, one version. */
@@ -107,22 +119,45 @@ function apply(st: State, line: Line) {
   }
 }
 
+let loading: Promise<unknown> | null = null;
+
+/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
+export async function acknowledgementsReady(): Promise<void> {
+  if (state) return;
+  const l = theLog();
+  if (l instanceof FileLog) {
+    s();
+    return;
+  }
+  loading ??= l.load().finally(() => {
+    loading = null;
+  });
+  await loading;
+}
+
 function s(): State {
   if (state) return state;
-  const st: State = { requirements: new Map(), byUser: new Map(), acks: new Map(), autoReminded: new Map(), opened: new Set() };
-  for (const line of readLines<Line>(file()).lines) apply(st, line);
-  state = st;
-  return st;
+  const l = theLog();
+  if (!(l instanceof FileLog)) throw new Error("Acknowledgements not loaded: call loadAcknowledgements() at start-up");
+  l.loadSync();
+  return state!;
 }
 
 /** Loads the records (start-up). */
-export function loadAcknowledgements(): { requirements: number } {
-  state = null;
+export async function loadAcknowledgements(): Promise<{ requirements: number }> {
+  await theLog().load();
   return { requirements: s().requirements.size };
+}
+
+/** Applies what other instances stored since this one last looked (PostgreSQL; nothing to do with files). */
+export async function syncAcknowledgements(): Promise<void> {
+  if (state) await theLog().sync();
 }
 
 export function resetAcknowledgementsForTests() {
   state = null;
+  log?.close();
+  log = null;
 }
 
 function addDays(date: string, days: number): string {
@@ -194,27 +229,28 @@ export async function requireAcknowledgement(input: {
   dueDate?: string;
   reason: AckReason;
 }): Promise<AckRequirement[]> {
+  await acknowledgementsReady();
   const current = latestVersion(input.number);
   if (!current || current.meta.retired) return [];
   const dueDate = input.dueDate ?? defaultAckDueDate();
   const createdAt = nowIso();
-  const chosen: string[] = [];
+  let chosen: string[] = [];
   const users = new Map(readDb().users.map((u) => [u.id, u]));
-  for (const userId of new Set(input.userIds)) {
-    const user = users.get(userId);
-    if (!user || !user.active) continue;
-    if (!decideRead(user, current.meta).allowed) continue;
-    if (firstAckFrom(userId, input.number, input.version)) continue;
-    const active = activeRequirement(userId, input.number);
-    if (active && active.version >= input.version && !firstAckFrom(userId, input.number, active.version)) continue;
-    if (s().requirements.has(requirementId(userId, input.number, input.version))) continue;
-    chosen.push(userId);
-  }
-  if (!chosen.length) return [];
-  const line: Line = { t: "reqs", number: input.number, version: input.version, reason: input.reason, dueDate, createdAt, users: chosen };
-  await appendLines(file(), [line]);
+  await theLog().append(() => {
+    chosen = [];
+    for (const userId of new Set(input.userIds)) {
+      const user = users.get(userId);
+      if (!user || !user.active) continue;
+      if (!decideRead(user, current.meta).allowed) continue;
+      if (firstAckFrom(userId, input.number, input.version)) continue;
+      const active = activeRequirement(userId, input.number);
+      if (active && active.version >= input.version && !firstAckFrom(userId, input.number, active.version)) continue;
+      if (s().requirements.has(requirementId(userId, input.number, input.version))) continue;
+      chosen.push(userId);
+    }
+    return chosen.length ? [{ t: "reqs", number: input.number, version: input.version, reason: input.reason, dueDate, createdAt, users: chosen }] : [];
+  });
   const st = s();
-  apply(st, line);
   return chosen.map((userId) => st.requirements.get(requirementId(userId, input.number, input.version))!);
 }
 
@@ -229,15 +265,9 @@ export function hasOpened(userId: string, number: string, version: number): bool
  * acknowledgement is only accepted for a version the person has opened.
  */
 export async function recordOpened(userId: string, number: string, version: number): Promise<void> {
+  await acknowledgementsReady();
   if (hasOpened(userId, number, version)) return;
-  const line: Line = { t: "open", userId, number, version, at: nowIso() };
-  apply(s(), line);
-  try {
-    await appendLines(file(), [line]);
-  } catch (error) {
-    s().opened.delete(`${userId}|${number}|${version}`);
-    throw error;
-  }
+  await theLog().append(() => (hasOpened(userId, number, version) ? [] : [{ t: "open", userId, number, version, at: nowIso() }]));
 }
 
 /**
@@ -254,19 +284,28 @@ export async function acknowledge(user: Pick<User, "id" | "username" | "roles" |
       currentVersion: current.version,
     });
   }
-  const existing = (s().acks.get(`${user.id}|${number}`) ?? []).find((a) => a.version === version);
+  await acknowledgementsReady();
+  const find = () => (s().acks.get(`${user.id}|${number}`) ?? []).find((a) => a.version === version);
+  const existing = find();
   if (existing) return existing;
-  if (!hasOpened(user.id, number, version)) {
-    throw new ConflictError(msg("ack.notOpened", { number, version }), {
-      number,
-      version,
-      reason: "not-opened",
-    }).saying({ key: "ack.notOpened", vars: { number, version } });
-  }
   const ack: Acknowledgement = { userId: user.id, number, version, at: nowIso() };
-  const met = (s().byUser.get(user.id)?.get(number) ?? []).filter((r) => r.version <= version && !firstAckFrom(user.id, number, r.version));
-  await appendLines(file(), [{ t: "ack", ...ack }]);
-  apply(s(), { t: "ack", ...ack });
+  let met: AckRequirement[] = [];
+  let earlier: Acknowledgement | undefined;
+  await theLog().append(() => {
+    // Decided from every stored line: the same person may be acknowledging on another instance at once.
+    earlier = find();
+    if (earlier) return [];
+    if (!hasOpened(user.id, number, version)) {
+      throw new ConflictError(msg("ack.notOpened", { number, version }), {
+        number,
+        version,
+        reason: "not-opened",
+      }).saying({ key: "ack.notOpened", vars: { number, version } });
+    }
+    met = (s().byUser.get(user.id)?.get(number) ?? []).filter((r) => r.version <= version && !firstAckFrom(user.id, number, r.version));
+    return [{ t: "ack", ...ack }];
+  });
+  if (earlier) return earlier;
   await appendAudit({
     actor: user.username,
     action: "document.acknowledge",
@@ -400,9 +439,8 @@ export function acknowledgementRates(): { departmentId: string; required: number
 /** Records that reminders went out for these requirements. */
 export async function recordReminders(requirementIds: string[], by: string): Promise<void> {
   if (!requirementIds.length) return;
-  const line: Line = { t: "remind", ids: requirementIds, at: nowIso(), by, day: today() };
-  await appendLines(file(), [line]);
-  apply(s(), line);
+  await acknowledgementsReady();
+  await theLog().append(() => [{ t: "remind", ids: requirementIds, at: nowIso(), by, day: today() }]);
 }
 
 /** People with overdue acknowledgements who have not had an automatic reminder today. */

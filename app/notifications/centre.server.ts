@@ -7,7 +7,7 @@ import type { User } from "~/data/schema";
 import type { Locale } from "~/i18n/i18n";
 import { msg, NotFoundError } from "~/utils/errors.server";
 import { renderNotification } from "./messages.server";
-import { getNotification, listNotifications, markRead } from "./notifications.server";
+import { getNotification, listNotifications, markRead, syncNotifications } from "./notifications.server";
 
 export const PAGE_SIZE = 30;
 
@@ -25,7 +25,9 @@ export interface CentreItem {
 }
 
 /** One page of a person's notifications, newest first. */
-export function notificationCentre(user: User, locale: Locale, options: { unreadOnly: boolean; page: number }) {
+export async function notificationCentre(user: User, locale: Locale, options: { unreadOnly: boolean; page: number }) {
+  // Another instance may have stored some a moment ago (decision 119).
+  await syncNotifications().catch(() => undefined);
   const { items, total, unread } = listNotifications(user.id, {
     unreadOnly: options.unreadOnly,
     limit: PAGE_SIZE,

@@ -17,6 +17,7 @@ import {
   notificationsAfter,
   onNotificationsCreated,
   onNotificationsRead,
+  syncNotifications,
   unreadCount,
   type NotificationRecord,
 } from "./notifications.server";
@@ -58,8 +59,10 @@ function frame(event: string, data: unknown, id?: number): string {
 }
 
 /** Opens a stream for a signed-in person; `lastEventId` resumes after a dropped connection. */
-export function openStream(user: User, locale: Locale, signal: AbortSignal, lastEventId: string | null): Response {
+export async function openStream(user: User, locale: Locale, signal: AbortSignal, lastEventId: string | null): Promise<Response> {
   if (closing) return new Response("The portal is restarting", { status: 503, headers: { "Retry-After": "3", "Cache-Control": "no-store" } });
+  // What another instance stored may not have reached this one yet (decision 119): the resume reads the shared log.
+  await syncNotifications().catch(() => undefined);
   let conn: Connection | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   const cleanup = () => {
@@ -211,14 +214,17 @@ export function startLiveHub() {
   });
   subscribe("notifications.created", async (data) => {
     const { records, unread } = data as { records: NotificationRecord[]; unread: Record<string, number> };
+    // The records are in the shared log already: this instance's centre and counts follow it.
+    await syncNotifications().catch(() => undefined);
     // A message about a version this instance has not fetched yet is shown once the version is here.
     if (records.some((r) => r.number && r.version && !versionsOf(r.number).some((v) => v.version === r.version))) {
       await followRemote().catch(() => undefined);
     }
     deliver(records, (userId) => unread[userId] ?? unreadCount(userId));
   });
-  subscribe("notifications.read", (data) => {
+  subscribe("notifications.read", async (data) => {
     const { userId, unread } = data as { userId: string; unread: number };
+    await syncNotifications().catch(() => undefined);
     pushCount(userId, unread);
   });
 }

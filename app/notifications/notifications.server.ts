@@ -1,11 +1,12 @@
 /**
  * The in-app notification store: one record per person per event, kept in
- * $DATA_DIR/notifications/notifications.jsonl with a per-user index in memory.
+ * the "notifications" append log (decision 119: $DATA_DIR/notifications/notifications.jsonl,
+ * or PostgreSQL shared by every instance) with a per-user index in memory.
  * Records hold references (document number, version, change), never document
  * text: titles, summaries and links are produced when a message is shown or
  * sent, after the reader's access is checked again (messages.server.ts).
  */
-import { jsonlPath, readLines, appendLines, rewriteLines } from "./jsonl.server";
+import { FileLog, openLog, type PgLog } from "~/data/append-log.server";
 import type { ChangeKind } from "~/documents/version-index.server";
 import { nowIso } from "~/utils/clock.server";
 
@@ -74,21 +75,48 @@ const KEEP_PER_USER = 500;
 const KEEP_READ_DAYS = 365;
 
 let state: State | null = null;
+let log: FileLog<Line> | PgLog<Line> | null = null;
 type Listener = (records: NotificationRecord[]) => void;
 const createdListeners: Listener[] = [];
 const readListeners: ((userId: string) => void)[] = [];
 
-function file() {
-  return jsonlPath("notifications.jsonl");
+function theLog(): FileLog<Line> | PgLog<Line> {
+  log ??= openLog<Line>("notifications", {
+    reset: () => {
+      state = emptyState();
+    },
+    apply: (line) => apply((state ??= emptyState()), line),
+  });
+  return log;
 }
 
 function emptyState(): State {
   return { bySeq: new Map(), byUser: new Map(), unread: new Map(), keys: new Set(), maxSeq: 0 };
 }
 
+let loading: Promise<unknown> | null = null;
+
+/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
+export async function notificationsReady(): Promise<void> {
+  if (state) return;
+  const l = theLog();
+  if (l instanceof FileLog) {
+    s();
+    return;
+  }
+  loading ??= l.load().finally(() => {
+    loading = null;
+  });
+  await loading;
+}
+
 function s(): State {
-  if (!state) state = load();
-  return state;
+  if (!state) {
+    const l = theLog();
+    if (!(l instanceof FileLog)) throw new Error("Notifications not loaded: call loadNotifications() at start-up");
+    l.loadSync();
+  }
+  return state!;
 }
 
 function add(st: State, r: NotificationRecord) {
@@ -132,41 +160,54 @@ function apply(st: State, line: Line) {
   }
 }
 
-function load(): State {
-  const st = emptyState();
-  for (const line of readLines<Line>(file()).lines) apply(st, line);
-  return st;
-}
-
 /**
  * Loads the store and compacts its file: read marks are folded into records,
  * and each person keeps their newest 500 notifications (read ones for a year).
  */
 export async function loadNotifications(): Promise<{ records: number; compacted: boolean }> {
-  const { lines, torn } = readLines<Line>(file());
-  const st = emptyState();
-  for (const line of lines) apply(st, line);
+  const l = theLog();
+  const { lines, torn } = await l.load();
+  let st = s();
+  let kept = keptRecords(st);
+  const compacted = torn > 0 || lines > kept.length * 1.5 + 100;
+  if (compacted) {
+    await l.rewrite(() => {
+      // Built under the log's lock from the state that holds every stored line.
+      st = s();
+      kept = keptRecords(st);
+      return kept.map((r) => ({ t: "n" as const, ...r }));
+    });
+  }
+  const fresh = emptyState();
+  for (const r of kept) add(fresh, r);
+  fresh.maxSeq = Math.max(fresh.maxSeq, st.maxSeq);
+  // Keys of dropped records stay known so an old event replayed cannot notify again.
+  for (const k of st.keys) fresh.keys.add(k);
+  state = fresh;
+  return { records: kept.length, compacted };
+}
+
+/** What compaction keeps: each person's newest 500 records, read ones for a year. */
+function keptRecords(st: State): NotificationRecord[] {
   const cutoff = new Date(Date.now() - KEEP_READ_DAYS * 86400_000).toISOString();
   const kept: NotificationRecord[] = [];
   for (const list of st.byUser.values()) {
     const recent = list.slice(-KEEP_PER_USER).filter((r) => !r.readAt || r.createdAt >= cutoff);
     kept.push(...recent);
   }
-  kept.sort((a, b) => a.seq - b.seq);
-  const compacted = torn > 0 || lines.length > kept.length * 1.5 + 100;
-  const fresh = emptyState();
-  for (const r of kept) add(fresh, r);
-  fresh.maxSeq = Math.max(fresh.maxSeq, st.maxSeq);
-  // Keys of dropped records stay known so an old event replayed cannot notify again.
-  for (const k of st.keys) fresh.keys.add(k);
-  if (compacted) await rewriteLines(file(), kept.map((r) => ({ t: "n", ...r })));
-  state = fresh;
-  return { records: kept.length, compacted };
+  return kept.sort((a, b) => a.seq - b.seq);
+}
+
+/** Applies what other instances stored since this one last looked (PostgreSQL; nothing to do with files). */
+export async function syncNotifications(): Promise<void> {
+  if (state) await theLog().sync();
 }
 
 /** Forget the in-memory store (tests that switch DATA_DIR). */
 export function resetNotificationsForTests() {
   state = null;
+  log?.close();
+  log = null;
 }
 
 /** Called with the records created by each batch (live push, outside channels). */
@@ -185,9 +226,30 @@ export function onNotificationsRead(fn: (userId: string) => void) {
  * when the event is delivered twice.
  */
 export async function createNotifications(drafts: NotificationDraft[]): Promise<NotificationRecord[]> {
+  await notificationsReady();
+  let seqs: number[] = [];
+  await theLog().append(() => {
+    const built = buildNotificationLines(s(), drafts);
+    seqs = built.seqs;
+    return built.lines;
+  });
+  if (!seqs.length) return [];
   const st = s();
+  const created = seqs.map((seq) => st.bySeq.get(seq)!).filter(Boolean);
+  for (const fn of createdListeners) {
+    try {
+      fn(created);
+    } catch (error) {
+      console.warn(`[notifications] listener failed: ${(error as Error).message}`);
+    }
+  }
+  return created;
+}
+
+/** The lines that create the drafts not seen before, numbered after the newest stored record. */
+function buildNotificationLines(st: State, drafts: NotificationDraft[]): { lines: Line[]; seqs: number[] } {
   const at = nowIso();
-  const created: NotificationRecord[] = [];
+  const seqs: number[] = [];
   const lines: Line[] = [];
   const seen = new Set<string>();
   let batch: Extract<Line, { t: "nb" }> | null = null;
@@ -199,22 +261,7 @@ export async function createNotifications(drafts: NotificationDraft[]): Promise<
     if (st.keys.has(k) || seen.has(k)) continue;
     seen.add(k);
     seq++;
-    const r: NotificationRecord = {
-      seq,
-      id: "n" + seq,
-      userId: d.userId,
-      kind: d.kind,
-      group: d.group,
-      createdAt: at,
-      digest: d.digest,
-      key: d.key,
-      number: d.number,
-      version: d.version,
-      fromVersion: d.fromVersion,
-      change: d.change,
-      data: d.data,
-    };
-    created.push(r);
+    seqs.push(seq);
     // Consecutive records that share everything but the person become one compact line.
     const common = `${d.kind}|${d.group}|${d.key}|${d.number ?? ""}|${d.version ?? ""}|${d.fromVersion ?? ""}|${d.change ?? ""}`;
     const person: [string, 0 | 1, Record<string, string | number>?] = d.data ? [d.userId, d.digest ? 1 : 0, d.data] : [d.userId, d.digest ? 1 : 0];
@@ -230,18 +277,7 @@ export async function createNotifications(drafts: NotificationDraft[]): Promise<
       lines.push(batch);
     }
   }
-  if (!created.length) return [];
-  st.maxSeq = seq;
-  await appendLines(file(), lines);
-  for (const r of created) add(st, r);
-  for (const fn of createdListeners) {
-    try {
-      fn(created);
-    } catch (error) {
-      console.warn(`[notifications] listener failed: ${(error as Error).message}`);
-    }
-  }
-  return created;
+  return { lines, seqs };
 }
 
 /** Whether a person already has a notification with this key. */
@@ -289,22 +325,23 @@ export function latestSeq(userId: string): number {
 
 /** Marks some (or all) of a person's notifications read; returns how many changed. */
 export async function markRead(userId: string, ids: string[] | "all"): Promise<number> {
-  const st = s();
-  const at = nowIso();
+  await notificationsReady();
   let changed = 0;
-  if (ids === "all") {
-    const upTo = latestSeq(userId);
-    for (const r of st.byUser.get(userId) ?? []) if (markRecordRead(st, r, at)) changed++;
-    if (changed) await appendLines(file(), [{ t: "read", u: userId, upTo, at }]);
-  } else {
-    const seqs: number[] = [];
+  await theLog().append(() => {
+    const st = s();
+    const at = nowIso();
+    if (ids === "all") {
+      changed = (st.byUser.get(userId) ?? []).filter((r) => !r.readAt).length;
+      return changed ? [{ t: "read", u: userId, upTo: latestSeq(userId), at }] : [];
+    }
+    const seqs = new Set<number>();
     for (const id of ids) {
       const r = getNotification(userId, id);
-      if (r && markRecordRead(st, r, at)) seqs.push(r.seq);
+      if (r && !r.readAt) seqs.add(r.seq);
     }
-    changed = seqs.length;
-    if (changed) await appendLines(file(), [{ t: "read", u: userId, seqs, at }]);
-  }
+    changed = seqs.size;
+    return changed ? [{ t: "read", u: userId, seqs: [...seqs], at }] : [];
+  });
   if (changed) for (const fn of readListeners) fn(userId);
   return changed;
 }
@@ -321,14 +358,13 @@ export function pendingDigest(): Map<string, NotificationRecord[]> {
 
 /** Marks records as included in a digest (or no longer waiting for one). */
 export async function markDigested(records: NotificationRecord[]): Promise<void> {
-  const at = nowIso();
-  const seqs = records.filter((r) => !r.digestedAt).map((r) => r.seq);
-  if (!seqs.length) return;
-  await appendLines(file(), [{ t: "dig", seqs, at }]);
-  for (const seq of seqs) {
-    const r = s().bySeq.get(seq);
-    if (r) r.digestedAt = at;
-  }
+  await notificationsReady();
+  await theLog().append(() => {
+    const seqs = records.map((r) => r.seq).filter((seq) => !s().bySeq.get(seq)?.digestedAt);
+    return seqs.length ? [{ t: "dig", seqs, at: nowIso() }] : [];
+  });
+  // The caller's copies (records from another instance's message) show it too.
+  for (const r of records) r.digestedAt ??= s().bySeq.get(r.seq)?.digestedAt;
 }
 
 /** Looks records up by id for delivery (any person). */

@@ -1,15 +1,20 @@
 /**
  * The delivery queue for outside channels (email, browser push, webhooks).
- * Every delivery is written to $DATA_DIR/notifications/outbox.jsonl before it
- * is attempted, and every attempt is written after it, so a restart resumes
- * what was pending. Failures are retried with exponential back-off (30 s,
+ * Every delivery is written to the "outbox" append log (decision 119:
+ * $DATA_DIR/notifications/outbox.jsonl, or PostgreSQL shared by every
+ * instance) before it is attempted, and every attempt is written after it, so
+ * a restart resumes what was pending. With PostgreSQL an instance first claims
+ * the deliveries it is about to attempt, under the log's lock, so each is sent
+ * by one instance only; a claim lapses after two minutes (an instance that
+ * died while sending), after which another may try again. Failures are retried with exponential back-off (30 s,
  * 1 min, 2 min … capped at 1 h, 10 attempts); the log is what admins read on
  * the delivery page. Event handlers only enqueue; sending happens here, off
  * the publishing path.
  */
 import { randomBytes } from "node:crypto";
 import { now, nowIso } from "~/utils/clock.server";
-import { appendLines, jsonlPath, readLines, rewriteLines } from "./jsonl.server";
+import { INSTANCE_ID } from "~/cluster/pg.server";
+import { FileLog, openLog, type PgLog } from "~/data/append-log.server";
 
 /** "fanout" turns one publication's notifications into per-person email and push deliveries, off the publishing path. */
 export type DeliveryChannel = "email" | "webpush" | "webhook" | "fanout";
@@ -38,6 +43,9 @@ export interface OutboxEntry {
   lastStatus?: number;
   lastMs?: number;
   sentAt?: string;
+  /** The instance attempting it now, and until when that claim holds (PostgreSQL only). */
+  claimedBy?: string;
+  claimedUntil?: string;
 }
 
 export type DeliveryResult =
@@ -47,25 +55,49 @@ export type DeliveryResult =
 
 type Sender = (entry: OutboxEntry) => Promise<DeliveryResult>;
 
-type Line = { t: "add"; e: OutboxEntry } | ({ t: "upd"; id: string } & Partial<OutboxEntry>);
+type Line =
+  | { t: "add"; e: OutboxEntry }
+  | ({ t: "upd"; id: string } & Partial<OutboxEntry>)
+  /** Deliveries one instance is about to attempt (PostgreSQL only). */
+  | { t: "claim"; ids: string[]; by: string; until: string };
 
 export const MAX_ATTEMPTS = 10;
 const BASE_DELAY_MS = 30_000;
 const MAX_DELAY_MS = 3600_000;
 const CONCURRENCY = 4;
 const KEEP_DONE_DAYS = 30;
+/** How long a claim keeps other instances from attempting a delivery (longer than any attempt takes). */
+const CLAIM_MS = 120_000;
 
 const entries = new Map<string, OutboxEntry>();
 const senders = new Map<DeliveryChannel, Sender>();
 const inFlight = new Set<string>();
 let loaded = false;
+let log: FileLog<Line> | PgLog<Line> | null = null;
 let timer: NodeJS.Timeout | null = null;
 let draining: Promise<void> | null = null;
 let again = false;
 let stopped = false;
 
-function file() {
-  return jsonlPath("outbox.jsonl");
+function applyLine(line: Line) {
+  if (line.t === "add") entries.set(line.e.id, { ...line.e });
+  else if (line.t === "upd") {
+    const e = entries.get(line.id);
+    if (e) {
+      const { t: _t, id: _id, ...patch } = line;
+      Object.assign(e, patch);
+    }
+  } else if (line.t === "claim") {
+    for (const id of line.ids) {
+      const e = entries.get(id);
+      if (e) Object.assign(e, { claimedBy: line.by, claimedUntil: line.until });
+    }
+  }
+}
+
+function theLog(): FileLog<Line> | PgLog<Line> {
+  log ??= openLog<Line>("outbox", { reset: () => entries.clear(), apply: applyLine });
+  return log;
 }
 
 /** The useful part of a fetch failure (ECONNREFUSED, ENOTFOUND, a timeout…). */
@@ -80,19 +112,28 @@ export function backoffMs(failedAttempts: number): number {
   return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, failedAttempts - 1));
 }
 
+let loading: Promise<unknown> | null = null;
+
+/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
+export async function outboxReady(): Promise<void> {
+  if (loaded) return;
+  const l = theLog();
+  if (l instanceof FileLog) {
+    ensureLoaded();
+    return;
+  }
+  loading ??= l.load().then(() => (loaded = true)).finally(() => {
+    loading = null;
+  });
+  await loading;
+}
+
 function ensureLoaded() {
   if (loaded) return;
+  const l = theLog();
+  if (!(l instanceof FileLog)) throw new Error("Delivery queue not loaded: call loadOutbox() at start-up");
   loaded = true;
-  for (const line of readLines<Line>(file()).lines) {
-    if (line.t === "add") entries.set(line.e.id, { ...line.e });
-    else if (line.t === "upd") {
-      const e = entries.get(line.id);
-      if (e) {
-        const { t: _t, id: _id, ...patch } = line;
-        Object.assign(e, patch);
-      }
-    }
-  }
+  l.loadSync();
 }
 
 /**
@@ -100,14 +141,17 @@ function ensureLoaded() {
  * delivery due now (a restart is a natural moment to try again).
  */
 export async function loadOutbox(): Promise<{ pending: number }> {
-  loaded = false;
-  entries.clear();
-  ensureLoaded();
-  const cutoff = new Date(now().getTime() - KEEP_DONE_DAYS * 86400_000).toISOString();
-  for (const [id, e] of entries) if (e.status !== "pending" && (e.sentAt ?? e.lastAttemptAt ?? e.createdAt) < cutoff) entries.delete(id);
-  const at = nowIso();
-  for (const e of entries.values()) if (e.status === "pending" && e.nextAttemptAt > at) e.nextAttemptAt = at;
-  await rewriteLines(file(), [...entries.values()].map((e) => ({ t: "add", e })));
+  const l = theLog();
+  await l.load();
+  loaded = true;
+  await l.rewrite(() => {
+    // Under the log's lock, from every stored line (other instances' too).
+    const cutoff = new Date(now().getTime() - KEEP_DONE_DAYS * 86400_000).toISOString();
+    for (const [id, e] of entries) if (e.status !== "pending" && (e.sentAt ?? e.lastAttemptAt ?? e.createdAt) < cutoff) entries.delete(id);
+    const at = nowIso();
+    for (const e of entries.values()) if (e.status === "pending" && e.nextAttemptAt > at) e.nextAttemptAt = at;
+    return [...entries.values()].map((e) => ({ t: "add" as const, e }));
+  });
   stopped = false;
   return { pending: [...entries.values()].filter((e) => e.status === "pending").length };
 }
@@ -116,6 +160,8 @@ export function resetOutboxForTests() {
   stopOutbox();
   entries.clear();
   loaded = false;
+  log?.close();
+  log = null;
 }
 
 /** Registers the function that delivers one channel. */
@@ -135,20 +181,19 @@ function newId() {
 export async function enqueue(
   drafts: (Omit<OutboxEntry, "id" | "createdAt" | "status" | "attempts" | "nextAttemptAt"> & { id?: string })[],
 ): Promise<OutboxEntry[]> {
-  ensureLoaded();
-  const fresh = drafts.filter((d) => !d.id || !entries.has(d.id));
-  if (!fresh.length) return [];
-  const at = nowIso();
-  const created: OutboxEntry[] = fresh.map((d) => ({ ...d, id: d.id ?? newId(), createdAt: at, status: "pending", attempts: 0, nextAttemptAt: at }));
-  await appendLines(file(), created.map((e) => ({ t: "add", e })));
-  for (const e of created) entries.set(e.id, e);
+  await outboxReady();
+  const lines = await theLog().append(() => {
+    const fresh = drafts.filter((d) => !d.id || !entries.has(d.id));
+    const at = nowIso();
+    return fresh.map((d) => ({ t: "add" as const, e: { ...d, id: d.id ?? newId(), createdAt: at, status: "pending" as const, attempts: 0, nextAttemptAt: at } }));
+  });
+  if (!lines.length) return [];
   kick();
-  return created;
+  return lines.map((line) => entries.get((line as Extract<Line, { t: "add" }>).e.id)!);
 }
 
 async function update(e: OutboxEntry, patch: Partial<OutboxEntry>) {
-  Object.assign(e, patch);
-  await appendLines(file(), [{ t: "upd", id: e.id, ...patch }]);
+  await theLog().append(() => [{ t: "upd", id: e.id, ...patch }]);
 }
 
 async function attempt(e: OutboxEntry) {
@@ -165,7 +210,14 @@ async function attempt(e: OutboxEntry) {
   }
   const attempts = e.attempts + 1;
   const at = nowIso();
-  const base = { attempts, lastAttemptAt: at, lastMs: Date.now() - started, lastStatus: result.status };
+  const base = {
+    attempts,
+    lastAttemptAt: at,
+    lastMs: Date.now() - started,
+    lastStatus: result.status,
+    // The attempt is over: the claim ends with it (PostgreSQL; the file back end has no claims).
+    ...(e.claimedBy ? { claimedUntil: at } : {}),
+  };
   if (result.ok) {
     await update(e, { ...base, status: "sent", sentAt: at });
   } else if ("drop" in result) {
@@ -178,6 +230,26 @@ async function attempt(e: OutboxEntry) {
   }
 }
 
+/**
+ * The due deliveries this instance may attempt now. With PostgreSQL they are
+ * claimed first, in one append under the log's lock, from a state that holds
+ * every other instance's claims and results: a delivery claimed by another
+ * instance, until its claim lapses, is left to it.
+ */
+async function claimDue(): Promise<OutboxEntry[]> {
+  const l = theLog();
+  if (l instanceof FileLog) return due();
+  let ids: string[] = [];
+  await l.append(() => {
+    const at = nowIso();
+    ids = due()
+      .filter((e) => !e.claimedBy || e.claimedBy === INSTANCE_ID || !e.claimedUntil || e.claimedUntil <= at)
+      .map((e) => e.id);
+    return ids.length ? [{ t: "claim", ids, by: INSTANCE_ID, until: new Date(now().getTime() + CLAIM_MS).toISOString() }] : [];
+  });
+  return ids.flatMap((id) => entries.get(id) ?? []);
+}
+
 function due(): OutboxEntry[] {
   const at = nowIso();
   return [...entries.values()]
@@ -187,6 +259,7 @@ function due(): OutboxEntry[] {
 
 /** Sends everything that is due now; resolves when this round is done. */
 export function drainOutbox(): Promise<void> {
+  if (!loaded && theLog().backend === "postgres") return outboxReady().then(() => drainOutbox());
   ensureLoaded();
   if (draining) {
     again = true;
@@ -195,7 +268,13 @@ export function drainOutbox(): Promise<void> {
   draining = (async () => {
     do {
       again = false;
-      const list = due();
+      let list: OutboxEntry[];
+      try {
+        list = await claimDue();
+      } catch (error) {
+        console.warn(`[outbox] could not claim deliveries: ${(error as Error).message}`);
+        break;
+      }
       let i = 0;
       const worker = async () => {
         while (i < list.length && !stopped) {
@@ -203,6 +282,9 @@ export function drainOutbox(): Promise<void> {
           inFlight.add(e.id);
           try {
             await attempt(e);
+          } catch (error) {
+            // The result could not be stored: the delivery stays pending and is tried again.
+            console.warn(`[outbox] delivery ${e.id} could not be recorded: ${(error as Error).message}`);
           } finally {
             inFlight.delete(e.id);
           }
@@ -244,7 +326,7 @@ export function stopOutbox() {
 
 /** Makes a failed or pending delivery due now (admin "retry"). */
 export async function retryNow(id: string): Promise<OutboxEntry | undefined> {
-  ensureLoaded();
+  await outboxReady();
   const e = entries.get(id);
   if (!e || e.status === "sent") return e;
   const attempts = e.status === "failed" || e.status === "dropped" ? 0 : e.attempts;

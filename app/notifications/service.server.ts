@@ -4,7 +4,8 @@
  * (outbox retries, daily digest, overdue acknowledgements, review reminders).
  */
 import { on } from "~/documents/events.server";
-import { loadAcknowledgements, overdueNeedingReminder } from "./acknowledgements.server";
+import { dataBackend } from "~/data/db.server";
+import { acknowledgementsReady, loadAcknowledgements, overdueNeedingReminder } from "./acknowledgements.server";
 import { runDigest } from "./digest.server";
 import {
   expandFanout,
@@ -22,9 +23,9 @@ import {
 import { sendEmail } from "./email.server";
 import { onCitedDocumentPublished } from "./citations.server";
 import { startLiveHub } from "./live.server";
-import { loadNotifications } from "./notifications.server";
+import { loadNotifications, notificationsReady } from "./notifications.server";
 import { departmentOwners } from "./recipients.server";
-import { drainOutbox, loadOutbox, registerSender } from "./outbox.server";
+import { drainOutbox, loadOutbox, outboxReady, registerSender } from "./outbox.server";
 import { recordReviewReminders, reviewsNeedingReminder } from "./reviews.server";
 import { today } from "~/utils/clock.server";
 import { ensureVapidKeys, sendPush } from "./webpush.server";
@@ -47,12 +48,22 @@ export function subscribeToEvents() {
   on("document.published", "citation-owners", onCitedDocumentPublished);
 }
 
+/**
+ * With PostgreSQL, reads the notification logs before start-up work (seeding
+ * documents and onboarding guides) asks them: the database is read
+ * asynchronously, files on first use (decision 119).
+ */
+export async function readNotificationLogs(): Promise<void> {
+  if (dataBackend() !== "postgres") return;
+  await Promise.all([notificationsReady(), outboxReady(), acknowledgementsReady()]);
+}
+
 /** Loads the stores and resumes pending deliveries (start-up). */
 export async function startNotifications(): Promise<string> {
   subscribeToEvents();
   const store = await loadNotifications();
   const outbox = await loadOutbox();
-  const acks = loadAcknowledgements();
+  const acks = await loadAcknowledgements();
   ensureVapidKeys();
   startLiveHub();
   void drainOutbox();

@@ -27,7 +27,7 @@ export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   const unreadOnly = url.searchParams.get("show") === "unread";
   const pageParam = url.searchParams.get("page") ?? "1";
   if (!/^\d{1,5}$/.test(pageParam) || Number(pageParam) < 1) throw new ValidationError(msg("error.badPage"), { page: "invalid" });
-  const centre = notificationCentre(user, localeOf(request, user), { unreadOnly, page: Number(pageParam) });
+  const centre = await notificationCentre(user, localeOf(request, user), { unreadOnly, page: Number(pageParam) });
   return data({ ...centre, unreadOnly, page: Number(pageParam) }, { headers: { "Cache-Control": "private, no-store" } });
 });
 

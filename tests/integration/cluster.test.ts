@@ -2,7 +2,8 @@
  * Two portal instances with their own DATA_DIRs, one PostgreSQL and one bare
  * git remote (decisions 111–112): what one instance publishes is readable and
  * searchable on the other at once, a notification raised on one reaches a page
- * connected to the other, concurrent publications through both end in one
+ * connected to the other, both show one notification centre, one record of
+ * acknowledgements and one stream history (decision 119), concurrent publications through both end in one
  * linear history the remote's `git fsck` accepts, an instance killed in the
  * middle of publications loses none that it answered and catches up when it
  * comes back, and the scheduler's leader lease moves when its holder dies.
@@ -49,6 +50,60 @@ async function startInstance(world: World): Promise<RunningServer> {
 async function clusterHealth(server: RunningServer) {
   const { body } = await healthDetails<{ checks: { cluster: { leader: boolean; bus: string; instance: string } } }>(server);
   return body.checks.cluster;
+}
+
+/** The unread count in the page header. */
+function unreadIn(html: string): number {
+  return Number(/data-testid="unread-count"[^>]*>(\d+)</.exec(html)?.[1] ?? NaN);
+}
+
+/** The notification centre's items, newest first. */
+function itemIds(html: string): string[] {
+  return [...html.matchAll(/<li class="notification-item[^"]*" data-id="(n\d+)"/g)].map((m) => m[1]);
+}
+
+/** A live stream on an instance, its events collected as they arrive. */
+async function openStream(base: string, c: Client, lastEventId?: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${base}/api/notifications/stream`, {
+    headers: { Cookie: c.cookieHeader(), Accept: "text/event-stream", ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) },
+    signal: controller.signal,
+  });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const events: { event: string; id?: string; data: Record<string, unknown> }[] = [];
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const fields = Object.fromEntries(
+            block
+              .split("\n")
+              .filter((l) => l && !l.startsWith(":"))
+              .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+          );
+          if (fields.event) events.push({ event: fields.event, id: fields.id, data: JSON.parse(fields.data) });
+        }
+      }
+    } catch {
+      /* aborted */
+    }
+  })();
+  return {
+    events,
+    close: async () => {
+      controller.abort();
+      await pump;
+    },
+  };
 }
 
 /** The document page as a signed-in reader sees it (status and text). */
@@ -131,6 +186,44 @@ describe.skipIf(!postgresBinDir())("two instances on one PostgreSQL and one git 
     expect(text).toContain("实时推送跨实例");
     controller.abort();
     await pump;
+  });
+
+  it("keeps one notification centre, one record of acknowledgements and one stream history for both instances", async () => {
+    // A page on B sees nothing new and drops its stream; what A raises meanwhile is sent when it resumes on B.
+    const s1 = await openStream(b.url, readerB);
+    const hello = await waitFor(() => s1.events.find((e) => e.event === "hello"), "hello on B");
+    await s1.close();
+    const title = "两实例共用的通知中心";
+    const doc = await publish(a.url, { actor: "editor", document: { title, body: "第一版。", ownerDepartment: "qa" } });
+    await publish(a.url, { actor: "editor", change: "major", summary: "跨实例的重大变更", document: { number: doc.number, body: "第二版，改动较大。" } });
+
+    // B's notification centre lists what A raised, with the same unread count as A's.
+    const centreA = (await readerA.get("/notifications")).text_;
+    expect(centreA).toContain(doc.number);
+    const unreadBefore = unreadIn(centreA);
+    expect(unreadBefore).toBeGreaterThanOrEqual(2);
+    const centreB = await waitFor(async () => {
+      const text = (await readerB.get("/notifications")).text_;
+      return itemIds(text).join() === itemIds(centreA).join() ? text : "";
+    }, "A's notifications in B's centre");
+    expect(unreadIn(centreB)).toBe(unreadBefore);
+
+    // The stream resumed on B with Last-Event-ID gets both notifications it missed, in order.
+    const s2 = await openStream(b.url, readerB, hello.id);
+    await waitFor(() => s2.events.find((e) => e.event === "hello"), "hello after resuming on B");
+    expect(s2.events.filter((e) => e.event === "notification").map((e) => e.data.title)).toEqual([
+      `新文档 ${doc.number} ${title}（v1）`,
+      `${doc.number} ${title}：v2 重大变更`,
+    ]);
+    await s2.close();
+
+    // Opened and acknowledged on B: A shows the acknowledgement, and both count the two notices as read.
+    expect((await readerB.get(`/docs/${doc.number}`)).status).toBe(200);
+    const ack = await readerB.post(`/docs/${doc.number}/ack`, { intent: "acknowledge", version: "2" });
+    expect(ack.status).toBe(302);
+    await waitFor(async () => /您已于 \d{4}-\d{2}-\d{2} 确认阅读 v2/.test((await readerA.get(`/docs/${doc.number}`)).text_), "B's acknowledgement on A");
+    await waitFor(async () => unreadIn((await readerA.get("/notifications")).text_) === unreadBefore - 2, "the notices read on A");
+    expect(unreadIn((await readerB.get("/notifications")).text_)).toBe(unreadBefore - 2);
   });
 
   it("enforces on B at once a grant approved on A, and its revocation", async () => {

@@ -73,8 +73,19 @@ describe("moving an installation into PostgreSQL and running two portals on it",
     expect(usage.code).toBe(2);
     expect(usage.out).toContain("Usage: npm run migrate-data -- --to postgres|lowdb");
 
+    // The notification logs travel too (decision 119): two notifications for staff, one sent delivery.
+    const staffId = JSON.parse(fs.readFileSync(path.join(a.dataDir, "db.json"), "utf8")).users.find((u: { username: string }) => u.username === "staff").id;
+    const logsDir = path.join(a.dataDir, "notifications");
+    const at = new Date().toISOString();
+    const note = (seq: number) => ({ t: "n", seq, id: `n${seq}`, userId: staffId, kind: "document.published", group: "changes", createdAt: at, digest: false, key: `pub:INI-001@${seq}`, number: "INI-001", version: 4 });
+    fs.writeFileSync(path.join(logsDir, "notifications.jsonl"), [note(901), note(902)].map((l) => JSON.stringify(l) + "\n").join(""));
+    const delivery = { id: "dmoved1", channel: "webhook", createdAt: at, recipient: "https://hooks.example.test/x", label: "INI-001 v4", status: "sent", attempts: 1, nextAttemptAt: at, sentAt: at };
+    fs.writeFileSync(path.join(logsDir, "outbox.jsonl"), JSON.stringify({ t: "add", e: delivery }) + "\n");
+    const ackLines = fs.readFileSync(path.join(logsDir, "acknowledgements.jsonl"), "utf8").trim().split("\n").length;
+
     const first = await migrateData(a.dataDir, url, "--to", "postgres");
     expect(first.out).toMatch(/Verified in the database: .*users \d+/);
+    expect(first.out).toContain(`log lines: notifications 2, outbox 1, acknowledgements ${ackLines}`);
     expect(first.code).toBe(0);
     const again = await migrateData(a.dataDir, url, "--to", "postgres");
     expect(again.code).toBe(1);
@@ -93,6 +104,11 @@ describe("moving an installation into PostgreSQL and running two portals on it",
     const profile = await sameCookieOnB.get("/profile");
     expect(profile.status).toBe(200);
     expect(profile.text_).toContain("staff");
+    // The notifications copied from files are the same in both instances' centres.
+    for (const c of [person, sameCookieOnB]) {
+      const centre = (await c.get("/notifications")).text_;
+      expect([...centre.matchAll(/data-id="(n\d+)"/g)].map((m) => m[1])).toEqual(["n902", "n901"]);
+    }
 
     // Signing out on B ends the session on A too.
     await sameCookieOnB.post("/logout", {});
@@ -134,6 +150,11 @@ describe("moving an installation into PostgreSQL and running two portals on it",
     const restored = JSON.parse(fs.readFileSync(path.join(fromRestore, "db.json"), "utf8"));
     const editorId = restored.users.find((u: { username: string }) => u.username === "editor").id;
     expect(restored.sessions.some((s: { userId: string }) => s.userId === editorId)).toBe(true);
+    // The backup held the notification logs from the database, and the restore put them back.
+    const restoredNotes = fs.readFileSync(path.join(fromRestore, "notifications", "notifications.jsonl"), "utf8");
+    expect(restoredNotes).toContain('"id":"n901"');
+    expect(restoredNotes).toContain('"id":"n902"');
+    expect(fs.readFileSync(path.join(fromRestore, "notifications", "outbox.jsonl"), "utf8")).toContain('"id":"dmoved1"');
     // Restoring over a database that holds data is refused without --force, and DATA_DIR is left as it was.
     const again2 = fs.mkdtempSync(path.join(os.tmpdir(), "regula-pg-restored-"));
     dirs.push(again2);
@@ -150,6 +171,9 @@ describe("moving an installation into PostgreSQL and running two portals on it",
     dirs.push(back);
     const toLowdb = await migrateData(back, url, "--to", "lowdb");
     expect(toLowdb.out).toMatch(/Verified in .*regula-back-/);
+    expect(toLowdb.out).toContain(`notifications 2, outbox 1, acknowledgements ${ackLines}`);
+    const notesBack = fs.readFileSync(path.join(back, "notifications", "notifications.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(notesBack).toEqual([note(901), note(902)]);
     expect(toLowdb.code).toBe(0);
     const db = JSON.parse(fs.readFileSync(path.join(back, "db.json"), "utf8"));
     expect(db.users.map((u: { username: string }) => u.username)).toContain("staff");

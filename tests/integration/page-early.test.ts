@@ -115,9 +115,9 @@ describe("the early path", () => {
         expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
         expect(new Set([...page.text_.matchAll(/<script[^>]* nonce="([^"]+)"/g)].map((m) => m[1]))).toEqual(new Set([nonce]));
         nonces.add(nonce);
-        // Another early answer to the same reader has a nonce of its own.
-        const again = await c.get(p);
-        expect(early(again)).toBe(true);
+        // Another early answer to the same reader has a nonce of its own (an entry lives five seconds,
+        // which a loaded machine may spend on the fresh render above: then the next visit makes a new one).
+        const again = await untilEarly(c, p);
         nonces.add(nonceOf(again)!);
       }
       expect(nonces.size).toBe(4);
@@ -203,7 +203,12 @@ describe("the early path", () => {
     const c = await signIn(server.url, READERS[0].username, { password: PASSWORD });
     const p = "/docs/ACC-001";
     const page = await untilEarly(c, p);
-    const head = await fetch(server.url + p, { method: "HEAD", headers: { Cookie: c.cookieHeader() } });
+    // An entry lives five seconds; on a loaded machine a request may come later: the next visit makes a new one.
+    let head = await fetch(server.url + p, { method: "HEAD", headers: { Cookie: c.cookieHeader() } });
+    for (let i = 0; i < 3 && !early(head); i++) {
+      await untilEarly(c, p);
+      head = await fetch(server.url + p, { method: "HEAD", headers: { Cookie: c.cookieHeader() } });
+    }
     const headFresh = await fetch(server.url + p, { method: "HEAD", headers: { Cookie: c.cookieHeader(), ...FRESH } });
     expect(early(head)).toBe(true);
     expect(early(headFresh)).toBe(false);
@@ -217,7 +222,8 @@ describe("the early path", () => {
     expect(page.headers.get("etag")).toBeNull();
     const conditionals: Record<string, string>[] = [{ "If-None-Match": '"anything"' }, { "If-Modified-Since": new Date().toUTCString() }];
     for (const conditional of conditionals) {
-      const res = await c.get(p, conditional);
+      let res = await c.get(p, conditional);
+      for (let i = 0; i < 3 && !early(res); i++) res = await c.get(p, conditional);
       expect(res.status).toBe(200);
       expect(early(res)).toBe(true);
       expect((await parts(res.text_)).markup).toBe((await parts(page.text_)).markup);

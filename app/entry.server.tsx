@@ -12,7 +12,8 @@ import { ArticleHtmlContext } from "~/components/article-html";
 import { NonceContext } from "~/components/nonce";
 import type { ArticleLoadContext } from "~/web/article-html.server";
 import { securityHeaders } from "~/utils/headers.server";
-import { cachedPage, keepTemplate, templateNonce } from "~/web/page-cache.server";
+import { cachedPage, earlyKey, earlyPage, keepTemplate, templateNonce } from "~/web/page-cache.server";
+import { noteChangeDone } from "~/utils/changes.server";
 import { addressedHost, FORWARDED_HEADERS, isOwnOrigin } from "~/utils/origin.server";
 import { translate } from "~/i18n/i18n";
 import { requestLocale, withRequestLanguage } from "~/i18n/request-locale.server";
@@ -21,8 +22,22 @@ import { requestLocale, withRequestLanguage } from "~/i18n/request-locale.server
 // records them through recordCrossSitePost; it calls stopRequested at SIGTERM and shutdown after
 // its last answer. It runs each request inside withRequestLanguage, so that messages made far
 // from a route (domain errors, form checks) are written in the reader's language.
-// It asks cachedPage first for the daily reader pages (decision 105).
-export { addressedHost, cachedPage, FORWARDED_HEADERS, isOwnOrigin, recordCrossSitePost, shutdown, stopRequested, withRequestLanguage };
+// It asks cachedPage first for the daily reader pages (decision 105), and before any routing
+// earlyPage, for a page the same reader was just served (decision 127); every finished form post
+// counts as a change there (noteChangeDone).
+export {
+  addressedHost,
+  cachedPage,
+  earlyKey,
+  earlyPage,
+  FORWARDED_HEADERS,
+  isOwnOrigin,
+  noteChangeDone,
+  recordCrossSitePost,
+  shutdown,
+  stopRequested,
+  withRequestLanguage,
+};
 
 export const streamTimeout = 5_000;
 

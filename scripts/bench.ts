@@ -14,7 +14,8 @@
  * BENCH_SECONDS per load run (10), BENCH_CONCURRENCY (32), BENCH_BUILD_DIR
  * (reuse a build instead of building), BENCH_KEEP=1 (keep the corpus),
  * BENCH_OUT (BENCHMARKS.md; "-" prints only), BENCH_SOAK (requests abandoned mid-answer
- * in the soak, 10000), BENCH_ONLY=pages (only the reader pages, for iterating),
+ * in the soak, 10000), BENCH_ONLY=pages (only the reader pages, for iterating), BENCH_ONLY=reader
+ * (the reader pages, then cold start, search ready and memory after load),
  * BENCH_ONLY=diff-editions (only the diffs of regulation-sized editions),
  * BENCH_ATTACH_ROUNDS / BENCH_ATTACH_MB (publishing with attachments: 8 rounds of 20 MB).
  */
@@ -25,7 +26,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { dirSize, generateCorpus, type CorpusInfo } from "./bench/corpus";
 import { get, runLoad, runSequential, summarize } from "./bench/load";
-import { benchReaderPages } from "./bench/reader-pages";
+import { benchColdStart, benchReaderPages } from "./bench/reader-pages";
 import { memoryOf, startPortal, waitSearchReady, type BenchServer } from "./bench/server";
 import { benchDiffEditions } from "./bench/diff-editions";
 import http from "node:http";
@@ -230,8 +231,13 @@ async function main() {
       row,
       log,
     });
-    if (process.env.BENCH_ONLY === "pages") {
+    if (process.env.BENCH_ONLY === "pages" || process.env.BENCH_ONLY === "reader") {
       log(`Memory after the page load: ${memAfterLoad.rssMB.toFixed(0)} MB resident`);
+      // BENCH_ONLY=reader: then the cold start, first page, search ready and memory after load.
+      if (process.env.BENCH_ONLY === "reader") {
+        await portal.stop();
+        ({ portal } = await benchColdStart({ root: ROOT, buildDir, dataDir, docPath, mixPaths, searchPaths: queries.map((q) => `/search?q=${encodeURIComponent(q)}`), login, concurrency: config.concurrency, seconds: config.seconds, peakMB: memAfterLoad.peakMB, row, log }));
+      }
       printTable();
       return;
     }
@@ -280,32 +286,8 @@ async function main() {
     const pubSummary = summarize(pubResult.latencies, 0, 1);
     row("publish a revision end to end (100 in a row)", `p50 ${ms(pubSummary.p50)} ms, p95 ${ms(pubSummary.p95)} ms, max ${ms(pubSummary.max)} ms`, "p95 < 100 ms", pubSummary.p95 < 100);
 
-    // 6. Cold start with indexes in place, first served page, memory.
-    log("Cold start …");
-    const coldStarted = Date.now();
-    portal = await startPortal({ root: ROOT, buildDir, dataDir, waitForSearch: false });
-    const coldReady = portal.readyMs;
-    const staff2 = await login(portal.url, "staff");
-    const firstPage = await get(new http.Agent(), new URL(docPath, portal.url), staff2);
-    await waitSearchReady(portal.url, 30 * 60_000);
-    const coldSearch = Date.now() - coldStarted;
-    row(
-      "cold start to first served page",
-      `${(coldReady / 1000).toFixed(2)} s to /login, document page after it in ${ms(firstPage.ms)} ms; search index loaded at ${(coldSearch / 1000).toFixed(2)} s (searches wait until then)`,
-      "first page < 2 s, search < 4 s",
-      coldReady + firstPage.ms < 2000 && coldSearch < 4000,
-    );
-    // The page and search load a day brings, then resident memory.
-    await runLoad({ base: portal.url, paths: mixPaths, headers: staff2, concurrency: config.concurrency, durationMs: Math.min(5000, config.seconds * 1000), warmupMs: 200 });
-    await runLoad({ base: portal.url, paths: searchPaths, headers: staff2, concurrency: 4, durationMs: Math.min(3000, config.seconds * 500), warmupMs: 200 });
-    const memCold = memoryOf(portal.pid);
-    const peak = Math.max(memAfterLoad.peakMB, memAll.peakMB, memCold.peakMB);
-    row(
-      "resident memory (server process)",
-      `${memCold.rssMB.toFixed(0)} MB after cold start + page and search load; peak ${peak.toFixed(0)} MB (first start and all runs)`,
-      "< 300 MB after cold start + load",
-      memCold.rssMB < 300,
-    );
+    // 6. Cold start with indexes in place, first served page, memory (scripts/bench/reader-pages.ts).
+    ({ portal } = await benchColdStart({ root: ROOT, buildDir, dataDir, docPath, mixPaths, searchPaths, login, concurrency: config.concurrency, seconds: config.seconds, peakMB: Math.max(memAfterLoad.peakMB, memAll.peakMB), row, log }));
 
     // 7. A backup of the whole corpus while the portal runs.
     log("Backup of the corpus …");

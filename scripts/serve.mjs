@@ -10,6 +10,7 @@
 //   once and requests still running get a grace period.
 import cluster from "node:cluster";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import url from "node:url";
@@ -127,7 +128,8 @@ const app = express();
 app.disable("x-powered-by");
 // gzip at zlib's fastest level: a fraction of the default level's CPU for an HTML page, still
 // several times smaller. COMPRESSION=0 leaves compression to a reverse proxy in front.
-if (COMPRESSION === "1") app.use(compression({ level: 1 }));
+const compress = COMPRESSION === "1" ? compression({ level: 1 }) : null;
+if (compress) app.use(compress);
 // Static files: fingerprinted assets under /assets/ are cached for a year; the few
 // top-level files (favicon, service worker) are looked up by name, so that a page
 // request never costs a file-system lookup.
@@ -161,6 +163,7 @@ const newLoadContext = (req) => ({
   pageRequest: !req.path.endsWith(".data"),
   articles: new Map(),
   clientAddress: req.socket.remoteAddress ?? "",
+  earlyKey: req.regulaEarlyKey,
 });
 // A page the page cache missed is rendered by the framework as a template, with the results of the
 // loaders the cache has run and the article HTML they handed over (decision 105).
@@ -200,6 +203,41 @@ app.all("*", (req, res, next) =>
   }),
 );
 
+// Before any routing: a page the same reader was served a moment ago, when nothing has changed
+// since, is answered from the page cache without a Request object and without the page's loaders
+// (decision 127). Compression and the request log treat it as they treat every other answer.
+const { earlyKey, earlyPage, noteChangeDone } = build.entry.module;
+const noop = () => {};
+function earlyAnswer(req, res) {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    // Whatever a form post or API call changed, pages kept for their readers are checked again.
+    if (noteChangeDone) res.once("close", noteChangeDone);
+    return false;
+  }
+  if (!earlyPage || (bypassHeader && req.headers[bypassHeader] === "off")) return false;
+  const key = earlyKey(req.url, req.headers);
+  if (!key) return false;
+  const answer = earlyPage(key);
+  if (!answer) {
+    req.regulaEarlyKey = key;
+    return false;
+  }
+  log?.middleware(req, res, noop);
+  const headers = {};
+  for (const [name, value] of answer.headers) headers[name] = value;
+  if (bypassHeader) {
+    headers[bypassHeader] = "hit";
+    headers["x-regula-page-early"] = "1";
+  }
+  const send = () => {
+    res.writeHead(answer.status, headers);
+    res.end(req.method === "HEAD" ? undefined : answer.body);
+  };
+  if (compress) compress(req, res, send);
+  else send();
+  return true;
+}
+
 const port = PORT;
 const host = process.env.HOST;
 const onListen = () => {
@@ -208,7 +246,11 @@ const onListen = () => {
     .find((ip) => ip && String(ip.family).includes("4") && !ip.internal)?.address;
   console.log(`[regula] listening on http://${host || "localhost"}:${port}${!host && lan ? ` (http://${lan}:${port})` : ""}`);
 };
-const server = host ? app.listen(port, host, onListen) : app.listen(port, onListen);
+const server = http.createServer((req, res) => {
+  if (!earlyAnswer(req, res)) app(req, res);
+});
+if (host) server.listen(port, host, onListen);
+else server.listen(port, onListen);
 
 // Connections and how many requests each is answering (scripts/connections.mjs).
 const connections = trackConnections(server);

@@ -54,6 +54,20 @@ export function activeGrant(userId: string, number: string, now: Date = clockNow
   return best;
 }
 
+/**
+ * The first moment after `now` at which one of the user's grants runs out (ISO time), or null:
+ * until then every read decision for this user stays as it is unless the data changes.
+ */
+export function nextGrantExpiry(userId: string, now: Date = clockNow()): string | null {
+  const iso = now.toISOString();
+  let next: string | null = null;
+  for (const g of collection<Grant>("grants")) {
+    if (g.userId !== userId || g.revokedAt || g.expiresAt <= iso) continue;
+    if (next === null || g.expiresAt < next) next = g.expiresAt;
+  }
+  return next;
+}
+
 export interface ReadOptions {
   /** Older versions, history and diffs are asked for. */
   history?: boolean;

@@ -94,6 +94,11 @@ const sessionsById = derived((data) => {
 
 export type AuthUser = User & { sessionId?: string; via: "cookie" | "token" };
 
+/** When a sign-in session ends (ISO time), or null when there is no such session. */
+export function sessionExpiresAt(sessionId: string): string | null {
+  return sessionsById().get(sessionId)?.expiresAt ?? null;
+}
+
 /** The signed-in user (cookie session or API token), or null. */
 export async function getUser(request: Request): Promise<AuthUser | null> {
   const auth = request.headers.get("Authorization");

@@ -7,6 +7,7 @@
  * state, never from the message alone).
  */
 import pg from "pg";
+import { noteChange, noteChangeDone } from "~/utils/changes.server";
 import { clustered, connectionConfig, coordinationPool, INSTANCE_ID } from "./pg.server";
 
 const CHANNEL = "regula_bus";
@@ -57,6 +58,8 @@ async function deliver(raw: string | undefined) {
     return;
   }
   if (!message.topic || message.from === INSTANCE_ID) return;
+  // Another instance changed something: pages this one kept for their readers are checked again (decision 127).
+  noteChange();
   for (const handler of handlers.get(message.topic) ?? []) {
     try {
       await handler(message.data);
@@ -64,6 +67,7 @@ async function deliver(raw: string | undefined) {
       console.warn(`[cluster] handler for ${message.topic} failed: ${(error as Error).message}`);
     }
   }
+  noteChangeDone();
 }
 
 function scheduleReconnect() {
@@ -97,6 +101,7 @@ async function connect(): Promise<void> {
   }
   listener = client;
   if (connectedOnce) {
+    noteChange();
     for (const handler of reconnectHandlers) {
       try {
         await handler();
@@ -104,6 +109,7 @@ async function connect(): Promise<void> {
         console.warn(`[cluster] catch-up after reconnecting failed: ${(error as Error).message}`);
       }
     }
+    noteChangeDone();
   }
   connectedOnce = true;
 }

@@ -199,6 +199,11 @@ function generation(): number {
   return store ? store.generation() : -1;
 }
 
+/** Changes whenever the data in memory changes (an update here, a reload, another instance's change). */
+export function dataGeneration(): number {
+  return generation();
+}
+
 /**
  * A view computed from the data (an index, a lookup table), built on first use
  * and built again on the first use after any change through `updateDb` or a

@@ -4,6 +4,7 @@
  * time forward through the test hooks instead of waiting days.
  */
 import { DISPLAY_TIME_ZONE } from "~/i18n/i18n";
+import { noteChange } from "./changes.server";
 
 let offsetMs = 0;
 
@@ -51,6 +52,7 @@ export function hourOf(at: Date): number {
 /** Moves the clock (test hooks only). */
 export function setClockOffset(ms: number) {
   offsetMs = ms;
+  noteChange();
 }
 
 export function clockOffset() {

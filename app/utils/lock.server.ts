@@ -1,7 +1,10 @@
 /**
  * Keyed async mutex: every read-modify-write of a shared resource (the git
  * repository, the database) runs inside `withLock(key, fn)`, one at a time per key.
+ * Each such section counts as a change for the page cache's early path (decision 127).
  */
+import { noteChange, noteChangeDone } from "./changes.server";
+
 const tails = new Map<string, Promise<unknown>>();
 
 export async function withLock<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
@@ -12,8 +15,10 @@ export async function withLock<T>(key: string, fn: () => Promise<T> | T): Promis
   tails.set(key, tail);
   try {
     await previous;
+    noteChange();
     return await fn();
   } finally {
+    noteChangeDone();
     release();
     if (tails.get(key) === tail) tails.delete(key);
   }

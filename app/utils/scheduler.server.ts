@@ -4,6 +4,7 @@
  * and does whatever is due, so a restart after downtime simply catches up.
  */
 import { getEnv } from "./env.server";
+import { noteChangeDone } from "./changes.server";
 
 interface Job {
   name: string;
@@ -41,6 +42,7 @@ async function runJob(job: Job): Promise<void> {
     } catch (error) {
       console.warn(`[scheduler] ${job.name} failed: ${(error as Error).message}`);
     } finally {
+      noteChangeDone();
       job.lastRun = Date.now();
       job.running = undefined;
     }

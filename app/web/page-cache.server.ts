@@ -25,8 +25,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { matchRoutes } from "@remix-run/react";
+import { nextGrantExpiry } from "~/access/policy.server";
+import { sessionExpiresAt } from "~/access/session.server";
+import { dataGeneration } from "~/data/db.server";
+import { changeCount } from "~/utils/changes.server";
+import { dayOf, now } from "~/utils/clock.server";
 import { getEnv } from "~/utils/env.server";
-import { securityHeaders } from "~/utils/headers.server";
+import { securityHeaderList, securityHeaders } from "~/utils/headers.server";
 
 /** The pages whose rendering is kept: leaf route ids. */
 // Search results are not among them: their data holds the time the search took, so no two are alike.
@@ -41,8 +46,12 @@ export interface PageCacheContext {
     values?: Map<string, string>;
     /** What each loader returned when `cachedPage` ran it, handed to the framework's own call. */
     results?: Map<unknown, unknown>;
+    /** The state of the world when the loaders started (for the early path). */
+    started?: WorldStamp;
   };
   articles?: Map<string, string>;
+  /** This request's key in the early path (`earlyKey`), set by scripts/serve.mjs. */
+  earlyKey?: string;
 }
 
 // Markers for the reader's own values while a template renders: letters and digits only, so they
@@ -63,7 +72,7 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 let cachedBytes = 0;
-const stats = { hits: 0, misses: 0, stored: 0 };
+const stats = { hits: 0, misses: 0, stored: 0, early: 0, earlyKept: 0 };
 
 function limitBytes(): number {
   return getEnv().PAGE_CACHE_MB * 1024 * 1024;
@@ -77,6 +86,7 @@ export function pageCacheStats() {
 export function clearPageCache() {
   cache.clear();
   cachedBytes = 0;
+  memos.clear();
 }
 
 // ---------------------------------------------------------------------------
@@ -302,6 +312,7 @@ export async function cachedPage(build: ServerBuild, request: Request, context: 
   if (url.pathname.endsWith(".data") || url.searchParams.has("_data")) return null;
   const matches = matchRoutes(routeTree(build), url.pathname);
   if (!matches?.length || !PAGES.has(matches[matches.length - 1].route.id ?? "")) return null;
+  const started = worldStamp();
   const routes: RouteData[] = [];
   const results = new Map<unknown, unknown>();
   for (const m of matches) {
@@ -335,7 +346,7 @@ export async function cachedPage(build: ServerBuild, request: Request, context: 
   const entry = cache.get(key);
   if (!entry) {
     stats.misses++;
-    ctx.pageCache = { template: true, results };
+    ctx.pageCache = { template: true, results, started };
     return null;
   }
   stats.hits++;
@@ -346,6 +357,7 @@ export async function cachedPage(build: ServerBuild, request: Request, context: 
     values.set(path, value);
     return value;
   });
+  rememberForEarly(ctx, key, values, routes[0]?.id === "root" ? routes[0].data : null, started);
   const nonce = randomBytes(16).toString("base64");
   return { status: 200, headers: answerHeaders(entry, nonce), body: fill(entry, values, nonce) };
 }
@@ -384,7 +396,135 @@ export function keepTemplate(
   const values = state.values ?? new Map<string, string>();
   const entry = makeEntry(html, names, headers);
   const key = pageKey(args.version, new URL(args.url), args.routes, ctx.articles);
-  if (args.keep && key && PAGES.has(args.routes[args.routes.length - 1]?.id) && !headers.has("set-cookie")) remember(key, entry);
+  if (args.keep && key && PAGES.has(args.routes[args.routes.length - 1]?.id) && !headers.has("set-cookie")) {
+    remember(key, entry);
+    if (state.started) rememberForEarly(ctx, key, values, args.routes[0]?.id === "root" ? args.routes[0].data : null, state.started);
+  }
   const nonce = randomBytes(16).toString("base64");
   return { html: fill(entry, values, nonce), headers: answerHeaders(entry, nonce) };
+}
+
+// ---------------------------------------------------------------------------
+// The early path (decision 127)
+//
+// A reader who asks again for a page they were just served, while nothing has
+// changed, gets it before any routing: scripts/serve.mjs asks `earlyPage` with
+// the request's address and headers, and the answer is the kept rendering
+// filled with this reader's values and a new nonce. No Request object, no
+// loaders. What makes that safe is what the answer is looked up by and how
+// long it is trusted:
+// - the key is the exact address, Host, language preference and Cookie header
+//   (so only the same signed session cookie finds it);
+// - it was made by a full run of the page's loaders for that same key, during
+//   which nothing at all changed (no write, no audit entry — a restricted view
+//   is written to the audit log, so such a page is never kept here; no
+//   "opened" record — that first visit writes one);
+// - it is used only while nothing has changed since (the change count and the
+//   database generation), and never past the earliest of: the session's end,
+//   the reader's next grant expiry, the next day in the company's time zone,
+//   and EARLY_MAX_MS after it was made (time-driven notices: overdue flags).
+
+/** How long a reader's page is answered early without running its loaders again. */
+const EARLY_MAX_MS = 5_000;
+const EARLY_MAX_ENTRIES = 5_000;
+
+interface WorldStamp {
+  changes: number;
+  data: number;
+  at: number;
+}
+
+interface Memo {
+  /** The kept rendering's key. */
+  key: string;
+  values: Map<string, string>;
+  changes: number;
+  data: number;
+  until: number;
+}
+
+const memos = new Map<string, Memo>();
+
+function worldStamp(): WorldStamp {
+  return { changes: changeCount(), data: dataGeneration(), at: now().getTime() };
+}
+
+type HeaderValue = string | string[] | undefined;
+
+/**
+ * The early path's key for a request, or null when the request cannot be
+ * answered early (no session cookie, or an Authorization header).
+ */
+export function earlyKey(target: string, headers: Record<string, HeaderValue>): string | null {
+  const cookie = headers.cookie;
+  if (typeof cookie !== "string" || !cookie.includes("__regula=") || headers.authorization !== undefined) return null;
+  const one = (v: HeaderValue) => (Array.isArray(v) ? v.join(", ") : (v ?? ""));
+  return [target, one(headers.host), one(headers["x-forwarded-host"]), one(headers["x-forwarded-proto"]), one(headers["accept-language"]), cookie].join("\n");
+}
+
+/** The start of the next day in the company's time zone after `at` (ms), found to the second. */
+function nextDayStart(at: number): number {
+  const day = dayOf(new Date(at));
+  let low = at;
+  let high = at + 26 * 3_600_000;
+  if (dayOf(new Date(high)) === day) return high;
+  while (high - low > 1_000) {
+    const mid = Math.floor((low + high) / 2);
+    if (dayOf(new Date(mid)) === day) low = mid;
+    else high = mid;
+  }
+  return low;
+}
+
+function rememberForEarly(ctx: PageCacheContext, key: string, values: Map<string, string>, shell: unknown, started: WorldStamp) {
+  const memoKey = ctx.earlyKey;
+  if (!memoKey || !cache.has(key)) return;
+  // Nothing may have changed while the loaders ran (their own writes included).
+  if (changeCount() !== started.changes || dataGeneration() !== started.data) return;
+  const user = (shell as { user?: { id?: unknown; sessionId?: unknown; via?: unknown } | null } | null)?.user;
+  if (!user || user.via !== "cookie" || typeof user.id !== "string" || typeof user.sessionId !== "string") return;
+  const ends = sessionExpiresAt(user.sessionId);
+  if (!ends) return;
+  const grant = nextGrantExpiry(user.id, new Date(started.at));
+  let until = Math.min(started.at + EARLY_MAX_MS, Date.parse(ends), nextDayStart(started.at));
+  if (grant) until = Math.min(until, Date.parse(grant));
+  if (!(until > now().getTime())) return;
+  memos.delete(memoKey);
+  if (memos.size >= EARLY_MAX_ENTRIES) {
+    const t = now().getTime();
+    for (const [k, m] of memos) if (m.until <= t || m.changes !== started.changes || m.data !== started.data) memos.delete(k);
+    while (memos.size >= EARLY_MAX_ENTRIES) memos.delete(memos.keys().next().value!);
+  }
+  memos.set(memoKey, { key, values, changes: started.changes, data: started.data, until });
+  stats.earlyKept++;
+}
+
+export interface EarlyAnswer {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+/**
+ * The page for a request the same reader made a moment ago, when nothing has
+ * changed since: the kept rendering with their values and a new nonce. Null
+ * otherwise (the request goes on to the framework and the page cache).
+ */
+export function earlyPage(key: string): EarlyAnswer | null {
+  const memo = memos.get(key);
+  if (!memo) return null;
+  if (memo.changes !== changeCount() || memo.data !== dataGeneration() || now().getTime() >= memo.until || limitBytes() <= 0) {
+    memos.delete(key);
+    return null;
+  }
+  const entry = cache.get(memo.key);
+  if (!entry) {
+    memos.delete(key);
+    return null;
+  }
+  stats.early++;
+  const nonce = randomBytes(16).toString("base64");
+  const headers: [string, string][] = [...entry.headers, ...securityHeaderList(nonce)];
+  if (!entry.headers.some(([name]) => name === "cache-control")) headers.push(["Cache-Control", "private, no-cache"]);
+  return { status: 200, headers, body: fill(entry, memo.values, nonce) };
 }

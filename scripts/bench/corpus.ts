@@ -180,7 +180,7 @@ export async function generateCorpus(options: CorpusOptions, progress: (line: st
     docs.push(doc);
   }
 
-  const child = spawn("git", ["--git-dir", repo, "fast-import", "--quiet", "--done"], { stdio: ["pipe", "inherit", "inherit"] });
+  const child = spawn("git", ["-c", "pack.compression=1", "--git-dir", repo, "fast-import", "--quiet", "--done"], { stdio: ["pipe", "inherit", "inherit"] });
   const exited = new Promise<void>((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import exited with ${code}`))));

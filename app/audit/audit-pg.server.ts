@@ -38,17 +38,25 @@ export async function appendChained<E extends { seq: number; hash: string }>(
 ): Promise<{ others: StoredEntry[]; entries: E[] }> {
   const client = await pool.connect();
   let failed = false;
+  const rows = (entries: E[]) =>
+    client.escapeLiteral(JSON.stringify(entries.map((e) => ({ seq: e.seq, hash: e.hash, entry: JSON.stringify(e) }))));
+  const insert = (entries: E[]) =>
+    `INSERT INTO regula_audit (seq, hash, entry) SELECT x.seq, x.hash, x.entry FROM jsonb_to_recordset(${rows(entries)}::jsonb) AS x(seq bigint, hash text, entry text)`;
   try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_AUDIT]);
-    const others = await entriesAfter(client, knownSeq);
+    // Usually nobody appended since this instance's last entry: one round trip (lock, insert only if
+    // that is still so, commit). The entries travel as one quoted literal, so the statements go together.
+    const guess = build([]);
+    const tried = (await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(${Number(LOCK_AUDIT)}); ${insert(guess)} WHERE NOT EXISTS (SELECT 1 FROM regula_audit WHERE seq > ${Number(knownSeq)}); COMMIT`,
+    )) as unknown as pg.QueryResult[];
+    if (tried[2].rowCount === guess.length) return { others: [], entries: guess };
+    // Another instance appended first: chain after its entries, under the lock.
+    const opened = (await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(${Number(LOCK_AUDIT)}); SELECT seq, hash, entry FROM regula_audit WHERE seq > ${Number(knownSeq)} ORDER BY seq`,
+    )) as unknown as pg.QueryResult<{ seq: string; hash: string; entry: string }>[];
+    const others = opened[2].rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, text: r.entry }));
     const entries = build(others);
-    await client.query("INSERT INTO regula_audit (seq, hash, entry) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])", [
-      entries.map((e) => e.seq),
-      entries.map((e) => e.hash),
-      entries.map((e) => JSON.stringify(e)),
-    ]);
-    await client.query("COMMIT");
+    await client.query(`${insert(entries)}; COMMIT`);
     return { others, entries };
   } catch (error) {
     failed = true;

@@ -120,8 +120,11 @@ async function startPlain(html: string, workers: number): Promise<{ url: string;
       }).listen(${port}, "127.0.0.1", () => ${workers} === 1 && console.log("ready"));
     }
   `;
+  // A file, not -e: node:cluster forks the workers from the primary's script.
+  const script = `${file}.cjs`;
+  fs.writeFileSync(script, code);
   const { spawn } = await import("node:child_process");
-  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (d) => String(d).includes("ready") && resolve());
     child.once("exit", () => reject(new Error("the plain server stopped")));
@@ -134,6 +137,7 @@ async function startPlain(html: string, workers: number): Promise<{ url: string;
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
         fs.rmSync(file, { force: true });
+        fs.rmSync(script, { force: true });
       }),
   };
 }
@@ -285,10 +289,28 @@ export async function benchCluster(options: { root: string; buildDir: string; ro
   }
 }
 
+/** The plain node:http ceiling alone (BENCH_PLAIN_ONLY=1): two processes against one, with a page of `bytes` bytes. */
+async function plainOnly(seconds: number, concurrency: number, bytes: number) {
+  const html = `<!DOCTYPE html><html><body>${"x".repeat(bytes)}</body></html>`;
+  for (const workers of [1, 2]) {
+    const plain = await startPlain(html, workers);
+    try {
+      const run = await measured(plain, ["/"], {}, concurrency, seconds);
+      console.log(`  plain node:http, ${workers} process(es): ${run.result.rps.toFixed(0)} req/s, CPU per request ${run.serverMs.toFixed(2)} ms server, ${run.generatorMs.toFixed(2)} ms load generator; load ${run.load}`);
+    } finally {
+      await plain.stop();
+    }
+  }
+}
+
 // Alone: the figures are printed, BENCHMARKS.md is not touched.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
   const buildDir = process.env.BENCH_BUILD_DIR;
+  if (process.env.BENCH_PLAIN_ONLY === "1") {
+    await plainOnly(Number(process.env.BENCH_SECONDS) || 5, Number(process.env.BENCH_CONCURRENCY) || 32, Number(process.env.BENCH_PLAIN_BYTES) || 20_000);
+    process.exit(0);
+  }
   if (!buildDir) {
     console.error("Set BENCH_BUILD_DIR to a build (npm run build makes ./build)");
     process.exit(2);

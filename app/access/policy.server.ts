@@ -92,6 +92,23 @@ export function decideRead(
   return { allowed: false, reason: "restricted" };
 }
 
+/**
+ * A key shared by readers who get the same `decideRead` answer (current
+ * version, no sections) for every document at `now`: admins; otherwise the
+ * approver role, the department and the documents the reader holds an active
+ * whole-document grant for. Search results are kept per key (decision 125).
+ */
+export function readClassKey(user: Pick<User, "id" | "roles" | "departmentId">, now: Date = clockNow()): string {
+  if (user.roles.includes("admin")) return "admin";
+  const iso = now.toISOString();
+  const granted: string[] = [];
+  for (const g of collection<Grant>("grants")) {
+    if (g.userId === user.id && !g.revokedAt && g.expiresAt > iso && g.sections === "all") granted.push(g.number);
+  }
+  const base = `${user.roles.includes("approver") ? "approver" : "reader"}|${user.departmentId}`;
+  return granted.length ? `${base}|${[...new Set(granted)].sort().join(",")}` : base;
+}
+
 /** Shorthand: may the user read the current body? */
 export function canRead(
   user: Pick<User, "id" | "roles" | "departmentId">,

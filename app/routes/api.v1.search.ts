@@ -15,6 +15,8 @@ export const loader = api(async ({ request, user }: LoaderFunctionArgs & { user:
   return {
     query: params.q,
     total: result.total,
+    // True when the total and facets are estimated from a sample (many documents needed their exact wording checked).
+    totalEstimated: result.estimated === true,
     page: result.page,
     pageSize: result.pageSize,
     tookMs,

@@ -152,7 +152,7 @@ export default function SearchPage() {
       ) : (
         <section aria-labelledby="search-count">
           <p id="search-count" className="search-count" aria-live="polite">
-            {result.total === 1 ? t("search.result1For", { q }) : t("search.resultsFor", { q, count: result.total })}
+            {result.estimated ? t("search.resultsAboutFor", { q, count: result.total }) : result.total === 1 ? t("search.result1For", { q }) : t("search.resultsFor", { q, count: result.total })}
             <span className="muted small"> · {outcome.tookMs} ms</span>
           </p>
           <ol className="search-results" start={(result.page - 1) * result.pageSize + 1}>

@@ -13,12 +13,11 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { decideRead } from "~/access/policy.server";
 import {
-  bumpFacets,
   countFacets,
   emptyFacets,
   pageBounds,
-  passesFacetFilters,
   type EngineHealth,
+  type FacetName,
   type SearchDoc,
   type SearchEngine,
   type SearchHit,
@@ -52,6 +51,10 @@ const BOOSTS = [6, 3, 2, 1];
 const PROXIMITY_RERANK = 20;
 /** Exact texts whose answers per document are kept (a byte per document each). */
 const EXACT_TEXTS_KEPT = 256;
+/** Documents whose body is checked for a query's exact text at once; beyond this many, a sample is and the total is estimated. */
+const EXACT_CHECKS = 400;
+/** How many of them are checked when the total is estimated. */
+const EXACT_SAMPLE = 160;
 /** Occurrences of one part looked at when measuring proximity. */
 const PROXIMITY_OCCURRENCES = 64;
 
@@ -107,11 +110,75 @@ function* countDocument(index: PostingsIndex, doc: SearchDoc): Generator<void, F
 
 interface Candidate {
   doc: SearchDoc;
+  slot: number;
   score: number;
   readable: boolean;
   /** Parts of the query matched (bit per part). */
   groups: number;
   covered: number;
+}
+
+const FACETS: readonly FacetName[] = ["category", "type", "department", "confidentiality"];
+
+/**
+ * What a search needs of every slot, by slot: the document, its folded title
+ * and its facet values as small codes, so the pass over thousands of
+ * candidates reads arrays instead of looking documents up by number and
+ * counting facets in objects. Filled as documents are indexed; rebuilt when
+ * the slots are renumbered.
+ */
+class SlotTable {
+  docs: (SearchDoc | undefined)[] = [];
+  titles: string[] = [];
+  /** Per facet, the code of each slot's value. */
+  codes: Int32Array[] = FACETS.map(() => new Int32Array(0));
+  /** Per facet, value → code and code → value. */
+  private codeOf = FACETS.map(() => new Map<string, number>());
+  values: string[][] = FACETS.map(() => []);
+  private index: PostingsIndex | null = null;
+  private layout = -1;
+
+  /** Brings the table level with the index (new slots, or everything after a renumbering). */
+  update(index: PostingsIndex, docs: ReadonlyMap<string, SearchDoc>) {
+    if (this.index !== index || this.layout !== index.layout) {
+      this.index = index;
+      this.layout = index.layout;
+      this.docs = [];
+      this.titles = [];
+    }
+    const size = index.slotCount;
+    if (this.codes[0].length < size) this.codes = this.codes.map((old) => {
+      const grown = new Int32Array(Math.max(1024, size * 2));
+      grown.set(old);
+      return grown;
+    });
+    for (let slot = this.docs.length; slot < size; slot++) {
+      const id = index.idAt(slot);
+      const doc = id === null ? undefined : docs.get(id);
+      this.docs.push(doc);
+      this.titles.push(doc ? fold(`${doc.number} ${doc.title}`) : "");
+      if (doc) FACETS.forEach((facet, f) => (this.codes[f][slot] = this.code(f, facetValue(doc, facet))));
+    }
+  }
+
+  /** The code of a facet value (-1 for a value no document has). */
+  find(f: number, value: string): number {
+    return this.codeOf[f].get(value) ?? -1;
+  }
+
+  private code(f: number, value: string): number {
+    let code = this.codeOf[f].get(value);
+    if (code === undefined) {
+      code = this.values[f].length;
+      this.values[f].push(value);
+      this.codeOf[f].set(value, code);
+    }
+    return code;
+  }
+}
+
+function facetValue(doc: SearchDoc, facet: FacetName): string {
+  return facet === "department" ? doc.ownerDepartment : doc[facet];
 }
 
 interface SavedFile {
@@ -129,7 +196,11 @@ export class EmbeddedEngine implements SearchEngine {
   private docs = new Map<string, SearchDoc>();
   /** Folded title and text per document, for phrase checks (filled when indexed, or on first use after loading). */
   private foldedCache = new Map<string, FoldedDoc>();
+  /** The documents, folded titles and facet codes by slot. */
+  private table = new SlotTable();
   private synonyms: SynonymMap = new Map();
+  /** Changes whenever what a search can answer changes (a document, the synonyms, the whole index). */
+  private changes = 0;
   private head: string | null = null;
   private nonInternal = 0;
   private saveTimer: NodeJS.Timeout | null = null;
@@ -145,8 +216,12 @@ export class EmbeddedEngine implements SearchEngine {
   /** Lets other work run between two slices of a document. */
   private pause: () => Promise<void>;
 
-  constructor(options: { file?: string | null; pause?: () => Promise<void> } = {}) {
+  /** Documents checked for exact text at once before a sample is checked and the total estimated. */
+  private exactChecks: number;
+
+  constructor(options: { file?: string | null; pause?: () => Promise<void>; exactChecks?: number } = {}) {
     this.file = options.file ?? null;
+    this.exactChecks = options.exactChecks ?? EXACT_CHECKS;
     this.pause = options.pause ?? (() => new Promise((resolve) => setImmediate(resolve)));
   }
 
@@ -171,6 +246,7 @@ export class EmbeddedEngine implements SearchEngine {
       this.foldedCache.clear();
       this.nonInternal = saved.docs.filter((d) => d.confidentiality !== "internal").length;
       this.head = saved.head;
+      this.changes++;
       return { head: saved.head };
     } catch (error) {
       console.log(`[search] the saved index ${this.file} cannot be read (${(error as Error).message}); rebuilding it`);
@@ -224,6 +300,11 @@ export class EmbeddedEngine implements SearchEngine {
     if (doc.confidentiality !== "internal") this.nonInternal++;
     this.docs.set(doc.number, doc);
     this.foldedCache.set(doc.number, folded);
+    this.changes++;
+  }
+
+  generation(): number {
+    return this.changes;
   }
 
   async reset(): Promise<void> {
@@ -231,10 +312,12 @@ export class EmbeddedEngine implements SearchEngine {
     this.docs = new Map();
     this.foldedCache = new Map();
     this.nonInternal = 0;
+    this.changes++;
   }
 
   async setSynonyms(groups: string[][]): Promise<void> {
     this.synonyms = synonymMap(groups);
+    this.changes++;
   }
 
   async removeDocument(number: string): Promise<void> {
@@ -244,6 +327,7 @@ export class EmbeddedEngine implements SearchEngine {
     if (previous.confidentiality !== "internal") this.nonInternal--;
     this.docs.delete(number);
     this.foldedCache.delete(number);
+    this.changes++;
   }
 
   async rebuild(docs: SearchDoc[], onProgress?: (done: number, total: number) => void): Promise<void> {
@@ -275,6 +359,7 @@ export class EmbeddedEngine implements SearchEngine {
     this.index = index;
     this.docs = map;
     this.foldedCache = folded;
+    this.changes++;
     this.nonInternal = [...map.values()].filter((d) => d.confidentiality !== "internal").length;
   }
 
@@ -376,6 +461,23 @@ export class EmbeddedEngine implements SearchEngine {
     return hit;
   }
 
+  /**
+   * Searches in four steps, each touching only what it must:
+   * 1. the postings give every candidate's scores and the alternatives it matches;
+   * 2. one pass over the candidates applies the read rule (body matches only
+   *    where the reader may read), the title check of exact texts and the
+   *    answers already known about bodies, giving each candidate the parts it
+   *    surely matches and those still to check in its body;
+   * 3. the page is taken from a heap in rank order: a candidate whose body
+   *    still has to be checked is checked when it reaches the top and goes
+   *    back in at its true place, so only the documents shown (and those
+   *    passed over) are read;
+   * 4. hits and snippets are made for the page only.
+   * Documents that qualify only if their body holds an exact text are all
+   * checked when there are few of them (EXACT_CHECKS); otherwise a sample of
+   * them is, and the total and facets count the rest at the sample's rate
+   * (`estimated`).
+   */
   async search(query: string, options: SearchOptions): Promise<SearchResult> {
     const parsed = parseQuery(query, this.synonyms);
     const { page, pageSize, from, to } = pageBounds(options);
@@ -386,79 +488,223 @@ export class EmbeddedEngine implements SearchEngine {
     const titleOnly = this.nonInternal > 0 && !reader.roles.includes("admin");
     const alternatives = parsed.groups.flatMap((g, group) => g.alternatives.map((a) => ({ group, terms: a.terms, exact: a.exact })));
     const found = this.index.searchAlternatives(alternatives, BOOSTS);
-    // Bit per alternative: its part, and whether it needs its exact text checked.
-    const groupOf = alternatives.map((a) => a.group);
+    const groupOf = alternatives.map((a) => 1 << a.group);
     let needsExact = 0;
+    let plain = 0;
     alternatives.forEach((a, bit) => {
       if (a.exact !== null) needsExact |= 1 << bit;
+      else plain |= 1 << bit;
     });
+    // What is known about each exact text's presence in each body (0 unknown, 1 holds, 2 does not).
+    const known = alternatives.map((a) => (a.exact !== null ? this.exactAnswers(a.exact) : null));
     const need = minimumGroups(parsed.groups.length);
-    const facets = emptyFacets();
-    const selected: Candidate[] = [];
-    for (let i = 0; i < found.count; i++) {
-      const doc = this.docs.get(found.ids[i]!);
+    const table = this.table;
+    table.update(this.index, this.docs);
+    const filterCodes = FACETS.map((facet, f) => {
+      const value = facet === "department" ? filters.department : filters[facet];
+      return value ? table.find(f, value) : null;
+    });
+    const facetCounts = FACETS.map((_facet, f) => new Int32Array(table.values[f].length));
+    const tally = (slot: number, counts: Int32Array[]) => {
+      for (let f = 0; f < FACETS.length; f++) counts[f][table.codes[f][slot]]++;
+    };
+
+    // 2. Candidates: parts surely matched (`sure`), alternatives still to check in the body (`pending`).
+    const n = found.count;
+    const docs: SearchDoc[] = new Array(n);
+    const sure = new Int32Array(n);
+    const pending = new Int32Array(n);
+    const covered = new Int32Array(n);
+    const readableOf = new Uint8Array(n);
+    const passes = new Uint8Array(n);
+    /** Candidates that qualify only if a body check says so, not checked yet. */
+    const uncertain: number[] = [];
+    let m = 0; // candidates kept, compacted to the front of the arrays (index i → m)
+    const keep = new Int32Array(n);
+    const slots = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const slot = found.slots[i];
+      const doc = table.docs[slot];
       if (!doc || (doc.retired && !filters.includeRetired)) continue;
-      const readable = decideRead(reader, doc).allowed;
+      const readable = titleOnly ? decideRead(reader, doc).allowed : true;
       const altMask = readable ? found.fullMask[i] : titleOnly ? found.limitedMask[i] : 0;
       if (!altMask) continue;
-      // Parts matched without an exact-text check, and those that still need one.
-      let sure = 0;
-      let maybe = 0;
-      for (let bit = 0; bit < alternatives.length; bit++) {
-        if (!((altMask >>> bit) & 1)) continue;
-        if ((needsExact >>> bit) & 1) maybe |= 1 << groupOf[bit];
-        else sure |= 1 << groupOf[bit];
-      }
-      if (bitCount(sure | maybe) < need) continue;
-      let groups = sure;
-      if (maybe & ~sure) {
-        const f = this.folded(doc);
-        for (let bit = 0; bit < alternatives.length; bit++) {
-          const g = 1 << groupOf[bit];
-          if (groups & g || !((altMask >>> bit) & 1) || !((needsExact >>> bit) & 1)) continue;
-          const exact = alternatives[bit].exact!;
-          if (f.title.includes(exact) || (readable && this.bodyHolds(exact, found.slots[i], f))) groups |= g;
+      let groups = 0;
+      let open = 0;
+      for (let rest = altMask & plain; rest; rest &= rest - 1) groups |= groupOf[31 - Math.clz32(rest & -rest)];
+      for (let rest = altMask & needsExact; rest; rest &= rest - 1) {
+        const bit = 31 - Math.clz32(rest & -rest);
+        if (groups & groupOf[bit]) continue;
+        if (table.titles[slot].includes(alternatives[bit].exact!)) groups |= groupOf[bit];
+        else if (readable) {
+          const answer = known[bit]![slot];
+          if (answer === 1) groups |= groupOf[bit];
+          else if (answer === 0) open |= 1 << bit;
         }
       }
-      const covered = bitCount(groups);
-      if (covered < need) continue;
-      const score = readable ? found.full[i] : found.limited[i];
-      bumpFacets(facets, doc);
-      if (passesFacetFilters(doc, filters)) selected.push({ doc, score, readable, groups, covered });
+      let openGroups = 0;
+      for (let rest = open; rest; rest &= rest - 1) openGroups |= groupOf[31 - Math.clz32(rest & -rest)];
+      openGroups &= ~groups;
+      const lower = bitCount(groups);
+      const upper = lower + bitCount(openGroups);
+      if (upper < need) continue;
+      docs[m] = doc;
+      keep[m] = i;
+      slots[m] = slot;
+      sure[m] = groups;
+      pending[m] = openGroups ? open : 0;
+      covered[m] = upper;
+      readableOf[m] = readable ? 1 : 0;
+      let pass = 1;
+      for (let f = 0; f < FACETS.length; f++) if (filterCodes[f] !== null && table.codes[f][slot] !== filterCodes[f]) pass = 0;
+      passes[m] = pass;
+      if (lower >= need) tally(slot, facetCounts);
+      else uncertain.push(m);
+      m++;
     }
-    // More parts matched first; then the best score; on equal scores, documents the reader may read first.
+    const check = (c: number) => {
+      const slot = slots[c];
+      let groups = sure[c];
+      for (let rest = pending[c]; rest; rest &= rest - 1) {
+        const bit = 31 - Math.clz32(rest & -rest);
+        if (groups & groupOf[bit]) continue;
+        if (this.bodyHolds(alternatives[bit].exact!, known[bit]!, slot, docs[c])) groups |= groupOf[bit];
+      }
+      sure[c] = groups;
+      pending[c] = 0;
+      covered[c] = bitCount(groups);
+    };
+    /** Checks a candidate's body; one that qualified only through that check is counted in the facets. */
+    const settle = (c: number) => {
+      if (!pending[c]) return;
+      const wasUncertain = bitCount(sure[c]) < need;
+      check(c);
+      if (wasUncertain && covered[c] >= need) tally(slots[c], facetCounts);
+    };
+    // Few uncertain candidates: check them all (exact totals); many: check a sample.
+    let sampled = 0;
+    let sampledIn = 0;
+    if (uncertain.length <= this.exactChecks) for (const c of uncertain) settle(c);
+    else {
+      const step = uncertain.length / EXACT_SAMPLE;
+      for (let next = 0; next < uncertain.length; next += step) {
+        const c = uncertain[Math.floor(next)];
+        settle(c);
+        sampled++;
+        if (covered[c] >= need) sampledIn++;
+      }
+    }
+
+    // 3. The page in rank order: more parts matched, then score, then readable, then slot order.
+    const score = new Float64Array(m);
+    for (let c = 0; c < m; c++) score[c] = readableOf[c] ? found.full[keep[c]] : found.limited[keep[c]];
+    const better = (a: number, b: number) =>
+      covered[a] !== covered[b] ? covered[a] > covered[b] : score[a] !== score[b] ? score[a] > score[b] : readableOf[a] !== readableOf[b] ? readableOf[a] > readableOf[b] : a < b;
+    const heap = new Int32Array(m);
+    let size = 0;
+    for (let c = 0; c < m; c++) if (passes[c] && covered[c] >= need) heap[size++] = c;
+    const down = (at: number) => {
+      for (;;) {
+        const l = 2 * at + 1;
+        if (l >= size) return;
+        const r = l + 1;
+        const top = r < size && better(heap[r], heap[l]) ? r : l;
+        if (!better(heap[top], heap[at])) return;
+        const t = heap[top];
+        heap[top] = heap[at];
+        heap[at] = t;
+        at = top;
+      }
+    };
+    for (let at = (size >> 1) - 1; at >= 0; at--) down(at);
+    const wanted = Math.max(to, parsed.groups.length > 1 ? PROXIMITY_RERANK : 0);
+    const ranked: number[] = [];
+    while (size && ranked.length < wanted) {
+      const c = heap[0];
+      if (pending[c]) {
+        // Its body is checked now; it goes back in at its true place (or out).
+        settle(c);
+        if (covered[c] < need) heap[0] = heap[--size];
+        down(0);
+        continue;
+      }
+      ranked.push(c);
+      heap[0] = heap[--size];
+      down(0);
+    }
+    const selected: Candidate[] = ranked.map((c) => ({ doc: docs[c], score: score[c], readable: readableOf[c] === 1, groups: sure[c], covered: covered[c], slot: slots[c] }));
     const order = (x: Candidate, y: Candidate) => y.covered - x.covered || y.score - x.score || Number(y.readable) - Number(x.readable);
-    selected.sort(order);
     if (parsed.groups.length > 1) this.rerankByProximity(selected, parsed, order);
     if (options.pinFirst) {
       const at = selected.findIndex((c) => c.doc.number === options.pinFirst);
       if (at > 0) selected.unshift(...selected.splice(at, 1));
+      else if (at < 0) {
+        // Named by number but further down the list: it still comes first.
+        for (let c = 0; c < m; c++) {
+          if (docs[c].number !== options.pinFirst || !passes[c]) continue;
+          settle(c);
+          if (covered[c] >= need) selected.unshift({ doc: docs[c], score: score[c], readable: readableOf[c] === 1, groups: sure[c], covered: covered[c], slot: slots[c] });
+          break;
+        }
+      }
     }
+    // The total: every candidate known to qualify, and those not checked at the sample's rate.
+    let total = 0;
+    let unchecked = 0;
+    let uncheckedAll = 0;
+    const rest = FACETS.map((_facet, f) => new Int32Array(table.values[f].length));
+    for (let c = 0; c < m; c++) {
+      if (pending[c] && bitCount(sure[c]) < need) {
+        // Qualifies only if its body holds an exact text; not checked.
+        tally(slots[c], rest);
+        uncheckedAll++;
+        if (passes[c]) unchecked++;
+      } else if (passes[c] && covered[c] >= need) total++;
+    }
+    const estimated = uncheckedAll > 0;
+    const rate = sampled ? sampledIn / sampled : 0;
+    if (estimated) total += Math.round(unchecked * rate);
+    const facets = emptyFacets();
+    FACETS.forEach((facet, f) => {
+      const counts = facetCounts[f];
+      for (let code = 0; code < counts.length; code++) {
+        const count = counts[code] + (estimated ? Math.round(rest[f][code] * rate) : 0);
+        if (count) facets[facet][table.values[f][code]] = count;
+      }
+    });
     const hits = selected.slice(from, to).map((c) => this.toHit(c, found, parsed));
-    return { total: selected.length, page, pageSize, hits, facets };
+    return { total: Math.max(total, hits.length ? from + hits.length : 0), page, pageSize, hits, facets, ...(estimated ? { estimated: true } : {}) };
   }
 
-  /**
-   * Whether a document's body (or attachment text) holds `exact`. Queries of
-   * common legal wording need this for thousands of long documents, so the
-   * answers for the texts asked for lately are kept per slot until the
-   * document changes (a new slot) or the slots are renumbered.
-   */
-  private bodyHolds(exact: string, slot: number, f: FoldedDoc): boolean {
+  /** The answers kept for an exact text (a byte per slot), most recently used last. */
+  private exactAnswers(exact: string): Uint8Array {
     if (this.exactLayout !== this.index || this.exactLayoutVersion !== this.index.layout) {
       this.exactKnown.clear();
       this.exactLayout = this.index;
       this.exactLayoutVersion = this.index.layout;
     }
     let known = this.exactKnown.get(exact);
-    if (!known || known.length <= slot) {
-      const grown = new Uint8Array(Math.max(slot + 1, this.index.slotCount, known ? known.length * 2 : 0));
+    if (!known || known.length < this.index.slotCount) {
+      const grown = new Uint8Array(Math.max(this.index.slotCount, known ? known.length * 2 : 0, 64));
       if (known) grown.set(known);
       else if (this.exactKnown.size >= EXACT_TEXTS_KEPT) this.exactKnown.delete(this.exactKnown.keys().next().value!);
       known = grown;
     } else this.exactKnown.delete(exact); // moved to the end: most recently used
     this.exactKnown.set(exact, known);
-    if (known[slot] === 0) known[slot] = f.text.includes(exact) || f.parts.some((p) => p.text.includes(exact)) ? 1 : 2;
+    return known;
+  }
+
+  /**
+   * Whether a document's body (or attachment text) holds `exact`. Queries of
+   * common legal wording need this for many long documents, so the answers
+   * for the texts asked for lately are kept per slot until the document
+   * changes (a new slot) or the slots are renumbered.
+   */
+  private bodyHolds(exact: string, known: Uint8Array, slot: number, doc: SearchDoc): boolean {
+    if (known[slot] === 0) {
+      const f = this.folded(doc);
+      known[slot] = f.text.includes(exact) || f.parts.some((p) => p.text.includes(exact)) ? 1 : 2;
+    }
     return known[slot] === 1;
   }
 

@@ -82,7 +82,14 @@ export interface SearchHit {
 export type FacetName = "category" | "type" | "department" | "confidentiality";
 
 export interface SearchResult {
+  /** How many documents match; when `estimated`, close to it (see below). */
   total: number;
+  /**
+   * Set when the total and the facets are estimates: many documents qualified
+   * only if their text held a query's exact wording, and only a sample of them
+   * was read (the hits shown are always checked and in their exact order).
+   */
+  estimated?: boolean;
   page: number;
   pageSize: number;
   hits: SearchHit[];
@@ -121,6 +128,12 @@ export interface SearchEngine {
   /** Records (and saves) which repository head the index reflects. */
   setHead(head: string | null): Promise<void>;
   indexedHead(): string | null;
+  /**
+   * A number that changes whenever the answer to any search may change, for
+   * engines whose whole index lives in this process (results can then be kept
+   * for repeated searches); left out by engines shared with other processes.
+   */
+  generation?(): number;
   health(): Promise<EngineHealth>;
   /** Writes anything pending (the embedded engine saves its file). */
   flush(): Promise<void>;

@@ -3,7 +3,7 @@
  * out, plus the document-number shortcut (EXE-003, "exe 3").
  */
 import { z } from "zod";
-import { decideRead } from "~/access/policy.server";
+import { decideRead, readClassKey } from "~/access/policy.server";
 import { CONFIDENTIALITY } from "~/documents/front-matter";
 import { normaliseNumberQuery } from "~/documents/numbering.server";
 import { latestVersion } from "~/documents/version-index.server";
@@ -12,7 +12,7 @@ import { escapeHtml } from "./snippet";
 import { linkDocumentNumbers } from "~/documents/citations.server";
 import { linksForReader } from "~/reading/citation-links.server";
 import { catchUpProgress, currentEngine, whenSearchReady, type CatchUpProgress } from "./choice.server";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type SearchReader, type SearchResult } from "./engine.server";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, type SearchEngine, type SearchReader, type SearchResult } from "./engine.server";
 
 const optionalCode = z
   .string()
@@ -81,14 +81,58 @@ export interface SearchOutcome {
   tookMs: number;
 }
 
-/** Searches current documents for a reader (restricted bodies never match for those without access). */
+/** Results kept for repeated searches (the same query, page and filters, for readers of one read class). */
+const RESULTS_KEPT = 256;
+const keptResults = new Map<string, SearchResult>();
+
+/** Forgets the kept results (tests). */
+export function clearKeptSearchResults() {
+  keptResults.clear();
+}
+
+/**
+ * Searches current documents for a reader (restricted bodies never match for
+ * those without access). With an engine held in this process, the result of
+ * a search is kept under (query, filters, page, the reader's read class, the
+ * index's generation): a reader who may read exactly what another may read
+ * gets the same result, and any change to the index or to the reader's grants
+ * gives another key.
+ */
 export async function searchDocuments(reader: SearchReader, params: SearchParams): Promise<SearchOutcome> {
   const started = performance.now();
   await whenSearchReady();
   const engine = currentEngine();
   const numberMatch = documentNumberIn(params.q);
+  const query = numberMatch ? numberMatch.number : params.q;
+  const key = engine.generation
+    ? JSON.stringify([engine.name, engine.generation(), readClassKey(reader), query, params.category, params.type, params.department, params.confidentiality, params.retired, params.page, params.pageSize])
+    : null;
+  let result = key ? keptResults.get(key) : undefined;
+  if (result) {
+    keptResults.delete(key!); // most recently used last
+    keptResults.set(key!, result);
+  } else {
+    result = await searchEngine(engine, query, reader, params, numberMatch);
+    if (key) {
+      if (keptResults.size >= RESULTS_KEPT) keptResults.delete(keptResults.keys().next().value!);
+      keptResults.set(key, result);
+    }
+  }
+  // Document numbers in snippets link like those on the page, resolved for this reader (decision 089); the kept result stays as it was.
+  result = { ...result, hits: result.hits.map((hit) => (hit.snippetHtml ? { ...hit, snippetHtml: linksForReader(reader, linkDocumentNumbers(hit.snippetHtml)) } : hit)) };
+  return {
+    params,
+    engine: engine.name,
+    result,
+    numberMatch,
+    catchingUp: catchUpProgress(),
+    tookMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+async function searchEngine(engine: SearchEngine, query: string, reader: SearchReader, params: SearchParams, numberMatch: { number: string } | null): Promise<SearchResult> {
   // "exe 3" is searched as "EXE-003": the document and those that refer to it.
-  const result = await engine.search(numberMatch ? numberMatch.number : params.q, {
+  return engine.search(query, {
     reader,
     filters: {
       category: params.category,
@@ -102,16 +146,6 @@ export async function searchDocuments(reader: SearchReader, params: SearchParams
     // The document a number names is the first hit, before those that merely mention it.
     pinFirst: numberMatch?.number,
   });
-  // Document numbers in snippets link like those on the page, resolved for this reader (decision 089).
-  for (const hit of result.hits) if (hit.snippetHtml) hit.snippetHtml = linksForReader(reader, linkDocumentNumbers(hit.snippetHtml));
-  return {
-    params,
-    engine: engine.name,
-    result,
-    numberMatch,
-    catchingUp: catchUpProgress(),
-    tookMs: Math.round((performance.now() - started) * 10) / 10,
-  };
 }
 
 /** Progress of the index catching up with the repository, or null when it is level. */

@@ -21,6 +21,9 @@ import { createWorld, type World } from "../helpers/world";
 import { DAY, HEAD_OF, MARKER, advanceClock, apiPost, ensureRestrictedDoc, requestIdFrom, runJobs, signedIn, type RestrictedDoc } from "./access-helpers";
 import { scaled } from "../helpers/time";
 
+// A sweep is some 2,800 requests, one after another: bounded by that work; the safety net allows a very busy machine.
+const SWEEP_TIMEOUT = scaled(240_000);
+
 const READER = "itstaff";
 
 let world: World;
@@ -350,7 +353,7 @@ describe("no route leaks a restricted document", () => {
     const statuses = new Map<number, number>();
     for (const f of fetched) statuses.set(f.status, (statuses.get(f.status) ?? 0) + 1);
     console.info(`[leak] without access: ${[...statuses].map(([s, n]) => `${n}×${s}`).join(", ")}`);
-  });
+  }, SWEEP_TIMEOUT);
 
   it("shows it once access is granted through a request and an approval", async () => {
     const reader = await signedIn(server, READER);
@@ -385,7 +388,7 @@ describe("no route leaks a restricted document", () => {
     // With access, the sweep finds the marker where a reader expects it (not nowhere).
     const { leaks } = await sweep(reader, urls.filter((u) => u.includes(doc.number) || u.startsWith("/search")));
     expect(leaks.length).toBeGreaterThan(0);
-  });
+  }, SWEEP_TIMEOUT);
 
   it("hides it everywhere again once the grant has run out", async () => {
     await advanceClock(server, 2 * DAY + 60_000);
@@ -399,5 +402,5 @@ describe("no route leaks a restricted document", () => {
     expect(leaks).toEqual([]);
     expect(fetched.find((f) => f.url === `/docs/${doc.number}`)?.status).toBe(200);
     expect((await fetchText(reader, `/api/v1/documents/${doc.number}`, "application/json")).status).toBe(403);
-  });
+  }, SWEEP_TIMEOUT);
 });

@@ -46,7 +46,11 @@ function addressKey(address: string) {
 }
 
 /** Seconds a sign-in as `username` from `address` must wait (0 = allowed now), by either limit. */
-export async function signInWait(address: string, username: string, now = Date.now()): Promise<{ wait: number; limit: "name" | "address" | null }> {
+export async function signInWait(
+  address: string,
+  username: string,
+  now = Date.now(),
+): Promise<{ wait: number; limit: "name" | "address" | null; nameFailures: number }> {
   const counters = eventCounters();
   const [addressList, nameList] = await Promise.all([
     counters.recent(addressKey(address), now - WINDOW_MS),
@@ -54,8 +58,9 @@ export async function signInWait(address: string, username: string, now = Date.n
   ]);
   const byAddress = waitFor(addressList, now, MAX_FAILURES_PER_ADDRESS);
   const byName = waitFor(nameList, now, MAX_FAILURES_PER_NAME);
-  if (!byAddress && !byName) return { wait: 0, limit: null };
-  return byAddress >= byName ? { wait: byAddress, limit: "address" } : { wait: byName, limit: "name" };
+  const nameFailures = nameList.length;
+  if (!byAddress && !byName) return { wait: 0, limit: null, nameFailures };
+  return byAddress >= byName ? { wait: byAddress, limit: "address", nameFailures } : { wait: byName, limit: "name", nameFailures };
 }
 
 /** Counts a failed sign-in against both limits. */
@@ -63,7 +68,11 @@ export async function recordSignInFailure(address: string, username: string, now
   await eventCounters().add([nameKey(address, username), addressKey(address)], now, now - WINDOW_MS);
 }
 
-/** A successful sign-in clears that name's count from that address (the address's count stays). */
-export async function recordSignInSuccess(address: string, username: string): Promise<void> {
+/**
+ * A successful sign-in clears that name's count from that address (the address's count stays).
+ * `knownFailures` is what signInWait counted: with none there is nothing to clear (no database round trip).
+ */
+export async function recordSignInSuccess(address: string, username: string, knownFailures?: number): Promise<void> {
+  if (knownFailures === 0) return;
   await eventCounters().clear(nameKey(address, username));
 }

@@ -139,7 +139,7 @@ export async function signIn(
   password: string,
   clientAddress: string,
 ): Promise<{ user: User; setCookie: string }> {
-  const { wait, limit } = await signInWait(clientAddress, username);
+  const { wait, limit, nameFailures } = await signInWait(clientAddress, username);
   if (wait > 0) {
     const minutes = Math.ceil(wait / 60);
     await appendAudit({
@@ -173,7 +173,7 @@ export async function signIn(
     await appendAudit({ actor: username.slice(0, 64) || "anonymous", action: "auth.login", outcome: "failed", details: { address: clientAddress } });
     throw new DomainError("unauthorized", msg("login.failed"));
   }
-  await recordSignInSuccess(clientAddress, username);
+  await recordSignInSuccess(clientAddress, username, nameFailures);
   const setCookie = await startSession(request, user);
   await appendAudit({ actor: user.username, action: "auth.login", object: `user:${user.username}` });
   return { user, setCookie };

@@ -37,10 +37,31 @@ export async function appendChained<E extends { seq: number; hash: string }>(
   knownSeq: number,
   build: (others: StoredEntry[]) => E[],
 ): Promise<{ others: StoredEntry[]; entries: E[] }> {
-  return inLockedTransaction(pool, LOCK_AUDIT, async (client) => {
-    const others = await entriesAfter(client, knownSeq);
+  // Usually nobody appended since this instance's last entry: one round trip (lock, insert only if
+  // that is still so, commit). The entries travel as one quoted literal, so the statements go together.
+  const guess = build([]);
+  const client = await pool.connect();
+  let failed = false;
+  try {
+    const literal = client.escapeLiteral(JSON.stringify(guess.map((e) => ({ seq: e.seq, hash: e.hash, entry: JSON.stringify(e) }))));
+    const tried = (await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(${Number(LOCK_AUDIT)}); ` +
+        `INSERT INTO regula_audit (seq, hash, entry) SELECT x.seq, x.hash, x.entry FROM jsonb_to_recordset(${literal}::jsonb) AS x(seq bigint, hash text, entry text) ` +
+        `WHERE NOT EXISTS (SELECT 1 FROM regula_audit WHERE seq > ${Number(knownSeq)}); COMMIT`,
+    )) as unknown as pg.QueryResult[];
+    if (tried[2].rowCount === guess.length) return { others: [], entries: guess };
+  } catch (error) {
+    failed = true;
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(failed || undefined);
+  }
+  // Another instance appended first: chain after its entries, under the lock.
+  return inLockedTransaction(pool, LOCK_AUDIT, async (c) => {
+    const others = await entriesAfter(c, knownSeq);
     const entries = build(others);
-    await client.query("INSERT INTO regula_audit (seq, hash, entry) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])", [
+    await c.query("INSERT INTO regula_audit (seq, hash, entry) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])", [
       entries.map((e) => e.seq),
       entries.map((e) => e.hash),
       entries.map((e) => JSON.stringify(e)),

@@ -39,8 +39,8 @@ export async function withClusterLock<T>(name: string, fn: () => Promise<T> | T)
     }
     let broken = false;
     try {
-      await client.query(`SET lock_timeout = '${WAIT}'`);
-      await client.query("SELECT pg_advisory_lock($1, hashtext($2))", [LOCK_SPACE, name]);
+      // One round trip: the wait limit and the lock (the name is quoted as a literal).
+      await client.query(`SET lock_timeout = '${WAIT}'; SELECT pg_advisory_lock(${LOCK_SPACE}, hashtext(${client.escapeLiteral(name)}))`);
     } catch (error) {
       client.release(true);
       throw new SharedDatabaseUnavailableError((error as Error).message);

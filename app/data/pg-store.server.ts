@@ -281,11 +281,9 @@ export class PgStore implements DataStore {
         }
         const { ops, after } = diffData(this.snapshot, this.data as unknown as Record<string, unknown>);
         let seq = this.seq;
-        if (ops.length) {
-          seq = await this.write(client, ops);
-          if (seq % 500 === 0) await client.query("DELETE FROM regula_changes WHERE seq <= $1", [seq - KEEP_CHANGES]);
-        }
-        await client.query("COMMIT");
+        // The records, the change-log row, its notification and the commit go in one round trip.
+        if (ops.length) seq = await this.write(client, ops);
+        else await client.query("COMMIT");
         this.snapshot = after;
         this.seq = seq;
         this.gen++;
@@ -303,7 +301,11 @@ export class PgStore implements DataStore {
     });
   }
 
-  /** Writes the changed records, the next change-log row and its notification (one statement); returns the new sequence. */
+  /**
+   * Writes the changed records, the next change-log row and its notification (one statement), and
+   * commits, in one round trip: the values travel as quoted literals, so the statements go together.
+   * Returns the new sequence.
+   */
   private async write(client: pg.ClientBase, ops: Op[]): Promise<number> {
     const drops = ops.filter((op): op is { c: string; drop: true } => "drop" in op).map((op) => op.c);
     const rows = ops.filter((op): op is { c: string; k: string; o: number; r?: unknown } => !("drop" in op));
@@ -311,20 +313,24 @@ export class PgStore implements DataStore {
     if (drops.length) await client.query("DELETE FROM regula_records WHERE collection = ANY($1)", [drops]);
     const removed = rows.filter((op) => op.r === undefined).map((op) => ({ c: op.c, k: op.k }));
     const written = rows.filter((op) => op.r !== undefined);
-    const { rows: result } = await client.query<{ seq: string }>(
+    const text = (value: string) => client.escapeLiteral(value);
+    const results = (await client.query(
       `WITH removed AS (
-         DELETE FROM regula_records t USING jsonb_to_recordset($1::jsonb) AS x(c text, k text)
+         DELETE FROM regula_records t USING jsonb_to_recordset(${text(JSON.stringify(removed))}::jsonb) AS x(c text, k text)
          WHERE t.collection = x.c AND t.key = x.k RETURNING 1),
        written AS (
          INSERT INTO regula_records (collection, key, ord, record)
-         SELECT x.c, x.k, x.o, x.r FROM jsonb_to_recordset($2::jsonb) AS x(c text, k text, o bigint, r jsonb)
+         SELECT x.c, x.k, x.o, x.r FROM jsonb_to_recordset(${text(JSON.stringify(written))}::jsonb) AS x(c text, k text, o bigint, r jsonb)
          ON CONFLICT (collection, key) DO UPDATE SET ord = EXCLUDED.ord, record = EXCLUDED.record RETURNING 1),
        head AS (UPDATE regula_data_head SET seq = seq + 1 RETURNING seq),
-       logged AS (INSERT INTO regula_changes (seq, instance, ops) SELECT seq, $3, $4::jsonb FROM head RETURNING seq)
-       SELECT seq, pg_notify($5, seq::text) FROM logged, (SELECT count(*) FROM removed) r, (SELECT count(*) FROM written) w`,
-      [JSON.stringify(removed), JSON.stringify(written), this.instance, JSON.stringify(ops), DATA_CHANNEL],
-    );
-    return Number(result[0].seq);
+       logged AS (INSERT INTO regula_changes (seq, instance, ops) SELECT seq, ${text(this.instance)}, ${text(JSON.stringify(ops))}::jsonb FROM head RETURNING seq)
+       SELECT seq, pg_notify(${text(DATA_CHANNEL)}, seq::text) FROM logged, (SELECT count(*) FROM removed) r, (SELECT count(*) FROM written) w;
+       COMMIT`,
+    )) as unknown as pg.QueryResult<{ seq: string }>[];
+    const seq = Number(results[0].rows[0].seq);
+    // The change log keeps its last KEEP_CHANGES rows (pruned now and then, after the commit).
+    if (seq % 500 === 0) await client.query("DELETE FROM regula_changes WHERE seq <= $1", [seq - KEEP_CHANGES]).catch(() => undefined);
+    return seq;
   }
 
   async close(): Promise<void> {

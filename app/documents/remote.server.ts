@@ -43,8 +43,9 @@ interface GitResult {
 
 function runGit(gitdir: string, args: string[]): Promise<GitResult> {
   return new Promise((resolve) => {
-    // gc.auto=0: a fetch never packs the refs or prunes objects behind the portal's back.
-    const child = spawn("git", ["-c", "gc.auto=0", "--git-dir", gitdir, ...args], {
+    // gc.auto=0, maintenance.auto=false: a fetch never packs the refs or prunes objects behind the
+    // portal's back (nor starts one more process to consider it).
+    const child = spawn("git", ["-c", "gc.auto=0", "-c", "maintenance.auto=false", "--git-dir", gitdir, ...args], {
       env: {
         ...process.env,
         GIT_TERMINAL_PROMPT: "0",

@@ -15,9 +15,9 @@ import git from "isomorphic-git";
 import { getEnv } from "~/utils/env.server";
 import { withLock } from "~/utils/lock.server";
 import { withClusterLock } from "~/cluster/lock.server";
-import { publish } from "~/cluster/bus.server";
+import { onReconnect, publish, subscribe } from "~/cluster/bus.server";
 import { parseCommit, parseTree, readObject } from "./object-reader.server";
-import { fetchAll, fetchInto, pushAllBranches, pushRef, remoteHead, remoteUrl } from "./remote.server";
+import { fetchAll, fetchInto, pushAllBranches, pushRef, RemoteMovedError, remoteHead, remoteUrl } from "./remote.server";
 
 export { RemoteMovedError, RemoteUnavailableError } from "./remote.server";
 
@@ -175,24 +175,59 @@ export function sharedRemote(): boolean {
 }
 
 /**
+ * Whether this instance's branches are, as far as it knows, those of the shared
+ * remote: true after a fetch or its own push, false again when another instance
+ * says it moved a branch (`repo.moved`, sent before that instance releases the
+ * repository lock), when the bus reconnects (messages may have been missed), and
+ * when a push is refused. A write that finds it true skips the fetch; should the
+ * remote have moved all the same (a message still on its way, a writer outside
+ * the portal), the lease refuses the push and the write runs again after a fetch.
+ */
+let level = false;
+/** Counts what could have moved the remote since a fetch began (another instance's message, a reconnect, a refusal). */
+let heard = 0;
+const unlevel = () => {
+  level = false;
+  heard++;
+};
+subscribe("repo.moved", unlevel);
+onReconnect(unlevel);
+
+/**
  * Brings every local branch level with the shared remote (a no-op without
  * GIT_REMOTE). Never runs while a local write is in progress.
  */
 export async function syncFromRemote(): Promise<void> {
   if (!remoteUrl()) return;
-  await withLock("repo", () => fetchAll(gitdir()));
+  await withLock("repo", async () => {
+    const before = heard;
+    await fetchAll(gitdir());
+    // A message that came during the fetch may name a change the fetch did not see.
+    if (heard === before) level = true;
+  });
 }
 
 /**
  * Runs a repository write one at a time across every instance: with a shared
- * remote, under the installation-wide lock and after bringing the local
- * branches level with the remote; without one, as before.
+ * remote, under the installation-wide lock, on top of the remote's branches
+ * (fetched first unless this instance knows it has them); without one, as before.
  */
 export async function withRepositoryWrite<T>(fn: () => Promise<T>, options: { fresh?: boolean } = {}): Promise<T> {
   if (!remoteUrl()) return fn();
   return withClusterLock("repository", async () => {
-    if (!options.fresh) await syncFromRemote();
-    return fn();
+    if (options.fresh) return fn();
+    if (!level) {
+      await syncFromRemote();
+      return fn();
+    }
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof RemoteMovedError)) throw error;
+      // The remote moved without this instance hearing of it: nothing was written there; once more, on its branches.
+      await syncFromRemote();
+      return fn();
+    }
   });
 }
 
@@ -245,11 +280,22 @@ async function setRef(ref: string, oid: string, expected: string | null) {
   }
   // The shared remote accepts the change first (with a lease on what it holds): the local branch
   // never shows a commit the others cannot have, and a refused push leaves both as they were.
-  await pushRef(gitdir(), ref, oid, expected);
+  await pushRemote(ref, oid, expected);
   const file = path.join(gitdir(), ref);
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await atomicFs.promises.writeFile(file, `${oid}\n`);
-  if (remoteUrl()) void publish("repo.moved", { ref, commit: oid });
+  // Told while the repository lock is still held, so the next holder knows to fetch before it writes.
+  if (remoteUrl()) await publish("repo.moved", { ref, commit: oid });
+}
+
+/** Pushes with a lease; a refusal means this instance's branches are no longer the remote's. */
+async function pushRemote(ref: string, to: string | null, expected: string | null): Promise<void> {
+  try {
+    await pushRef(gitdir(), ref, to, expected);
+  } catch (error) {
+    if (error instanceof RemoteMovedError) unlevel();
+    throw error;
+  }
 }
 
 /** Deletes a ref (used when a proposal branch is finished). */
@@ -258,9 +304,9 @@ export async function deleteRef(ref: string): Promise<void> {
   await withRepositoryWrite(() =>
     withLock("repo", async () => {
       const current = await resolveRef(ref);
-      if (current) await pushRef(gitdir(), ref, null, current);
+      if (current) await pushRemote(ref, null, current);
       await fsp.rm(path.join(gitdir(), ref), { force: true });
-      if (current && remoteUrl()) void publish("repo.moved", { ref, commit: null });
+      if (current && remoteUrl()) await publish("repo.moved", { ref, commit: null });
     }),
   );
 }

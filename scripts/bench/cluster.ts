@@ -13,13 +13,14 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { scryptSync, randomBytes } from "node:crypto";
 import { postgresBinDir, startPostgres } from "../../tests/helpers/postgres";
-import { get, runLoad, summarize } from "./load";
-import { startPortal } from "./server";
+import { get, runLoad, summarize, type LoadResult } from "./load";
+import { freePort, startPortal, type BenchServer } from "./server";
 
 type Row = (measure: string, result: string, target?: string, ok?: boolean | null) => void;
 
-async function signIn(base: string, username: string): Promise<Record<string, string>> {
+async function signIn(base: string, username: string, timed?: (ms: number) => void): Promise<Record<string, string>> {
   const page = await fetch(`${base}/login`);
   const html = await page.text();
   const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
@@ -32,15 +33,125 @@ async function signIn(base: string, username: string): Promise<Record<string, st
   };
   keep(page);
   const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  const started = performance.now();
   const res = await fetch(`${base}/login`, {
     method: "POST",
     redirect: "manual",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie(), Origin: base },
     body: new URLSearchParams({ username, password: "demo1234", redirectTo: "/", _csrf: csrf }),
   });
+  await res.arrayBuffer();
+  timed?.(performance.now() - started);
   keep(res);
   if (res.status !== 302) throw new Error(`sign-in as ${username} failed: ${res.status}`);
   return { Cookie: cookie() };
+}
+
+/** The 1-minute load average (the machine is shared: it says how much the figures were disturbed). */
+function loadAverage(): string {
+  return os.loadavg()[0].toFixed(1);
+}
+
+/** CPU seconds (user + system) of a process and its waited-for children, from /proc. */
+function processCpu(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime, stime, cutime, cstime are fields 14–17 of stat (11–14 after the name), in clock ticks (100 a second on Linux).
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pids of a process and every process below it. */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const children = fs.readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, "utf8").trim();
+      if (children) out.push(...children.split(/\s+/).map(Number));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** CPU seconds used so far by a server (the primary and its workers). */
+function serverCpu(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + processCpu(p), 0);
+}
+
+/**
+ * Waits until `count` different instances behind the port say their search index is ready (new
+ * connection per request, so that node:cluster hands them to every worker in turn).
+ */
+async function waitInstancesReady(base: string, count: number, token: string): Promise<void> {
+  const ready = new Set<string>();
+  const seen = new Set<string>();
+  for (let attempt = 0; ready.size < count; attempt++) {
+    if (attempt > 20_000) throw new Error(`only ${ready.size} of ${count} instances became ready (${[...seen].join(", ")})`);
+    const res = await fetch(`${base}/healthz`, { headers: { Authorization: `Bearer ${token}`, Connection: "close" } }).catch(() => null);
+    const body = (await res?.json().catch(() => null)) as { search?: string; checks?: { cluster?: { instance?: string } } } | null;
+    const id = body?.checks?.cluster?.instance ?? "one";
+    seen.add(id);
+    if (body && body.search !== "loading" && body.search !== "catching-up") ready.add(id);
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A plain node:http server answering the same bytes, in one process or as WORKERS node:cluster workers: the ceiling. */
+async function startPlain(html: string, workers: number): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const file = path.join(os.tmpdir(), `regula-bench-plain-${process.pid}-${port}.html`);
+  fs.writeFileSync(file, html);
+  const code = `
+    const cluster = require("node:cluster");
+    const http = require("node:http");
+    const body = require("node:fs").readFileSync(${JSON.stringify(file)});
+    if (cluster.isPrimary && ${workers} > 1) {
+      for (let i = 0; i < ${workers}; i++) cluster.fork();
+      let up = 0;
+      cluster.on("listening", () => ++up === ${workers} && console.log("ready"));
+    } else {
+      http.createServer((req, res) => {
+        res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": body.length });
+        res.end(body);
+      }).listen(${port}, "127.0.0.1", () => ${workers} === 1 && console.log("ready"));
+    }
+  `;
+  // A file, not -e: node:cluster forks the workers from the primary's script.
+  const script = `${file}.cjs`;
+  fs.writeFileSync(script, code);
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d) => String(d).includes("ready") && resolve());
+    child.once("exit", () => reject(new Error("the plain server stopped")));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        fs.rmSync(file, { force: true });
+        fs.rmSync(script, { force: true });
+      }),
+  };
+}
+
+/** A measured run with the CPU of the server (all its processes) and of this load generator per request. */
+async function measured(server: { url: string; pid: number }, paths: string[], headers: Record<string, string>, concurrency: number, seconds: number) {
+  const cpu0 = serverCpu(server.pid);
+  const own0 = process.cpuUsage();
+  const load = loadAverage();
+  const result: LoadResult = await runLoad({ base: server.url, paths, headers, concurrency, durationMs: seconds * 1000 });
+  const own = process.cpuUsage(own0);
+  const perRequest = (cpuSeconds: number) => (result.requests ? (cpuSeconds * 1000) / result.requests : 0);
+  // The warm-up is in the server's CPU too: its share is small against the measured run, and said so.
+  return { result, load, serverMs: perRequest(serverCpu(server.pid) - cpu0), generatorMs: perRequest((own.user + own.system) / 1e6) };
 }
 
 async function publishHook(base: string, document: Record<string, unknown>, change = "new") {
@@ -63,59 +174,114 @@ export async function benchCluster(options: { root: string; buildDir: string; ro
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "regula-bench-cluster-"));
   const pg = await startPostgres();
   const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+  const token = randomBytes(12).toString("hex");
   try {
     const remote = path.join(work, "remote.git");
     execFileSync("git", ["init", "--quiet", "--bare", "--initial-branch=main", remote]);
-    const common = { REGULA_TEST_HOOKS: "1", REGULA_NO_SCHEDULER: "1", REQUEST_LOG: "0" };
+    const common = { REGULA_TEST_HOOKS: "1", REGULA_NO_SCHEDULER: "1", REQUEST_LOG: "0", HEALTH_TOKEN: token };
 
-    // One process, PostgreSQL and a file:// remote: publishing end to end, then the page under load.
+    // The password check is a fixed security parameter (scrypt N=16384, r=8, p=1, in app/org/password.server.ts):
+    // its cost here is the floor under every sign-in and every signed approval.
+    const scrypts: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      scryptSync("reference password", randomBytes(16), 64, { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+      scrypts.push(performance.now() - t);
+    }
+    const scrypt = summarize(scrypts, 0, 1);
+    row("password check alone (scrypt N=16384, r=8, p=1; reference)", `p50 ${ms(scrypt.p50)} ms, p95 ${ms(scrypt.p95)} ms (load ${loadAverage()})`);
+
+    // One process, PostgreSQL and a file:// remote: publishing end to end, sign-in, then the page under load.
     const single = await startPortal({ root, buildDir, dataDir: path.join(work, "one"), env: { ...common, DATABASE_URL: pg.url, GIT_REMOTE: `file://${remote}` } });
     let pageNumber = "";
     const latencies: number[] = [];
     try {
       const first = await publishHook(single.url, { title: "Bench cluster document", body: "Benchmark body.\n\n".repeat(40), ownerDepartment: "ops" });
       pageNumber = first.number;
+      const load = loadAverage();
+      const cpu0 = serverCpu(single.pid);
       for (let i = 0; i < 60; i++) {
         const started = performance.now();
         await publishHook(single.url, { number: pageNumber, body: `Benchmark body, revision ${i}.\n\n`.repeat(40) }, "minor");
         latencies.push(performance.now() - started);
       }
+      const cpu = ((serverCpu(single.pid) - cpu0) * 1000) / 60;
       const pub = summarize(latencies.sort((x, y) => x - y), 0, 1);
-      row("publish end to end, PostgreSQL + file:// remote (60 in a row)", `p50 ${ms(pub.p50)} ms, p95 ${ms(pub.p95)} ms`, "p95 < 150 ms", pub.p95 < 150);
+      row(
+        "publish end to end, PostgreSQL + file:// remote (60 in a row)",
+        `p50 ${ms(pub.p50)} ms, p95 ${ms(pub.p95)} ms; ${ms(cpu)} ms CPU each (server and git); load ${load}`,
+        "p95 < 150 ms",
+        pub.p95 < 150,
+      );
+      // Sign-in through the form, one after another (each a new session, an audit entry, the rate-limit check).
+      const signIns: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const started = performance.now();
+        await signIn(single.url, i % 2 ? "staff" : "editor", (ms) => signIns.push(ms));
+        void started;
+      }
+      const si = summarize(signIns, 0, 1);
+      row(
+        "sign-in POST, PostgreSQL (40 in a row, password check included)",
+        `p50 ${ms(si.p50)} ms, p95 ${ms(si.p95)} ms; without the password check ≈ p95 ${ms(Math.max(0, si.p95 - scrypt.p50))} ms; load ${loadAverage()}`,
+        "p95 < 50 ms",
+        si.p95 < 50,
+      );
     } finally {
       await single.stop();
     }
     const pagePaths = [`/docs/${pageNumber}`];
-    const measure = async (label: string, dataDir: string, env: Record<string, string>) => {
-      const portal = await startPortal({ root, buildDir, dataDir, env: { ...common, ...env } });
+    let pageHtml = "";
+    const measure = async (label: string, dataDir: string, env: Record<string, string>, instances: number) => {
+      const portal: BenchServer = await startPortal({ root, buildDir, dataDir, env: { ...common, ...env } });
       try {
+        // Every worker must have started, loaded its search index and received the document before the run.
+        await waitInstancesReady(portal.url, instances, token);
         const headers = await signIn(portal.url, "staff");
-        // Every worker must have the document before the measured run.
         const agent = new http.Agent({ keepAlive: false });
         for (let i = 0; i < 20; i++) {
           const res = await get(agent, new URL(pagePaths[0], portal.url), headers);
           if (res.status !== 200) {
             i = -1;
             await new Promise((r) => setTimeout(r, 200));
-          }
+          } else pageHtml = res.body;
         }
         agent.destroy();
-        const result = await runLoad({ base: portal.url, paths: pagePaths, headers, concurrency: options.concurrency, durationMs: options.seconds * 1000 });
-        log(`  ${label}: ${result.rps.toFixed(0)} pages/s, p95 ${ms(result.p95)} ms, ${result.errors} errors`);
-        return result;
+        const run = await measured(portal, pagePaths, headers, options.concurrency, options.seconds);
+        log(
+          `  ${label}: ${run.result.rps.toFixed(0)} pages/s, p95 ${ms(run.result.p95)} ms, ${run.result.errors} errors; ` +
+            `CPU per page ${ms(run.serverMs)} ms server, ${ms(run.generatorMs)} ms load generator; load ${run.load}`,
+        );
+        return run;
       } finally {
         await portal.stop();
       }
     };
-    const one = await measure("one process", path.join(work, "one"), { DATABASE_URL: pg.url, GIT_REMOTE: `file://${remote}` });
+    const one = await measure("one process", path.join(work, "one"), { DATABASE_URL: pg.url, GIT_REMOTE: `file://${remote}` }, 1);
     const db2 = await pg.createDatabase("workers");
-    const two = await measure("WORKERS=2", path.join(work, "workers"), { DATABASE_URL: db2, GIT_REMOTE: `file://${remote}`, WORKERS: "2" });
-    const ratio = two.rps / one.rps;
+    const two = await measure("WORKERS=2", path.join(work, "workers"), { DATABASE_URL: db2, GIT_REMOTE: `file://${remote}`, WORKERS: "2" }, 2);
+    const ratio = two.result.rps / one.result.rps;
     row(
       `document page, WORKERS=2 vs one process (${options.concurrency} clients, same run)`,
-      `${two.rps.toFixed(0)} vs ${one.rps.toFixed(0)} pages/s = ${ratio.toFixed(2)}×`,
+      `${two.result.rps.toFixed(0)} vs ${one.result.rps.toFixed(0)} pages/s = ${ratio.toFixed(2)}×; CPU per page ${ms(two.serverMs)} vs ${ms(one.serverMs)} ms server, ` +
+        `${ms(two.generatorMs)} vs ${ms(one.generatorMs)} ms load generator; load ${two.load} / ${one.load}`,
       "≥ 1.5×",
       ratio >= 1.5,
+    );
+    // The ceiling this machine gives: the same bytes from plain node:http, two processes against one.
+    const plainRuns: Record<number, Awaited<ReturnType<typeof measured>>> = {};
+    for (const workers of [1, 2]) {
+      const plain = await startPlain(pageHtml, workers);
+      try {
+        plainRuns[workers] = await measured(plain, ["/"], {}, options.concurrency, Math.min(options.seconds, 5));
+      } finally {
+        await plain.stop();
+      }
+    }
+    const [p1, p2] = [plainRuns[1], plainRuns[2]];
+    row(
+      "same page bytes from plain node:http, 2 processes vs 1 (ceiling)",
+      `${p2.result.rps.toFixed(0)} vs ${p1.result.rps.toFixed(0)} req/s = ${(p2.result.rps / p1.result.rps).toFixed(2)}×; load generator ${ms(p2.generatorMs)} / ${ms(p1.generatorMs)} ms CPU per request`,
     );
   } finally {
     await pg.stop();
@@ -123,10 +289,28 @@ export async function benchCluster(options: { root: string; buildDir: string; ro
   }
 }
 
+/** The plain node:http ceiling alone (BENCH_PLAIN_ONLY=1): two processes against one, with a page of `bytes` bytes. */
+async function plainOnly(seconds: number, concurrency: number, bytes: number) {
+  const html = `<!DOCTYPE html><html><body>${"x".repeat(bytes)}</body></html>`;
+  for (const workers of [1, 2]) {
+    const plain = await startPlain(html, workers);
+    try {
+      const run = await measured(plain, ["/"], {}, concurrency, seconds);
+      console.log(`  plain node:http, ${workers} process(es): ${run.result.rps.toFixed(0)} req/s, CPU per request ${run.serverMs.toFixed(2)} ms server, ${run.generatorMs.toFixed(2)} ms load generator; load ${run.load}`);
+    } finally {
+      await plain.stop();
+    }
+  }
+}
+
 // Alone: the figures are printed, BENCHMARKS.md is not touched.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
   const buildDir = process.env.BENCH_BUILD_DIR;
+  if (process.env.BENCH_PLAIN_ONLY === "1") {
+    await plainOnly(Number(process.env.BENCH_SECONDS) || 5, Number(process.env.BENCH_CONCURRENCY) || 32, Number(process.env.BENCH_PLAIN_BYTES) || 20_000);
+    process.exit(0);
+  }
   if (!buildDir) {
     console.error("Set BENCH_BUILD_DIR to a build (npm run build makes ./build)");
     process.exit(2);

@@ -26,11 +26,11 @@ describe("sign-in limits per address and name, and per address", () => {
     }
     expect(await signInWait("203.0.113.1", "someone-else", t0 + 100)).toMatchObject({ limit: "address" });
     expect((await signInWait("203.0.113.1", "someone-else", t0 + 100)).wait).toBeGreaterThan(800);
-    expect(await signInWait("198.51.100.2", "user1", t0 + 100)).toEqual({ wait: 0, limit: null });
+    expect(await signInWait("198.51.100.2", "user1", t0 + 100)).toEqual({ wait: 0, limit: null, nameFailures: 0 });
     // A success clears that name's count, not the address's.
     await recordSignInSuccess("203.0.113.1", "user1");
     expect((await signInWait("203.0.113.1", "user1", t0 + 100)).limit).toBe("address");
-    expect(await signInWait("203.0.113.1", "user1", t0 + 15 * 60_000 + 100)).toEqual({ wait: 0, limit: null });
+    expect(await signInWait("203.0.113.1", "user1", t0 + 15 * 60_000 + 100)).toEqual({ wait: 0, limit: null, nameFailures: 0 });
   });
 
   it("still slows one name from one address after five failures", async () => {

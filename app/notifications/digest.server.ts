@@ -44,12 +44,14 @@ export async function runDigest(options: { force?: boolean } = {}): Promise<{ se
     const label = `digest of ${records.length}`;
     let any = false;
     if (mail && user.email && prefs.email.includes("minor")) {
-      drafts.push({ channel: "email", userId, recipient: user.email, notificationIds: ids, digest: true, label });
+      // One id per person, day and channel: a digest queued twice for the same day (a run repeated by
+      // another instance after its leader died, decision 121) is queued once.
+      drafts.push({ id: `digest:${day}:${userId}:email`, channel: "email", userId, recipient: user.email, notificationIds: ids, digest: true, label });
       any = true;
     }
     if (prefs.push.includes("minor")) {
       for (const sub of subscriptionsOf(userId)) {
-        drafts.push({ channel: "webpush", userId, subscriptionId: sub.id, recipient: new URL(sub.endpoint).host, notificationIds: ids, digest: true, label });
+        drafts.push({ id: `digest:${day}:${userId}:push:${sub.id}`, channel: "webpush", userId, subscriptionId: sub.id, recipient: new URL(sub.endpoint).host, notificationIds: ids, digest: true, label });
         any = true;
       }
     }

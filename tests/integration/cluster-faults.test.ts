@@ -240,7 +240,7 @@ describe.skipIf(!postgresBinDir())("faults with two instances on one PostgreSQL 
     await Promise.all([a, b].map((s) => hook(s.url, { runJobs: "notifications.outbox" })));
     for (const number of numbers) expect(deliveries().get(`${number}@2`), number).toBe(1);
     expect(remoteGit("rev-list", "--merges", "refs/heads/main").trim()).toBe("");
-  });
+  }, scaled(200_000));
 
   it("sends the daily digest once per person when the leader is killed while it sends", async () => {
     // Editorial changes published on both instances are held for the digest.
@@ -265,7 +265,7 @@ describe.skipIf(!postgresBinDir())("faults with two instances on one PostgreSQL 
     for (const m of digests()) for (const to of m.to) perPerson.set(to, (perPerson.get(to) ?? 0) + 1);
     expect(perPerson.size).toBeGreaterThan(0);
     for (const [to, count] of perPerson) expect(count, to).toBe(1);
-  });
+  }, scaled(200_000));
 
   it("answers a clear 503 while PostgreSQL is stopped, keeps serving published documents, loses no write, and recovers by itself", async () => {
     const numbers = await newDocuments(12, "停库测试规程");
@@ -355,7 +355,7 @@ describe.skipIf(!postgresBinDir())("faults with two instances on one PostgreSQL 
     }
     // A sign-in works again.
     await signIn(b.url, "staff", { lang: "zh-CN" });
-  });
+  }, scaled(200_000));
 
   it("refuses publications while the git remote is gone, leaves nothing half-written, keeps reading, and converges afterwards", async () => {
     const numbers = await newDocuments(4, "远端测试规程");
@@ -403,5 +403,5 @@ describe.skipIf(!postgresBinDir())("faults with two instances on one PostgreSQL 
     await waitFor(() => localMain(worldA) === head && localMain(worldB) === head, "both instances on the remote's main line", 60_000);
     for (const reader of readers) for (const number of numbers) expect((await reader.get(`/docs/${number}`)).text_).toContain(`修订 ${number}`);
     execFileSync("git", ["--git-dir", remoteDir, "fsck", "--full", "--strict"], { stdio: "pipe" });
-  });
+  }, scaled(200_000));
 });

@@ -64,8 +64,12 @@ function Shell({ shell, children }: { shell: ShellData | undefined; children: Re
   const user = shell?.user;
   const back = location.pathname + location.search;
   const menuToggle = useRef<HTMLInputElement>(null);
-  // With JavaScript the phone menu closes after each navigation and on Escape.
+  // With JavaScript the phone menu closes after each navigation (not at hydration: a menu opened
+  // before the scripts ran stays open) and on Escape.
+  const shownKey = useRef(location.key);
   useEffect(() => {
+    if (shownKey.current === location.key) return;
+    shownKey.current = location.key;
     if (menuToggle.current) menuToggle.current.checked = false;
   }, [location.key]);
   useEffect(() => {
@@ -76,6 +80,8 @@ function Shell({ shell, children }: { shell: ShellData | undefined; children: Re
       toggle.focus();
     };
     document.addEventListener("keydown", onKey);
+    // Marks the toggle as answering keys (Escape), for assistive checks and the browser tests.
+    menuToggle.current?.setAttribute("data-keys", "1");
     return () => document.removeEventListener("keydown", onKey);
   }, []);
   return (

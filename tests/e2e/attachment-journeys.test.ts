@@ -28,8 +28,8 @@ import { Document, HeadingLevel, Packer, Paragraph } from "docx";
 import ExcelJS from "exceljs";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { chromiumAvailable, launchBrowser, loginInBrowser, newPage, step } from "../helpers/browser";
+import type { Browser, Page } from "playwright-core";
+import { chromiumAvailable, launchBrowser, signedInSession, step, type BrowserSession } from "../helpers/browser";
 import { healthDetails, type RunningServer } from "../helpers/server";
 import { createWorld, useWorldInProcess, type World } from "../helpers/world";
 import { scaled } from "../helpers/time";
@@ -79,13 +79,9 @@ afterAll(async () => {
   await world?.cleanup();
 });
 
-type Session = { page: Page; context: BrowserContext; consoleErrors: string[] };
+type Session = BrowserSession;
 
-async function signedIn(username: string, options: { javaScriptEnabled?: boolean } = {}): Promise<Session> {
-  const s = await newPage(browser, { locale: "zh-CN", ...options });
-  await loginInBrowser(s.page, server.url, username);
-  return s;
-}
+const signedIn = (username: string, options: { javaScriptEnabled?: boolean } = {}) => signedInSession(browser, server.url, username, { locale: "zh-CN", ...options });
 
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? "").replace(/\s+/g, " ").trim();
 

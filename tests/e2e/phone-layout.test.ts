@@ -333,6 +333,8 @@ describe("phone header", () => {
     const { context, page } = await phonePage("staff");
     try {
       await page.goto(`${server.url}/`);
+      // Escape is the page script's: wait until it listens (the menu itself opens without scripts).
+      await page.locator("#site-menu-toggle[data-keys]").waitFor({ state: "attached" });
       let focused = "";
       for (let i = 0; i < 8 && focused !== "site-menu-toggle"; i++) {
         await page.keyboard.press("Tab");

@@ -47,6 +47,16 @@ export async function newPage(browser: Browser, options: { javaScriptEnabled?: b
   return { context, page, consoleErrors };
 }
 
+/** A browser session of its own (own context, so own cookies), with the console errors it logs. */
+export type BrowserSession = Awaited<ReturnType<typeof newPage>>;
+
+/** A new session signed in as `username` through the login form. */
+export async function signedInSession(browser: Browser, base: string, username: string, options: { javaScriptEnabled?: boolean; locale?: string } = {}): Promise<BrowserSession> {
+  const s = await newPage(browser, options);
+  await loginInBrowser(s.page, base, username);
+  return s;
+}
+
 /** Signs in through the login form. */
 export async function loginInBrowser(page: Page, baseUrl: string, username: string, password = "demo1234") {
   await page.goto(`${baseUrl}/login`);

@@ -30,6 +30,15 @@ export function lastDigestDay(): string | undefined {
 export async function runDigest(options: { force?: boolean } = {}): Promise<{ sent: number; due: boolean }> {
   const day = today();
   if (!options.force && (lastDigestDay() === day || companyHour() < getEnv().NOTIFY_DIGEST_HOUR)) return { sent: 0, due: false };
+  // The day is claimed in the shared data before anything is queued (decision 121): an instance that
+  // takes over from a leader killed while it sent finds the day done and sends nothing again. A run
+  // killed between the claim and the queueing leaves its records undigested: they go in the next digest.
+  const claimed = await updateDb((data) => {
+    if (!options.force && data.settings[SETTING] === day) return false;
+    data.settings[SETTING] = day;
+    return true;
+  });
+  if (!claimed) return { sent: 0, due: false };
   const pending = pendingDigest();
   const drafts: Parameters<typeof enqueue>[0] = [];
   const done: NotificationRecord[] = [];
@@ -59,8 +68,5 @@ export async function runDigest(options: { force?: boolean } = {}): Promise<{ se
   }
   await enqueue(drafts);
   await markDigested(done);
-  await updateDb((data) => {
-    data.settings[SETTING] = day;
-  });
   return { sent: people, due: true };
 }

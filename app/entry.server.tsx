@@ -14,6 +14,7 @@ import type { ArticleLoadContext } from "~/web/article-html.server";
 import { securityHeaders } from "~/utils/headers.server";
 import { cachedPage, earlyKey, earlyPage, keepTemplate, templateNonce } from "~/web/page-cache.server";
 import { noteChangeDone } from "~/utils/changes.server";
+import { RETRY_AFTER_SECONDS } from "~/web/http.server";
 import { addressedHost, FORWARDED_HEADERS, isOwnOrigin } from "~/utils/origin.server";
 import { translate } from "~/i18n/i18n";
 import { requestLocale, withRequestLanguage } from "~/i18n/request-locale.server";
@@ -80,6 +81,8 @@ export default function handleRequest(
           const asked = [...Object.values(ctx.loaderHeaders ?? {}), ...Object.values(ctx.actionHeaders ?? {})];
           if (asked.some((h) => /no-store/i.test(h.get("Cache-Control") ?? ""))) responseHeaders.set("Cache-Control", "private, no-store");
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+          // A page that could not be done for now (the shared database or repository is unreachable) says when to try again.
+          if (responseStatusCode === 503 && !responseHeaders.has("Retry-After")) responseHeaders.set("Retry-After", RETRY_AFTER_SECONDS);
           if (template) {
             const chunks: Buffer[] = [];
             const sink = new PassThrough();
@@ -140,6 +143,7 @@ export const handleDataRequest: HandleDataRequestFunction = (response, { request
   }
   // Route data is per signed-in user (and may hold restricted text): never stored by any cache.
   response.headers.set("Cache-Control", "private, no-store");
+  if (response.status === 503 && !response.headers.has("Retry-After")) response.headers.set("Retry-After", RETRY_AFTER_SECONDS);
   securityHeaders(response.headers);
   return response;
 };

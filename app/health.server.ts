@@ -4,7 +4,7 @@
  * commit, user counts, backup times, delivery counts) are for admins and for
  * a monitor holding HEALTH_TOKEN (routes/healthz.ts decides, decision 075).
  */
-import { readDb } from "~/data/db.server";
+import { readDb, storeStatus } from "~/data/db.server";
 import { resolveRef } from "~/documents/repo.server";
 import { indexedHead } from "~/documents/version-index.server";
 
@@ -29,7 +29,9 @@ export async function health(): Promise<{ ok: boolean; checks: Record<string, He
   }
   try {
     const db = readDb();
-    out.database = { ok: true, users: db.users.length, departments: db.departments.length };
+    // With PostgreSQL, pages are read from memory; "ok: false" says that changes cannot be saved now.
+    const { ok, ...store } = storeStatus();
+    out.database = { ok, ...store, users: db.users.length, departments: db.departments.length };
   } catch (error) {
     out.database = { ok: false, error: (error as Error).message };
   }

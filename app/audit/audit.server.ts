@@ -16,6 +16,7 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { databasePool, onDataChanged } from "~/data/db.server";
+import { unavailable } from "~/data/pg-store.server";
 import { nowIso } from "~/utils/clock.server";
 import { ConfigError, getEnv } from "~/utils/env.server";
 import { withLock } from "~/utils/lock.server";
@@ -410,14 +411,21 @@ export async function syncAuditCopy(): Promise<void> {
 /** Appends under the database's audit lock, after the entries other instances added (PostgreSQL). */
 async function appendToDatabase(pool: import("pg").Pool, inputs: AuditInput[]): Promise<AuditEntry[]> {
   const start = await loadTail();
-  const { others, entries } = await appendChained(pool, start.seq, (others) => {
+  let appended: Awaited<ReturnType<typeof appendChained<AuditEntry>>>;
+  try {
+    appended = await appendChained(pool, start.seq, (others) => {
     let t = others.length ? { seq: others[others.length - 1].seq, hash: others[others.length - 1].hash } : start;
     return inputs.map((input) => {
       const entry = nextEntry(t, input);
       t = { seq: entry.seq, hash: entry.hash };
       return entry;
     });
-  });
+    });
+  } catch (error) {
+    // An unreachable database is a 503 that changed nothing (the transaction never committed), not a 500.
+    throw unavailable(error);
+  }
+  const { others, entries } = appended;
   await copyLocally([...others, ...entries.map((e) => ({ seq: e.seq, hash: e.hash, text: JSON.stringify(e) }))]);
   return entries;
 }

@@ -6,6 +6,16 @@
  */
 import type pg from "pg";
 import { databasePool } from "./db.server";
+import { unavailable } from "./pg-store.server";
+
+/** Runs a query; an unreachable database becomes the portal's 503 ("nothing was changed"), never a 500. */
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
 
 export interface EventCounters {
   /** Times (ms) of the events under `key` after `since`, oldest first. */
@@ -51,20 +61,22 @@ export class PgCounters implements EventCounters {
   constructor(private pool: pg.Pool) {}
 
   async recent(key: string, since: number): Promise<number[]> {
-    const { rows } = await this.pool.query<{ at: string }>("SELECT at FROM regula_rate_events WHERE key = $1 AND at > $2 ORDER BY at", [key, since]);
+    const { rows } = await guarded(() => this.pool.query<{ at: string }>("SELECT at FROM regula_rate_events WHERE key = $1 AND at > $2 ORDER BY at", [key, since]));
     return rows.map((r) => Number(r.at));
   }
 
   async add(keys: string[], at: number, forgetBefore: number): Promise<void> {
-    await this.pool.query(
-      `WITH gone AS (DELETE FROM regula_rate_events WHERE key = ANY($1) AND at <= $3)
+    await guarded(() =>
+      this.pool.query(
+        `WITH gone AS (DELETE FROM regula_rate_events WHERE key = ANY($1) AND at <= $3)
        INSERT INTO regula_rate_events (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k`,
-      [keys, at, forgetBefore],
+        [keys, at, forgetBefore],
+      ),
     );
   }
 
   async clear(key: string): Promise<void> {
-    await this.pool.query("DELETE FROM regula_rate_events WHERE key = $1", [key]);
+    await guarded(() => this.pool.query("DELETE FROM regula_rate_events WHERE key = $1", [key]));
   }
 }
 

@@ -177,6 +177,13 @@ export function databasePool(): pg.Pool | null {
   return s instanceof PgStore ? s.pool : null;
 }
 
+/** Whether the store reaches its database now (PostgreSQL: listening and its last contact worked; lowdb: always). */
+export function storeStatus(): { ok: boolean; backend: "lowdb" | "postgres"; listening?: boolean; seq?: number; lastFailure?: { at: string; problem: string } | null } {
+  const s = store;
+  if (s instanceof PgStore) return { backend: "postgres", ...s.status() };
+  return { ok: true, backend: "lowdb" };
+}
+
 /** Runs `listener` after changes made by another instance reached this one's memory. */
 export function onDataChanged(listener: () => void): () => void {
   changeListeners.add(listener);

@@ -28,10 +28,26 @@ export function openPool(url: string, max = 6): pg.Pool {
   return pool;
 }
 
-/** Reports a database failure as the portal's "unavailable" error, in the reader's language. */
+/** SQLSTATE classes and socket errors that mean "the server cannot be reached", not "the change was refused". */
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "57P01", "57P02", "57P03"]);
+
+/** True when a database error means the server went away or cannot be reached (a stopped or restarting PostgreSQL). */
+export function isConnectionFailure(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith("08"))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error|not queryable/i.test(e.message ?? "");
+}
+
+/**
+ * Reports a database failure as the portal's "unavailable" error (503), in the reader's language:
+ * an unreachable server says so (and that nothing was changed) without its socket details.
+ */
 export function unavailable(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
-  return new DomainError("unavailable", msg("error.saveFailed", { problem: (error as Error).message }));
+  const problem = (error as Error).message;
+  if (isConnectionFailure(error)) return new DomainError("unavailable", msg("error.sharedDbUnavailable"), { problem });
+  return new DomainError("unavailable", msg("error.saveFailed", { problem }));
 }
 
 /** Every record as of one moment (its own REPEATABLE READ transaction, or the caller's), with the change sequence of that moment. */
@@ -101,6 +117,9 @@ export class PgStore implements DataStore {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private loading: Promise<void> | null = null;
+  private relisten: NodeJS.Timeout | null = null;
+  /** The last failure to reach the database (a write, the follower's poll or its listening connection); cleared by a success. */
+  private lastFailure: { at: string; problem: string } | null = null;
 
   constructor(
     private url: string,
@@ -143,14 +162,23 @@ export class PgStore implements DataStore {
     this.gen++;
   }
 
+  /** Opens the listening connection again in a second (once at a time) while the store is open; the poll covers the gap. */
+  private listenLater() {
+    if (this.closed || this.relisten) return;
+    this.relisten = setTimeout(() => {
+      this.relisten = null;
+      void this.listen().catch(() => undefined);
+    }, 1000);
+    this.relisten.unref();
+  }
+
   private async listen() {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000, keepAlive: true });
     client.on("error", () => undefined);
     client.on("end", () => {
       if (this.listener === client) this.listener = null;
-      // Reconnect while the store is open; the poll covers the gap.
-      if (!this.closed) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+      this.listenLater();
     });
     client.on("notification", (n) => {
       if (n.channel === DATA_CHANNEL && Number(n.payload) > this.seq) void this.sync().catch(() => undefined);
@@ -161,9 +189,22 @@ export class PgStore implements DataStore {
       this.listener = client;
       // Changes committed while not listening.
       void this.sync().catch(() => undefined);
-    } catch {
+    } catch (error) {
+      this.failed(error);
       await client.end().catch(() => undefined);
+      // A client that never connected may not report its end: try again from here too.
+      this.listenLater();
     }
+  }
+
+  private failed(error: unknown) {
+    this.lastFailure = { at: new Date().toISOString(), problem: (error as Error).message };
+  }
+
+  /** Whether this instance reaches the database now: listening for other instances' changes, and its last contact worked. */
+  status(): { ok: boolean; listening: boolean; seq: number; lastFailure: { at: string; problem: string } | null } {
+    const listening = this.listener !== null;
+    return { ok: listening && !this.lastFailure, listening, seq: this.seq, lastFailure: this.lastFailure };
   }
 
   read(): Data {
@@ -190,11 +231,23 @@ export class PgStore implements DataStore {
   sync(): Promise<void> {
     if (!this.data || this.closed) return Promise.resolve();
     return this.serial(async () => {
-      const client = await this.pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        this.failed(error);
+        throw error;
+      }
+      let broken = false;
       try {
         await this.catchUp(client);
+        this.lastFailure = null;
+      } catch (error) {
+        broken = isConnectionFailure(error);
+        if (broken) this.failed(error);
+        throw error;
       } finally {
-        client.release();
+        client.release(broken || undefined);
       }
     });
   }
@@ -260,6 +313,7 @@ export class PgStore implements DataStore {
       try {
         client = await this.pool.connect();
       } catch (error) {
+        this.failed(error);
         throw unavailable(error);
       }
       let mutated = false;
@@ -284,6 +338,7 @@ export class PgStore implements DataStore {
         // The records, the change-log row, its notification and the commit go in one round trip.
         if (ops.length) seq = await this.write(client, ops);
         else await client.query("COMMIT");
+        this.lastFailure = null;
         this.snapshot = after;
         this.seq = seq;
         this.gen++;
@@ -293,6 +348,7 @@ export class PgStore implements DataStore {
         if (mutated) this.restore();
         if (fromMutation) throw error;
         failed = true;
+        if (isConnectionFailure(error)) this.failed(error);
         throw unavailable(error);
       } finally {
         // A client that failed may have lost its connection: it is closed rather than reused.
@@ -336,6 +392,7 @@ export class PgStore implements DataStore {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.relisten) clearTimeout(this.relisten);
     await this.queue.catch(() => undefined);
     const listener = this.listener;
     this.listener = null;

@@ -30,6 +30,15 @@ export function lastDigestDay(): string | undefined {
 export async function runDigest(options: { force?: boolean } = {}): Promise<{ sent: number; due: boolean }> {
   const day = today();
   if (!options.force && (lastDigestDay() === day || companyHour() < getEnv().NOTIFY_DIGEST_HOUR)) return { sent: 0, due: false };
+  // The day is claimed in the shared data before anything is queued (decision 121): an instance that
+  // takes over from a leader killed while it sent finds the day done and sends nothing again. A run
+  // killed between the claim and the queueing leaves its records undigested: they go in the next digest.
+  const claimed = await updateDb((data) => {
+    if (!options.force && data.settings[SETTING] === day) return false;
+    data.settings[SETTING] = day;
+    return true;
+  });
+  if (!claimed) return { sent: 0, due: false };
   const pending = pendingDigest();
   const drafts: Parameters<typeof enqueue>[0] = [];
   const done: NotificationRecord[] = [];
@@ -44,12 +53,14 @@ export async function runDigest(options: { force?: boolean } = {}): Promise<{ se
     const label = `digest of ${records.length}`;
     let any = false;
     if (mail && user.email && prefs.email.includes("minor")) {
-      drafts.push({ channel: "email", userId, recipient: user.email, notificationIds: ids, digest: true, label });
+      // One id per person, day and channel: a digest queued twice for the same day (a run repeated by
+      // another instance after its leader died, decision 121) is queued once.
+      drafts.push({ id: `digest:${day}:${userId}:email`, channel: "email", userId, recipient: user.email, notificationIds: ids, digest: true, label });
       any = true;
     }
     if (prefs.push.includes("minor")) {
       for (const sub of subscriptionsOf(userId)) {
-        drafts.push({ channel: "webpush", userId, subscriptionId: sub.id, recipient: new URL(sub.endpoint).host, notificationIds: ids, digest: true, label });
+        drafts.push({ id: `digest:${day}:${userId}:push:${sub.id}`, channel: "webpush", userId, subscriptionId: sub.id, recipient: new URL(sub.endpoint).host, notificationIds: ids, digest: true, label });
         any = true;
       }
     }
@@ -57,8 +68,5 @@ export async function runDigest(options: { force?: boolean } = {}): Promise<{ se
   }
   await enqueue(drafts);
   await markDigested(done);
-  await updateDb((data) => {
-    data.settings[SETTING] = day;
-  });
   return { sent: people, due: true };
 }

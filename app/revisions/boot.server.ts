@@ -46,6 +46,12 @@ registerJob("revisions.effective-dates", async () => {
   }
 });
 
+// A publication whose instance died between its push and its bookkeeping is finished by the leader (decision 121).
+registerJob("revisions.reconcile", async () => {
+  const fixed = await reconcileWithMainLine();
+  if (fixed) console.log(`[revisions] ${fixed} proposal(s) found published on the main line and finished`);
+});
+
 registerJob("revisions.overdue", async () => {
   await flagOverdueApprovals();
 });

@@ -6,7 +6,7 @@
  * schedule, or the publication on the main line and its bookkeeping.
  */
 import { getUserById, hasRole } from "~/org/users.server";
-import { appendAudit, type AuditInput } from "~/audit/audit.server";
+import { appendAudit, readAuditEntries, syncAuditCopy, type AuditInput } from "~/audit/audit.server";
 import { mutableCollection, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { publishVersion } from "~/documents/documents.server";
@@ -213,11 +213,11 @@ interface FinalApproval {
  * audit entry cannot be written, the record is put back as it was and the error
  * goes to the caller (events are only sent once everything succeeded).
  */
-export async function recordStep<T>(id: string, change: (rec: Proposal) => T, audits: AuditInput[]): Promise<T> {
+export async function recordStep<T>(id: string, change: (rec: Proposal) => T, audits: AuditInput[] | ((result: T) => AuditInput[])): Promise<T> {
   const before = getProposal(id);
   const result = await mutate(id, change);
   try {
-    for (const entry of audits) await appendAudit(entry);
+    for (const entry of typeof audits === "function" ? audits(result) : audits) await appendAudit(entry);
   } catch (error) {
     await updateDb((data) => {
       const list = mutableCollection<Proposal>(data, COLLECTION);
@@ -237,7 +237,7 @@ export async function recordStep<T>(id: string, change: (rec: Proposal) => T, au
  */
 export async function publishApproved(p: Proposal, by: PersonRef, approval?: FinalApproval): Promise<DecisionOutcome> {
   const existing = versionsOf(p.number).find((v) => v.proposal === p.id);
-  if (existing) return { proposal: await markPublished(p, existing, by, approval), result: "published" };
+  if (existing) return { proposal: await finishPublication(p, existing, by, approval), result: "published" };
   if (isStale(p)) return { proposal: await returnStale(p, by), result: "returned" };
   const draft = await readDraft(p.headCommit, p.number);
   const authorUser = getUserById(p.author.id);
@@ -264,7 +264,13 @@ export async function publishApproved(p: Proposal, by: PersonRef, approval?: Fin
       attachmentsFrom: p.headCommit,
     });
   } catch (error) {
-    if (error instanceof ConflictError) return { proposal: await returnStale(p, by), result: "returned" };
+    if (error instanceof ConflictError) {
+      // The publisher fetched the shared repository first: a proposal another instance put on the main
+      // line (and died before its bookkeeping, decision 121) is found there and finished, not sent back.
+      const onMain = versionsOf(p.number).find((v) => v.proposal === p.id);
+      if (onMain) return { proposal: await finishPublication(p, onMain, by, approval), result: "published" };
+      return { proposal: await returnStale(p, by), result: "returned" };
+    }
     throw error;
   }
   // The commit on the main line is the point of no return: if the bookkeeping below fails,
@@ -281,10 +287,34 @@ function approvedThisRoundUsernames(p: Proposal): string[] {
     .map((d) => d.by.username);
 }
 
+/**
+ * Finishes a publication whose commit is on the main line but whose proposal was not marked
+ * published: its publisher died between the push and the bookkeeping (decision 121). When the
+ * shared records of the publication were not written either (no audit entry for the commit),
+ * the `document.published` handlers run now (audit, notifications, webhooks), once.
+ */
+export async function finishPublication(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval): Promise<Proposal> {
+  const fresh = getProposal(p.id);
+  if (fresh.status === "published") return fresh;
+  await syncAuditCopy().catch(() => undefined);
+  const recorded = readAuditEntries().some((e) => e.action === "document.publish" && e.object === record.number && e.details?.commit === record.commit);
+  if (!recorded) {
+    const previous = versionsOf(record.number).find((v) => v.version === record.version - 1);
+    await emit("document.published", { record, previous, actor: p.author.username });
+  }
+  return markPublished(fresh, record, by, approval);
+}
+
 export async function markPublished(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval): Promise<Proposal> {
+  // Another instance (or an earlier run of a job) may have marked it already: then nothing is recorded twice.
+  let already = false;
   const updated = await recordStep(
     p.id,
     (rec) => {
+      if (rec.status === "published") {
+        already = true;
+        return structuredClone(rec);
+      }
       if (approval) rec.decisions.push(approval.signed);
       rec.status = "published";
       rec.stage = undefined;
@@ -294,16 +324,20 @@ export async function markPublished(p: Proposal, record: VersionRecord, by: Pers
       rec.decisions.push(decision(by, "published", { version: record.version }));
       return structuredClone(rec);
     },
-    [
-      ...(approval ? [approval.audit] : []),
-      {
-        actor: by.username,
-        action: "proposal.publish",
-        object: p.number,
-        details: { proposal: p.id, version: record.version, commit: record.commit, change: p.change, approvedBy: record.approvedBy },
-      },
-    ]
+    () =>
+      already
+        ? []
+        : [
+            ...(approval ? [approval.audit] : []),
+            {
+              actor: by.username,
+              action: "proposal.publish",
+              object: p.number,
+              details: { proposal: p.id, version: record.version, commit: record.commit, change: p.change, approvedBy: record.approvedBy },
+            },
+          ]
   );
+  if (already) return updated;
   if (approval) await approval.event();
   await emit("proposal.decided", {
     proposalId: p.id,

@@ -23,6 +23,17 @@ function toDomainError(error: unknown): DomainError | null {
   return null;
 }
 
+/**
+ * Seconds a client is asked to wait before trying again after a 503 (the shared database or
+ * repository cannot be reached: decision 121). Outages of that kind last seconds to minutes.
+ */
+export const RETRY_AFTER_SECONDS = "10";
+
+/** The headers of an error answer with this status: no-store, and Retry-After on a 503. */
+export function errorHeaders(status: number, headers: Record<string, string> = {}): Record<string, string> {
+  return status === 503 ? { ...headers, "Retry-After": RETRY_AFTER_SECONDS } : headers;
+}
+
 /** The language pages answer in: the request's, or English outside a request. */
 export function pageLocale(): Locale {
   return requestLocale() ?? "en";
@@ -97,7 +108,7 @@ function bodyOf(e: DomainError, locale: Locale | "api" = "api"): ErrorBody {
 export function rethrowForPage(error: unknown): never {
   if (error instanceof Response) throw error;
   const e = toDomainError(error);
-  if (e) throw data(bodyOf(e, pageLocale()), { status: e.status, headers: { "Cache-Control": "private, no-store" } });
+  if (e) throw data(bodyOf(e, pageLocale()), { status: e.status, headers: errorHeaders(e.status, { "Cache-Control": "private, no-store" }) });
   throw error;
 }
 
@@ -145,12 +156,12 @@ export function resourceErrorPage(error: unknown): Response {
 <body><nav aria-label="${escapeHtml(translate(locale, "nav.main"))}"><strong>Regula</strong> · ${nav}</nav><main><p>${e.status}</p><h1>${escapeHtml(title)}</h1>${text !== title ? `<p>${escapeHtml(text)}</p>` : ""}<p><a href="/">${escapeHtml(translate(locale, "error.home"))}</a></p></main></body></html>`;
   return new Response(html, {
     status: e.status,
-    headers: {
+    headers: errorHeaders(e.status, {
       "Content-Type": "text/html; charset=utf-8",
       "Cache-Control": "private, no-store",
       "X-Content-Type-Options": "nosniff",
       "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    },
+    }),
   });
 }
 
@@ -208,7 +219,7 @@ export function api<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args
         return error;
       }
       const e = toDomainError(error);
-      if (e) return apiJson(bodyOf(e, "api"), { status: e.status });
+      if (e) return apiJson(bodyOf(e, "api"), { status: e.status, headers: errorHeaders(e.status) });
       console.error(error);
       return apiJson({ error: { code: "internal", message: "Something went wrong on the server" } }, { status: 500 });
     }
@@ -300,6 +311,6 @@ export function actionError(error: unknown, extra: Record<string, unknown> = {},
   const body = bodyOf(e, pageLocale());
   return data(
     { ok: false as const, fieldErrors: body.error.fieldErrors ?? {}, formError: body.error.message, code: e.code, details: body.error.details, ...extra },
-    { status: e.status },
+    { status: e.status, headers: errorHeaders(e.status) },
   );
 }

@@ -8,12 +8,14 @@ import { versionsOf, type VersionRecord } from "~/documents/version-index.server
 import { withLock } from "~/utils/lock.server";
 import type { Proposal } from "~/revisions/types";
 import { COLLECTION, LOCK, SYSTEM, listProposals, getProposal } from "~/revisions/proposals.server";
-import { returnStale, markPublished } from "~/revisions/steps.server";
+import { returnStale, finishPublication } from "~/revisions/steps.server";
 
 /**
  * Brings proposal records level with the main line after a crash between a
  * publication and its bookkeeping: a proposal whose id is on a main-line
- * commit is published.
+ * commit is published, and a publication whose shared records were never
+ * written gets them now (at start-up, and on the scheduler's leader, so that
+ * another instance finishes what a dead one left: decision 121).
  */
 export async function reconcileWithMainLine(): Promise<number> {
   let fixed = 0;
@@ -23,7 +25,7 @@ export async function reconcileWithMainLine(): Promise<number> {
     await withLock(LOCK, async () => {
       const fresh = getProposal(p.id);
       if (fresh.status === "published") return;
-      await markPublished(fresh, record, SYSTEM);
+      await finishPublication(fresh, record, SYSTEM);
       fixed++;
     });
   }

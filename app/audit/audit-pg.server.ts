@@ -6,7 +6,7 @@
  * database at start), so that every reader of the file works unchanged.
  */
 import type pg from "pg";
-import { inLockedTransaction } from "~/data/append-log.server";
+import { inLockedTransaction, inTransaction } from "~/data/append-log.server";
 import { LOCK_AUDIT } from "~/data/pg-schema.server";
 
 export interface StoredEntry {
@@ -40,23 +40,16 @@ export async function appendChained<E extends { seq: number; hash: string }>(
   // Usually nobody appended since this instance's last entry: one round trip (lock, insert only if
   // that is still so, commit). The entries travel as one quoted literal, so the statements go together.
   const guess = build([]);
-  const client = await pool.connect();
-  let failed = false;
-  try {
+  const fast = await inTransaction(pool, async (client) => {
     const literal = client.escapeLiteral(JSON.stringify(guess.map((e) => ({ seq: e.seq, hash: e.hash, entry: JSON.stringify(e) }))));
     const tried = (await client.query(
       `BEGIN; SELECT pg_advisory_xact_lock(${Number(LOCK_AUDIT)}); ` +
         `INSERT INTO regula_audit (seq, hash, entry) SELECT x.seq, x.hash, x.entry FROM jsonb_to_recordset(${literal}::jsonb) AS x(seq bigint, hash text, entry text) ` +
         `WHERE NOT EXISTS (SELECT 1 FROM regula_audit WHERE seq > ${Number(knownSeq)}); COMMIT`,
     )) as unknown as pg.QueryResult[];
-    if (tried[2].rowCount === guess.length) return { others: [], entries: guess };
-  } catch (error) {
-    failed = true;
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release(failed || undefined);
-  }
+    return tried[2].rowCount === guess.length;
+  });
+  if (fast) return { others: [], entries: guess };
   // Another instance appended first: chain after its entries, under the lock.
   return inLockedTransaction(pool, LOCK_AUDIT, async (c) => {
     const others = await entriesAfter(c, knownSeq);

@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 import { useT } from "~/i18n/use-t";
+import type { DocumentDiff } from "~/documents/diff.server";
+import { DiffView } from "./diff-view";
 
 export interface AttachmentRow {
   name: string;
@@ -136,7 +138,8 @@ export function AttachmentChanges({
   /** The draft's attachments page (a proposal); none on a version diff. */
   manage?: string;
   canEdit: boolean;
-  textDiffs: ReactNode;
+  /** Text diffs of replaced Word and Excel files. */
+  textDiffs: { name: string; diff: DocumentDiff }[];
 }) {
   const t = useT();
   return (
@@ -187,7 +190,22 @@ export function AttachmentChanges({
           ) : null}
         </div>
       ))}
-      {textDiffs}
+      {textDiffs.map((x) => (
+        <div key={x.name} className="attachment-text-diff">
+          <h4 className="h5">{t("attachments.textDiff", { name: x.name })}</h4>
+          <DiffView
+            diff={x.diff}
+            mode="inline"
+            labels={{
+              old: t("attachments.before"),
+              new: t("attachments.after"),
+              tooLarge: t("diff.tooLarge"),
+              identical: t("attachments.textSame", { name: x.name }),
+              skipped: (n: number) => t("diff.skipped", { count: n }),
+            }}
+          />
+        </div>
+      ))}
     </section>
   );
 }

@@ -64,15 +64,25 @@ export interface AppendLog<L> {
  * when it throws. A client that failed is closed rather than reused.
  */
 export async function inLockedTransaction<T>(pool: pg.Pool, key: number | [number, number], work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let failed = false;
-  try {
+  return inTransaction(pool, async (client) => {
     await client.query("BEGIN");
     if (Array.isArray(key)) await client.query("SELECT pg_advisory_xact_lock($1::int, $2::int)", key);
     else await client.query("SELECT pg_advisory_xact_lock($1)", [key]);
     const result = await work(client);
     await client.query("COMMIT");
     return result;
+  });
+}
+
+/**
+ * Runs `work` on a pooled connection that opens and commits its own transaction: on failure the
+ * transaction is rolled back and the connection is dropped rather than reused.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let failed = false;
+  try {
+    return await work(client);
   } catch (error) {
     failed = true;
     await client.query("ROLLBACK").catch(() => undefined);
@@ -80,6 +90,27 @@ export async function inLockedTransaction<T>(pool: pg.Pool, key: number | [numbe
   } finally {
     client.release(failed || undefined);
   }
+}
+
+/**
+ * The `ready()` of a domain kept in memory from a log: loads the log once before the first change
+ * (PostgreSQL is read asynchronously, and start-up seeding can come before any read). A file log is
+ * read at once by `readFile`; `onLoaded` runs after a database log was read.
+ */
+export function readyWhenLoaded<L>(log: () => AppendLog<L>, isLoaded: () => boolean, readFile: () => void, onLoaded: () => void = () => undefined): () => Promise<void> {
+  let loading: Promise<unknown> | null = null;
+  return async () => {
+    if (isLoaded()) return;
+    const l = log();
+    if (l instanceof FileLog) return readFile();
+    loading ??= l
+      .load()
+      .then(onLoaded)
+      .finally(() => {
+        loading = null;
+      });
+    await loading;
+  };
 }
 
 // ---- the file back end ------------------------------------------------------

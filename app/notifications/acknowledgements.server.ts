@@ -18,7 +18,7 @@ import { requireDocument } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { nowIso, today } from "~/utils/clock.server";
 import { AccessDeniedError, ConflictError, msg } from "~/utils/errors.server";
-import { FileLog, openLog, type PgLog } from "~/data/append-log.server";
+import { FileLog, openLog, readyWhenLoaded, type PgLog } from "~/data/append-log.server";
 import { listNotifications, markRead } from "./notifications.server";
 
 export type AckReason = "major-change" | "onboarding" | "consolidation";
@@ -119,21 +119,8 @@ function apply(st: State, line: Line) {
   }
 }
 
-let loading: Promise<unknown> | null = null;
-
-/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
-export async function acknowledgementsReady(): Promise<void> {
-  if (state) return;
-  const l = theLog();
-  if (l instanceof FileLog) {
-    s();
-    return;
-  }
-  loading ??= l.load().finally(() => {
-    loading = null;
-  });
-  await loading;
-}
+/** Loads the log before a change when nothing read it yet. */
+export const acknowledgementsReady = readyWhenLoaded(theLog, () => state !== null, () => void s());
 
 function s(): State {
   if (state) return state;

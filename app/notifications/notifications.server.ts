@@ -6,7 +6,7 @@
  * text: titles, summaries and links are produced when a message is shown or
  * sent, after the reader's access is checked again (messages.server.ts).
  */
-import { FileLog, openLog, type PgLog } from "~/data/append-log.server";
+import { FileLog, openLog, readyWhenLoaded, type PgLog } from "~/data/append-log.server";
 import type { ChangeKind } from "~/documents/version-index.server";
 import { nowIso } from "~/utils/clock.server";
 
@@ -94,21 +94,8 @@ function emptyState(): State {
   return { bySeq: new Map(), byUser: new Map(), unread: new Map(), keys: new Set(), maxSeq: 0 };
 }
 
-let loading: Promise<unknown> | null = null;
-
-/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
-export async function notificationsReady(): Promise<void> {
-  if (state) return;
-  const l = theLog();
-  if (l instanceof FileLog) {
-    s();
-    return;
-  }
-  loading ??= l.load().finally(() => {
-    loading = null;
-  });
-  await loading;
-}
+/** Loads the log before a change when nothing read it yet. */
+export const notificationsReady = readyWhenLoaded(theLog, () => state !== null, () => void s());
 
 function s(): State {
   if (!state) {

@@ -14,7 +14,7 @@
 import { randomBytes } from "node:crypto";
 import { now, nowIso } from "~/utils/clock.server";
 import { INSTANCE_ID } from "~/cluster/pg.server";
-import { FileLog, openLog, type PgLog } from "~/data/append-log.server";
+import { FileLog, openLog, readyWhenLoaded, type PgLog } from "~/data/append-log.server";
 
 /** "fanout" turns one publication's notifications into per-person email and push deliveries, off the publishing path. */
 export type DeliveryChannel = "email" | "webpush" | "webhook" | "fanout";
@@ -112,21 +112,10 @@ export function backoffMs(failedAttempts: number): number {
   return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, failedAttempts - 1));
 }
 
-let loading: Promise<unknown> | null = null;
-
-/** Loads the log before a change when nothing read it yet (PostgreSQL is read asynchronously; start-up seeding can come first). */
-export async function outboxReady(): Promise<void> {
-  if (loaded) return;
-  const l = theLog();
-  if (l instanceof FileLog) {
-    ensureLoaded();
-    return;
-  }
-  loading ??= l.load().then(() => (loaded = true)).finally(() => {
-    loading = null;
-  });
-  await loading;
-}
+/** Loads the log before a change when nothing read it yet. */
+export const outboxReady = readyWhenLoaded(theLog, () => loaded, ensureLoaded, () => {
+  loaded = true;
+});
 
 function ensureLoaded() {
   if (loaded) return;

@@ -112,22 +112,7 @@ export default function Compare() {
           changes={d.attachments.changes}
           count={d.attachments.count}
           canEdit={false}
-          textDiffs={d.attachments.textDiffs.map((x) => (
-            <div key={x.name} className="attachment-text-diff">
-              <h4 className="h5">{t("attachments.textDiff", { name: x.name })}</h4>
-              <DiffView
-                diff={x.diff}
-                mode="inline"
-                labels={{
-                  old: t("attachments.before"),
-                  new: t("attachments.after"),
-                  tooLarge: t("diff.tooLarge"),
-                  identical: t("attachments.textSame", { name: x.name }),
-                  skipped: (n: number) => t("diff.skipped", { count: n }),
-                }}
-              />
-            </div>
-          ))}
+          textDiffs={d.attachments.textDiffs}
         />
       ) : null}
       {d.formatted ? (

@@ -332,22 +332,7 @@ export default function ProposalPage() {
           count={d.attachments.count}
           manage={d.attachments.manage}
           canEdit={d.attachments.canEdit}
-          textDiffs={d.attachments.textDiffs.map((x) => (
-            <div key={x.name} className="attachment-text-diff">
-              <h4 className="h5">{t("attachments.textDiff", { name: x.name })}</h4>
-              <DiffView
-                diff={x.diff}
-                mode="inline"
-                labels={{
-                  old: t("attachments.before"),
-                  new: t("attachments.after"),
-                  tooLarge: t("diff.tooLarge"),
-                  identical: t("attachments.textSame", { name: x.name }),
-                  skipped: (n: number) => t("diff.skipped", { count: n }),
-                }}
-              />
-            </div>
-          ))}
+          textDiffs={d.attachments.textDiffs}
         />
         {d.diff && !d.diff.tooLarge ? (
           <p className="muted small">{t("diff.stats", { added: d.diff.stats.added, removed: d.diff.stats.removed, changed: d.diff.stats.changed })}</p>

@@ -39,6 +39,8 @@ export function coordinationPool(): pg.Pool {
     pool = new pg.Pool({ ...connectionConfig(), max: 4, idleTimeoutMillis: 30_000 });
     // An idle client whose server went away: the pool drops it; the next query reconnects.
     pool.on("error", (error) => console.warn(`[cluster] database connection lost: ${error.message}`));
+    // A client checked out when the server goes away: its query fails and is handled; the event must not end the process.
+    pool.on("connect", (client) => client.on("error", () => undefined));
   }
   return pool;
 }

@@ -23,8 +23,10 @@ const KEEP_CHANGES = 5000;
 /** Opens a pool on DATABASE_URL with the settings the portal uses. */
 export function openPool(url: string, max = 6): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
-  // An idle client losing its connection (server restart) must not end the process.
+  // An idle client losing its connection (server restart) must not end the process; nor may a client
+  // checked out between two queries of a transaction (its next query fails, and the caller rolls back).
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   return pool;
 }
 

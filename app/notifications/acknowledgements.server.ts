@@ -18,6 +18,7 @@ import { requireDocument } from "~/documents/documents.server";
 import { latestVersion } from "~/documents/version-index.server";
 import { nowIso, today } from "~/utils/clock.server";
 import { AccessDeniedError, ConflictError, msg } from "~/utils/errors.server";
+import { isConnectionFailure } from "~/data/pg-store.server";
 import { FileLog, openLog, readyWhenLoaded, type PgLog } from "~/data/append-log.server";
 import { listNotifications, markRead } from "./notifications.server";
 
@@ -252,9 +253,15 @@ export function hasOpened(userId: string, number: string, version: number): bool
  * acknowledgement is only accepted for a version the person has opened.
  */
 export async function recordOpened(userId: string, number: string, version: number): Promise<void> {
-  await acknowledgementsReady();
-  if (hasOpened(userId, number, version)) return;
-  await theLog().append(() => (hasOpened(userId, number, version) ? [] : [{ t: "open", userId, number, version, at: nowIso() }]));
+  try {
+    await acknowledgementsReady();
+    if (hasOpened(userId, number, version)) return;
+    await theLog().append(() => (hasOpened(userId, number, version) ? [] : [{ t: "open", userId, number, version, at: nowIso() }]));
+  } catch (error) {
+    // The shared database is away (decision 121): the page is still read; the opening is recorded at the next visit.
+    if (!isConnectionFailure(error)) throw error;
+    console.warn(`[acknowledgements] could not record that ${number} v${version} was opened: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -237,7 +237,7 @@ export async function recordStep<T>(id: string, change: (rec: Proposal) => T, au
  */
 export async function publishApproved(p: Proposal, by: PersonRef, approval?: FinalApproval): Promise<DecisionOutcome> {
   const existing = versionsOf(p.number).find((v) => v.proposal === p.id);
-  if (existing) return { proposal: await finishPublication(p, existing, by, approval), result: "published" };
+  if (existing) return finishedHere(p, await finishOrLearn(p, existing, by, approval), approval);
   if (isStale(p)) return { proposal: await returnStale(p, by), result: "returned" };
   const draft = await readDraft(p.headCommit, p.number);
   const authorUser = getUserById(p.author.id);
@@ -268,7 +268,7 @@ export async function publishApproved(p: Proposal, by: PersonRef, approval?: Fin
       // The publisher fetched the shared repository first: a proposal another instance put on the main
       // line (and died before its bookkeeping, decision 121) is found there and finished, not sent back.
       const onMain = versionsOf(p.number).find((v) => v.proposal === p.id);
-      if (onMain) return { proposal: await finishPublication(p, onMain, by, approval), result: "published" };
+      if (onMain) return finishedHere(p, await finishOrLearn(p, onMain, by, approval), approval);
       return { proposal: await returnStale(p, by), result: "returned" };
     }
     throw error;
@@ -276,6 +276,23 @@ export async function publishApproved(p: Proposal, by: PersonRef, approval?: Fin
   // The commit on the main line is the point of no return: if the bookkeeping below fails,
   // reconcileWithMainLine marks the proposal published at the next start (Approved-by is in the commit).
   return { proposal: await markPublished(p, record, by, approval), result: "published" };
+}
+
+/** Finishes a publication found on the main line, telling whether someone else had already recorded it. */
+async function finishOrLearn(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval): Promise<{ proposal: Proposal; already: boolean }> {
+  const seen = { already: false };
+  const proposal = await finishPublication(p, record, by, approval, seen);
+  return { proposal, already: seen.already };
+}
+
+/**
+ * A person's approval that comes second (another instance's approval of the same stage published it
+ * first) is refused like any decision on a proposal no longer waiting: one approval wins. The
+ * scheduler's publications (no approval) stay idempotent.
+ */
+function finishedHere(p: Proposal, finished: { proposal: Proposal; already: boolean }, approval?: FinalApproval): DecisionOutcome {
+  if (approval && finished.already) throw new ConflictError(msg("revisions.err.notWaiting", { status: "published" }), { status: "published" });
+  return { proposal: finished.proposal, result: "published" };
 }
 
 function approvedThisRoundUsernames(p: Proposal): string[] {
@@ -293,19 +310,22 @@ function approvedThisRoundUsernames(p: Proposal): string[] {
  * shared records of the publication were not written either (no audit entry for the commit),
  * the `document.published` handlers run now (audit, notifications, webhooks), once.
  */
-export async function finishPublication(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval): Promise<Proposal> {
+export async function finishPublication(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval, seen?: { already: boolean }): Promise<Proposal> {
   const fresh = getProposal(p.id);
-  if (fresh.status === "published") return fresh;
+  if (fresh.status === "published") {
+    if (seen) seen.already = true;
+    return fresh;
+  }
   await syncAuditCopy().catch(() => undefined);
   const recorded = readAuditEntries().some((e) => e.action === "document.publish" && e.object === record.number && e.details?.commit === record.commit);
   if (!recorded) {
     const previous = versionsOf(record.number).find((v) => v.version === record.version - 1);
     await emit("document.published", { record, previous, actor: p.author.username });
   }
-  return markPublished(fresh, record, by, approval);
+  return markPublished(fresh, record, by, approval, seen);
 }
 
-export async function markPublished(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval): Promise<Proposal> {
+export async function markPublished(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval, seen?: { already: boolean }): Promise<Proposal> {
   // Another instance (or an earlier run of a job) may have marked it already: then nothing is recorded twice.
   let already = false;
   const updated = await recordStep(
@@ -337,7 +357,10 @@ export async function markPublished(p: Proposal, record: VersionRecord, by: Pers
             },
           ]
   );
-  if (already) return updated;
+  if (already) {
+    if (seen) seen.already = true;
+    return updated;
+  }
   if (approval) await approval.event();
   await emit("proposal.decided", {
     proposalId: p.id,

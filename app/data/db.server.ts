@@ -13,7 +13,7 @@ import { DataFile } from "lowdb/node";
 import type pg from "pg";
 import { getEnv } from "~/utils/env.server";
 import { DomainError, msg } from "~/utils/errors.server";
-import { PgStore } from "./pg-store.server";
+import { isConnectionFailure, PgStore, unavailable } from "./pg-store.server";
 import type { Data } from "./schema";
 import { emptyData } from "./schema";
 import type { DataStore } from "./store";
@@ -190,9 +190,18 @@ export function onDataChanged(listener: () => void): () => void {
   return () => changeListeners.delete(listener);
 }
 
-/** Applies changes other instances made that this one has not seen yet (nothing to do with lowdb). */
+/**
+ * Applies changes other instances made that this one has not seen yet (nothing to do with lowdb):
+ * a command that decides from the records (an approval) reads what another instance wrote a moment
+ * ago. An unreachable database is the portal's "unavailable" (503).
+ */
 export async function syncDb(): Promise<void> {
-  if (store) await store.sync();
+  if (!store) return;
+  try {
+    await store.sync();
+  } catch (error) {
+    throw isConnectionFailure(error) ? unavailable(error) : error;
+  }
 }
 
 /** Ends the store's connections (PostgreSQL); scripts call it before they exit. */

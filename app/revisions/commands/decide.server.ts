@@ -14,6 +14,7 @@ import { appendAudit, type AuditInput } from "~/audit/audit.server";
 import { emit } from "~/documents/events.server";
 import { AccessDeniedError, ConflictError, DomainError, msg, ValidationError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
+import { syncDb } from "~/data/db.server";
 import { approvalMeaning, routeGap } from "~/revisions/routing.server";
 import type { Decision, Proposal } from "~/revisions/types";
 import { LOCK, type Actor, personRef, link, getProposal, owningDepartment, approvedThisRound, currentApproverIds, isStale } from "~/revisions/proposals.server";
@@ -68,6 +69,8 @@ async function verifySignature(user: Actor, input: { password?: string; reauthen
 export async function decideProposal(user: AuthUser, id: string, input: DecisionInput): Promise<DecisionOutcome> {
   const events: (() => Promise<void>)[] = [];
   const outcome = await withLock(LOCK, async (): Promise<DecisionOutcome> => {
+    // With several instances, the proposal may have been submitted through another one a moment ago.
+    await syncDb();
     const p = getProposal(id);
     if (p.author.id === user.id) throw new AccessDeniedError(msg("revisions.err.ownProposal"));
     if (p.status !== "in-review" || !p.stage) throw new ConflictError(msg("revisions.err.notWaiting", { status: p.status }), { status: p.status });

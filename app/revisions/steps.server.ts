@@ -291,7 +291,7 @@ async function finishOrLearn(p: Proposal, record: VersionRecord, by: PersonRef, 
  * scheduler's publications (no approval) stay idempotent.
  */
 function finishedHere(p: Proposal, finished: { proposal: Proposal; already: boolean }, approval?: FinalApproval): DecisionOutcome {
-  if (approval && finished.already) throw new ConflictError(msg("revisions.err.notWaiting", { status: "published" }), { status: "published" });
+  if (approval && finished.already) throw new ConflictError(msg("revisions.err.notWaiting", { status: finished.proposal.status }), { status: finished.proposal.status });
   return { proposal: finished.proposal, result: "published" };
 }
 

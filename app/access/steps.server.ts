@@ -3,18 +3,19 @@
  * with its audit entries. Everything is worked out by the caller before the
  * write; events and notifications go out only after this returns.
  */
-import { mutableCollection, updateDb } from "~/data/db.server";
+import { mutableCollection } from "~/data/db.server";
 import type { Data } from "~/data/schema";
-import { appendAudits, type AuditInput } from "~/audit/audit.server";
+import { updateWithAudit, type AuditInput } from "~/audit/audit.server";
 
 type Keyed = { id: string };
 
 /**
- * Applies `change` in one database write (it returns null to change nothing),
- * then writes `audits(result)` as one group. When the audit entries cannot be
- * written, every record of `collections` that the change added or altered is
- * put back as it was and the error goes to the caller: nothing of the step
- * remains. Records other writers changed in between are left alone.
+ * Applies `change` (it returns null to change nothing) and writes `audits(result)`
+ * as one step (decision 129): with PostgreSQL in one transaction; with lowdb, when
+ * the audit entries cannot be written, every record of `collections` that the
+ * change added or altered is put back as it was. Either way the error goes to the
+ * caller and nothing of the step remains. Records other writers changed in between
+ * are left alone.
  */
 export async function auditedChange<T>(
   collections: readonly string[],
@@ -23,28 +24,26 @@ export async function auditedChange<T>(
 ): Promise<T | null> {
   const added = new Map<string, Set<string>>();
   const altered = new Map<string, Map<string, string>>();
-  const result = await updateDb((data) => {
-    const before = new Map(collections.map((c) => [c, new Map(mutableCollection<Keyed>(data, c).map((r) => [r.id, JSON.stringify(r)]))]));
-    const out = change(data);
-    for (const c of collections) {
-      const was = before.get(c)!;
-      const newIds = new Set<string>();
-      const changed = new Map<string, string>();
-      for (const r of mutableCollection<Keyed>(data, c)) {
-        const old = was.get(r.id);
-        if (old === undefined) newIds.add(r.id);
-        else if (old !== JSON.stringify(r)) changed.set(r.id, old);
+  return updateWithAudit(
+    (data) => {
+      const before = new Map(collections.map((c) => [c, new Map(mutableCollection<Keyed>(data, c).map((r) => [r.id, JSON.stringify(r)]))]));
+      const out = change(data);
+      for (const c of collections) {
+        const was = before.get(c)!;
+        const newIds = new Set<string>();
+        const changed = new Map<string, string>();
+        for (const r of mutableCollection<Keyed>(data, c)) {
+          const old = was.get(r.id);
+          if (old === undefined) newIds.add(r.id);
+          else if (old !== JSON.stringify(r)) changed.set(r.id, old);
+        }
+        added.set(c, newIds);
+        altered.set(c, changed);
       }
-      added.set(c, newIds);
-      altered.set(c, changed);
-    }
-    return out;
-  });
-  if (result === null) return null;
-  try {
-    await appendAudits(audits(result));
-  } catch (error) {
-    await updateDb((data) => {
+      return out;
+    },
+    (result) => (result === null ? [] : audits(result)),
+    (data) => {
       for (const c of collections) {
         const list = mutableCollection<Keyed>(data, c);
         const remove = added.get(c)!;
@@ -55,8 +54,6 @@ export async function auditedChange<T>(
           else if (restore.has(id)) list[i] = JSON.parse(restore.get(id)!) as Keyed;
         }
       }
-    });
-    throw error;
-  }
-  return result;
+    }
+  );
 }

@@ -51,16 +51,35 @@ export async function appendChained<E extends { seq: number; hash: string }>(
   });
   if (fast) return { others: [], entries: guess };
   // Another instance appended first: chain after its entries, under the lock.
-  return inLockedTransaction(pool, LOCK_AUDIT, async (c) => {
-    const others = await entriesAfter(c, knownSeq);
-    const entries = build(others);
-    await c.query("INSERT INTO regula_audit (seq, hash, entry) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])", [
-      entries.map((e) => e.seq),
-      entries.map((e) => e.hash),
-      entries.map((e) => JSON.stringify(e)),
-    ]);
-    return { others, entries };
-  });
+  return inLockedTransaction(pool, LOCK_AUDIT, (c) => chainAfter(c, knownSeq, build));
+}
+
+/**
+ * Appends entries inside a transaction the caller opened (and commits or rolls back): takes the
+ * audit lock, reads what other instances appended since `knownSeq`, chains after it.
+ */
+export async function appendChainedIn<E extends { seq: number; hash: string }>(
+  client: pg.ClientBase,
+  knownSeq: number,
+  build: (others: StoredEntry[]) => E[],
+): Promise<{ others: StoredEntry[]; entries: E[] }> {
+  await client.query(`SELECT pg_advisory_xact_lock(${Number(LOCK_AUDIT)})`);
+  return chainAfter(client, knownSeq, build);
+}
+
+async function chainAfter<E extends { seq: number; hash: string }>(
+  c: pg.ClientBase,
+  knownSeq: number,
+  build: (others: StoredEntry[]) => E[],
+): Promise<{ others: StoredEntry[]; entries: E[] }> {
+  const others = await entriesAfter(c, knownSeq);
+  const entries = build(others);
+  await c.query("INSERT INTO regula_audit (seq, hash, entry) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])", [
+    entries.map((e) => e.seq),
+    entries.map((e) => e.hash),
+    entries.map((e) => JSON.stringify(e)),
+  ]);
+  return { others, entries };
 }
 
 /** Copies entries into the database as they are (moving an installation; the target must be empty). */

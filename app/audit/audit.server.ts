@@ -15,12 +15,13 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { databasePool, onDataChanged } from "~/data/db.server";
+import { databasePool, onDataChanged, updateDb, updateDbWithin } from "~/data/db.server";
+import type { Data } from "~/data/schema";
 import { unavailable } from "~/data/pg-store.server";
 import { nowIso } from "~/utils/clock.server";
 import { ConfigError, getEnv } from "~/utils/env.server";
 import { withLock } from "~/utils/lock.server";
-import { appendChained, entriesAfter, hashAt as storedHashAt, type StoredEntry } from "./audit-pg.server";
+import { appendChained, appendChainedIn, entriesAfter, hashAt as storedHashAt, type StoredEntry } from "./audit-pg.server";
 
 export interface AuditInput {
   actor: string; // username, or "system" / "anonymous"
@@ -428,6 +429,45 @@ async function appendToDatabase(pool: import("pg").Pool, inputs: AuditInput[]): 
   const { others, entries } = appended;
   await copyLocally([...others, ...entries.map((e) => ({ seq: e.seq, hash: e.hash, text: JSON.stringify(e) }))]);
   return entries;
+}
+
+/**
+ * Applies a change to the records and appends its audit entries (built from the change's result) as
+ * one step (decision 129). With PostgreSQL both go in one transaction: stored together or not at all,
+ * whatever fails in between. With lowdb the records are written first and put back as `undo` says when
+ * the entries cannot be appended (one process: nothing else writes in between).
+ */
+export async function updateWithAudit<T>(mutate: (data: Data) => T, audits: (result: T) => AuditInput[], undo: (data: Data, result: T) => void): Promise<T> {
+  const pool = databasePool();
+  if (pool) {
+    return withLock("audit", async () => {
+      const start = await loadTail();
+      let stored: StoredEntry[] = [];
+      const result = await updateDbWithin(mutate, async (client, result) => {
+        const inputs = audits(result);
+        if (!inputs.length) return;
+        const { others, entries } = await appendChainedIn(client, start.seq, (others) => {
+          let t = others.length ? { seq: others[others.length - 1].seq, hash: others[others.length - 1].hash } : start;
+          return inputs.map((input) => {
+            const entry = nextEntry(t, input);
+            t = { seq: entry.seq, hash: entry.hash };
+            return entry;
+          });
+        });
+        stored = [...others, ...entries.map((e) => ({ seq: e.seq, hash: e.hash, text: JSON.stringify(e) }))];
+      });
+      await copyLocally(stored);
+      return result;
+    });
+  }
+  const result = await updateDb(mutate);
+  try {
+    await appendAudits(audits(result));
+  } catch (error) {
+    await updateDb((data) => undo(data, result));
+    throw error;
+  }
+  return result;
 }
 
 /** Appends one entry (time from the server clock, clock.server.ts). */

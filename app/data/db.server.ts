@@ -165,6 +165,17 @@ export async function updateDb<T>(mutate: (data: Data) => T): Promise<T> {
   return currentStore().update(mutate);
 }
 
+/**
+ * PostgreSQL only: `updateDb`, with `within` run in the same transaction after the records are
+ * written and before the commit, so that what it writes (the change's audit entries) is stored
+ * exactly when the change is (decision 129).
+ */
+export async function updateDbWithin<T>(mutate: (data: Data) => T, within: (client: pg.ClientBase, result: T) => Promise<void>): Promise<T> {
+  const s = currentStore();
+  if (!(s instanceof PgStore)) throw new Error("updateDbWithin needs the PostgreSQL store");
+  return s.update(mutate, within);
+}
+
 /** Which backend holds the data. */
 export function dataBackend(): "lowdb" | "postgres" {
   return getEnv().DATABASE_URL ? "postgres" : "lowdb";

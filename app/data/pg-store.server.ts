@@ -307,7 +307,12 @@ export class PgStore implements DataStore {
     this.gen++;
   }
 
-  update<T>(mutate: (data: Data) => T): Promise<T> {
+  /**
+   * Applies `mutate` and stores what it changed. `within`, when given, runs in the same transaction
+   * after the records are written and before the commit (the audit entries of the change: decision 129),
+   * so that both are stored or neither is.
+   */
+  update<T>(mutate: (data: Data) => T, within?: (client: pg.ClientBase, result: T) => Promise<void>): Promise<T> {
     return this.serial(async () => {
       if (!this.data) await this.load();
       if (this.closed) throw unavailable(new Error("the data store is closed"));
@@ -337,8 +342,13 @@ export class PgStore implements DataStore {
         }
         const { ops, after } = diffData(this.snapshot, this.data as unknown as Record<string, unknown>);
         let seq = this.seq;
+        if (within) {
+          if (ops.length) seq = await this.write(client, ops, false);
+          await within(client, result);
+          await client.query("COMMIT");
+        }
         // The records, the change-log row, its notification and the commit go in one round trip.
-        if (ops.length) seq = await this.write(client, ops);
+        else if (ops.length) seq = await this.write(client, ops);
         else await client.query("COMMIT");
         this.lastFailure = null;
         this.snapshot = after;
@@ -364,7 +374,7 @@ export class PgStore implements DataStore {
    * commits, in one round trip: the values travel as quoted literals, so the statements go together.
    * Returns the new sequence.
    */
-  private async write(client: pg.ClientBase, ops: Op[]): Promise<number> {
+  private async write(client: pg.ClientBase, ops: Op[], commit = true): Promise<number> {
     const drops = ops.filter((op): op is { c: string; drop: true } => "drop" in op).map((op) => op.c);
     const rows = ops.filter((op): op is { c: string; k: string; o: number; r?: unknown } => !("drop" in op));
     // A collection that changes shape is emptied first (rare: its rows are written again below).
@@ -382,12 +392,11 @@ export class PgStore implements DataStore {
          ON CONFLICT (collection, key) DO UPDATE SET ord = EXCLUDED.ord, record = EXCLUDED.record RETURNING 1),
        head AS (UPDATE regula_data_head SET seq = seq + 1 RETURNING seq),
        logged AS (INSERT INTO regula_changes (seq, instance, ops) SELECT seq, ${text(this.instance)}, ${text(JSON.stringify(ops))}::jsonb FROM head RETURNING seq)
-       SELECT seq, pg_notify(${text(DATA_CHANNEL)}, seq::text) FROM logged, (SELECT count(*) FROM removed) r, (SELECT count(*) FROM written) w;
-       COMMIT`,
-    )) as unknown as pg.QueryResult<{ seq: string }>[];
-    const seq = Number(results[0].rows[0].seq);
+       SELECT seq, pg_notify(${text(DATA_CHANNEL)}, seq::text) FROM logged, (SELECT count(*) FROM removed) r, (SELECT count(*) FROM written) w${commit ? ";\n       COMMIT" : ""}`,
+    )) as unknown as pg.QueryResult<{ seq: string }>[] | pg.QueryResult<{ seq: string }>;
+    const seq = Number((Array.isArray(results) ? results[0] : results).rows[0].seq);
     // The change log keeps its last KEEP_CHANGES rows (pruned now and then, after the commit).
-    if (seq % 500 === 0) await client.query("DELETE FROM regula_changes WHERE seq <= $1", [seq - KEEP_CHANGES]).catch(() => undefined);
+    if (commit && seq % 500 === 0) await client.query("DELETE FROM regula_changes WHERE seq <= $1", [seq - KEEP_CHANGES]).catch(() => undefined);
     return seq;
   }
 

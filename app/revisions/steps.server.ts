@@ -6,7 +6,7 @@
  * schedule, or the publication on the main line and its bookkeeping.
  */
 import { getUserById, hasRole } from "~/org/users.server";
-import { appendAudit, readAuditEntries, syncAuditCopy, type AuditInput } from "~/audit/audit.server";
+import { appendAudit, readAuditEntries, syncAuditCopy, updateWithAudit, type AuditInput } from "~/audit/audit.server";
 import { mutableCollection, updateDb } from "~/data/db.server";
 import type { User } from "~/data/schema";
 import { publishVersion } from "~/documents/documents.server";
@@ -209,24 +209,27 @@ interface FinalApproval {
 }
 
 /**
- * One change of a proposal record with its audit entries, all or nothing: when an
- * audit entry cannot be written, the record is put back as it was and the error
- * goes to the caller (events are only sent once everything succeeded).
+ * One change of a proposal record with its audit entries, all or nothing (decision 129): with
+ * PostgreSQL in one transaction; with lowdb the record is put back as it was when an audit entry
+ * cannot be written. The error goes to the caller (events are only sent once everything succeeded).
  */
 export async function recordStep<T>(id: string, change: (rec: Proposal) => T, audits: AuditInput[] | ((result: T) => AuditInput[])): Promise<T> {
-  const before = getProposal(id);
-  const result = await mutate(id, change);
-  try {
-    for (const entry of typeof audits === "function" ? audits(result) : audits) await appendAudit(entry);
-  } catch (error) {
-    await updateDb((data) => {
+  const before = structuredClone(getProposal(id));
+  return updateWithAudit(
+    (data) => {
+      const p = mutableCollection<Proposal>(data, COLLECTION).find((x) => x.id === id);
+      if (!p) throw new NotFoundError(msg("revisions.err.noProposal", { id }));
+      const result = change(p);
+      p.updatedAt = nowIso();
+      return result;
+    },
+    (result) => (typeof audits === "function" ? audits(result) : audits),
+    (data) => {
       const list = mutableCollection<Proposal>(data, COLLECTION);
       const i = list.findIndex((x) => x.id === id);
       if (i >= 0) list[i] = before;
-    });
-    throw error;
-  }
-  return result;
+    }
+  );
 }
 
 /**

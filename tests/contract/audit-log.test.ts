@@ -60,6 +60,78 @@ describe.each(backends)("audit log contract: $name", ({ name, url }) => {
   });
 });
 
+describe.each(backends)("a change with its audit entries: $name", ({ name, url }) => {
+  it("is stored whole, or not at all when its entries cannot be appended", async () => {
+    const databaseUrl = await url();
+    const a = await instance(`${name}-step`, databaseUrl);
+    type Thing = { id: string; state: string };
+    const things = () => ((a.db.readDb() as unknown as Record<string, Thing[] | undefined>).things ?? []).map((t) => ({ ...t }));
+    const step = (id: string, state: string, action: string) =>
+      a.audit.updateWithAudit(
+        (data) => {
+          const list = a.db.mutableCollection<Thing>(data, "things");
+          const found = list.find((t) => t.id === id);
+          if (found) found.state = state;
+          else list.push({ id, state });
+          return id;
+        },
+        (thing) => [{ actor: "tester", action, object: thing }],
+        (data) => {
+          const list = a.db.mutableCollection<Thing>(data, "things");
+          const i = list.findIndex((t) => t.id === id);
+          if (i >= 0) list.splice(i, 1);
+        }
+      );
+    await step("one", "draft", "test.step");
+    expect(things()).toEqual([{ id: "one", state: "draft" }]);
+    // The next step's audit entries are refused, and the database goes away at that moment (with
+    // PostgreSQL every later write fails too, as in an outage; with lowdb the log cannot be written).
+    const broken = path.join(a.dataDir, "audit", "audit.log");
+    let admin: import("pg").Client | null = null;
+    if (databaseUrl) {
+      const pg = (await import("pg")).default;
+      admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      await admin.query(
+        `CREATE SEQUENCE gone;
+         CREATE FUNCTION refuse_entry() RETURNS trigger AS $$ BEGIN
+           IF NEW.entry LIKE '%test.refused%' THEN PERFORM nextval('gone'); RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+         CREATE TRIGGER refuse_entry BEFORE INSERT ON regula_audit FOR EACH ROW EXECUTE FUNCTION refuse_entry();
+         CREATE FUNCTION refuse_change() RETURNS trigger AS $$ BEGIN
+           IF (SELECT is_called FROM gone) THEN RAISE EXCEPTION 'gone'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+         CREATE TRIGGER refuse_change BEFORE INSERT ON regula_changes FOR EACH ROW EXECUTE FUNCTION refuse_change();`
+      );
+    } else {
+      // The log's tail is known in memory, so the append itself is what fails.
+      fs.renameSync(broken, broken + ".kept");
+      fs.mkdirSync(broken);
+    }
+    await expect(step("two", "draft", "test.refused")).rejects.toThrow();
+    expect(things()).toEqual([{ id: "one", state: "draft" }]);
+    if (admin) {
+      await admin.query("DROP TRIGGER refuse_change ON regula_changes; DROP TRIGGER refuse_entry ON regula_audit");
+      await admin.end();
+    } else {
+      fs.rmdirSync(broken);
+      fs.renameSync(broken + ".kept", broken);
+    }
+    // A step that can be audited is stored with its entry.
+    await step("three", "draft", "test.step");
+    expect(things().map((t) => t.id)).toEqual(["one", "three"]);
+    // Another instance (or the next start) reads the same: the two kept things, one entry each.
+    const copy = path.join(tmp, `${name}-step-copy`);
+    if (!databaseUrl) fs.cpSync(a.dataDir, copy, { recursive: true });
+    const fresh = await instance(`${name}-step-copy`, databaseUrl);
+    await fresh.audit.syncAuditCopy();
+    expect((fresh.db.readDb() as unknown as Record<string, Thing[]>).things.map((t) => t.id)).toEqual(["one", "three"]);
+    expect(fresh.audit.readAuditEntries().map((e) => [e.action, e.object])).toEqual([
+      ["test.step", "one"],
+      ["test.step", "three"],
+    ]);
+    expect(fresh.audit.verifyAuditChain()).toMatchObject({ ok: true, count: 2 });
+  });
+});
+
 describe("audit log shared by two instances: postgres", () => {
   it("appends from both instances at once stay one chain, copied to both", async () => {
     const url = await server.createDatabase();

@@ -83,7 +83,7 @@ export interface SearchOutcome {
 
 /** Results kept for repeated searches (the same query, page and filters, for readers of one read class). */
 const RESULTS_KEPT = 256;
-const keptResults = new Map<string, SearchResult>();
+const keptResults = new Map<string, { result: SearchResult; tookMs: number }>();
 
 /** Forgets the kept results (tests). */
 export function clearKeptSearchResults() {
@@ -107,17 +107,20 @@ export async function searchDocuments(reader: SearchReader, params: SearchParams
   const key = engine.generation
     ? JSON.stringify([engine.name, engine.generation(), readClassKey(reader), query, params.category, params.type, params.department, params.confidentiality, params.retired, params.page, params.pageSize])
     : null;
-  let result = key ? keptResults.get(key) : undefined;
-  if (result) {
+  // A kept result is answered with the time its search took, so that the page's data, and so its
+  // rendering (kept by the page cache, decision 105), is the same for every reader of the class.
+  let kept = key ? keptResults.get(key) : undefined;
+  if (kept) {
     keptResults.delete(key!); // most recently used last
-    keptResults.set(key!, result);
+    keptResults.set(key!, kept);
   } else {
-    result = await searchEngine(engine, query, reader, params, numberMatch);
+    kept = { result: await searchEngine(engine, query, reader, params, numberMatch), tookMs: Math.round((performance.now() - started) * 10) / 10 };
     if (key) {
       if (keptResults.size >= RESULTS_KEPT) keptResults.delete(keptResults.keys().next().value!);
-      keptResults.set(key, result);
+      keptResults.set(key, kept);
     }
   }
+  let result = kept.result;
   // Document numbers in snippets link like those on the page, resolved for this reader (decision 089); the kept result stays as it was.
   result = { ...result, hits: result.hits.map((hit) => (hit.snippetHtml ? { ...hit, snippetHtml: linksForReader(reader, linkDocumentNumbers(hit.snippetHtml)) } : hit)) };
   return {
@@ -126,7 +129,7 @@ export async function searchDocuments(reader: SearchReader, params: SearchParams
     result,
     numberMatch,
     catchingUp: catchUpProgress(),
-    tookMs: Math.round((performance.now() - started) * 10) / 10,
+    tookMs: key ? kept.tookMs : Math.round((performance.now() - started) * 10) / 10,
   };
 }
 

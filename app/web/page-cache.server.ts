@@ -34,8 +34,9 @@ import { getEnv } from "~/utils/env.server";
 import { securityHeaderList, securityHeaders } from "~/utils/headers.server";
 
 /** The pages whose rendering is kept: leaf route ids. */
-// Search results are not among them: their data holds the time the search took, so no two are alike.
-const PAGES = new Set(["routes/docs.$number._index", "routes/_index", "routes/categories.$code", "routes/docs.$number.history"]);
+// Search results are among them: a repeated search is answered with the result kept for the reader's
+// read class and the time its search took (search.server.ts), so its data, and so its key, repeats.
+const PAGES = new Set(["routes/docs.$number._index", "routes/_index", "routes/categories.$code", "routes/docs.$number.history", "routes/search"]);
 
 /** What a page's request carries in its load context while the page cache handles it. */
 export interface PageCacheContext {

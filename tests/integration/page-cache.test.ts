@@ -143,6 +143,36 @@ describe("the page cache", () => {
     expect((await one.get(path)).headers.get("x-regula-page-cache")).toBe("hit");
   });
 
+  it("serves a repeated search from one rendering, and shows a matching publication at once", async () => {
+    const word = `cachedsearch${Date.now()}`;
+    const path = `/search?q=${word}`;
+    const [one, two] = [await reader(0), await reader(1)];
+    const none = await one.get(path);
+    expect(none.status).toBe(200);
+    expect(none.text_).not.toContain('href="/docs/ACC-001"');
+    expect((await one.get(path)).headers.get("x-regula-page-cache")).toBe("hit");
+    const res = await fetch(`${server.url}/api/test-hooks/publish`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ actor: "editor", change: "minor", summary: "Search cache check", document: { number: "ACC-001", body: `# Expenses\n\nThe word ${word} is here.\n` } }),
+    });
+    expect(res.status).toBe(200);
+    // The publication reaches the index (and so the kept result's key) as it is published.
+    const found = await one.get(path);
+    expect(found.headers.get("x-regula-page-cache")).toBeNull();
+    expect(found.text_).toContain('href="/docs/ACC-001"');
+    // Asked again, by the same reader or another of the same read class: one rendering, each with their own name.
+    const again = await one.get(path);
+    const other = await two.get(path);
+    expect(again.headers.get("x-regula-page-cache")).toBe("hit");
+    expect(other.headers.get("x-regula-page-cache")).toBe("hit");
+    const fresh = await two.get(path, FRESH);
+    expect((await parts(other.text_)).markup).toBe((await parts(fresh.text_)).markup);
+    expect((await parts(other.text_)).data).toEqual((await parts(fresh.text_)).data);
+    expect(other.text_).not.toContain(READERS[0].username);
+    expect(again.text_).not.toContain(READERS[1].username);
+  });
+
   it("keeps nothing for a reader who is not signed in: the sign-in redirect is answered as before", async () => {
     const anon = new Client(server.url);
     const res = await anon.get("/docs/ACC-001");

@@ -164,6 +164,53 @@ async function publishHook(base: string, document: Record<string, unknown>, chan
   return (await res.json()) as { number: string; version: number };
 }
 
+/** A personal API token for a signed-in person, made on the profile page as they would. */
+async function apiToken(base: string, headers: Record<string, string>): Promise<string> {
+  const page = await fetch(`${base}/profile`, { headers });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
+  const res = await fetch(`${base}/profile`, {
+    method: "POST",
+    headers: { ...headers, "Content-Type": "application/x-www-form-urlencoded", Origin: base },
+    body: new URLSearchParams({ intent: "create-token", label: "bench", _csrf: csrf }),
+  });
+  const token = /rg_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}/.exec(await res.text())?.[0];
+  if (!token) throw new Error(`no API token made: ${res.status}`);
+  return token;
+}
+
+async function apiCall(base: string, token: string, method: string, route: string, body?: unknown): Promise<Record<string, any>> {
+  const res = await fetch(`${base}${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = (await res.json()) as Record<string, any>;
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Signed approvals through the API: `count` major revisions of `number`, each proposed and submitted by the
+ * editor, then the first of its two stages approved (with the password, as every approval is signed): the
+ * decision alone, no publication. Each proposal is withdrawn again so that the next can be opened.
+ */
+async function timeApprovals(base: string, number: string, count: number): Promise<number[]> {
+  const editor = await apiToken(base, await signIn(base, "editor"));
+  const approver = await apiToken(base, await signIn(base, "approver"));
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const created = await apiCall(base, editor, "POST", "/api/v1/proposals", { kind: "revision", number, change: "major", body: `Benchmark body, major revision ${i}.\n`, summary: `Bench ${i}` });
+    const id = created.proposal.id as string;
+    await apiCall(base, editor, "POST", `/api/v1/proposals/${id}/submit`, {});
+    const started = performance.now();
+    const approved = await apiCall(base, approver, "POST", `/api/v1/proposals/${id}/approve`, { password: "demo1234" });
+    times.push(performance.now() - started);
+    if (approved.proposal?.status !== "in-review") throw new Error(`approval ${i}: expected the second stage to wait, got ${approved.proposal?.status}`);
+    await apiCall(base, editor, "POST", `/api/v1/proposals/${id}/withdraw`, {});
+  }
+  return times;
+}
+
 export async function benchCluster(options: { root: string; buildDir: string; row: Row; log: (line: string) => void; seconds: number; concurrency: number }) {
   const { root, buildDir, row, log } = options;
   if (!postgresBinDir()) {
@@ -226,6 +273,14 @@ export async function benchCluster(options: { root: string; buildDir: string; ro
         `p50 ${ms(si.p50)} ms, p95 ${ms(si.p95)} ms; without the password check ≈ p95 ${ms(Math.max(0, si.p95 - scrypt.p50))} ms; load ${loadAverage()}`,
         "p95 < 50 ms",
         si.p95 < 50,
+      );
+      // A signed approval (first of two stages of a major revision: the decision, its audit entry, the notices).
+      const approvals = summarize((await timeApprovals(single.url, pageNumber, 30)).sort((x, y) => x - y), 0, 1);
+      row(
+        "signed approval through the API, PostgreSQL (30 in a row, password check included)",
+        `p50 ${ms(approvals.p50)} ms, p95 ${ms(approvals.p95)} ms; without the password check ≈ p95 ${ms(Math.max(0, approvals.p95 - scrypt.p50))} ms; load ${loadAverage()}`,
+        "p95 < 50 ms",
+        approvals.p95 < 50,
       );
     } finally {
       await single.stop();

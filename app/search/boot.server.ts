@@ -2,6 +2,7 @@
  * Search at start-up: choose the engine, load the saved index (or bring it up
  * to date, or rebuild it), subscribe to publications, report health.
  */
+import { releaseAfterBurst } from "~/utils/memory.server";
 import { onBoot, onShutdown } from "~/utils/lifecycle.server";
 import { addHealthCheck } from "~/health.server";
 import { catchUpProgress, chooseEngine, currentEngine, engineFallbackReason, searchLoading, setSearchReadiness, whenSearchReady } from "./choice.server";
@@ -51,6 +52,8 @@ onBoot("search", async () => {
             ? `caught up (${report.changed} updated, ${report.removed} removed)`
             : `rebuilt (${report.documents} documents)`;
       console.log(`[search] ${engine.name} index ${what} in ${report.ms} ms`);
+      // Reading or building the index, with the rest of the start, left garbage the size of the index file.
+      releaseAfterBurst("start-up");
     },
     (error) => console.error(`[search] could not load the index: ${(error as Error).message}; the catch-up job retries`),
   );

@@ -6,6 +6,7 @@
  * available and how far the queue is.
  */
 import { onBoot, onShutdown } from "~/utils/lifecycle.server";
+import { releaseAfterBurst } from "~/utils/memory.server";
 import { addAdminFigure } from "~/admin.server";
 import { addHealthCheck } from "~/health.server";
 import { allLatest } from "~/documents/version-index.server";
@@ -40,6 +41,7 @@ onBoot("attachment-text", async () => {
       }
       await new Promise((r) => setImmediate(r));
     }
+    releaseAfterBurst("start-up");
   })();
 });
 

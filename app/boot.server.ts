@@ -22,6 +22,7 @@ import { runBootSteps } from "~/utils/lifecycle.server";
 import { acquireDataDirLock } from "~/utils/process-lock.server";
 import { disableDemoAccounts } from "~/access/demo-accounts.server";
 import { describeReasons } from "~/utils/installation.server";
+import { startIdleRelease } from "~/utils/memory.server";
 
 let booted: Promise<void> | null = null;
 
@@ -67,6 +68,8 @@ async function doBoot() {
   const guides = await seedGuides();
   if (guides) console.log(`[onboarding] created ${guides} demo onboarding guide(s)`);
   await runBootSteps();
+  // Memory a busy spell grew is given back once the portal falls idle (decision 130).
+  startIdleRelease();
   if (process.env.REGULA_NO_SCHEDULER !== "1") {
     startScheduler();
     // With several instances only the leader runs the jobs (decision 112).

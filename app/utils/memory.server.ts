@@ -10,10 +10,19 @@
  * inspector session (no port is opened), for the collection a heap profiler
  * asks for: every available piece of garbage, with the freed pages given back
  * to the system. It is one pause of a few hundred milliseconds, once.
+ *
+ * The same holds after a busy spell: the heap grown under load stays grown.
+ * While the portal is idle (its event loop busy less than 5 % of the last
+ * interval) and resident memory has grown well past what the last collection
+ * left, the portal collects once more. An idle portal is not collected again
+ * and again: only new growth leads to another collection.
  */
 import inspector from "node:inspector";
+import { performance } from "node:perf_hooks";
 
 let pending: NodeJS.Timeout | null = null;
+/** Resident memory (MB) the last collection left. */
+let lastAfterMB: number | null = null;
 
 /** One collection of all available garbage, the freed memory given back; resolves with the resident memory before and after. */
 export async function collectAllGarbage(): Promise<{ beforeMB: number; afterMB: number; ms: number }> {
@@ -27,7 +36,8 @@ export async function collectAllGarbage(): Promise<{ beforeMB: number; afterMB: 
   } finally {
     session.disconnect();
   }
-  return { beforeMB: mb(before), afterMB: mb(process.memoryUsage.rss()), ms: Math.round(performance.now() - started) };
+  lastAfterMB = mb(process.memoryUsage.rss());
+  return { beforeMB: mb(before), afterMB: lastAfterMB, ms: Math.round(performance.now() - started) };
 }
 
 /**
@@ -44,4 +54,38 @@ export function releaseAfterBurst(reason: string, delayMs = 1_000): void {
     );
   }, delayMs);
   pending.unref();
+}
+
+/** How much resident memory may grow past what the last collection left before an idle spell gives it back. */
+const IDLE_GROWTH_MB = 64;
+/** Below this share of the interval spent working, the portal counts as idle. */
+const IDLE_UTILIZATION = 0.05;
+
+let idleTimer: NodeJS.Timeout | null = null;
+
+/**
+ * Checks every `everyMs` whether the portal is idle and has grown by more than
+ * IDLE_GROWTH_MB since the last collection; if so, collects once (logged).
+ */
+export function startIdleRelease(everyMs = 10_000): void {
+  if (idleTimer) return;
+  let last = performance.eventLoopUtilization();
+  idleTimer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    if (busy >= IDLE_UTILIZATION || pending) return;
+    const rssMB = process.memoryUsage.rss() / 2 ** 20;
+    if (lastAfterMB !== null && rssMB < lastAfterMB + IDLE_GROWTH_MB) return;
+    collectAllGarbage().then(
+      (r) => console.log(`[memory] idle after work: resident ${r.beforeMB} → ${r.afterMB} MB (garbage collected in ${r.ms} ms)`),
+      (error) => console.warn(`[memory] could not collect while idle: ${(error as Error).message}`),
+    );
+  }, everyMs);
+  idleTimer.unref();
+}
+
+export function stopIdleRelease(): void {
+  if (idleTimer) clearInterval(idleTimer);
+  idleTimer = null;
 }

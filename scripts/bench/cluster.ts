@@ -262,7 +262,7 @@ export async function benchCluster(options: { root: string; buildDir: string; ro
   log("Several instances (PostgreSQL, git remote, WORKERS) …");
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "regula-bench-cluster-"));
   const pg = await startPostgres();
-  const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+  const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3));
   const token = randomBytes(12).toString("hex");
   try {
     const remote = path.join(work, "remote.git");

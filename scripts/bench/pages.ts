@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import { runLoad, summarize, type LoadResult } from "./load";
-import { memoryOf, type BenchServer } from "./server";
+import { idleMemoryOf, memoryOf, type BenchServer } from "./server";
 
 let ticksPerSecond = 0;
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc). */
@@ -112,7 +112,9 @@ export async function abortSoak(options: { server: BenchServer; path: string; he
   // A first round so that caches and pools are at their working size before the "before" figure.
   for (let i = 0; i < batch; i++) await abortOne(i);
   await settle();
-  const before = { ...memoryOf(options.server.pid), fds: fds() };
+  // Each figure is read after the portal has been idle long enough to give back what the load grew
+  // (decision 130), so that growth means memory still held, not a heap not yet collected.
+  const before = { ...(await idleMemoryOf(options.server.pid)), fds: fds() };
   const started = Date.now();
   // Two halves: the first lets the heap reach its working size under this load, the second
   // should then add nothing (a leak grows with every aborted request, in both halves alike).
@@ -123,10 +125,11 @@ export async function abortSoak(options: { server: BenchServer; path: string; he
     if ((done / batch) % 10 === 9) await settle();
     if (done + batch === half) {
       await settle();
-      middle = { ...memoryOf(options.server.pid), fds: fds() };
+      middle = { ...(await idleMemoryOf(options.server.pid)), fds: fds() };
     }
   }
   await settle();
-  const after = { ...memoryOf(options.server.pid), fds: fds() };
-  return { before, middle, after, seconds: (Date.now() - started) / 1000 };
+  const seconds = (Date.now() - started) / 1000;
+  const after = { ...(await idleMemoryOf(options.server.pid)), fds: fds() };
+  return { before, middle, after, seconds };
 }

@@ -134,6 +134,15 @@ export async function startStatic(file: string): Promise<BenchServer> {
 }
 
 /** Resident memory of a process in MB: current and peak (Linux /proc). */
+/**
+ * Resident memory once the portal has been idle long enough to give back what a busy spell grew
+ * (decision 130: it checks every 10 s): waits `idleMs` without sending anything, then reads.
+ */
+export async function idleMemoryOf(pid: number, idleMs = 25_000): Promise<{ rssMB: number; peakMB: number }> {
+  await new Promise((r) => setTimeout(r, idleMs));
+  return memoryOf(pid);
+}
+
 export function memoryOf(pid: number): { rssMB: number; peakMB: number } {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");

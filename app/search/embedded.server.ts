@@ -27,6 +27,7 @@ import {
 import { foldParts, locateSnippet, type FoldedText } from "./attachment-hits";
 import { structuralHeadings } from "./plain-text";
 import { PostingsIndex, type PostingsQuery, type SavedPostings } from "./postings";
+import { parseIndexFile, writeIndexFile } from "./index-file";
 import { highlightHtml, needlesFor } from "./snippet";
 import {
   bitCount,
@@ -234,12 +235,12 @@ export class EmbeddedEngine implements SearchEngine {
       return null; // no saved index yet
     }
     try {
-      const saved = JSON.parse(text) as SavedFile;
+      const saved = await parseIndexFile<SearchDoc, SavedPostings>(text, this.pause);
       if (saved.format !== FILE_FORMAT || saved.tokenizer !== TOKENIZER_VERSION || !Array.isArray(saved.docs) || !saved.index) {
         console.log("[search] the saved index was written by another version; rebuilding it");
         return null;
       }
-      const index = PostingsIndex.fromJSON(saved.index);
+      const index = await PostingsIndex.fromSaved(saved.index, this.pause);
       if (index.size !== saved.docs.length || saved.docs.some((d) => !index.has(d.number))) throw new Error("the documents do not match the index");
       this.index = index;
       this.docs = new Map(saved.docs.map((d) => [d.number, d]));
@@ -412,7 +413,8 @@ export class EmbeddedEngine implements SearchEngine {
 
   private async save(): Promise<void> {
     if (!this.file) return;
-    if (this.saving) await this.saving;
+    // One save at a time: a save asked for while one is being written starts after it (both write the same temporary file).
+    while (this.saving) await this.saving;
     const file = this.file;
     const data: SavedFile = {
       format: FILE_FORMAT,
@@ -426,7 +428,8 @@ export class EmbeddedEngine implements SearchEngine {
       try {
         await fsp.mkdir(path.dirname(file), { recursive: true });
         const tmp = `${file}.${process.pid}.tmp`;
-        await fsp.writeFile(tmp, JSON.stringify(data));
+        // A slice at a time (decision 131): a save after every change no longer stops the portal for the whole file.
+        await writeIndexFile(tmp, data, this.pause);
         await fsp.rename(tmp, file);
         this.lastSaveError = null;
       } catch (error) {

@@ -611,6 +611,27 @@ export class PostingsIndex {
   }
 
   static fromJSON(saved: SavedPostings): PostingsIndex {
+    const steps = PostingsIndex.restore(saved);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The same, handing the event loop back (`pause`) every `every` postings, so that a large saved
+   * index is read while pages and /healthz go on being answered.
+   */
+  static async fromSaved(saved: SavedPostings, pause: () => Promise<void>, every = 100_000): Promise<PostingsIndex> {
+    const steps = PostingsIndex.restore(saved, every);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await pause();
+    }
+  }
+
+  private static *restore(saved: SavedPostings, every = Infinity): Generator<void, PostingsIndex, void> {
     if (!Array.isArray(saved.ids) || !Array.isArray(saved.lengths) || !Array.isArray(saved.terms)) throw new Error("postings are missing");
     if (saved.lengths.length !== saved.ids.length * FIELD_COUNT) throw new Error("field lengths do not match the documents");
     const counts = fromBase64(saved.counts, Uint32Array);
@@ -626,9 +647,15 @@ export class PostingsIndex {
     index.df = new Int32Array(Math.max(1024, saved.terms.length * FIELD_COUNT));
     const { df } = index;
     let at = 0;
+    let sinceYield = 0;
     for (let i = 0; i < saved.terms.length; i++) {
       const n = counts[i];
       if (at + n > postings.length) throw new Error("postings are truncated");
+      sinceYield += n + 1;
+      if (sinceYield > every) {
+        sinceYield = 0;
+        yield;
+      }
       const list = new Array<number>(n);
       const d = i * FIELD_COUNT;
       for (let r = 0; r < n; r++) {

@@ -182,6 +182,9 @@ function facetValue(doc: SearchDoc, facet: FacetName): string {
   return facet === "department" ? doc.ownerDepartment : doc[facet];
 }
 
+/** The least time between the starts of two saves of the index file (ms). */
+const SAVE_SPACING_MS = 30_000;
+
 interface SavedFile {
   format: number;
   tokenizer: number;
@@ -206,6 +209,7 @@ export class EmbeddedEngine implements SearchEngine {
   private nonInternal = 0;
   private saveTimer: NodeJS.Timeout | null = null;
   private saving: Promise<void> | null = null;
+  private lastSaveStarted = 0;
   private lastSaveError: string | null = null;
   private file: string | null;
   /** Per exact text asked for lately: per slot, 0 not yet known, 1 the body holds it, 2 it does not. */
@@ -393,13 +397,20 @@ export class EmbeddedEngine implements SearchEngine {
 
   // ---- persistence -------------------------------------------------------------
 
+  /**
+   * Saves 300 ms after the last change, but not sooner than SAVE_SPACING_MS after the previous save
+   * began: writing the whole file (a slice at a time) takes a moment, and changes that keep coming
+   * would otherwise keep a save running all the time. What is not saved yet is caught up from the
+   * repository at the next start, and the file is written when the portal stops.
+   */
   private scheduleSave() {
     if (!this.file) return;
     if (this.saveTimer) clearTimeout(this.saveTimer);
+    const wait = Math.max(300, this.lastSaveStarted + SAVE_SPACING_MS - Date.now());
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
       void this.save();
-    }, 300);
+    }, wait);
     this.saveTimer.unref?.();
   }
 
@@ -415,6 +426,7 @@ export class EmbeddedEngine implements SearchEngine {
     if (!this.file) return;
     // One save at a time: a save asked for while one is being written starts after it (both write the same temporary file).
     while (this.saving) await this.saving;
+    this.lastSaveStarted = Date.now();
     const file = this.file;
     const data: SavedFile = {
       format: FILE_FORMAT,

@@ -5,7 +5,9 @@
  * line, each document on a line of its own, and the postings on the last line.
  * JSON.stringify never writes a raw line break (it escapes those in strings),
  * so the line breaks are only where the writer put them, and the reader can
- * parse line by line, handing the event loop back between slices. A file
+ * parse line by line, handing the event loop back between slices. The
+ * postings, one long base64 string, are written in slices and read as they
+ * stand (base64 needs no escaping in JSON). A file
  * written in another layout (one line: older versions) is parsed whole.
  */
 import fsp from "node:fs/promises";
@@ -19,8 +21,11 @@ export interface SavedIndexFile<D, I> {
   index: I;
 }
 
-/** Hand the event loop back after about this much text. */
+/** Hand the event loop back after about this much text (a multiple of 4: whole base64 groups). */
 const SLICE_CHARS = 512 * 1024;
+/** The index's one long string, written and read without JSON's string handling. */
+const LONG_FIELD = "postings";
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Writes `data` to `file` as one JSON value (JSON.parse of the file gives `data` back), a slice
@@ -46,7 +51,20 @@ export async function writeIndexFile<D, I>(file: string, data: SavedIndexFile<D,
       if (size >= SLICE_CHARS) await flush();
     }
     if (pending.length) await flush();
-    await handle.write(`],"index":${JSON.stringify(index)}}`);
+    // The postings (one long base64 string) go out a slice at a time too: base64 needs no escaping,
+    // so the slices are the string's text as JSON.stringify would write it.
+    const long = (index as Record<string, unknown>)[LONG_FIELD];
+    if (typeof long !== "string") {
+      await handle.write(`],"index":${JSON.stringify(index)}}`);
+      return;
+    }
+    const rest = JSON.stringify({ ...(index as Record<string, unknown>), [LONG_FIELD]: undefined });
+    await handle.write(`],"index":${rest.slice(0, -1)}${rest === "{}" ? "" : ","}"${LONG_FIELD}":"`);
+    for (let at = 0; at < long.length; at += SLICE_CHARS) {
+      await handle.write(long.slice(at, at + SLICE_CHARS));
+      await pause();
+    }
+    await handle.write(`"}}`);
   } finally {
     await handle.close();
   }
@@ -75,6 +93,19 @@ export async function parseIndexFile<D, I>(text: string, pause: () => Promise<vo
       await pause();
     }
   }
-  const { index } = JSON.parse(`{${last.slice(2)}`) as { index: I };
-  return { ...header, docs, index };
+  return { ...header, docs, index: parseIndexLine<I>(last) };
+}
+
+/** The last line: the postings string is taken as it stands (base64 has no escapes), the rest parsed. */
+function parseIndexLine<I>(last: string): I {
+  const key = `,"${LONG_FIELD}":"`;
+  const at = last.lastIndexOf(key);
+  if (at < 0 || !last.endsWith(`"}}`) || !BASE64.test(last.slice(at + key.length, Math.min(last.length - 3, at + key.length + 64)))) {
+    return (JSON.parse(`{${last.slice(2)}`) as { index: I }).index;
+  }
+  const { index } = JSON.parse(`{${last.slice(2, at)}}}`) as { index: Record<string, unknown> };
+  const long = last.slice(at + key.length, last.length - 3);
+  if (!BASE64.test(long.slice(-64))) throw new Error("the postings are not base64");
+  index[LONG_FIELD] = long;
+  return index as I;
 }

@@ -172,9 +172,48 @@ export interface RealisticSearchBenchResult extends SearchBenchResult {
   /** The longest the event loop waited for one slice of indexing while the corpus was indexed (ms, by the clock). */
   longestSliceMs: number;
   /** The event loop's delay while the corpus was indexed (a histogram sampled every 10 ms, as a timer such as a /healthz answer sees it), ms. */
-  loopDelay: { p50Ms: number; p99Ms: number; maxMs: number; over50: number; samples: number };
+  loopDelay: LoopDelay;
+  /** The engine's saved file: its size, and the event loop's delay while it is written (as after a change) and read (as at start). */
+  indexFile: { MB: number; save: LoopDelay; load: LoopDelay };
   /** The same queries by a linear scan of the folded texts (every document read for every query), CPU per query. */
   scan: { cpuP50Ms: number; cpuP95Ms: number; queries: number };
+}
+
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Probes (one every 10 ms, as a monitor polling /healthz) that started more than 50 ms late. */
+  over50: number;
+  samples: number;
+}
+
+/** Watches the event loop until `stop`: a delay histogram sampled every 10 ms and a 10-ms probe. */
+function watchEventLoop(): { stop: () => LoopDelay } {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  let probes = 0;
+  let lateProbes = 0;
+  let expected = performance.now() + 10;
+  const probe = setInterval(() => {
+    const now = performance.now();
+    probes++;
+    if (now - expected > 50) lateProbes++;
+    expected = now + 10;
+  }, 10);
+  delay.enable();
+  return {
+    stop: () => {
+      delay.disable();
+      clearInterval(probe);
+      return {
+        p50Ms: Math.round(delay.percentile(50) / 1e4) / 100,
+        p99Ms: Math.round(delay.percentile(99) / 1e4) / 100,
+        maxMs: Math.round(delay.max / 1e4) / 100,
+        over50: lateProbes,
+        samples: probes,
+      };
+    },
+  };
 }
 
 /** Where a corpus of this shape is kept between runs (generated once, reused). */
@@ -230,7 +269,8 @@ export async function benchRegulationSearch(
     const { DEFAULT_SYNONYMS } = await import("~/search/synonyms.server");
     let { docs, cached } = await loadRegulationCorpus(shape, log);
     const textBytes = docs.reduce((sum, d) => sum + Buffer.byteLength(d.text), 0);
-    const engine = new EmbeddedEngine({ file: null });
+    const indexFile = path.join(dataDir, "search", "embedded.json");
+    const engine = new EmbeddedEngine({ file: indexFile });
     await engine.setSynonyms(DEFAULT_SYNONYMS);
     log(`indexing ${(textBytes / 1e6).toFixed(0)} MB of text …`);
     // What a /healthz request waits for at worst: the longest stretch between two turns of the event loop.
@@ -245,18 +285,7 @@ export async function benchRegulationSearch(
       setImmediate(turn);
     };
     setImmediate(turn);
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    // A probe every 10 ms, as a monitor polling /healthz would be: how late its answer would start.
-    let probes = 0;
-    let lateProbes = 0;
-    let expected = performance.now() + 10;
-    const probe = setInterval(() => {
-      const now = performance.now();
-      probes++;
-      if (now - expected > 50) lateProbes++;
-      expected = now + 10;
-    }, 10);
-    delay.enable();
+    const watch = watchEventLoop();
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
     for (const doc of docs) {
@@ -266,15 +295,18 @@ export async function benchRegulationSearch(
     const buildMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuStarted);
     indexing = false;
-    delay.disable();
-    clearInterval(probe);
-    const loopDelay = {
-      p50Ms: Math.round(delay.percentile(50) / 1e4) / 100,
-      p99Ms: Math.round(delay.percentile(99) / 1e4) / 100,
-      maxMs: Math.round(delay.max / 1e4) / 100,
-      over50: lateProbes,
-      samples: probes,
-    };
+    const loopDelay = watch.stop();
+    // The index file: saved (as after a publication; before the queries, so that no save runs among
+    // them) and read back into another engine (as at start), with the event loop watched.
+    log("saving the index file and reading it back …");
+    await engine.setHead("bench"); // what the indexer does once it is level with the repository: a save follows
+    const saveWatch = watchEventLoop();
+    await engine.flush();
+    const saveDelay = saveWatch.stop();
+    const loadWatch = watchEventLoop();
+    if (!(await new EmbeddedEngine({ file: indexFile }).open())) throw new Error("the saved index could not be read back");
+    const loadDelay = loadWatch.stop();
+    const fileMB = Math.round(fs.statSync(indexFile).size / 1e6);
     const reader = { id: "bench-reader", roles: ["staff" as const], departmentId: "ops" };
     // The first time each query is asked, then the measured rounds.
     const first: number[] = [];
@@ -317,6 +349,7 @@ export async function benchRegulationSearch(
       firstCpuP95Ms: round2(percentile(first, 95)),
       longestSliceMs: round2(longestSliceMs),
       loopDelay,
+      indexFile: { MB: fileMB, save: saveDelay, load: loadDelay },
       scan: { cpuP50Ms: scanSummary.cpuP50Ms, cpuP95Ms: scanSummary.cpuP95Ms, queries: scanSummary.queries },
       heapMB: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
     };
@@ -344,7 +377,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
             `indexed in ${(r.buildMs / 1000).toFixed(1)} s = ${r.indexMBps} MB/s (CPU ${r.indexCpuMBps} MB/s); ` +
             `${r.queries} queries p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, max ${r.maxMs} ms (CPU p50 ${r.cpuP50Ms} ms, p95 ${r.cpuP95Ms} ms); ` +
             `first time asked CPU p50 ${r.firstCpuP50Ms} ms, p95 ${r.firstCpuP95Ms} ms; linear scan CPU p50 ${r.scan.cpuP50Ms} ms, p95 ${r.scan.cpuP95Ms} ms ` +
-            `(${(r.scan.cpuP95Ms / Math.max(0.01, r.cpuP95Ms)).toFixed(0)}× the engine's p95); longest indexing slice ${r.longestSliceMs} ms; event-loop delay while indexing p50 ${r.loopDelay.p50Ms} ms, p99 ${r.loopDelay.p99Ms} ms, max ${r.loopDelay.maxMs} ms, ${r.loopDelay.over50} of ${r.loopDelay.samples} 10-ms probes late by > 50 ms; heap ${r.heapMB} MB; ` +
+            `(${(r.scan.cpuP95Ms / Math.max(0.01, r.cpuP95Ms)).toFixed(0)}× the engine's p95); longest indexing slice ${r.longestSliceMs} ms; event-loop delay while indexing p50 ${r.loopDelay.p50Ms} ms, p99 ${r.loopDelay.p99Ms} ms, max ${r.loopDelay.maxMs} ms, ${r.loopDelay.over50} of ${r.loopDelay.samples} 10-ms probes late by > 50 ms; ` +
+            `index file ${r.indexFile.MB} MB: event loop max ${r.indexFile.save.maxMs} ms while saved, ${r.indexFile.load.maxMs} ms while read; heap ${r.heapMB} MB; ` +
             `load average ${os.loadavg()[0].toFixed(1)}\nslowest (CPU ms): ${r.slowest.map((x) => `${x.q} ${x.cpuMs}`).join("; ")}`,
         );
       })

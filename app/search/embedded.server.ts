@@ -232,14 +232,14 @@ export class EmbeddedEngine implements SearchEngine {
 
   async open(): Promise<{ head: string | null } | null> {
     if (!this.file) return null;
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await fsp.readFile(this.file, "utf8");
+      bytes = await fsp.readFile(this.file);
     } catch {
       return null; // no saved index yet
     }
     try {
-      const saved = await parseIndexFile<SearchDoc, SavedPostings>(text, this.pause);
+      const saved = await parseIndexFile<SearchDoc, SavedPostings>(bytes, this.pause);
       if (saved.format !== FILE_FORMAT || saved.tokenizer !== TOKENIZER_VERSION || !Array.isArray(saved.docs) || !saved.index) {
         console.log("[search] the saved index was written by another version; rebuilding it");
         return null;

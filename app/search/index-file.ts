@@ -26,6 +26,7 @@ const SLICE_CHARS = 512 * 1024;
 /** The index's one long string, written and read without JSON's string handling. */
 const LONG_FIELD = "postings";
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const NEWLINE = 10;
 
 /**
  * Writes `data` to `file` as one JSON value (JSON.parse of the file gives `data` back), a slice
@@ -71,23 +72,27 @@ export async function writeIndexFile<D, I>(file: string, data: SavedIndexFile<D,
 }
 
 /**
- * Parses the text of a saved file: line by line when it has the layout
- * `writeIndexFile` writes (handing the event loop back between slices), whole otherwise.
+ * Parses a saved file: line by line when it has the layout `writeIndexFile` writes (each line
+ * decoded on its own, handing the event loop back between slices), whole otherwise.
  */
-export async function parseIndexFile<D, I>(text: string, pause: () => Promise<void>): Promise<SavedIndexFile<D, I>> {
-  const firstBreak = text.indexOf("\n");
-  if (firstBreak < 0 || !text.slice(0, firstBreak).endsWith(`"docs":[`)) return JSON.parse(text) as SavedIndexFile<D, I>;
-  const lines = text.split("\n");
-  const header = JSON.parse(`${lines[0]}]}`) as SavedIndexFile<D, I>;
-  const last = lines[lines.length - 1];
+export async function parseIndexFile<D, I>(content: string | Buffer, pause: () => Promise<void>): Promise<SavedIndexFile<D, I>> {
+  const bytes = typeof content === "string" ? Buffer.from(content) : content;
+  const firstBreak = bytes.indexOf(NEWLINE);
+  const firstLine = firstBreak < 0 ? "" : bytes.toString("utf8", 0, firstBreak);
+  if (!firstLine.endsWith(`"docs":[`)) return JSON.parse(typeof content === "string" ? content : bytes.toString("utf8")) as SavedIndexFile<D, I>;
+  const header = JSON.parse(`${firstLine}]}`) as SavedIndexFile<D, I>;
+  const lastBreak = bytes.lastIndexOf(NEWLINE);
+  const last = bytes.toString("utf8", lastBreak + 1);
   if (!last.startsWith(`],"index":`)) throw new Error("the file ends before its index");
   const docs: D[] = [];
   let size = 0;
-  for (let i = 1; i < lines.length - 1; i++) {
-    const line = lines[i];
-    if (i > 1 && !line.startsWith(",")) throw new Error(`line ${i + 1} is not a document`);
-    docs.push(JSON.parse(i > 1 ? line.slice(1) : line) as D);
-    size += line.length;
+  for (let at = firstBreak + 1, n = 2; at < lastBreak; n++) {
+    const end = bytes.indexOf(NEWLINE, at);
+    const line = bytes.toString("utf8", at, end);
+    if (n > 2 && !line.startsWith(",")) throw new Error(`line ${n} is not a document`);
+    docs.push(JSON.parse(n > 2 ? line.slice(1) : line) as D);
+    size += end - at;
+    at = end + 1;
     if (size >= SLICE_CHARS) {
       size = 0;
       await pause();

@@ -6,10 +6,10 @@
  * gives the page new data, so the next visit shows the new version.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decode } from "turbo-stream";
 import { Client, signIn } from "../helpers/client";
 import type { RunningServer } from "../helpers/server";
 import { createWorld, type World } from "../helpers/world";
+import { createReaders, nonceOf, parts } from "../helpers/rendered";
 
 let world: World;
 let server: RunningServer;
@@ -25,43 +25,11 @@ const FRESH = { "x-regula-page-cache": "off" };
 beforeAll(async () => {
   world = await createWorld();
   server = await world.server();
-  const admin = await signIn(server.url, "admin");
-  await admin.get("/admin/users");
-  for (const r of READERS) {
-    const res = await admin.post("/admin/users", {
-      intent: "create",
-      username: r.username,
-      name: r.name,
-      email: r.email,
-      departmentId: "ops",
-      roles: ["staff"],
-      password: PASSWORD,
-      locale: "en",
-    });
-    expect(res.status, `create ${r.username}`).toBe(302);
-  }
+  await createReaders(server, READERS, PASSWORD);
 });
 afterAll(async () => {
   await world?.cleanup();
 });
-
-const nonceOf = (page: { headers: Headers }) => /'nonce-([^']+)'/.exec(page.headers.get("content-security-policy") ?? "")?.[1];
-
-/** The page without its hydration scripts and nonces, and the data those scripts carry, decoded. */
-async function parts(html: string): Promise<{ markup: string; data: unknown }> {
-  const chunks = [...html.matchAll(/streamController\.enqueue\(("(?:[^"\\]|\\.)*")\)/g)].map((m) => JSON.parse(m[1]) as string);
-  expect(chunks.length).toBeGreaterThan(0);
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const c of chunks) controller.enqueue(new TextEncoder().encode(c));
-      controller.close();
-    },
-  });
-  const decoded = await decode(stream);
-  await decoded.done;
-  const markup = html.replace(/<script[^>]*>[\s\S]*?<\/script>/g, "<script/>").replace(/ nonce="[^"]*"/g, "");
-  return { markup, data: decoded.value };
-}
 
 async function reader(i: number): Promise<Client> {
   return signIn(server.url, READERS[i].username, { password: PASSWORD });

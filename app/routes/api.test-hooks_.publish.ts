@@ -1,4 +1,5 @@
-import { apiNotFound } from "~/web/http.server";
+import { apiNotFound, errorHeaders } from "~/web/http.server";
+import { DomainError } from "~/utils/errors.server";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getUserByUsername } from "~/org/users.server";
 import { publishVersion, readVersionContent } from "~/documents/documents.server";
@@ -58,16 +59,23 @@ export async function action({ request }: ActionFunctionArgs) {
     text = newBody ?? `${content.body}\n\nRevision ${current.version + 1}.`;
     expectedVersion = current.version;
   }
-  const record = await publishVersion({
-    number: meta.number,
-    meta,
-    body: text,
-    author: { username: actor.username, name: actor.name, email: actor.email },
-    change,
-    summary: body.summary ?? (change === "new" ? "First publication" : "Revision"),
-    approvedBy: ["approver"],
-    expectedVersion,
-  });
+  let record;
+  try {
+    record = await publishVersion({
+      number: meta.number,
+      meta,
+      body: text,
+      author: { username: actor.username, name: actor.name, email: actor.email },
+      change,
+      summary: body.summary ?? (change === "new" ? "First publication" : "Revision"),
+      approvedBy: ["approver"],
+      expectedVersion,
+    });
+  } catch (error) {
+    // A refusal is answered as the API answers it (status, code, Retry-After), not as a crash.
+    if (error instanceof DomainError) return Response.json({ error: error.message, code: error.code }, { status: error.status, headers: errorHeaders(error.status) });
+    throw error;
+  }
   return Response.json({ number: record.number, version: record.version, ms: Math.round(performance.now() - started) });
 }
 

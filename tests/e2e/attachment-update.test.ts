@@ -135,7 +135,8 @@ describe("the update page's attachment conflict on a phone (zh-CN, 390 px)", () 
         await Promise.all([page.waitForURL(/\/proposals\/P-\d+\?done=updated/, WAIT), page.getByRole("button", { name: "保存处理后的文本" }).tap()]);
       });
       await step(page, "update-js-result", async () => {
-        expect(await (page.locator("main")).innerText()).toContain("申请已基于现行版本，请检查后重新提交。");
+        // The address changes before the new page is drawn: wait for the page itself.
+        await expect.poll(() => page.locator("main").innerText(), WAIT).toContain("申请已基于现行版本，请检查后重新提交。");
         const change = page.locator(".attachment-change.replaced");
         await change.waitFor(WAIT);
         expect(await (change).innerText()).toContain(FILE);
@@ -163,7 +164,8 @@ describe("the update page's attachment conflict on a phone (zh-CN, 390 px)", () 
         await Promise.all([page.waitForURL(/\/proposals\/P-\d+\?done=updated/, WAIT), page.getByRole("button", { name: "保存处理后的文本" }).tap()]);
       });
       await step(page, "update-nojs-result", async () => {
-        expect(await (page.locator("main")).innerText()).toContain("申请已基于现行版本，请检查后重新提交。");
+        // The address changes before the new page is drawn: wait for the page itself.
+        await expect.poll(() => page.locator("main").innerText(), WAIT).toContain("申请已基于现行版本，请检查后重新提交。");
         expect(await (page.locator("section.attachment-changes")).innerText()).toContain("附件没有变化。");
         expect(await page.locator(".attachment-change").count()).toBe(0);
         await expectNoSidewaysScroll(page);

@@ -19,7 +19,8 @@ import { now } from "~/utils/clock.server";
 import { DomainError, msg, NotFoundError } from "~/utils/errors.server";
 import { withLock } from "~/utils/lock.server";
 import type { AuditAnchor } from "~/audit/audit.server";
-import { databasePool } from "~/data/db.server";
+import { databasePool, storeStatus } from "~/data/db.server";
+import { isConnectionFailure, unavailable } from "~/data/pg-store.server";
 import { dumpPostgres } from "~/data/migrate-data.server";
 import { readArchive, readFirstMember, writeArchive, type ArchiveMember } from "./archive.server";
 import { git, readRefs } from "./git-native.server";
@@ -85,6 +86,8 @@ export function backupDir(): string {
 /** Turns file-system failures into a message an administrator can act on. */
 function explain(error: unknown, where: string): DomainError {
   if (error instanceof DomainError) return error;
+  // The shared database out of reach: said in the reader's language, without socket details.
+  if (isConnectionFailure(error)) return unavailable(error);
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message;
   if (code === "ENOSPC" || code === "EDQUOT") {
@@ -285,7 +288,9 @@ async function cleanLeftovers(dir: string) {
   }
 }
 
-let lastFailure: { at: string; error: string } | null = null;
+/** The last failed attempt; `database` when the shared database could not be reached (retried as soon as it answers). */
+type Failure = { at: string; error: string; database?: boolean };
+let lastFailure: Failure | null = null;
 
 export interface CreateBackupOptions {
   trigger: BackupTrigger;
@@ -374,7 +379,9 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       return record;
     } catch (error) {
       const e = explain(error, outDir);
-      lastFailure = { at: now().toISOString(), error: e.message };
+      const store = storeStatus();
+      const database = store.backend === "postgres" && (isConnectionFailure(error) || !store.ok);
+      lastFailure = { at: now().toISOString(), error: e.message, ...(database ? { database: true } : {}) };
       await fsp.writeFile(path.join(outDir, "last-failure.json"), JSON.stringify(lastFailure) + "\n").catch(() => {});
       throw e;
     } finally {
@@ -599,7 +606,7 @@ export interface BackupStatus {
   nextDue: string | null;
   due: boolean;
   overdue: boolean;
-  lastFailure: { at: string; error: string } | null;
+  lastFailure: Failure | null;
   backups: BackupRecord[];
 }
 
@@ -610,7 +617,7 @@ export const OVERDUE_FACTOR = 1.25;
 /** After a failed attempt the scheduler waits this long before trying again. */
 const RETRY_AFTER_MS = 15 * 60_000;
 
-async function readLastFailure(dir: string): Promise<{ at: string; error: string } | null> {
+async function readLastFailure(dir: string): Promise<Failure | null> {
   if (lastFailure) return lastFailure;
   try {
     const value = JSON.parse(await fsp.readFile(path.join(dir, "last-failure.json"), "utf8"));
@@ -634,7 +641,9 @@ export async function backupStatus(): Promise<BackupStatus> {
   // Without any backup, the clock starts when this process started.
   const reference = lastGood ? Date.parse(lastGood.createdAt) : bootedAt;
   const nextDue = scheduled ? new Date(lastGood ? reference + intervalMs : t) : null;
-  const retryBlocked = relevantFailure ? t - Date.parse(relevantFailure.at) < RETRY_AFTER_MS : false;
+  // A backup that failed because the shared database was out of reach is tried again as soon as it answers.
+  const databaseBack = !!relevantFailure?.database && storeStatus().ok;
+  const retryBlocked = relevantFailure && !databaseBack ? t - Date.parse(relevantFailure.at) < RETRY_AFTER_MS : false;
   return {
     scheduled,
     intervalHours: env.BACKUP_INTERVAL_HOURS,
@@ -642,7 +651,8 @@ export async function backupStatus(): Promise<BackupStatus> {
     dir,
     lastGood,
     nextDue: nextDue ? nextDue.toISOString() : null,
-    due: scheduled && !retryBlocked && (!lastGood || t >= reference + intervalMs),
+    // (A failed attempt is the last word on the backups until one succeeds: once the database is back, that is at once.)
+    due: scheduled && !retryBlocked && (!lastGood || t >= reference + intervalMs || databaseBack),
     overdue: scheduled && t - reference > intervalMs * OVERDUE_FACTOR,
     lastFailure: relevantFailure,
     backups,

@@ -6,7 +6,7 @@
 import { addAdminFigure } from "~/admin.server";
 import { addHealthCheck } from "~/health.server";
 import { minuteOf } from "~/utils/clock.server";
-import { registerJob } from "~/utils/scheduler.server";
+import { jobsRunHere, registerJob } from "~/utils/scheduler.server";
 import { backupStatus, runScheduledBackup, type BackupStatus } from "./backup.server";
 
 /** Last computed status, for the synchronous admin figure. */
@@ -23,8 +23,12 @@ registerJob("backup", async () => {
 
 addHealthCheck("backup", async () => {
   const s = await refresh();
+  // With several instances only the leader makes the scheduled backups: another instance's own
+  // folder ages (or keeps a failure from when it led) without anything being wrong.
+  const mine = jobsRunHere();
   return {
-    ok: !s.overdue && !s.lastFailure,
+    ok: !mine || (!s.overdue && !s.lastFailure),
+    ...(mine ? {} : { madeBy: "leader" }),
     scheduled: s.scheduled,
     intervalHours: s.intervalHours,
     lastGood: s.lastGood?.createdAt ?? null,

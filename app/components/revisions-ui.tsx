@@ -1,6 +1,6 @@
 /** Pieces shared by the revision pages: badges, proposal tables, the decision record. */
 import { Link } from "@remix-run/react";
-import { formatDate } from "~/i18n/i18n";
+import { formatDate, type Locale } from "~/i18n/i18n";
 import { useLocale, useT } from "~/i18n/use-t";
 import type { Decision } from "~/revisions/types";
 import { metaValueText, type Names } from "~/components/labels";
@@ -96,6 +96,23 @@ export function ProposalTable({ rows, due, empty }: { rows: ProposalRowData[]; d
   );
 }
 
+/**
+ * What the portal itself says about a step, in the reader's language: how an update merged, when a
+ * scheduled version takes effect. Records from before these were kept as fields carry the same in English words.
+ */
+function stepNote(d: Decision, t: ReturnType<typeof useT>, locale: Locale): string | null {
+  if (d.decision === "updated") {
+    const legacy = d.reason?.match(/^(?:merged cleanly|resolved (\d+) conflict\(s\))$/);
+    const conflicts = d.conflicts ?? (legacy ? Number(legacy[1] ?? 0) : undefined);
+    if (conflicts !== undefined) return conflicts ? t("revisions.updatedResolved", { count: conflicts }) : t("revisions.updatedClean");
+  }
+  if (d.decision === "scheduled") {
+    const date = d.effectiveDate ?? d.reason?.match(/^takes effect on (\d{4}-\d{2}-\d{2})$/)?.[1];
+    if (date) return t("revisions.scheduledOn", { date: formatDate(date, locale) });
+  }
+  return null;
+}
+
 /** The proposal's record: every step and decision, with electronic signatures. */
 export function DecisionLog({ decisions }: { decisions: Decision[] }) {
   const t = useT();
@@ -134,7 +151,7 @@ export function DecisionLog({ decisions }: { decisions: Decision[] }) {
               ) : null}
             </p>
           ) : null}
-          {d.reason ? <p className="decision-reason">{d.reason}</p> : null}
+          {stepNote(d, t, locale) ?? d.reason ? <p className="decision-reason">{stepNote(d, t, locale) ?? d.reason}</p> : null}
         </li>
       ))}
     </ol>

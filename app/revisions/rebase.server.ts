@@ -196,7 +196,7 @@ export async function updateToCurrent(user: AuthUser, id: string, choices: Updat
         decision: "updated",
         version: current.version,
         contentCommit: headCommit,
-        reason: c.view.clean ? "merged cleanly" : `resolved ${c.view.conflicts} conflict(s)`,
+        conflicts: c.view.clean ? 0 : c.view.conflicts,
       });
       return structuredClone(rec);
     });

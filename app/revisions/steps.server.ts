@@ -164,7 +164,7 @@ export async function finalise(p: Proposal, by: PersonRef, events: (() => Promis
         rec.status = "scheduled";
         rec.stage = undefined;
         rec.scheduledFor = rec.effectiveDate;
-        rec.decisions.push(decision(by, "scheduled", { reason: `takes effect on ${rec.effectiveDate}` }));
+        rec.decisions.push(decision(by, "scheduled", { effectiveDate: rec.effectiveDate }));
         return structuredClone(rec);
       },
       [

@@ -57,6 +57,10 @@ export interface Decision {
   contentCommit?: string;
   /** For "updated": the base version the proposal moved to; for "published": the new version. */
   version?: number;
+  /** For "updated": how many conflicts the editor resolved (0: the change merged cleanly). */
+  conflicts?: number;
+  /** For "scheduled": the day the new version takes effect. */
+  effectiveDate?: string;
   /** Stage decisions: when the stage started waiting and when it was due (service level). */
   stageStartedAt?: string;
   dueAt?: string;

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { FileLog, PgLog, type AppendLog, type LogFollower } from "~/data/append-log.server";
 import { migrate } from "~/data/pg-schema.server";
 import { startPostgres, type TestPostgres } from "../helpers/postgres";
@@ -23,10 +23,17 @@ beforeAll(async () => {
   server = await startPostgres();
 });
 
+/** Each test's instances, logs and pools are closed after it: connections left open would add up past the server's limit. */
+async function closeAll() {
+  for (const l of logs.splice(0)) l.close();
+  for (const c of cleanups.splice(0)) await c();
+  for (const p of pools.splice(0)) await p.end().catch(() => undefined);
+}
+
+afterEach(closeAll);
+
 afterAll(async () => {
-  for (const l of logs) l.close();
-  for (const c of cleanups) await c();
-  for (const p of pools) await p.end().catch(() => undefined);
+  await closeAll();
   await server?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
   delete process.env.DATABASE_URL;

@@ -107,7 +107,9 @@ export async function startPostgres(options: { database?: string } = {}): Promis
     const started = Date.now();
     for (;;) {
       if (child.exitCode !== null) throw new Error(`postgres exited at start:\n${log}`);
-      const client = new pg.Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
+      // Through this cluster's own unix socket: a server of another test that took the port while this
+      // one was stopped must not pass for this one (this one then fails to bind and exits, reported above).
+      const client = new pg.Client({ host: dir, port, user: "postgres", database: "postgres" });
       try {
         await client.connect();
         await client.end();

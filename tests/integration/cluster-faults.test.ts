@@ -92,6 +92,7 @@ async function health(server: RunningServer) {
     checks: {
       cluster: ClusterHealth;
       database: { ok: boolean; listening?: boolean };
+      backup: { ok: boolean; lastFailure?: unknown; madeBy?: string };
     };
   }>(server);
   return { ...body, httpStatus: status };
@@ -339,6 +340,7 @@ describe.skipIf(!postgresBinDir())("faults with two instances on one PostgreSQL 
       const ids: string[] = [];
       for (const number of numbers) ids.push(await submittedRevision(editor, number, `# 停库测试规程\n\n修订 ${number}。`));
       const readers = [await signIn(a.url, "staff", { lang: null }), await signIn(b.url, "staff", { lang: null })];
+      const admins = [await signIn(a.url, "admin", { lang: "zh-CN" }), await signIn(b.url, "admin", { lang: "zh-CN" })];
       const approvalAnswers: {
         id: string;
         status: number;
@@ -399,6 +401,14 @@ describe.skipIf(!postgresBinDir())("faults with two instances on one PostgreSQL 
         expect(apiRefused.headers.get("Retry-After")).toBeTruthy();
         // Published documents are read from the local clone (nothing is written to read them).
         for (const reader of readers) expect((await reader.get(`/docs/${numbers[0]}`)).status).toBe(200);
+        // A backup asked for now fails on either instance, says so, and is kept as failed: whichever instance
+        // leads afterwards makes it again once the database is back (its health below needs a good backup).
+        for (const [i, admin] of admins.entries()) {
+          const backup = await admin.post("/admin/backups", { intent: "backup-now" });
+          expect(backup.status).toBe(503);
+          expect(backup.text_).toContain("无法连接共享数据库");
+          expect((await health([a, b][i])).checks.backup.lastFailure).toBeTruthy();
+        }
         // About ten seconds down, then back.
         const left = scaled(10_000) / 3 - (Date.now() - stopped);
         if (left > 0) await new Promise((r) => setTimeout(r, left));
@@ -417,9 +427,11 @@ describe.skipIf(!postgresBinDir())("faults with two instances on one PostgreSQL 
       }
       expect(readAnswers.filter((s) => s !== 200)).toEqual([]);
       // Recovery without a restart: the database reached again, the bus listening, one leader.
+      let lastSeen: unknown = null;
       await waitFor(
         async () => {
           const [ha, hb] = await Promise.all([health(a), health(b)]);
+          lastSeen = { a: ha, b: hb };
           return (
             ha.httpStatus === 200 &&
             hb.httpStatus === 200 &&
@@ -431,7 +443,10 @@ describe.skipIf(!postgresBinDir())("faults with two instances on one PostgreSQL 
         },
         "both instances healthy again",
         60_000
-      );
+      ).catch((error: Error) => {
+        // Which check stayed failed says where recovery stopped.
+        throw new Error(`${error.message}; last health: ${JSON.stringify(lastSeen)}`);
+      });
       await leaderAndOther();
       // Nothing half-written: a proposal is published exactly when its commit is on the remote, with its records
       // (the leader finishes one whose publisher lost the database between its push and its bookkeeping).

@@ -275,6 +275,12 @@ describe("a stale proposal with a conflict, resolved in the browser form", () =>
       "custom-0": "发现异常立即停机、挂牌并报告设备主管。",
     });
     expect(resolved.status).toBe(302);
+    // The record says how the update went, in the reader's language.
+    expect((await editor.get(`/proposals/${second}`)).text_).toContain("Conflicts with the current version resolved by the editor: 1.");
+    const zh = await signIn(server.url, "editor", { lang: "zh-CN" });
+    const record = (await zh.get(`/proposals/${second}`)).text_;
+    expect(record).toContain("编写人已解决与现行版本的冲突：1 处。");
+    expect(record).not.toMatch(/resolved \d+ conflict/);
     expect((await editor.post(`/proposals/${second}`, { intent: "submit" })).status).toBe(302);
     expect((await approver.post(`/proposals/${second}`, { intent: "approve", password: PASSWORD })).status).toBe(302);
     const text = bodyOf(mainText(world.dataDir, number));
@@ -366,6 +372,9 @@ describe("effective dates", () => {
     );
     const approved = await approver.post(`/proposals/${id}`, { intent: "approve", password: PASSWORD });
     expect(approved.headers.get("location")).toBe(`/proposals/${id}?done=scheduled`);
+    const scheduledRecord = (await (await signIn(server.url, "editor", { lang: "zh-CN" })).get(`/proposals/${id}`)).text_;
+    expect(scheduledRecord).toContain("新版本将于");
+    expect(scheduledRecord).not.toContain("takes effect on");
     const staff = await signedIn("staff");
     const reader = await staff.get(`/docs/${number}`);
     expect(reader.text_).toContain("A new version (v2) takes effect on");

@@ -29,6 +29,12 @@ export async function checkLoginRate(key: string, now = Date.now(), max = MAX_FA
   return waitFor(await eventCounters().recent(key, now - WINDOW_MS), now, max);
 }
 
+/** The wait before another attempt (0 = allowed now) and how many failures the window holds (none: nothing to clear after a success). */
+export async function loginRate(key: string, now = Date.now(), max = MAX_FAILURES_PER_NAME): Promise<{ wait: number; failures: number }> {
+  const list = await eventCounters().recent(key, now - WINDOW_MS);
+  return { wait: waitFor(list, now, max), failures: list.length };
+}
+
 export async function recordLoginFailure(key: string, now = Date.now()): Promise<void> {
   await eventCounters().add([key], now, now - WINDOW_MS);
 }

@@ -7,7 +7,7 @@
 import { checkSignaturePassword } from "~/access/signature-password.server";
 import type { Reauthentication } from "~/access/oidc-sign-in.server";
 import { refusesDemoPassword } from "~/access/demo-accounts.server";
-import { checkLoginRate, clearLoginFailures, recordLoginFailure } from "~/access/rate-limit.server";
+import { clearLoginFailures, loginRate, recordLoginFailure } from "~/access/rate-limit.server";
 import type { AuthUser } from "~/access/session.server";
 import { getUserById } from "~/org/users.server";
 import { appendAudit, type AuditInput } from "~/audit/audit.server";
@@ -30,7 +30,7 @@ const REAUTH_MAX_AGE_MS = 5 * 60_000;
  * sign-in provider its fresh re-authentication there; throws on failure. Returns how the
  * signer was authenticated ("password", "ldap-bind" or "oidc:<provider>"), recorded with the signature.
  */
-async function verifySignature(user: Actor, input: { password?: string; reauthenticated?: Reauthentication }, p: Proposal): Promise<string> {
+async function verifySignature(user: Actor, input: { password?: string; reauthenticated?: Reauthentication }, p: Proposal, early: Promise<EarlyCheck>): Promise<string> {
   const fresh = getUserById(user.id);
   if (fresh?.identity?.source === "oidc") {
     const proof = input.reauthenticated;
@@ -40,10 +40,13 @@ async function verifySignature(user: Actor, input: { password?: string; reauthen
     throw new ValidationError(msg("revisions.err.signAtProvider"), { password: "revisions.err.signAtProvider" });
   }
   const password = input.password ?? "";
-  const key = `sign|${user.username.toLowerCase()}`;
-  const wait = await checkLoginRate(key);
-  if (wait > 0) throw new DomainError("rate_limited", msg("revisions.err.signRateLimited", { minutes: Math.ceil(wait / 60) }), { retryAfter: wait });
-  const check = fresh ? await checkSignaturePassword(fresh, password) : { ok: false, method: "password" as const };
+  const key = signKey(user);
+  const pre = await early;
+  if ("error" in pre) throw pre.error;
+  if (pre.wait > 0) throw new DomainError("rate_limited", msg("revisions.err.signRateLimited", { minutes: Math.ceil(pre.wait / 60) }), { retryAfter: pre.wait });
+  // Checked again when the account changed since the early check (a new password saved through another instance).
+  const same = fresh && pre.check && fresh.passwordHash === pre.hash && fresh.identity?.source === pre.source;
+  const check = same ? pre.check! : fresh ? await checkSignaturePassword(fresh, password) : { ok: false, method: "password" as const };
   // The published demo password signs nothing on a real installation (decision 091).
   const ok = !!password && !refusesDemoPassword(password) && check.ok;
   if (!ok) {
@@ -57,8 +60,33 @@ async function verifySignature(user: Actor, input: { password?: string; reauthen
     });
     throw new ValidationError(msg("revisions.err.wrongPassword"), { password: "wrong password" });
   }
-  await clearLoginFailures(key);
+  if (pre.failures > 0) await clearLoginFailures(key);
   return check.method;
+}
+
+const signKey = (user: Actor) => `sign|${user.username.toLowerCase()}`;
+
+/** The signer's rate-limit state and password check, worked out before the decision's lock (never rejects). */
+type EarlyCheck =
+  | { wait: number; failures: number; hash?: string; source?: string; check?: { ok: boolean; method: "password" | "ldap-bind" } }
+  | { error: unknown };
+
+/**
+ * Starts the signature's slow part — the password hash (tens of milliseconds of scrypt, off the
+ * event loop) or the directory bind — while the decision waits for its lock and reads the latest
+ * records. Nothing is decided from it before the rate limit is read, and its answer is used only
+ * if the account is unchanged when the decision is made.
+ */
+async function startSignatureCheck(user: Actor, input: { password?: string }): Promise<EarlyCheck> {
+  try {
+    const { wait, failures } = await loginRate(signKey(user));
+    const fresh = getUserById(user.id);
+    if (wait > 0 || !fresh || fresh.identity?.source === "oidc") return { wait, failures };
+    const check = await checkSignaturePassword(fresh, input.password ?? "");
+    return { wait, failures, hash: fresh.passwordHash, source: fresh.identity?.source, check };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /**
@@ -68,6 +96,7 @@ async function verifySignature(user: Actor, input: { password?: string; reauthen
  */
 export async function decideProposal(user: AuthUser, id: string, input: DecisionInput): Promise<DecisionOutcome> {
   const events: (() => Promise<void>)[] = [];
+  const early = input.decision === "approve" ? startSignatureCheck(user, input) : null;
   const outcome = await withLock(LOCK, async (): Promise<DecisionOutcome> => {
     // With several instances, the proposal may have been submitted through another one a moment ago.
     await syncDb();
@@ -115,7 +144,7 @@ export async function decideProposal(user: AuthUser, id: string, input: Decision
       );
       return { proposal: updated, result: kind };
     }
-    const signedWith = await verifySignature(user, input, p);
+    const signedWith = await verifySignature(user, input, p, early!);
     if (isStale(p)) {
       const updated = await returnStale(p, me);
       return { proposal: updated, result: "returned" };

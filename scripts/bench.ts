@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url";
 import { dirSize, generateCorpus, type CorpusInfo } from "./bench/corpus";
 import { get, runLoad, runSequential, summarize } from "./bench/load";
 import { benchColdStart, benchReaderPages } from "./bench/reader-pages";
-import { memoryOf, startPortal, waitSearchReady, type BenchServer } from "./bench/server";
+import { heapSnapshotOf, memoryOf, startPortal, waitSearchReady, type BenchServer } from "./bench/server";
 import { benchDiffEditions } from "./bench/diff-editions";
 import http from "node:http";
 
@@ -237,6 +237,7 @@ async function main() {
       if (process.env.BENCH_ONLY === "reader") {
         await portal.stop();
         ({ portal } = await benchColdStart({ root: ROOT, buildDir, dataDir, docPath, mixPaths, searchPaths: queries.map((q) => `/search?q=${encodeURIComponent(q)}`), login, concurrency: config.concurrency, seconds: config.seconds, peakMB: memAfterLoad.peakMB, row, log }));
+        if (process.env.BENCH_HEAP_SNAPSHOT) log(`Heap snapshot after the cold start and its load: ${await heapSnapshotOf(portal, process.env.BENCH_HEAP_SNAPSHOT)}`);
       }
       printTable();
       return;

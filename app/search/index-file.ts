@@ -6,8 +6,9 @@
  * JSON.stringify never writes a raw line break (it escapes those in strings),
  * so the line breaks are only where the writer put them, and the reader can
  * parse line by line, handing the event loop back between slices. The
- * postings, one long base64 string, are written in slices and read as they
- * stand (base64 needs no escaping in JSON). A file
+ * postings, one long base64 string, are written in slices and handed to the
+ * engine as the bytes they are in the file (base64 needs no escaping in JSON),
+ * which decodes them a slice at a time. A file
  * written in another layout (one line: older versions) is parsed whole.
  */
 import fsp from "node:fs/promises";
@@ -82,8 +83,7 @@ export async function parseIndexFile<D, I>(content: string | Buffer, pause: () =
   if (!firstLine.endsWith(`"docs":[`)) return JSON.parse(typeof content === "string" ? content : bytes.toString("utf8")) as SavedIndexFile<D, I>;
   const header = JSON.parse(`${firstLine}]}`) as SavedIndexFile<D, I>;
   const lastBreak = bytes.lastIndexOf(NEWLINE);
-  const last = bytes.toString("utf8", lastBreak + 1);
-  if (!last.startsWith(`],"index":`)) throw new Error("the file ends before its index");
+  if (bytes.toString("utf8", lastBreak + 1, lastBreak + 11) !== `],"index":`) throw new Error("the file ends before its index");
   const docs: D[] = [];
   let size = 0;
   for (let at = firstBreak + 1, n = 2; at < lastBreak; n++) {
@@ -98,19 +98,26 @@ export async function parseIndexFile<D, I>(content: string | Buffer, pause: () =
       await pause();
     }
   }
-  return { ...header, docs, index: parseIndexLine<I>(last) };
+  return { ...header, docs, index: parseIndexLine<I>(bytes, lastBreak + 1) };
 }
 
-/** The last line: the postings string is taken as it stands (base64 has no escapes), the rest parsed. */
-function parseIndexLine<I>(last: string): I {
-  const key = `,"${LONG_FIELD}":"`;
-  const at = last.lastIndexOf(key);
-  if (at < 0 || !last.endsWith(`"}}`) || !BASE64.test(last.slice(at + key.length, Math.min(last.length - 3, at + key.length + 64)))) {
-    return (JSON.parse(`{${last.slice(2)}`) as { index: I }).index;
+const LONG_KEY = Buffer.from(`,"${LONG_FIELD}":"`);
+const LONG_END = Buffer.from(`"}}`);
+
+/**
+ * The last line, from `from` to the end of `bytes`: the postings are handed on as the bytes of
+ * their base64 text (base64 has no escapes; the engine decodes them a slice at a time), the rest
+ * parsed. A line in another shape is parsed whole.
+ */
+function parseIndexLine<I>(bytes: Buffer, from: number): I {
+  const at = bytes.lastIndexOf(LONG_KEY);
+  const start = at + LONG_KEY.length;
+  const end = bytes.length - LONG_END.length;
+  const shaped = at > from && end >= start && bytes.subarray(end).equals(LONG_END);
+  if (!shaped || !BASE64.test(bytes.toString("latin1", start, Math.min(end, start + 64))) || !BASE64.test(bytes.toString("latin1", Math.max(start, end - 64), end))) {
+    return (JSON.parse(`{${bytes.toString("utf8", from + 2)}`) as { index: I }).index;
   }
-  const { index } = JSON.parse(`{${last.slice(2, at)}}}`) as { index: Record<string, unknown> };
-  const long = last.slice(at + key.length, last.length - 3);
-  if (!BASE64.test(long.slice(-64))) throw new Error("the postings are not base64");
-  index[LONG_FIELD] = long;
+  const { index } = JSON.parse(`{${bytes.toString("utf8", from + 2, at)}}}`) as { index: Record<string, unknown> };
+  index[LONG_FIELD] = bytes.subarray(start, end);
   return index as I;
 }

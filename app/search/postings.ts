@@ -98,8 +98,11 @@ export interface SavedPostings {
   terms: string[];
   /** Posting count per term (base64 of a Uint32Array, in the order of `terms`). */
   counts: string;
-  /** Every term's postings one after another (base64 of a Float64Array). */
-  postings: string;
+  /**
+   * Every term's postings one after another (base64 of a Float64Array): a string, or the bytes of
+   * its text as they stand in the saved file (decoded a slice at a time, never as one string).
+   */
+  postings: string | Uint8Array;
 }
 
 /** Chinese characters of the BMP counted by code (pairs and lone characters) start here. */
@@ -635,7 +638,7 @@ export class PostingsIndex {
     if (!Array.isArray(saved.ids) || !Array.isArray(saved.lengths) || !Array.isArray(saved.terms)) throw new Error("postings are missing");
     if (saved.lengths.length !== saved.ids.length * FIELD_COUNT) throw new Error("field lengths do not match the documents");
     const counts = fromBase64(saved.counts, Uint32Array);
-    const postings = fromBase64(saved.postings, Float64Array);
+    const postings = yield* base64InSlices(saved.postings, Float64Array, every === Infinity ? Infinity : BASE64_SLICE);
     if (counts.length !== saved.terms.length) throw new Error("posting counts do not match the terms");
     const index = new PostingsIndex();
     index.slotIds = [...saved.ids];
@@ -704,6 +707,44 @@ function findSlot(list: number[], slot: number): number | null {
 
 function toBase64(array: Uint32Array | Float64Array): string {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString("base64");
+}
+
+/** Base64 characters decoded between two turns of the event loop (a multiple of 4: whole groups; a few milliseconds). */
+const BASE64_SLICE = 256 * 1024;
+
+/**
+ * Decodes base64 text (a string, or the bytes of its ASCII text) a slice at a time, yielding after
+ * each, into a typed array of its own. Text that is not base64 is refused: a character the decoder
+ * would skip makes a slice come out short.
+ */
+function* base64InSlices<T extends Uint32Array | Float64Array>(
+  text: string | Uint8Array,
+  Type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  slice: number,
+): Generator<void, T, void> {
+  if (typeof text !== "string" && !(text instanceof Uint8Array)) throw new Error("postings are missing");
+  const length = text.length;
+  if (length % 4) throw new Error("postings are truncated");
+  const at = (i: number) => (typeof text === "string" ? text.charCodeAt(i) : text[i]);
+  const padding = length ? (at(length - 1) === 61 ? 1 : 0) + (at(length - 2) === 61 ? 1 : 0) : 0;
+  const size = (length / 4) * 3 - padding;
+  if (size % Type.BYTES_PER_ELEMENT) throw new Error("postings are truncated");
+  const out = new Uint8Array(new ArrayBuffer(size));
+  let written = 0;
+  const step = Math.min(slice, Math.max(4, length));
+  for (let from = 0; from < length; from += step) {
+    const to = Math.min(length, from + step);
+    const part =
+      typeof text === "string"
+        ? Buffer.from(text.slice(from, to), "base64")
+        : Buffer.from(Buffer.from(text.buffer, text.byteOffset + from, to - from).toString("latin1"), "base64");
+    const expected = to === length ? size - written : ((to - from) / 4) * 3;
+    if (part.length !== expected) throw new Error("the postings are not base64");
+    out.set(part, written);
+    written += part.length;
+    if (to < length) yield;
+  }
+  return new Type(out.buffer);
 }
 
 function fromBase64<T extends Uint32Array | Float64Array>(text: string, Type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T {

@@ -80,6 +80,8 @@ export async function startPortal(options: { root: string; buildDir: string; dat
   // Started as `npm start` starts it (scripts/start.mjs), heap limit included.
   // BENCH_CPU_PROF=<dir> writes a CPU profile of each server process there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  // BENCH_HEAP_SNAPSHOT=<dir>: the server writes a heap snapshot there when asked (heapSnapshotOf).
+  if (process.env.BENCH_HEAP_SNAPSHOT) profile.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${path.resolve(process.env.BENCH_HEAP_SNAPSHOT)}`);
   const child = spawn(process.execPath, [...serverNodeArgs({ ...process.env, ...options.env }), ...profile, path.join(options.root, "scripts/serve.mjs"), path.join(options.buildDir, "server", "index.js")], {
     cwd: options.root,
     env: {
@@ -150,5 +152,22 @@ export function memoryOf(pid: number): { rssMB: number; peakMB: number } {
     return { rssMB: kb("VmRSS") / 1024, peakMB: kb("VmHWM") / 1024 };
   } catch {
     return { rssMB: 0, peakMB: 0 };
+  }
+}
+
+/** Asks a portal started with BENCH_HEAP_SNAPSHOT for a heap snapshot and returns its file once written. */
+export async function heapSnapshotOf(server: BenchServer, dir: string): Promise<string> {
+  const folder = path.resolve(dir);
+  fs.mkdirSync(folder, { recursive: true });
+  const before = new Set(fs.readdirSync(folder));
+  process.kill(server.pid, "SIGUSR2");
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const made = fs.readdirSync(folder).find((f) => !before.has(f) && f.endsWith(".heapsnapshot"));
+    if (!made) continue;
+    // Written when its size stops changing.
+    const size = fs.statSync(path.join(folder, made)).size;
+    await new Promise((r) => setTimeout(r, 2000));
+    if (fs.statSync(path.join(folder, made)).size === size) return path.join(folder, made);
   }
 }

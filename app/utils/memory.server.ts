@@ -6,11 +6,10 @@
  * later. V8 collects them when it sees fit, but keeps the pages it freed for
  * the heap it expects to need again, so resident memory stays near the peak:
  * ~500–590 MB after a start on the 10,000-document corpus against ~180 MB of
- * live heap. After such a burst the portal asks V8 for a major collection, marked incrementally beside the running code
- * (V8's own `gc` with `execution: "async"`, exposed in a context of its own),
- * with the freed pages given back to the system. Where that is not offered, a
- * heap profiler's collection through an in-process inspector session (no port
- * is opened): one pause of a few hundred milliseconds.
+ * live heap. After such a burst the portal asks V8, through an in-process
+ * inspector session (no port is opened), for the collection a heap profiler
+ * asks for: every available piece of garbage, with the freed pages given back
+ * to the system. It is one pause of a few hundred milliseconds, once.
  *
  * The same holds after a busy spell: the heap grown under load stays grown.
  * While the portal is idle (its event loop busy less than 5 % of the last
@@ -20,28 +19,6 @@
  */
 import inspector from "node:inspector";
 import { performance } from "node:perf_hooks";
-import v8 from "node:v8";
-import vm from "node:vm";
-
-type GcFunction = (options: { type: "major"; execution: "async" }) => Promise<void> | void;
-let asyncGc: GcFunction | null | undefined;
-
-/**
- * V8's own collection function, asked for a major collection that marks incrementally beside the
- * running code (its pauses are short), or null when this V8 does not offer it. It is exposed in a
- * context of its own: the portal's code never sees a global `gc`.
- */
-function majorCollection(): GcFunction | null {
-  if (asyncGc !== undefined) return asyncGc;
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    const fn = vm.runInNewContext("gc") as unknown;
-    asyncGc = typeof fn === "function" ? (fn as GcFunction) : null;
-  } catch {
-    asyncGc = null;
-  }
-  return asyncGc;
-}
 
 let pending: NodeJS.Timeout | null = null;
 /** Resident memory (MB) the last collection left. */
@@ -52,26 +29,12 @@ export async function collectAllGarbage(): Promise<{ beforeMB: number; afterMB: 
   const mb = (v: number) => Math.round(v / 2 ** 20);
   const before = process.memoryUsage.rss();
   const started = performance.now();
-  const gc = majorCollection();
-  if (gc) {
-    // Marked a step at a time while pages go on being answered (one pause of the whole heap's
-    // marking held /healthz for ~200 ms at 10,000 documents); the pages it frees go back the same.
-    await gc({ type: "major", execution: "async" });
-    // The freed pages go back to the system in tasks after it: read resident memory once it stops falling.
-    for (let i = 0, last = process.memoryUsage.rss(); i < 10; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const now = process.memoryUsage.rss();
-      if (now >= last - 2 ** 20) break;
-      last = now;
-    }
-  } else {
-    const session = new inspector.Session();
-    session.connect();
-    try {
-      await new Promise<void>((resolve, reject) => session.post("HeapProfiler.collectGarbage", (error) => (error ? reject(error) : resolve())));
-    } finally {
-      session.disconnect();
-    }
+  const session = new inspector.Session();
+  session.connect();
+  try {
+    await new Promise<void>((resolve, reject) => session.post("HeapProfiler.collectGarbage", (error) => (error ? reject(error) : resolve())));
+  } finally {
+    session.disconnect();
   }
   lastAfterMB = mb(process.memoryUsage.rss());
   return { beforeMB: mb(before), afterMB: lastAfterMB, ms: Math.round(performance.now() - started) };

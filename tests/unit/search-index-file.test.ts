@@ -64,7 +64,7 @@ describe("the saved search index file", () => {
   it("reads a file written whole, as older versions wrote it, and one with no documents", async () => {
     const docs = documents(3);
     const data = { format: 3, tokenizer: 2, head: null, savedAt: "2026-12-07T00:00:00.000Z", docs, index: postingsOf(docs).toJSON() };
-    expect(await parseIndexFile(JSON.stringify(data), async () => undefined)).toEqual(data);
+    expect(await parseIndexFile(JSON.stringify(data), async () => undefined)).toEqual({ ...data, readWhole: true });
     const empty = { ...data, docs: [] as Doc[] };
     const file = path.join(dir, "empty.json");
     await writeIndexFile(file, empty, async () => undefined);
@@ -89,5 +89,27 @@ describe("the saved search index file", () => {
     const text = fs.readFileSync(file, "utf8");
     await expect(parseIndexFile(text.slice(0, Math.floor(text.length / 2)), async () => undefined)).rejects.toThrow();
     await expect(parseIndexFile(text.slice(0, text.lastIndexOf("\n")), async () => undefined)).rejects.toThrow(/ends before its index/);
+  });
+
+  it("is written again in lines when the engine opened one in the older one-line layout", async () => {
+    const { EmbeddedEngine } = await import("~/search/embedded.server");
+    const file = path.join(dir, "engine", "embedded.json");
+    const first = new EmbeddedEngine({ file, pause: async () => undefined });
+    for (const d of documents(30))
+      await first.indexDocument({ ...d, category: "REG", type: "policy", ownerDepartment: "ops", audienceDepartments: [], confidentiality: "internal", version: 1, effectiveDate: null, retired: false, blob: `blob-${d.number}` });
+    await first.setHead("abc");
+    await first.flush();
+    const lines = () => fs.readFileSync(file, "utf8").split("\n").length;
+    expect(lines()).toBeGreaterThan(30);
+    // As an older version wrote it: one line.
+    fs.writeFileSync(file, JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8"))));
+    expect(lines()).toBe(1);
+    const second = new EmbeddedEngine({ file, pause: async () => undefined });
+    expect(await second.open()).toEqual({ head: "abc" });
+    await second.flush();
+    expect(lines()).toBeGreaterThan(30);
+    const third = new EmbeddedEngine({ file, pause: async () => undefined });
+    expect(await third.open()).toEqual({ head: "abc" });
+    await third.flush();
   });
 });

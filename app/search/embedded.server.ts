@@ -73,60 +73,6 @@ interface FoldedDoc {
   parts: FoldedText[];
 }
 
-/**
- * Folded text kept, in characters (two bytes each at most): enough for the documents a day's
- * searches check, without a second copy of every document's text (a whole corpus of long
- * regulations, folded when it was indexed, held ~200 MB).
- */
-const FOLDED_CACHE_CHARS = 32_000_000;
-
-/** Folded documents, the most recently used kept within a budget of characters. */
-export class FoldedCache {
-  private entries = new Map<string, FoldedDoc>();
-  private chars = 0;
-
-  constructor(private budget = FOLDED_CACHE_CHARS) {}
-
-  private static size(f: FoldedDoc): number {
-    let n = f.title.length + f.text.length + f.marks.length * 2;
-    for (const part of f.parts) n += part.text.length;
-    return n;
-  }
-
-  get(number: string): FoldedDoc | undefined {
-    const hit = this.entries.get(number);
-    if (hit) {
-      // Moved to the end: most recently used.
-      this.entries.delete(number);
-      this.entries.set(number, hit);
-    }
-    return hit;
-  }
-
-  set(number: string, folded: FoldedDoc): void {
-    this.delete(number);
-    this.entries.set(number, folded);
-    this.chars += FoldedCache.size(folded);
-    for (const [oldest, f] of this.entries) {
-      if (this.chars <= this.budget || oldest === number) break;
-      this.entries.delete(oldest);
-      this.chars -= FoldedCache.size(f);
-    }
-  }
-
-  delete(number: string): void {
-    const old = this.entries.get(number);
-    if (!old) return;
-    this.entries.delete(number);
-    this.chars -= FoldedCache.size(old);
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.chars = 0;
-  }
-}
-
 function foldDoc(doc: SearchDoc): FoldedDoc {
   const body = foldSparse(doc.text);
   return { title: fold(`${doc.number} ${doc.title}`), text: body.text, marks: body.marks, parts: foldParts(doc.attachments) };
@@ -253,7 +199,7 @@ export class EmbeddedEngine implements SearchEngine {
   private index = new PostingsIndex();
   private docs = new Map<string, SearchDoc>();
   /** Folded title and text per document, for phrase checks (filled when indexed, or on first use after loading). */
-  private foldedCache = new FoldedCache();
+  private foldedCache = new Map<string, FoldedDoc>();
   /** The documents, folded titles and facet codes by slot. */
   private table = new SlotTable();
   private synonyms: SynonymMap = new Map();
@@ -372,7 +318,7 @@ export class EmbeddedEngine implements SearchEngine {
   async reset(): Promise<void> {
     this.index = new PostingsIndex();
     this.docs = new Map();
-    this.foldedCache = new FoldedCache();
+    this.foldedCache = new Map();
     this.nonInternal = 0;
     this.changes++;
   }
@@ -395,7 +341,7 @@ export class EmbeddedEngine implements SearchEngine {
   async rebuild(docs: SearchDoc[], onProgress?: (done: number, total: number) => void): Promise<void> {
     const index = new PostingsIndex();
     const map = new Map<string, SearchDoc>();
-    const folded = new FoldedCache();
+    const folded = new Map<string, FoldedDoc>();
     const total = docs.length;
     const step = Math.max(1, Math.floor(total / 100));
     let slice = performance.now();

@@ -41,7 +41,8 @@ addHealthCheck("backup", async () => {
 addAdminFigure("/admin/backups", () => {
   if (!latest) return "…";
   const when = latest.lastGood ? minuteOf(latest.lastGood.createdAt) : "—";
-  return latest.overdue || latest.lastFailure ? `⚠ ${when}` : when;
+  // Another instance makes the scheduled backups (decision 132): this one's folder ageing is no warning.
+  return (latest.overdue && jobsRunHere()) || latest.lastFailure ? `⚠ ${when}` : when;
 });
 
 void refresh().catch(() => {});

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { requireRole } from "~/access/guards.server";
 import { backUpNow, verifyAgain } from "~/backup/admin.server";
 import { backupStatus } from "~/backup/backup.server";
+import { jobsRunHere } from "~/utils/scheduler.server";
 import { CsrfField } from "~/components/csrf-field";
 import { FormError } from "~/components/field";
 import { formatDate } from "~/i18n/i18n";
@@ -24,7 +25,8 @@ const FormSchema = z.discriminatedUnion("intent", [
 export const loader = page(async ({ request }: LoaderFunctionArgs) => {
   await requireRole(request, "admin");
   const status = await backupStatus();
-  return { status };
+  // With several instances the scheduled backups are the leader's (decision 132).
+  return { status, madeElsewhere: !jobsRunHere() };
 });
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -52,7 +54,7 @@ function formatSize(bytes: number): string {
 }
 
 export default function AdminBackups() {
-  const { status } = useLoaderData<typeof loader>();
+  const { status, madeElsewhere } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as { formError?: string } | undefined;
   const [params] = useSearchParams();
   const navigation = useNavigation();
@@ -73,7 +75,12 @@ export default function AdminBackups() {
       <h1>{t("backup.title")}</h1>
       <p className="muted">{t("backup.intro")}</p>
 
-      {status.overdue ? (
+      {madeElsewhere ? (
+        <div className="banner banner-info" role="status" data-testid="backup-made-by-leader">
+          {t("backup.madeByLeader")}
+        </div>
+      ) : null}
+      {status.overdue && !madeElsewhere ? (
         <div className="banner banner-danger" role="alert" data-testid="backup-overdue">
           {status.lastGood
             ? t("backup.overdue", { date: when(status.lastGood.createdAt), hours: overdueHours })

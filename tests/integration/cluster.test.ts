@@ -345,6 +345,19 @@ describe.skipIf(!postgresBinDir())("two instances on one PostgreSQL and one git 
     await waitFor(async () => (await page(readerB, after.number)).status === 200, "A's new publication on B");
   });
 
+  it("tells an admin on the instance that does not lead that the scheduled backups are made by the other", async () => {
+    const ha = await clusterHealth(a);
+    const leader = ha.leader ? a : b;
+    const other = ha.leader ? b : a;
+    const onLeader = await (await signIn(leader.url, "admin", { lang: "zh-CN" })).get("/admin/backups");
+    expect(onLeader.status).toBe(200);
+    expect(onLeader.text_).not.toContain("定时备份由当前负责定时任务的实例制作");
+    const onOther = await (await signIn(other.url, "admin", { lang: "zh-CN" })).get("/admin/backups");
+    expect(onOther.status).toBe(200);
+    expect(onOther.text_).toContain("定时备份由当前负责定时任务的实例制作");
+    expect((await (await signIn(other.url, "admin", { lang: "en" })).get("/admin/backups")).text_).toContain("the scheduled backups are made by the one that runs the scheduled jobs now");
+  });
+
   it("moves the scheduler's leader lease to the other instance within one interval when the leader is killed", async () => {
     const [ha, hb] = await Promise.all([clusterHealth(a), clusterHealth(b)]);
     expect([ha.leader, hb.leader].filter(Boolean)).toHaveLength(1);

@@ -17,7 +17,8 @@
  * in the soak, 10000), BENCH_ONLY=pages (only the reader pages, for iterating), BENCH_ONLY=reader
  * (the reader pages, then cold start, search ready and memory after load),
  * BENCH_ONLY=diff-editions (only the diffs of regulation-sized editions),
- * BENCH_ATTACH_ROUNDS / BENCH_ATTACH_MB (publishing with attachments: 8 rounds of 20 MB).
+ * BENCH_ATTACH_ROUNDS / BENCH_ATTACH_MB (publishing with attachments: 8 rounds of 20 MB),
+ * BENCH_HEAP_SNAPSHOT=<dir> (with BENCH_ONLY=reader: a heap snapshot of the server after its cold start and load).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";

@@ -113,6 +113,10 @@ function stepNote(d: Decision, t: ReturnType<typeof useT>, locale: Locale): stri
   return null;
 }
 
+function DecisionNote({ text }: { text?: string | null }) {
+  return text ? <p className="decision-reason">{text}</p> : null;
+}
+
 /** The proposal's record: every step and decision, with electronic signatures. */
 export function DecisionLog({ decisions }: { decisions: Decision[] }) {
   const t = useT();
@@ -151,7 +155,7 @@ export function DecisionLog({ decisions }: { decisions: Decision[] }) {
               ) : null}
             </p>
           ) : null}
-          {stepNote(d, t, locale) ?? d.reason ? <p className="decision-reason">{stepNote(d, t, locale) ?? d.reason}</p> : null}
+          <DecisionNote text={stepNote(d, t, locale) ?? d.reason} />
         </li>
       ))}
     </ol>

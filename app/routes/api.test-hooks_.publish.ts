@@ -1,4 +1,4 @@
-import { apiNotFound, errorHeaders } from "~/web/http.server";
+import { apiError, apiNotFound } from "~/web/http.server";
 import { DomainError } from "~/utils/errors.server";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getUserByUsername } from "~/org/users.server";
@@ -73,7 +73,7 @@ export async function action({ request }: ActionFunctionArgs) {
     });
   } catch (error) {
     // A refusal is answered as the API answers it (status, code, Retry-After), not as a crash.
-    if (error instanceof DomainError) return Response.json({ error: error.message, code: error.code }, { status: error.status, headers: errorHeaders(error.status) });
+    if (error instanceof DomainError) return apiError(error);
     throw error;
   }
   return Response.json({ number: record.number, version: record.version, ms: Math.round(performance.now() - started) });

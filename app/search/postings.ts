@@ -637,7 +637,7 @@ export class PostingsIndex {
   private static *restore(saved: SavedPostings, every = Infinity): Generator<void, PostingsIndex, void> {
     if (!Array.isArray(saved.ids) || !Array.isArray(saved.lengths) || !Array.isArray(saved.terms)) throw new Error("postings are missing");
     if (saved.lengths.length !== saved.ids.length * FIELD_COUNT) throw new Error("field lengths do not match the documents");
-    const counts = fromBase64(saved.counts, Uint32Array);
+    const counts = yield* base64InSlices(saved.counts, Uint32Array, Infinity);
     const postings = yield* base64InSlices(saved.postings, Float64Array, every === Infinity ? Infinity : BASE64_SLICE);
     if (counts.length !== saved.terms.length) throw new Error("posting counts do not match the terms");
     const index = new PostingsIndex();
@@ -754,12 +754,3 @@ function* base64InSlices<T extends Uint32Array | Float64Array>(
   return new Type(out.buffer);
 }
 
-function fromBase64<T extends Uint32Array | Float64Array>(text: string, Type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T {
-  if (typeof text !== "string") throw new Error("postings are missing");
-  const bytes = Buffer.from(text, "base64");
-  if (bytes.length % Type.BYTES_PER_ELEMENT) throw new Error("postings are truncated");
-  // Copy into an aligned buffer of its own.
-  const buffer = new ArrayBuffer(bytes.length);
-  new Uint8Array(buffer).set(bytes);
-  return new Type(buffer);
-}

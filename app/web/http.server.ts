@@ -203,6 +203,11 @@ export function apiJson(body: unknown, init: ResponseInit = {}): Response {
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
+/** A refusal as the API answers it: its status, the JSON error body, Retry-After where it applies. */
+export function apiError(e: DomainError): Response {
+  return apiJson(bodyOf(e, "api"), { status: e.status, headers: errorHeaders(e.status) });
+}
+
 /** Wraps an API handler: authenticates, and turns every failure into a JSON error. */
 export function api<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args: A & { user: AuthUser }) => Promise<Response | unknown>) {
   return async (args: A): Promise<Response> => {
@@ -219,7 +224,7 @@ export function api<A extends LoaderFunctionArgs | ActionFunctionArgs>(fn: (args
         return error;
       }
       const e = toDomainError(error);
-      if (e) return apiJson(bodyOf(e, "api"), { status: e.status, headers: errorHeaders(e.status) });
+      if (e) return apiError(e);
       console.error(error);
       return apiJson({ error: { code: "internal", message: "Something went wrong on the server" } }, { status: 500 });
     }

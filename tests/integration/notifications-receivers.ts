@@ -211,8 +211,8 @@ export async function publish(
   input: { change?: string; summary?: string; actor?: string; document?: Record<string, unknown> },
 ): Promise<{ number: string; version: number; ms: number }> {
   const res = await fetch(`${baseUrl}/api/test-hooks/publish`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(input) });
-  const body = (await res.json()) as { number: string; version: number; ms: number; error?: string };
-  if (!res.ok) throw new Error(`publish hook: ${res.status} ${body.error ?? ""}`);
+  const body = (await res.json()) as { number: string; version: number; ms: number; error?: { code: string; message: string } };
+  if (!res.ok) throw new Error(`publish hook: ${res.status} ${body.error?.code ?? ""} ${body.error?.message ?? ""}`);
   return body;
 }
 

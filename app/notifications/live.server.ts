@@ -31,6 +31,13 @@ interface Connection {
   locale: Locale;
   send: (chunk: string) => void;
   close: () => void;
+  /**
+   * The newest record the stream had when it opened (sent in the resume, or older than the page):
+   * another instance's message about one of them can arrive later and is not sent again.
+   */
+  baseline: number;
+  /** Records sent live since, by sequence number: each reaches the page once. */
+  sent: Set<number>;
 }
 
 const connections = new Map<string, Set<Connection>>();
@@ -96,19 +103,20 @@ export async function openStream(user: User, locale: Locale, signal: AbortSignal
           /* already closed */
         }
       };
-      conn = { userId: user.id, locale, send, close };
+      const resumeFrom = lastEventId && /^\d{1,12}$/.test(lastEventId) ? Number(lastEventId) : null;
+      const baseline = Math.max(latestSeq(user.id), resumeFrom ?? 0);
+      conn = { userId: user.id, locale, send, close, baseline, sent: new Set() };
       const set = connections.get(user.id) ?? new Set();
       if (set.size >= MAX_STREAMS_PER_USER) set.values().next().value?.close();
       set.add(conn);
       connections.set(user.id, set);
 
       send(`retry: ${RETRY_MS}\n\n`);
-      const resumeFrom = lastEventId && /^\d{1,12}$/.test(lastEventId) ? Number(lastEventId) : null;
       if (resumeFrom !== null) {
         for (const r of notificationsAfter(user.id, resumeFrom)) send(frame("notification", payloadFor(r, user, locale), r.seq));
       }
       // The baseline id lets a browser that has seen nothing yet resume from here after a drop.
-      send(frame("hello", { unread: unreadCount(user.id) }, Math.max(latestSeq(user.id), resumeFrom ?? 0)));
+      send(frame("hello", { unread: unreadCount(user.id) }, baseline));
       heartbeat = setInterval(() => send(`: ping\n\n`), HEARTBEAT_MS);
       heartbeat.unref();
       signal.addEventListener("abort", close, { once: true });
@@ -168,7 +176,11 @@ function deliver(records: NotificationRecord[], unreadOf: (userId: string) => nu
     if (!set?.size) continue;
     const user = getUserById(r.userId);
     if (!user || !user.active) continue;
-    for (const c of set) c.send(frame("notification", payloadFor(r, user, c.locale, unreadOf(r.userId)), r.seq));
+    for (const c of set) {
+      if (r.seq <= c.baseline || c.sent.has(r.seq)) continue;
+      c.sent.add(r.seq);
+      c.send(frame("notification", payloadFor(r, user, c.locale, unreadOf(r.userId)), r.seq));
+    }
   }
 }
 

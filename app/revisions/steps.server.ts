@@ -278,7 +278,7 @@ export async function publishApproved(p: Proposal, by: PersonRef, approval?: Fin
   }
   // The commit on the main line is the point of no return: if the bookkeeping below fails,
   // reconcileWithMainLine marks the proposal published at the next start (Approved-by is in the commit).
-  return { proposal: await markPublished(p, record, by, approval), result: "published" };
+  return { proposal: await markPublished(p, record, by, { approval, commitMadeHere: true }), result: "published" };
 }
 
 /** Finishes a publication found on the main line, telling whether someone else had already recorded it. */
@@ -326,17 +326,37 @@ export async function finishPublication(p: Proposal, record: VersionRecord, by: 
   const recorded = readAuditEntries().some((e) => e.action === "document.publish" && e.object === record.number && e.details?.commit === record.commit);
   const previous = versionsOf(record.number).find((v) => v.version === record.version - 1);
   await emit("document.published", { record, previous, actor: p.author.username, auditRecorded: recorded });
-  return markPublished(fresh, record, by, approval, seen);
+  return markPublished(fresh, record, by, { approval, seen });
 }
 
-export async function markPublished(p: Proposal, record: VersionRecord, by: PersonRef, approval?: FinalApproval, seen?: { already: boolean }): Promise<Proposal> {
+/** How a publication being marked came about. */
+interface Marking {
+  /** The final approval that published it, recorded with it. */
+  approval?: FinalApproval;
+  /** Set when another instance (or an earlier run of a job) had marked it already. */
+  seen?: { already: boolean };
+  /**
+   * This call's caller made the commit with `approval`. The leader may mark such a publication
+   * while its publisher is still running the publication's handlers (decision 121): the approval
+   * that made the commit is then added to the record, not lost.
+   */
+  commitMadeHere?: boolean;
+}
+
+export async function markPublished(p: Proposal, record: VersionRecord, by: PersonRef, { approval, seen, commitMadeHere }: Marking = {}): Promise<Proposal> {
   // Another instance (or an earlier run of a job) may have marked it already: then nothing is recorded twice.
   let already = false;
+  let approvalAdded = false;
   const updated = await recordStep(
     p.id,
     (rec) => {
       if (rec.status === "published") {
         already = true;
+        if (approval && commitMadeHere && rec.publishedCommit === record.commit && !rec.decisions.some((d) => d.at === approval.signed.at && d.by.id === approval.signed.by.id && d.decision === approval.signed.decision)) {
+          const at = rec.decisions.findLastIndex((d) => d.decision === "published");
+          rec.decisions.splice(at < 0 ? rec.decisions.length : at, 0, approval.signed);
+          approvalAdded = true;
+        }
         return structuredClone(rec);
       }
       if (approval) rec.decisions.push(approval.signed);
@@ -350,7 +370,9 @@ export async function markPublished(p: Proposal, record: VersionRecord, by: Pers
     },
     () =>
       already
-        ? []
+        ? approvalAdded && approval
+          ? [approval.audit]
+          : []
         : [
             ...(approval ? [approval.audit] : []),
             {
@@ -363,6 +385,7 @@ export async function markPublished(p: Proposal, record: VersionRecord, by: Pers
   );
   if (already) {
     if (seen) seen.already = true;
+    if (approvalAdded) await approval?.event();
     return updated;
   }
   if (approval) await approval.event();

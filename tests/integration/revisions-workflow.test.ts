@@ -93,6 +93,37 @@ describe("proposals and one-stage approval", () => {
     git(world.dataDir, "fsck", "--full", "--strict");
   });
 
+  it("keeps the signed approval when another instance's leader finishes the publication while its handlers still run", async () => {
+    const { submitProposal, getProposal, SYSTEM } = await P();
+    const { finishPublication } = await import("~/revisions/steps.server");
+    const { on } = await import("~/documents/events.server");
+    const { readAuditEntries } = await import("~/audit/audit.server");
+    const doc = await publishDoc({ title: "差旅住宿标准", body: BODY });
+    const draft = await revise(doc.number, (b) => b.replace("4. 出纳付款。", "4. 出纳在 2 个工作日内付款。"), "minor", "明确付款时限");
+    await submitProposal(await as("editor"), draft.id);
+    // The leader's reconcile job on another instance sees the pushed commit before this one marks the proposal.
+    let finishedByLeader = false;
+    on("document.published", "test.leader-finishes-first", async ({ record }) => {
+      if (record.proposal !== draft.id || finishedByLeader) return;
+      finishedByLeader = true;
+      await finishPublication(getProposal(draft.id), record, SYSTEM);
+    });
+    try {
+      const outcome = await approve("approver", draft.id);
+      expect(outcome.result).toBe("published");
+    } finally {
+      on("document.published", "test.leader-finishes-first", () => undefined);
+    }
+    expect(finishedByLeader).toBe(true);
+    const after = getProposal(draft.id);
+    expect(after.status).toBe("published");
+    expect(after.decisions.map((d) => `${d.decision}:${d.by.username}`).slice(-2)).toEqual(["approved:approver", "published:system"]);
+    expect(after.decisions.find((d) => d.decision === "approved")).toMatchObject({ signed: true, contentCommit: draft.headCommit });
+    const entries = readAuditEntries().filter((e) => e.details?.proposal === draft.id);
+    expect(entries.filter((e) => e.action === "proposal.approve" && e.actor === "approver")).toHaveLength(1);
+    expect(entries.filter((e) => e.action === "proposal.publish")).toHaveLength(1);
+  });
+
   it("refuses staff and refuses submitting without a summary or without a change", async () => {
     const { createProposal, submitProposal, updateDraft } = await P();
     const doc = await publishDoc({ title: "办公用品领用", body: "# 办公用品领用\n\n每月第一周领用。\n" });

@@ -9,32 +9,11 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { createHmac } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../helpers/paths";
+import { describe, expect, it } from "vitest";
 import { freePort } from "../helpers/server";
-import { createWorld, type World } from "../helpers/world";
-import { publishDoc, reviseDoc, startEmptyWorldInProcess, until, user } from "./notifications-fixtures";
+import { notificationsInProcess, publishDoc, reviseDoc, until, user } from "./notifications-fixtures";
 
-let world: World;
-
-beforeAll(async () => {
-  world = await createWorld({ empty: true });
-  process.env.DATA_DIR = world.dataDir;
-  process.env.CONTENT_DIR = path.join(ROOT, "content");
-  process.env.REGULA_NO_SCHEDULER = "1";
-  delete process.env.SMTP_URL;
-  await startEmptyWorldInProcess();
-  const { startNotifications } = await import("~/notifications/service.server");
-  await startNotifications();
-});
-
-afterAll(async () => {
-  const { stopOutbox } = await import("~/notifications/outbox.server");
-  stopOutbox();
-  const { setClockOffset } = await import("~/utils/clock.server");
-  setClockOffset(0);
-  await world?.cleanup();
-});
+const world = notificationsInProcess();
 
 async function store() {
   return import("~/notifications/notifications.server");
@@ -122,7 +101,7 @@ describe("who is told", () => {
     expect(full.href).toBe(`/docs/${doc.number}/diff?from=1&to=2`);
 
     // Nothing of the document's text is stored with notifications at all.
-    const raw = fs.readFileSync(path.join(world.dataDir, "notifications", "notifications.jsonl"), "utf8");
+    const raw = fs.readFileSync(path.join(world().dataDir, "notifications", "notifications.jsonl"), "utf8");
     expect(raw).toContain(doc.number);
     expect(raw).not.toMatch(/wisteria|Witness|ledger findings/);
 

@@ -5,7 +5,11 @@
  */
 import type { Confidentiality, DocumentMeta } from "~/documents/front-matter";
 import type { ChangeKind, VersionRecord } from "~/documents/version-index.server";
+import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { ROOT } from "../helpers/paths";
 import { scaled } from "../helpers/time";
+import { createWorld, type World } from "../helpers/world";
 
 export const EDITOR = { username: "editor", name: "王编辑", email: "editor@regula.example" };
 
@@ -29,6 +33,38 @@ export async function startEmptyWorldInProcess(): Promise<void> {
   await ensureRepo();
   await seedPeople();
   await loadVersionIndex();
+}
+
+/**
+ * Registers, for the calling test file, an empty world in this process with the
+ * notification stores and their subscriptions started (no scheduler, no email),
+ * stopped and removed after the file. Returns the world once it is there.
+ */
+export function notificationsInProcess(): () => World {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await createWorld({ empty: true });
+    process.env.DATA_DIR = world.dataDir;
+    process.env.CONTENT_DIR = path.join(ROOT, "content");
+    process.env.REGULA_NO_SCHEDULER = "1";
+    delete process.env.SMTP_URL;
+    await startEmptyWorldInProcess();
+    const { startNotifications } = await import("~/notifications/service.server");
+    await startNotifications();
+  });
+  afterAll(async () => {
+    const { stopOutbox } = await import("~/notifications/outbox.server");
+    stopOutbox();
+    const { closeAllStreams } = await import("~/notifications/live.server");
+    closeAllStreams();
+    const { setClockOffset } = await import("~/utils/clock.server");
+    setClockOffset(0);
+    await world?.cleanup();
+  });
+  return () => {
+    if (!world) throw new Error("the notifications world is not there yet");
+    return world;
+  };
 }
 
 /** Publishes a new document with a freshly issued number. */

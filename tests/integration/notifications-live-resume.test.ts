@@ -5,11 +5,8 @@
  * the shared log; it must not be shown a second time. The bus between
  * instances is replaced by one that hands its messages to the test.
  */
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ROOT } from "../helpers/paths";
-import { createWorld, type World } from "../helpers/world";
-import { publishDoc, reviseDoc, startEmptyWorldInProcess, until, user } from "./notifications-fixtures";
+import { describe, expect, it, vi } from "vitest";
+import { notificationsInProcess, publishDoc, reviseDoc, until, user } from "./notifications-fixtures";
 
 const busHandlers = new Map<string, ((data: unknown) => void | Promise<void>)[]>();
 
@@ -19,26 +16,7 @@ vi.mock("~/cluster/bus.server", () => ({
   onReconnect: () => undefined,
 }));
 
-let world: World;
-
-beforeAll(async () => {
-  world = await createWorld({ empty: true });
-  process.env.DATA_DIR = world.dataDir;
-  process.env.CONTENT_DIR = path.join(ROOT, "content");
-  process.env.REGULA_NO_SCHEDULER = "1";
-  delete process.env.SMTP_URL;
-  await startEmptyWorldInProcess();
-  const { startNotifications } = await import("~/notifications/service.server");
-  await startNotifications();
-});
-
-afterAll(async () => {
-  const { stopOutbox } = await import("~/notifications/outbox.server");
-  stopOutbox();
-  const { closeAllStreams } = await import("~/notifications/live.server");
-  closeAllStreams();
-  await world?.cleanup();
-});
+notificationsInProcess();
 
 interface Frame {
   event: string;

@@ -54,6 +54,8 @@ export async function auditedChange<T>(
           else if (restore.has(id)) list[i] = JSON.parse(restore.get(id)!) as Keyed;
         }
       }
-    }
+    },
+    // A job that found nothing due (most runs) adds and alters nothing: no file is written.
+    (result) => result === null && collections.every((c) => !added.get(c)!.size && !altered.get(c)!.size)
   );
 }

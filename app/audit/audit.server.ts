@@ -435,9 +435,15 @@ async function appendToDatabase(pool: import("pg").Pool, inputs: AuditInput[]): 
  * Applies a change to the records and appends its audit entries (built from the change's result) as
  * one step (decision 129). With PostgreSQL both go in one transaction: stored together or not at all,
  * whatever fails in between. With lowdb the records are written first and put back as `undo` says when
- * the entries cannot be appended (one process: nothing else writes in between).
+ * the entries cannot be appended (one process: nothing else writes in between). `unchanged` says from
+ * the result that the change found nothing to do: lowdb then writes nothing.
  */
-export async function updateWithAudit<T>(mutate: (data: Data) => T, audits: (result: T) => AuditInput[], undo: (data: Data, result: T) => void): Promise<T> {
+export async function updateWithAudit<T>(
+  mutate: (data: Data) => T,
+  audits: (result: T) => AuditInput[],
+  undo: (data: Data, result: T) => void,
+  unchanged?: (result: T) => boolean
+): Promise<T> {
   const pool = databasePool();
   if (pool) {
     return withLock("audit", async () => {
@@ -460,7 +466,7 @@ export async function updateWithAudit<T>(mutate: (data: Data) => T, audits: (res
       return result;
     });
   }
-  const result = await updateDb(mutate);
+  const result = await updateDb(mutate, { unchanged });
   try {
     await appendAudits(audits(result));
   } catch (error) {

@@ -16,7 +16,7 @@ import { DomainError, msg } from "~/utils/errors.server";
 import { isConnectionFailure, PgStore, unavailable } from "./pg-store.server";
 import type { Data } from "./schema";
 import { emptyData } from "./schema";
-import type { DataStore } from "./store";
+import type { DataStore, UpdateOptions } from "./store";
 
 /**
  * lowdb on one file. Writes are coalesced by lowdb's atomic writer (temp file +
@@ -90,18 +90,22 @@ export class LowdbStore implements DataStore {
     this.gen++;
   }
 
-  async update<T>(mutate: (data: Data) => T): Promise<T> {
+  async update<T>(mutate: (data: Data) => T, options: UpdateOptions<T> = {}): Promise<T> {
     if (!this.low) await this.load();
     const low = this.low!;
     let result: T;
+    let unchanged = false;
     try {
       result = mutate(low.data);
+      unchanged = options.unchanged?.(result) ?? false;
     } catch (error) {
       this.restore();
       throw error;
     } finally {
-      this.gen++;
+      if (!unchanged) this.gen++;
     }
+    // Nothing to store: the file (and every view derived from the data) stays as it is.
+    if (unchanged) return result;
     try {
       // steno (under lowdb) coalesces overlapping writes into one rename.
       await low.write();
@@ -161,8 +165,8 @@ export function readDb(): Readonly<Data> {
  * thrown, so a failed save is never reported as done. An error thrown by the
  * mutation itself is passed on, with memory put back too.
  */
-export async function updateDb<T>(mutate: (data: Data) => T): Promise<T> {
-  return currentStore().update(mutate);
+export async function updateDb<T>(mutate: (data: Data) => T, options?: UpdateOptions<T>): Promise<T> {
+  return currentStore().update(mutate, options);
 }
 
 /**
@@ -173,7 +177,7 @@ export async function updateDb<T>(mutate: (data: Data) => T): Promise<T> {
 export async function updateDbWithin<T>(mutate: (data: Data) => T, within: (client: pg.ClientBase, result: T) => Promise<void>): Promise<T> {
   const s = currentStore();
   if (!(s instanceof PgStore)) throw new Error("updateDbWithin needs the PostgreSQL store");
-  return s.update(mutate, within);
+  return s.update(mutate, { within });
 }
 
 /** Which backend holds the data. */

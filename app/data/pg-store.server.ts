@@ -15,7 +15,7 @@ import { DomainError, msg } from "~/utils/errors.server";
 import { DATA_CHANNEL, LOCK_DATA, migrate } from "./pg-schema.server";
 import type { Data } from "./schema";
 import { emptyData } from "./schema";
-import { applyOps, diffData, valueOf, type DataStore, type Op, type Snapshot } from "./store";
+import { applyOps, diffData, valueOf, type DataStore, type Op, type Snapshot, type UpdateOptions } from "./store";
 
 /** How many change-log rows are kept; an instance further behind reloads everything. */
 const KEEP_CHANGES = 5000;
@@ -312,7 +312,8 @@ export class PgStore implements DataStore {
    * after the records are written and before the commit (the audit entries of the change: decision 129),
    * so that both are stored or neither is.
    */
-  update<T>(mutate: (data: Data) => T, within?: (client: pg.ClientBase, result: T) => Promise<void>): Promise<T> {
+  /** `within` runs in the transaction after the records are written, before the commit (updateDbWithin). */
+  update<T>(mutate: (data: Data) => T, { within }: UpdateOptions<T> & { within?: (client: pg.ClientBase, result: T) => Promise<void> } = {}): Promise<T> {
     return this.serial(async () => {
       if (!this.data) await this.load();
       if (this.closed) throw unavailable(new Error("the data store is closed"));

@@ -7,6 +7,14 @@
  */
 import type { Data } from "./schema";
 
+export interface UpdateOptions<T> {
+  /**
+   * The mutation's own word that it changed nothing (a job that found nothing due): lowdb then
+   * writes no file. PostgreSQL finds that out itself (no changed record, nothing written).
+   */
+  unchanged?: (result: T) => boolean;
+}
+
 export interface DataStore {
   readonly kind: "lowdb" | "postgres";
   /** Reads the stored data into memory (and, for PostgreSQL, runs migrations and starts following other instances). */
@@ -14,7 +22,7 @@ export interface DataStore {
   /** The in-memory data; throws if `load` has not run. */
   read(): Data;
   /** Applies a synchronous mutation and stores it; resolves once it is stored. */
-  update<T>(mutate: (data: Data) => T): Promise<T>;
+  update<T>(mutate: (data: Data) => T, options?: UpdateOptions<T>): Promise<T>;
   /** Counts changes (own and other instances'), so that derived views know when to rebuild. */
   generation(): number;
   /** Called after changes made by another instance were applied to memory. */

@@ -3,6 +3,8 @@
  * trail, the figures the compliance dashboard reads, the emergency list, the
  * expiry job's records and events, and sections cut from real markdown.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DomainEvents } from "~/documents/events.server";
 import { createWorld, type World } from "../helpers/world";
@@ -87,8 +89,20 @@ describe("figures and lists for the dashboard", () => {
     const ended = await recordExpiredGrants();
     expect(ended).toBeGreaterThanOrEqual(2);
     expect(told.filter((e) => e.decision === "expired").length).toBe(ended);
+    // A run that finds nothing due leaves the data file alone (it is rewritten whole on every change).
+    const dataFile = path.join(world.dataDir, "db.json");
+    const written = () => {
+      const s = fs.statSync(dataFile);
+      return `${s.ino}:${s.mtimeMs}:${s.size}`;
+    };
+    const beforeNothing = written();
     expect(await recordExpiredGrants()).toBe(0); // once only
+    expect(written()).toBe(beforeNothing);
     expect(await lapseUnratified()).toBe(1);
+    const afterLapse = written();
+    expect(afterLapse).not.toBe(beforeNothing);
+    expect(await lapseUnratified()).toBe(0);
+    expect(written()).toBe(afterLapse);
     expect(listEmergencyAwaitingRatification().at(-1)?.lapsed).toBe(true);
   });
 });

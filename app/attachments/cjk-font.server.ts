@@ -16,7 +16,6 @@
  * and /healthz says so.
  */
 import fs from "node:fs";
-import fontkit from "@pdf-lib/fontkit";
 import { getEnv } from "~/utils/env.server";
 
 const SYSTEM_FONTS = [
@@ -117,12 +116,14 @@ function fixCffSubset(subset: Subset): Subset {
 
 let loaded: { file: string; font: FontkitFont } | null | undefined;
 
-function loadFont(): { file: string; font: FontkitFont } | null {
+async function loadFont(): Promise<{ file: string; font: FontkitFont } | null> {
   const file = cjkFontFile();
   if (loaded !== undefined && (loaded?.file ?? null) === file) return loaded;
   loaded = null;
   if (!file) return null;
   try {
+    // Loaded with the first stamped copy: most starts stamp none.
+    const fontkit = (await import("@pdf-lib/fontkit")).default;
     const bytes = fs.readFileSync(file);
     const opened = fontkit.create(bytes) as unknown as { fonts?: FontkitFont[] } & FontkitFont;
     const face = opened.fonts ? (FACES.map((n) => opened.fonts!.find((f) => f.postscriptName === n)).find(Boolean) ?? opened.fonts[0]) : opened;
@@ -140,8 +141,8 @@ function loadFont(): { file: string; font: FontkitFont } | null {
  * (parsed once per process) with the subset corrections; null without a CJK font.
  * Embed with `pdf.embedFont(new Uint8Array(0), { subset: true })`: the bytes are not read again.
  */
-export function cjkFontkit(): { create: () => FontkitFont; name: string } | null {
-  const hit = loadFont();
+export async function cjkFontkit(): Promise<{ create: () => FontkitFont; name: string } | null> {
+  const hit = await loadFont();
   if (!hit) return null;
   return { create: () => hit.font, name: hit.font.postscriptName };
 }

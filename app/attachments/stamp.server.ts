@@ -14,7 +14,7 @@
  * Latin script is given as the account name (decisions 095, 114).
  */
 import JSZip from "jszip";
-import { PDFDocument, rgb, StandardFonts, type PDFFont } from "pdf-lib";
+import type { PDFDocument, PDFFont } from "pdf-lib";
 import type { Reader } from "~/reading/open.server";
 import { translate, type Locale } from "~/i18n/i18n";
 import { requestLocale } from "~/i18n/request-locale.server";
@@ -51,7 +51,9 @@ export function stampText(
   return { controlled: clean(text.controlled), line: clean(text.line), code: clean(text.code) };
 }
 
-async function stampPdf(bytes: Buffer, text: StampText, cjk: ReturnType<typeof cjkFontkit>): Promise<Buffer> {
+async function stampPdf(bytes: Buffer, text: StampText, cjk: Awaited<ReturnType<typeof cjkFontkit>>): Promise<Buffer> {
+  // Loaded with the first stamped copy: most starts stamp none.
+  const { PDFDocument, rgb, StandardFonts } = await import("pdf-lib");
   let pdf: PDFDocument;
   try {
     pdf = await PDFDocument.load(bytes, { updateMetadata: false });
@@ -163,7 +165,7 @@ export async function controlledCopy(
   const input = { number, version, effectiveDate: opened.effectiveDate, reader, at: now(), base };
   let bytes: Buffer;
   if (kind === "pdf") {
-    const cjk = cjkFontkit();
+    const cjk = await cjkFontkit();
     bytes = await stampPdf(opened.bytes, cjk ? stampText(locale, input) : stampText("en", input, true), cjk);
   } else bytes = await stampDocx(opened.bytes, stampText(locale, input));
   const dot = opened.info.name.lastIndexOf(".");

@@ -6,7 +6,7 @@
  * commit on the draft's branch: all or nothing. The proposal's diff then
  * shows what changed against the current version.
  */
-import mammoth from "mammoth";
+import type mammothTypes from "mammoth";
 import type { AuthUser } from "~/access/session.server";
 import { validateBody } from "~/documents/documents.server";
 import { htmlToMarkdown } from "~/import/html-to-markdown";
@@ -48,6 +48,7 @@ export async function replaceTextWithWord(user: AuthUser, proposalId: string, in
   const images: { bytes: Buffer; type: string; wanted: string }[] = [];
   let html: string;
   try {
+    const mammoth = (await import("mammoth")).default;
     const result = await mammoth.convertToHtml(
       { buffer: input.bytes },
       {
@@ -61,7 +62,7 @@ export async function replaceTextWithWord(user: AuthUser, proposalId: string, in
           images.push({ bytes, type, wanted });
           return { src: `attachments/${wanted}`, alt: (image as { altText?: string }).altText ?? "" };
         }),
-      } as Parameters<typeof mammoth.convertToHtml>[1],
+      } as Parameters<typeof mammothTypes.convertToHtml>[1],
     );
     html = result.value;
   } catch {

@@ -9,7 +9,7 @@
  * matter keys the portal does not use are kept. A dry run does all of this
  * and reports what would happen, writing nothing.
  */
-import mammoth from "mammoth";
+import type mammothTypes from "mammoth";
 import YAML from "yaml";
 import { z } from "zod";
 import { getDepartment, getUserByUsername } from "~/org/users.server";
@@ -328,7 +328,8 @@ async function readBody(file: ImportFile, report: FileReport): Promise<{ data: R
   if (file.data.length < 4 || file.data.readUInt32LE(0) !== 0x04034b50) throw new Skip("corrupt-docx", msg("import.detail.notZip"));
   let html: string;
   try {
-    const result = await mammoth.convertToHtml({ buffer: file.data }, { externalFileAccess: false } as Parameters<typeof mammoth.convertToHtml>[1]);
+    const mammoth = (await import("mammoth")).default;
+    const result = await mammoth.convertToHtml({ buffer: file.data }, { externalFileAccess: false } as Parameters<typeof mammothTypes.convertToHtml>[1]);
     html = result.value;
   } catch (error) {
     throw new Skip("corrupt-docx", msg("import.detail.docxUnreadable", { message: (error as Error).message.split("\n")[0].slice(0, 160) }));

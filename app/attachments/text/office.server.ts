@@ -4,8 +4,7 @@
  * Each container's directory is checked against the decompression limits
  * before anything is inflated.
  */
-import ExcelJS from "exceljs";
-import mammoth from "mammoth";
+import type ExcelJS from "exceljs";
 import { EXTRACT_LIMITS, ExtractionError, tidyText, withinTime } from "./limits";
 import type { TextPart } from "./types";
 import { entryText, openZipGuarded } from "./zip-guard.server";
@@ -15,6 +14,7 @@ export async function docxText(bytes: Buffer): Promise<TextPart[]> {
   return withinTime(EXTRACT_LIMITS.fileMs, "reading the .docx", async () => {
     let value: string;
     try {
+      const mammoth = (await import("mammoth")).default;
       ({ value } = await mammoth.extractRawText({ buffer: bytes }));
     } catch (error) {
       throw new ExtractionError("not_readable", `not a readable .docx (${(error as Error).message})`);
@@ -42,7 +42,9 @@ function cellText(value: ExcelJS.CellValue): string {
 export async function xlsxText(bytes: Buffer): Promise<TextPart[]> {
   await openZipGuarded(bytes);
   return withinTime(EXTRACT_LIMITS.fileMs, "reading the .xlsx", async () => {
-    const workbook = new ExcelJS.Workbook();
+    // Loaded when a spreadsheet is first read: the library is large and most starts read none.
+    const { Workbook } = (await import("exceljs")).default;
+    const workbook = new Workbook();
     try {
       await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
     } catch (error) {

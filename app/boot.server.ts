@@ -22,7 +22,7 @@ import { runBootSteps } from "~/utils/lifecycle.server";
 import { acquireDataDirLock } from "~/utils/process-lock.server";
 import { disableDemoAccounts } from "~/access/demo-accounts.server";
 import { describeReasons } from "~/utils/installation.server";
-import { startIdleRelease } from "~/utils/memory.server";
+import { allStartupWorkListed, startIdleRelease, startupWork } from "~/utils/memory.server";
 
 let booted: Promise<void> | null = null;
 
@@ -63,7 +63,7 @@ async function doBoot() {
   // Two instances starting on an empty shared repository: one seeds it, the other follows.
   if (!(await resolveRef())) seeded = await withClusterLock("seed", async () => (await followRemote(), (await resolveRef()) ? 0 : seedDocuments()));
   // Built in the background, like the search index; pages that need it wait for it (decision 089).
-  void startCitationIndex();
+  void startCitationIndex().finally(startupWork());
   await registerDomains();
   const guides = await seedGuides();
   if (guides) console.log(`[onboarding] created ${guides} demo onboarding guide(s)`);
@@ -73,8 +73,11 @@ async function doBoot() {
   if (process.env.REGULA_NO_SCHEDULER !== "1") {
     startScheduler();
     // With several instances only the leader runs the jobs (decision 112).
-    if (jobsRunHere()) void runAllJobs();
+    if (jobsRunHere()) void runAllJobs().finally(startupWork());
   }
+  // The start-up work above (indexes built in the background, catch-ups, the first round of jobs)
+  // leaves garbage: it is collected once, when the last of it ends (decision 130).
+  allStartupWorkListed();
   const parts = [
     `data ${env.dataDir}`,
     index.rebuilt ? "version index rebuilt" : index.caughtUp ? `version index caught up ${index.caughtUp} commit(s)` : "",

@@ -5,7 +5,7 @@
  */
 import { isAdmin } from "~/org/users.server";
 import { onBoot } from "~/utils/lifecycle.server";
-import { releaseAfterBurst } from "~/utils/memory.server";
+import { startupWork } from "~/utils/memory.server";
 import { addDocNotice, type DocNotice } from "~/reading/notices.server";
 import { on } from "~/documents/events.server";
 import { registerJob } from "~/utils/scheduler.server";
@@ -27,10 +27,10 @@ registerJob("consolidation.finish", async () => {
 onBoot("consolidation", async () => {
   await finishPendingConsolidations().catch((error) => console.warn(`[consolidation] finishing: ${(error as Error).message}`));
   // The duplicate report's index is read in the background: start-up does not wait for every document.
+  // Reading every document's text once leaves garbage: it goes back with the rest of start-up's (decision 130).
   void buildDuplicateIndex()
     .catch((error) => console.warn(`[consolidation] duplicate index: ${(error as Error).message}`))
-    // Reading every document's text once left garbage: it goes back with the rest of start-up's (decision 130).
-    .finally(() => releaseAfterBurst("start-up"));
+    .finally(startupWork());
 });
 
 addDocNotice("consolidation.links", (user, current) => {

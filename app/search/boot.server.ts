@@ -2,7 +2,7 @@
  * Search at start-up: choose the engine, load the saved index (or bring it up
  * to date, or rebuild it), subscribe to publications, report health.
  */
-import { releaseAfterBurst } from "~/utils/memory.server";
+import { startupWork } from "~/utils/memory.server";
 import { onBoot, onShutdown } from "~/utils/lifecycle.server";
 import { addHealthCheck } from "~/health.server";
 import { catchUpProgress, chooseEngine, currentEngine, engineFallbackReason, searchLoading, setSearchReadiness, whenSearchReady } from "./choice.server";
@@ -31,11 +31,14 @@ onBoot("search", async () => {
   let usable: () => void = () => {};
   const ready = new Promise<void>((resolve) => (usable = resolve));
   setSearchReadiness(ready);
+  // Reading or building the index leaves garbage the size of the index file (decision 130).
+  const loaded = startupWork();
   let engine;
   try {
     engine = await chooseEngine();
   } catch (error) {
     usable(); // nothing to wait for: searches report that search has not started
+    loaded();
     throw error;
   }
   try {
@@ -52,12 +55,13 @@ onBoot("search", async () => {
             ? `caught up (${report.changed} updated, ${report.removed} removed)`
             : `rebuilt (${report.documents} documents)`;
       console.log(`[search] ${engine.name} index ${what} in ${report.ms} ms`);
-      // Reading or building the index, with the rest of the start, left garbage the size of the index file.
-      releaseAfterBurst("start-up");
     },
     (error) => console.error(`[search] could not load the index: ${(error as Error).message}; the catch-up job retries`),
   );
-  void sync.finally(() => usable());
+  void sync.finally(() => {
+    usable();
+    loaded();
+  });
 });
 
 // An index change waiting for its (debounced) save is written before the process exits.

@@ -56,6 +56,39 @@ export function releaseAfterBurst(reason: string, delayMs = 1_000): void {
   pending.unref();
 }
 
+let startupPending = 0;
+let startupAllListed = false;
+let startupCollected = false;
+
+/**
+ * Marks a piece of start-up work that leaves garbage (loading or building an
+ * index, a catch-up over every document); call the returned function when it
+ * ends. When every piece listed before `allStartupWorkListed` has ended, start-up's
+ * garbage is collected once.
+ */
+export function startupWork(): () => void {
+  startupPending++;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    startupPending--;
+    collectWhenStartupEnds();
+  };
+}
+
+/** Boot has listed all its start-up work (its steps have run and started their background parts). */
+export function allStartupWorkListed(): void {
+  startupAllListed = true;
+  collectWhenStartupEnds();
+}
+
+function collectWhenStartupEnds() {
+  if (!startupAllListed || startupPending > 0 || startupCollected) return;
+  startupCollected = true;
+  releaseAfterBurst("start-up");
+}
+
 /** How much resident memory may grow past what the last collection left before an idle spell gives it back. */
 const IDLE_GROWTH_MB = 64;
 /** Below this share of the interval spent working, the portal counts as idle. */

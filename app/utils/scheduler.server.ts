@@ -5,7 +5,6 @@
  */
 import { getEnv } from "./env.server";
 import { noteChangeDone } from "./changes.server";
-import { releaseAfterBurst } from "./memory.server";
 
 interface Job {
   name: string;
@@ -35,8 +34,6 @@ export function registerJob(name: string, run: () => Promise<void>, everySeconds
   jobs.set(name, { name, run, everySeconds: everySeconds ?? getEnv().SCHEDULER_INTERVAL_SECONDS });
 }
 
-let firstRoundDone = false;
-
 async function runJob(job: Job): Promise<void> {
   if (job.running) return job.running;
   job.running = (async () => {
@@ -50,10 +47,6 @@ async function runJob(job: Job): Promise<void> {
       job.running = undefined;
       // The first round of every job after a start reads a lot once (reviews due, grants, digests):
       // its garbage goes back to the system with the rest of start-up's (decision 130).
-      if (!firstRoundDone && [...jobs.values()].every((j) => j.lastRun)) {
-        firstRoundDone = true;
-        releaseAfterBurst("start-up");
-      }
     }
   })();
   return job.running;

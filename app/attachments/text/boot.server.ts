@@ -6,7 +6,7 @@
  * available and how far the queue is.
  */
 import { onBoot, onShutdown } from "~/utils/lifecycle.server";
-import { releaseAfterBurst } from "~/utils/memory.server";
+import { startupWork } from "~/utils/memory.server";
 import { addAdminFigure } from "~/admin.server";
 import { addHealthCheck } from "~/health.server";
 import { allLatest } from "~/documents/version-index.server";
@@ -31,7 +31,8 @@ onBoot("attachment-text", async () => {
   const ocr = await ocrStatus();
   if (!ocr.available) console.log(`[attachment-text] OCR is not available (${ocr.reason}); scanned pages and images are not read until it is`);
   kick();
-  // Catch-up runs in the background: the portal answers meanwhile.
+  // Catch-up runs in the background: the portal answers meanwhile. Going through every version leaves garbage (decision 130).
+  const caughtUp = startupWork();
   void (async () => {
     for (const record of allLatest()) {
       try {
@@ -41,8 +42,7 @@ onBoot("attachment-text", async () => {
       }
       await new Promise((r) => setImmediate(r));
     }
-    releaseAfterBurst("start-up");
-  })();
+  })().finally(caughtUp);
 });
 
 onShutdown("attachment-text", async () => {

@@ -3,6 +3,7 @@
  * texts and publish. It answers "what does version N say", never "may this
  * person read it" (that is reading/). Nothing here knows about HTTP.
  */
+import { ByteLru, MB } from "~/utils/byte-lru";
 import { getConfig } from "./config.server";
 import type { DocumentDiff } from "./diff.server";
 import type { FormatOptions, FormattedDiff, FormattedItem } from "./diff-blocks.server";
@@ -64,45 +65,9 @@ export function summarize(record: VersionRecord): DocumentSummary {
 
 // ---- caches (derived from immutable blobs, so never stale) ------------------
 
-/**
- * Least recently used values within a budget of bytes (two per character of their text): a count
- * of entries would let 500 long regulations hold hundreds of megabytes. A value over a quarter of
- * the budget is not kept.
- */
-class Lru<V> {
-  private map = new Map<string, { value: V; bytes: number }>();
-  private bytes = 0;
-  constructor(
-    private readonly maxBytes: number,
-    private readonly sizeOf: (value: V) => number,
-  ) {}
-  get(key: string): V | undefined {
-    const hit = this.map.get(key);
-    if (hit === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, hit);
-    return hit.value;
-  }
-  set(key: string, value: V) {
-    this.drop(key);
-    const bytes = this.sizeOf(value);
-    if (bytes > this.maxBytes / 4) return;
-    this.map.set(key, { value, bytes });
-    this.bytes += bytes;
-    while (this.bytes > this.maxBytes) this.drop(this.map.keys().next().value as string);
-  }
-  private drop(key: string) {
-    const old = this.map.get(key);
-    if (!old) return;
-    this.map.delete(key);
-    this.bytes -= old.bytes;
-  }
-}
-
-const MB = 1024 * 1024;
 // The body is a part of the file's text, which is counted whole.
-const contentCache = new Lru<{ meta: DocumentMeta; body: string; raw: string }>(24 * MB, (v) => v.raw.length * 2 + 512);
-const renderCache = new Lru<RenderedDocument>(24 * MB, (v) => v.html.length * 2 + v.toc.length * 128 + 256);
+const contentCache = new ByteLru<{ meta: DocumentMeta; body: string; raw: string }>(24 * MB, (v) => v.raw.length * 2 + 512);
+const renderCache = new ByteLru<RenderedDocument>(24 * MB, (v) => v.html.length * 2 + v.toc.length * 128 + 256);
 
 /** Reads and parses a version's file (cached by blob id). */
 export async function readVersionContent(record: VersionRecord): Promise<{ meta: DocumentMeta; body: string; raw: string }> {

@@ -312,7 +312,6 @@ export class PgStore implements DataStore {
    * after the records are written and before the commit (the audit entries of the change: decision 129),
    * so that both are stored or neither is.
    */
-  /** `within` runs in the transaction after the records are written, before the commit (updateDbWithin). */
   update<T>(mutate: (data: Data) => T, { within }: UpdateOptions<T> & { within?: (client: pg.ClientBase, result: T) => Promise<void> } = {}): Promise<T> {
     return this.serial(async () => {
       if (!this.data) await this.load();

@@ -352,9 +352,11 @@ export async function markPublished(p: Proposal, record: VersionRecord, by: Pers
     (rec) => {
       if (rec.status === "published") {
         already = true;
-        if (approval && commitMadeHere && rec.publishedCommit === record.commit && !rec.decisions.some((d) => d.at === approval.signed.at && d.by.id === approval.signed.by.id && d.decision === approval.signed.decision)) {
+        const signed = approval?.signed;
+        const recorded = (d: Decision) => d.at === signed?.at && d.by.id === signed.by.id && d.decision === signed.decision;
+        if (signed && commitMadeHere && rec.publishedCommit === record.commit && !rec.decisions.some(recorded)) {
           const at = rec.decisions.findLastIndex((d) => d.decision === "published");
-          rec.decisions.splice(at < 0 ? rec.decisions.length : at, 0, approval.signed);
+          rec.decisions.splice(at < 0 ? rec.decisions.length : at, 0, signed);
           approvalAdded = true;
         }
         return structuredClone(rec);

@@ -36,6 +36,7 @@ export class ByteLru<V> {
     this.bytes += bytes;
     while (this.bytes > this.maxBytes) this.drop(this.map.keys().next().value as string);
   }
+
   private drop(key: string) {
     const old = this.map.get(key);
     if (!old) return;
@@ -43,4 +44,3 @@ export class ByteLru<V> {
     this.bytes -= old.bytes;
   }
 }
-

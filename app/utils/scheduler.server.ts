@@ -45,8 +45,6 @@ async function runJob(job: Job): Promise<void> {
       noteChangeDone();
       job.lastRun = Date.now();
       job.running = undefined;
-      // The first round of every job after a start reads a lot once (reviews due, grants, digests):
-      // its garbage goes back to the system with the rest of start-up's (decision 130).
     }
   })();
   return job.running;

@@ -88,12 +88,16 @@ export function diffData(before: Snapshot, data: Record<string, unknown>): { ops
           last = row.ord;
         } else seenNew = true;
       }
+      const texts = value.map((item) => JSON.stringify(item));
+      // The same records, in the same order, none changed (most collections in most changes): the
+      // snapshot's entry stays as it is, without building its rows again.
+      if (prevRows && increasing && prevRows.size === value.length && value.every((item, i) => prevRows.get(item.id)?.json === texts[i])) continue;
       let maxOrd = prevRows && prev?.mode === "keyed" ? prev.maxOrd : -1;
       const rows = new Map<string, { ord: number; json: string }>();
       value.forEach((item, index) => {
         const row = prevRows?.get(item.id);
         const ord = increasing ? (row ? row.ord : ++maxOrd) : index;
-        const json = JSON.stringify(item);
+        const json = texts[index];
         rows.set(item.id, { ord, json });
         if (!row || row.json !== json || row.ord !== ord) ops.push({ c, k: item.id, o: ord, r: JSON.parse(json) });
       });

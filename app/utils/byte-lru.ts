@@ -16,7 +16,7 @@ export class ByteLru<V> {
   ) {}
 
   /** Bytes held now. */
-  get size(): number {
+  get bytesHeld(): number {
     return this.bytes;
   }
 

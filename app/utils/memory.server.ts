@@ -40,22 +40,6 @@ export async function collectAllGarbage(): Promise<{ beforeMB: number; afterMB: 
   return { beforeMB: mb(before), afterMB: lastAfterMB, ms: Math.round(performance.now() - started) };
 }
 
-/**
- * Collects `delayMs` after the last call (calls in between coalesce, so a burst
- * made of several steps is collected once, at its end), and logs what it gave back.
- */
-export function releaseAfterBurst(reason: string, delayMs = 1_000): void {
-  if (pending) clearTimeout(pending);
-  pending = setTimeout(() => {
-    pending = null;
-    collectAllGarbage().then(
-      (r) => console.log(`[memory] after ${reason}: resident ${r.beforeMB} → ${r.afterMB} MB (garbage collected in ${r.ms} ms)`),
-      (error) => console.warn(`[memory] could not collect after ${reason}: ${(error as Error).message}`),
-    );
-  }, delayMs);
-  pending.unref();
-}
-
 let startupPending = 0;
 let startupAllListed = false;
 let startupCollected = false;
@@ -83,10 +67,18 @@ export function allStartupWorkListed(): void {
   collectWhenStartupEnds();
 }
 
+/** A second after the last piece of start-up work ends (what it was still holding is let go by then), one collection, logged. */
 function collectWhenStartupEnds() {
   if (!startupAllListed || startupPending > 0 || startupCollected) return;
   startupCollected = true;
-  releaseAfterBurst("start-up");
+  pending = setTimeout(() => {
+    pending = null;
+    collectAllGarbage().then(
+      (r) => console.log(`[memory] after start-up: resident ${r.beforeMB} → ${r.afterMB} MB (garbage collected in ${r.ms} ms)`),
+      (error) => console.warn(`[memory] could not collect after start-up: ${(error as Error).message}`),
+    );
+  }, 1_000);
+  pending.unref();
 }
 
 /** How much resident memory may grow past what the last collection left before an idle spell gives it back. */
